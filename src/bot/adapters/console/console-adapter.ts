@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { Redis } from 'ioredis';
+import type { Actor, ConversationRef } from '../../../core/message.js';
+import { readOutbox, outboxStream, type OutboxEvent } from '../../../jobs/outbox.js';
+import type { Outcome } from '../../command.js';
+import type { CommandRouter } from '../../router.js';
+import { renderPlain } from '../../render/plain.js';
+
+/**
+ * The terminal chat (like Hubot's shell adapter): the embedded default's face, and a
+ * scriptable client (`--exec`). Replies come from the router at once; job progress and results
+ * arrive through this session's outbox stream, from whichever worker runs the job.
+ */
+export class ConsoleAdapter {
+  readonly conversation: ConversationRef;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly deps: {
+      router: CommandRouter;
+      /** A dedicated blocking connection: XREAD BLOCK holds it. */
+      reader: Redis;
+      actor: Actor;
+      output?: NodeJS.WritableStream;
+    },
+  ) {
+    this.conversation = { platform: 'console', channel: `${deps.actor.id}-${process.pid}-${randomBytes(3).toString('hex')}` };
+  }
+
+  private get out(): NodeJS.WritableStream {
+    return this.deps.output ?? process.stdout;
+  }
+
+  private say(text: string): void {
+    this.out.write(`${text}\n`);
+  }
+
+  /** Run one command, print the conversation until its last word; resolve to the exit code. */
+  async exec(line: string): Promise<0 | 1 | 2> {
+    const outcome = await this.send(line);
+    if (outcome.kind === 'rejected') return 2;
+    if (outcome.kind === 'reply') return 0;
+    const key = `job:${outcome.jobId}`;
+    for await (const { event } of readOutbox(this.deps.reader, outboxStream(this.conversation), '0', this.abort.signal)) {
+      if (event.key !== key) continue;
+      this.print(event);
+      if (event.final) return event.final === 'succeeded' ? 0 : 1;
+    }
+    return 1;
+  }
+
+  /** Interactive chat until EOF (Ctrl-D) or stop(). */
+  async interactive(input: NodeJS.ReadableStream = process.stdin): Promise<void> {
+    this.say(`opsbot console — you are console:${this.deps.actor.id}. Type /help, or Ctrl-D to leave.`);
+    const events = this.pump();
+    const rl = createInterface({ input, output: this.out, prompt: 'opsbot> ', terminal: (input as NodeJS.ReadStream).isTTY === true });
+    rl.on('SIGINT', () => rl.close());
+    this.abort.signal.addEventListener('abort', () => rl.close());
+    rl.prompt();
+    for await (const line of rl) {
+      if (line.trim()) await this.send(line);
+      rl.prompt();
+    }
+    this.stop();
+    await events;
+  }
+
+  stop(): void {
+    this.abort.abort();
+  }
+
+  private async send(line: string): Promise<Outcome> {
+    const text = line.trim().replace(/^\//, '');
+    const outcome = await this.deps.router.handle({ actor: this.deps.actor, conversation: this.conversation, text });
+    this.say(renderPlain(outcome.message));
+    return outcome;
+  }
+
+  private async pump(): Promise<void> {
+    try {
+      for await (const { event } of readOutbox(this.deps.reader, outboxStream(this.conversation), '0', this.abort.signal)) this.print(event);
+    } catch {
+      // Reader closed on shutdown.
+    }
+  }
+
+  private print(event: OutboxEvent): void {
+    const label = event.key.startsWith('job:') ? `[job ${event.key.slice(4)}] ` : '';
+    this.say(`${label}${renderPlain(event.message)}`);
+  }
+}

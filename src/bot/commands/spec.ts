@@ -1,0 +1,65 @@
+import type { AuditLog } from '../../core/audit.js';
+import type { Action, Config } from '../../core/config/schema.js';
+import { OpsbotError } from '../../core/errors.js';
+import type { Policy, Resource, Subject } from '../../core/policy.js';
+import type { JobQueues } from '../../jobs/queues.js';
+import type { Outbox } from '../../jobs/outbox.js';
+import type { Command, Outcome } from '../command.js';
+import type { ParsedLine } from '../parse.js';
+
+/** What command handlers may use; handed in by the composition root. */
+export interface CommandDeps {
+  config: Config;
+  policy: Policy;
+  queues: JobQueues;
+  audit: AuditLog;
+  outbox: Outbox;
+  /** Every command, for /help. */
+  commands: () => readonly CommandSpec[];
+}
+
+export interface CommandContext<A> {
+  command: Command;
+  subject: Subject;
+  args: A;
+  deps: CommandDeps;
+}
+
+/**
+ * One chat command. Each file under commands/ exports one: its usage, its argument parser, the
+ * policy action it needs and a handler that validates and enqueues. /help is generated from these.
+ */
+export interface CommandSpec<A = unknown> {
+  /** `deploy`, or two words for a subcommand: `infra plan`. */
+  name: string;
+  /** `/deploy <app> <tag> [env]` */
+  usage: string;
+  summary: string;
+  /** The policy action; `null` for commands anyone may run (help). */
+  action: Action | null;
+  /** Validate arguments; throw `usage(...)` on anything wrong. */
+  parse(line: ParsedLine, deps: CommandDeps): A;
+  /** What the action is about, for the access check. */
+  resource?(args: A): Resource;
+  /** Audit target, e.g. `web@prod`. */
+  target?(args: A): string;
+  handle(ctx: CommandContext<A>): Promise<Outcome>;
+}
+
+export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
+  return spec;
+}
+
+/** A usage error that tells what was wrong and how to do it right. */
+export function usage(spec: Pick<CommandSpec, 'usage'>, problem: string): OpsbotError {
+  return new OpsbotError('E_USAGE', `${problem}\nUsage: ${spec.usage}`);
+}
+
+/** Refuse arguments a command does not take, so typos do not pass silently. */
+export function expectArgs(spec: Pick<CommandSpec, 'usage'>, line: ParsedLine, opts: { min: number; max: number; flags?: string[]; pairs?: string[] }): void {
+  const n = line.positional.length;
+  if (n < opts.min) throw usage(spec, `Missing argument${opts.min - n > 1 ? 's' : ''}.`);
+  if (n > opts.max) throw usage(spec, `Too many arguments.`);
+  for (const f of Object.keys(line.flags)) if (!opts.flags?.includes(f)) throw usage(spec, `Unknown option --${f}.`);
+  for (const p of Object.keys(line.pairs)) if (!opts.pairs?.includes(p)) throw usage(spec, `Unknown argument ${p}=….`);
+}

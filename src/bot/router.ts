@@ -1,0 +1,72 @@
+import type { AuditResult } from '../core/audit.js';
+import { isOpsbotError, OpsbotError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { actorSubject } from '../core/message.js';
+import type { Metrics } from '../core/metrics.js';
+import type { Command, Outcome } from './command.js';
+import type { CommandDeps, CommandSpec } from './commands/spec.js';
+import { parseLine, type ParsedLine } from './parse.js';
+
+/**
+ * Parse → find the command → validate → policy → handler → one reply. Shared by every adapter;
+ * every outcome is audited and counted. Nothing slow happens here: handlers enqueue.
+ */
+export class CommandRouter {
+  private readonly byName = new Map<string, CommandSpec<unknown>>();
+
+  constructor(
+    private readonly commands: readonly CommandSpec<unknown>[],
+    private readonly deps: CommandDeps,
+    private readonly metrics: Metrics,
+    private readonly log: Logger,
+  ) {
+    for (const c of commands) this.byName.set(c.name, c);
+  }
+
+  async handle(command: Command): Promise<Outcome> {
+    const subject = actorSubject(command.actor);
+    let spec: CommandSpec<unknown> | undefined;
+    let name = '?';
+    let target = '';
+    try {
+      const line = parseLine(command.text);
+      name = line.name;
+      spec = this.lookup(line);
+      if (!spec) {
+        throw new OpsbotError('E_UNKNOWN_COMMAND', `Unknown command /${line.name}. Type /help to see what you can ask.`);
+      }
+      name = spec.name;
+      const args = spec.parse(spec.name.includes(' ') ? { ...line, positional: line.positional.slice(1) } : line, this.deps);
+      target = spec.target?.(args) ?? '';
+      if (spec.action) {
+        const decision = this.deps.policy.can(subject, spec.action, spec.resource?.(args) ?? {});
+        if (!decision.allowed) throw new OpsbotError('E_DENIED', `Denied: ${decision.reason}`);
+      }
+      const outcome = await spec.handle({ command, subject, args, deps: this.deps });
+      await this.record(command, name, target, outcome.kind === 'queued' ? 'accepted' : outcome.kind === 'rejected' ? 'invalid' : 'accepted', outcome.kind === 'queued' ? outcome.jobId : undefined);
+      return outcome;
+    } catch (err) {
+      const code = isOpsbotError(err) ? err.code : 'E_INTERNAL';
+      if (!isOpsbotError(err)) this.log.error({ err, command: name }, 'command failed');
+      const text = isOpsbotError(err) ? err.userMessage : 'Something went wrong inside opsbot; the logs have the details.';
+      const result: AuditResult = code === 'E_DENIED' ? 'denied' : code === 'E_QUEUE_UNAVAILABLE' ? 'unavailable' : code === 'E_INTERNAL' ? 'failed' : 'invalid';
+      await this.record(command, name, target, result, undefined, text);
+      return { kind: 'rejected', code, message: { status: 'failure', text } };
+    }
+  }
+
+  private lookup(line: ParsedLine): CommandSpec<unknown> | undefined {
+    const sub = line.positional[0];
+    return (sub && this.byName.get(`${line.name} ${sub.toLowerCase()}`)) || this.byName.get(line.name);
+  }
+
+  private async record(command: Command, name: string, target: string, result: AuditResult, job?: string, detail?: string): Promise<void> {
+    this.metrics.commands.inc({ command: name, result });
+    try {
+      await this.deps.audit.append({ actor: actorSubject(command.actor), platform: command.actor.platform, action: `command.${name}`, target, result, job, detail });
+    } catch (err) {
+      // The audit shares Redis with the queue; when Redis is away the reply must still go out.
+      this.log.warn({ err: (err as Error).message }, 'audit entry not written');
+    }
+  }
+}

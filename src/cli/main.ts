@@ -1,0 +1,116 @@
+import { Command, Option } from 'commander';
+import { OpsbotApp } from '../app.js';
+import { ConfigError, loadConfig, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
+import { EXIT, isOpsbotError } from '../core/errors.js';
+
+/** opsbot's command line: one process kind per subcommand, all wired by OpsbotApp. */
+const program = new Command();
+program
+  .name('opsbot')
+  .description('ChatOps for GitOps deploys, Terraform and Argo CD — from Slack, Telegram or a terminal')
+  .showHelpAfterError();
+
+const configOption = () => new Option('-c, --config <file>', 'config file (default: $OPSBOT_CONFIG, ./opsbot.yaml, or the bundled local config)');
+
+program
+  .command('start')
+  .description('everything in one process: chat adapters, workers, HTTP; the console chat too when run in a terminal. Starts a private redis-server when REDIS_URL is unset')
+  .addOption(configOption())
+  .option('--no-console', 'do not open the console chat even in a terminal')
+  .action(async (opts: { config?: string; console: boolean }) => {
+    const loaded = load(opts.config);
+    const interactive = opts.console && process.stdin.isTTY === true;
+    await run(new OpsbotApp({ loaded, workers: true, http: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }), interactive);
+  });
+
+program
+  .command('bot')
+  .description('chat adapters and HTTP only (webhooks, health, metrics); jobs run in `opsbot worker` processes sharing REDIS_URL')
+  .addOption(configOption())
+  .action(async (opts: { config?: string }) => {
+    await run(new OpsbotApp({ loaded: load(opts.config), workers: false, http: true, allowEmbeddedRedis: false }), false);
+  });
+
+program
+  .command('worker')
+  .description('job workers only (plus health and metrics on PORT); scale out by running more of them against one REDIS_URL')
+  .addOption(configOption())
+  .action(async (opts: { config?: string }) => {
+    await run(new OpsbotApp({ loaded: load(opts.config), workers: true, http: true, allowEmbeddedRedis: false }), false);
+  });
+
+program
+  .command('console')
+  .description('chat with opsbot in this terminal; with --exec, run one command, print the conversation until its final reply and exit (0 ok, 1 job failed, 2 rejected)')
+  .addOption(configOption())
+  .option('--as <name>', 'chat as console:<name> instead of your login name (for two-person flows)')
+  .option('-e, --exec <command>', 'run one command non-interactively, e.g. --exec "/jobs"')
+  .option('--no-workers', 'do not run workers in this process (use workers sharing REDIS_URL)')
+  .action(async (opts: { config?: string; as?: string; exec?: string; workers: boolean }) => {
+    if (opts.as !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(opts.as)) fail(EXIT.rejected, `--as must be a name of letters, digits, . _ @ - (got "${opts.as}")`);
+    const app = new OpsbotApp({ loaded: load(opts.config), workers: opts.workers, http: false, allowEmbeddedRedis: true, consoleAs: opts.as ?? '' });
+    if (opts.exec === undefined) return run(app, true);
+    await startOrExit(app);
+    const code = await app.console!.exec(opts.exec);
+    await app.stop();
+    process.exit(code);
+  });
+
+program
+  .command('check-config')
+  .description('validate the config file and print what it defines; exit 2 with one line per problem if it is invalid')
+  .addOption(configOption())
+  .action((opts: { config?: string }) => {
+    const { config, file } = load(opts.config);
+    process.stdout.write(
+      `${file}: valid\n  apps: ${Object.keys(config.apps).join(', ') || 'none'}\n  stacks: ${Object.keys(config.stacks).join(', ') || 'none'}\n` +
+        `  groups: ${Object.keys(config.groups).join(', ') || 'none'}\n  access rules: ${config.access.rules.length}\n  notification routes: ${config.notifications.routes.length}\n`,
+    );
+  });
+
+function load(flag: string | undefined): LoadedConfig {
+  const { file, bundled } = resolveConfigPath(flag);
+  try {
+    return loadConfig(file, bundled);
+  } catch (err) {
+    if (err instanceof ConfigError) fail(EXIT.rejected, err.message);
+    throw err;
+  }
+}
+
+async function startOrExit(app: OpsbotApp): Promise<void> {
+  try {
+    await app.start();
+  } catch (err) {
+    await app.stop().catch(() => undefined);
+    if (isOpsbotError(err)) fail(err.code === 'E_NO_REDIS' ? EXIT.rejected : EXIT.failed, err.userMessage);
+    fail(EXIT.failed, `opsbot could not start: ${(err as Error).message}`);
+  }
+}
+
+/** Start, then run until a signal (or the end of the console chat); shut down gracefully, exit 0. */
+async function run(app: OpsbotApp, interactiveConsole: boolean): Promise<void> {
+  await startOrExit(app);
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    // A second signal while draining must not kill the process and the jobs it is finishing.
+    if (stopping) return app.log.info({ signal }, 'already shutting down');
+    stopping = true;
+    app.log.info({ signal }, 'shutting down');
+    await app.stop();
+    process.exit(EXIT.ok);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  if (interactiveConsole && app.console) {
+    await app.console.interactive();
+    await shutdown('end of console');
+  }
+}
+
+function fail(code: number, message: string): never {
+  process.stderr.write(`opsbot: ${message}\n`);
+  process.exit(code);
+}
+
+await program.parseAsync(process.argv);

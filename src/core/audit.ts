@@ -1,0 +1,57 @@
+import type { Redis } from 'ioredis';
+import type { Redactor } from './redact.js';
+
+export type AuditResult =
+  | 'accepted'
+  | 'denied'
+  | 'invalid'
+  | 'unavailable'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'interrupted'
+  | 'approved'
+  | 'rejected'
+  | 'info';
+
+export interface AuditEntry {
+  time: string;
+  actor: string;
+  platform: string;
+  action: string;
+  target: string;
+  result: AuditResult;
+  detail?: string;
+  job?: string;
+}
+
+export const AUDIT_STREAM = 'opsbot:audit';
+/** Bounded so Redis does not grow forever; ~ lets Redis trim in whole nodes (cheap). */
+const AUDIT_MAXLEN = 100_000;
+
+/** Append-only record of every command outcome and every job outcome, in a Redis stream. */
+export class AuditLog {
+  constructor(
+    private readonly redis: Redis,
+    private readonly redactor: Redactor,
+  ) {}
+
+  async append(entry: Omit<AuditEntry, 'time'> & { time?: string }): Promise<void> {
+    const full: AuditEntry = { time: entry.time ?? new Date().toISOString(), ...entry };
+    const fields: string[] = [];
+    for (const [k, v] of Object.entries(full)) {
+      if (v !== undefined) fields.push(k, this.redactor.redact(String(v)));
+    }
+    await this.redis.xadd(AUDIT_STREAM, 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fields);
+  }
+
+  /** The last `n` entries, newest first. */
+  async recent(n: number): Promise<AuditEntry[]> {
+    const rows = await this.redis.xrevrange(AUDIT_STREAM, '+', '-', 'COUNT', n);
+    return rows.map(([, fields]) => {
+      const obj: Record<string, string> = {};
+      for (let i = 0; i + 1 < fields.length; i += 2) obj[fields[i]!] = fields[i + 1]!;
+      return obj as unknown as AuditEntry;
+    });
+  }
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './load.js';
+
+function problems(text: string): string[] {
+  try {
+    parseConfig(text);
+  } catch (err) {
+    if (err instanceof ConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+  throw new Error('config was accepted');
+}
+
+const APP = `
+gitops: { url: /tmp/g.git }
+apps:
+  web:
+    image: ghcr.io/example/web
+    environments:
+      prod: { kind: kustomize, path: apps/web/overlays/prod/kustomization.yaml }
+`;
+
+describe('parseConfig', () => {
+  it('accepts an empty file, with defaults', () => {
+    const c = parseConfig('');
+    expect(c.apps).toEqual({});
+    expect(c.access.everyone).toEqual(['status', 'history', 'jobs']);
+    expect(c.workers.concurrency).toBe(2);
+  });
+
+  it('fills defaults for apps and stacks', () => {
+    const c = parseConfig(`${APP}\nstacks:\n  core: { dir: terraform, planTtl: 10m }\n`);
+    expect(c.apps.web?.environments.prod?.protected).toBe(false);
+    expect(c.gitops?.author).toEqual({ name: 'opsbot', email: 'opsbot@localhost' });
+    expect(c.stacks.core).toMatchObject({ branch: 'main', approvalsRequired: 1, requesterMayApprove: false, planTtl: 600_000 });
+  });
+
+  it.each([
+    ['malformed YAML', 'apps: [unclosed', /^: YAML syntax: .*line 1/],
+    ['duplicate keys', 'apps: {}\napps: {}', /^: YAML syntax: Map keys must be unique/],
+    ['an unknown top-level key', 'colour: blue', /^: unknown key "colour"/],
+    ['an unknown nested key', `${APP.replace('kind: kustomize,', 'kind: kustomize, colour: red,')}`, /^apps\.web\.environments\.prod: unknown key "colour"/],
+    ['a wrong type', 'workers: { concurrency: "many" }', /^workers\.concurrency: must be number, got string/],
+    ['a missing path', APP.replace(', path: apps/web/overlays/prod/kustomization.yaml', ''), /^apps\.web\.environments\.prod\.path: is required/],
+    ['a path escaping the repo', APP.replace('apps/web/overlays', '../web/overlays'), /^apps\.web\.environments\.prod\.path: must be a relative path/],
+    ['an absolute path', APP.replace('apps/web/overlays', '/etc/web/overlays'), /^apps\.web\.environments\.prod\.path: must be a relative path/],
+    ['an unknown manifest kind', APP.replace('kind: kustomize', 'kind: jsonnet'), /^apps\.web\.environments\.prod\.kind: must be one of/],
+    ['a bad app name', APP.replace('  web:', '  Web_App:'), /^apps\.Web_App: app name must be lowercase/],
+    ['a bad duration', 'stacks: { core: { dir: t, planTtl: soon } }', /^stacks\.core\.planTtl: must be a duration/],
+    ['a stack dir with ..', 'stacks: { core: { dir: ../../etc } }', /^stacks\.core\.dir: must be a relative path/],
+    ['a var file with shell syntax', 'stacks: { core: { dir: t, varFiles: ["$(id).tfvars"] } }', /^stacks\.core\.varFiles\.0: must be a relative path/],
+    ['a bad subject', 'access: { rules: [ { subjects: ["bob"], actions: [deploy] } ] }', /^access\.rules\.0\.subjects\.0: must be "slack:/],
+    ['an unknown action', 'access: { rules: [ { subjects: ["console:bob"], actions: [destroy] } ] }', /^access\.rules\.0\.actions\.0: /],
+    ['an undefined group', 'access: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }', /^access\.rules\.0\.subjects\.0: group "ops" is not defined/],
+    ['an undefined app in a rule', `${APP}\naccess: { rules: [ { subjects: ["console:bob"], actions: [deploy], apps: [api] } ] }`, /^access\.rules\.0\.apps\.0: app "api" is not defined \(defined: web\)/],
+    ['an undefined stack in a rule', 'access: { rules: [ { subjects: ["console:bob"], actions: [infra.plan], stacks: [core] } ] }', /^access\.rules\.0\.stacks\.0: stack "core" is not defined/],
+    ['an undefined app in a route', `${APP}\nnotifications: { routes: [ { apps: [api], triggers: [on-sync-failed], to: [console] } ] }`, /^notifications\.routes\.0\.apps\.0: app "api" is not defined/],
+    ['an undefined group among approvers', 'stacks: { core: { dir: t, approvers: ["group:sre"] } }', /^stacks\.core\.approvers\.0: group "sre" is not defined/],
+    ['apps without a gitops repository', APP.replace('gitops: { url: /tmp/g.git }', ''), /^gitops: is required when apps are defined/],
+    ['a bad destination', 'notifications: { routes: [ { triggers: [on-sync-failed], to: ["email:x@y"] } ] }', /^notifications\.routes\.0\.to\.0: must be/],
+  ])('reports %s with the field path', (_what, text, expected) => {
+    const list = problems(text);
+    expect(list.some((p) => expected.test(p)), list.join('\n')).toBe(true);
+  });
+
+  it('reports every problem, not only the first', () => {
+    expect(problems('workers: { concurrency: 0, shutdownGrace: 1 }\ncolour: x')).toHaveLength(3);
+  });
+
+  it.each([
+    ['a Slack token', 'chat: { slack: { channels: ["xoxb-123456789012-abcdefghijkl"] } }', /^chat\.slack\.channels\.0: looks like a Slack token/],
+    ['a GitHub token', `gitops: { url: "ghp_${'a'.repeat(36)}" }`, /^gitops\.url: looks like a GitHub token/],
+    ['a password in a URL', 'gitops: { url: "https://bot:s3cret@git.example.com/cd.git" }', /^gitops\.url: looks like a URL with a password/],
+    ['a secret-named key', 'chat: { telegram: { token: "abc" } }', /^chat\.telegram\.token: "token" holds a secret value/],
+  ])('refuses %s in the file', (_what, text, expected) => {
+    const list = problems(text);
+    expect(list.some((p) => expected.test(p)), list.join('\n')).toBe(true);
+  });
+});

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+
+/**
+ * The one schema of `opsbot.yaml`. Types, validation messages, the example file and the README
+ * reference are all read off it, so a field is described once, here.
+ */
+
+/** Names that reach git refs, paths and process arguments: strict on purpose. */
+export const NAME_PATTERN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+const name = (what: string) =>
+  z.string().regex(NAME_PATTERN, `${what} must be lowercase letters, digits and '-' (at most 63), e.g. "web"`);
+
+/** A path inside a repository: relative, no `..`, no leading `/`, no shell metacharacters. */
+export const REPO_PATH_PATTERN = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\-/]{1,255}$/;
+const repoPath = z
+  .string()
+  .regex(REPO_PATH_PATTERN, 'must be a relative path inside the repository (letters, digits, . _ - /; no "..")');
+
+/** Durations are written like "30m", "10s", "2h". */
+const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h)$/, 'must be a duration such as "30s", "10m" or "2h"')
+  .transform((s) => {
+    const m = /^(\d+)(ms|s|m|h)$/.exec(s)!;
+    const n = Number(m[1]);
+    const unit = m[2] as 'ms' | 's' | 'm' | 'h';
+    return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit];
+  });
+
+/** A subject: `<platform>:<id>` (`slack:U024BE7LH`, `telegram:123456`, `console:alice`) or `group:<name>`; `*` for everyone. */
+export const SUBJECT_PATTERN = /^((slack|telegram|console):[A-Za-z0-9._@-]{1,64}|group:[a-z0-9-]{1,63}|(slack|telegram|console):\*|\*)$/;
+const subject = z
+  .string()
+  .regex(SUBJECT_PATTERN, 'must be "slack:<user id>", "telegram:<user id>", "console:<name>", "group:<name>" or "*"');
+
+export const ACTIONS = ['deploy', 'rollback', 'status', 'history', 'infra.plan', 'infra.approve', 'jobs', 'cancel', 'admin'] as const;
+export type Action = (typeof ACTIONS)[number];
+
+const pattern = z.string().regex(/^(\*|[a-z0-9][a-z0-9-]*\*?)$/, 'must be a name, a prefix ending in "*", or "*"');
+
+const tagLocationBase = {
+  /** The file in the GitOps repository that holds the tag. */
+  path: repoPath,
+  /** Argo CD Application that deploys this environment (default: `<app>-<env>`). */
+  application: z.string().regex(NAME_PATTERN, 'must be a Kubernetes name').optional(),
+  /** Namespace of the app's pods (default: the Application's destination namespace). */
+  namespace: z.string().regex(NAME_PATTERN, 'must be a Kubernetes namespace name').optional(),
+  /** Label selector for the app's pods, when Argo CD's tracking label is not used. */
+  podSelector: z.string().max(256).regex(/^[A-Za-z0-9._/=,!-]+$/, 'must be a label selector such as "app=web"').optional(),
+  /** Deploys to a protected environment go through a pull request and an approval. */
+  protected: z.boolean().default(false),
+};
+
+export const tagLocationSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('kustomize'), ...tagLocationBase }),
+  z.strictObject({
+    kind: z.literal('helm-values'),
+    ...tagLocationBase,
+    /** Dotted key path of the tag in the values file. */
+    key: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted key path such as "image.tag"').default('image.tag'),
+  }),
+  z.strictObject({
+    kind: z.literal('manifest'),
+    ...tagLocationBase,
+    /** The container whose `image:` is rewritten (Deployment, StatefulSet, DaemonSet, CronJob). */
+    container: z.string().regex(NAME_PATTERN, 'must be a container name'),
+  }),
+]);
+
+export const appSchema = z.strictObject({
+  /** The image repository, without tag or digest: `ghcr.io/example/web`. */
+  image: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, 'must be an image name without tag, e.g. "ghcr.io/example/web"'),
+  description: z.string().max(200).optional(),
+  environments: z.record(name('environment name'), tagLocationSchema).refine((e) => Object.keys(e).length > 0, 'needs at least one environment'),
+});
+
+export const gitopsSchema = z.strictObject({
+  /** Remote of the GitOps repository: a path, `file://`, SSH or HTTPS URL. Credentials come from the environment. */
+  url: z.string().min(1),
+  branch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a branch name').default('main'),
+  author: z
+    .strictObject({ name: z.string().min(1).max(100), email: z.string().regex(/^[^\s<>@]+@[^\s<>@]+$/, 'must be an e-mail address') })
+    .default({ name: 'opsbot', email: 'opsbot@localhost' }),
+  /** Web address of the repository, for links to commits (`https://github.com/org/repo`). */
+  webUrl: z.url().optional(),
+  /** GitHub repository for pull requests of protected environments. */
+  github: z.strictObject({ owner: z.string().min(1), repo: z.string().min(1) }).optional(),
+  /** Pushes rejected because someone else pushed are redone on the new head up to this many times. */
+  pushRetries: z.number().int().min(0).max(20).default(5),
+});
+
+export const stackSchema = z.strictObject({
+  /** The infra repository: a path or URL. Default: the directory of the config file. */
+  repo: z.string().min(1).optional(),
+  branch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a branch name').default('main'),
+  dir: repoPath,
+  workspace: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a workspace name').optional(),
+  varFiles: z.array(repoPath).default([]),
+  /** Names of environment variables passed through to Terraform (values are never logged). */
+  env: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be an environment variable name')).default([]),
+  binary: z.enum(['terraform', 'tofu']).optional(),
+  approvers: z.array(subject).default([]),
+  approvalsRequired: z.number().int().min(1).max(5).default(1),
+  requesterMayApprove: z.boolean().default(false),
+  planTtl: duration.default(30 * 60_000),
+  lockTimeout: duration.default(60_000),
+  /** Cron expression for scheduled drift checks. */
+  driftCheck: z.string().max(100).optional(),
+});
+
+export const ruleSchema = z.strictObject({
+  subjects: z.array(subject).min(1),
+  actions: z.array(z.enum(ACTIONS)).min(1),
+  apps: z.array(pattern).default(['*']),
+  environments: z.array(pattern).default(['*']),
+  stacks: z.array(pattern).default(['*']),
+});
+
+export const TRIGGERS = [
+  'on-created',
+  'on-deleted',
+  'on-deployed',
+  'on-health-degraded',
+  'on-sync-failed',
+  'on-sync-running',
+  'on-sync-status-unknown',
+  'on-sync-succeeded',
+] as const;
+
+/** A destination: `slack:<channel id>`, `telegram:<chat id>` or `console`. */
+export const DESTINATION_PATTERN = /^(slack:[A-Z0-9]{2,32}|slack:#[a-z0-9_-]{1,80}|telegram:-?\d{1,20}(\/\d{1,10})?|console)$/;
+
+export const routeSchema = z.strictObject({
+  apps: z.array(pattern).default(['*']),
+  projects: z.array(pattern).default(['*']),
+  labels: z.record(z.string(), z.string()).default({}),
+  triggers: z.array(z.enum(TRIGGERS)).min(1),
+  to: z.array(z.string().regex(DESTINATION_PATTERN, 'must be "slack:<channel>", "telegram:<chat id>" or "console"')).min(1),
+});
+
+export const configSchema = z.strictObject({
+  gitops: gitopsSchema.optional(),
+  apps: z.record(name('app name'), appSchema).default({}),
+  stacks: z.record(name('stack name'), stackSchema).default({}),
+  /** Named groups of subjects, referred to as `group:<name>`. */
+  groups: z.record(name('group name'), z.array(subject)).default({}),
+  access: z
+    .strictObject({
+      /** Actions anyone who can reach opsbot may use. Mutating actions cannot be listed here. */
+      everyone: z.array(z.enum(['status', 'history', 'jobs'])).default(['status', 'history', 'jobs']),
+      rules: z.array(ruleSchema).default([]),
+    })
+    .default({ everyone: ['status', 'history', 'jobs'], rules: [] }),
+  argocd: z
+    .strictObject({
+      namespaces: z.array(z.string().regex(NAME_PATTERN)).default(['argocd']),
+      context: z.string().optional(),
+      followTimeout: duration.default(10 * 60_000),
+    })
+    .default({ namespaces: ['argocd'], followTimeout: 10 * 60_000 }),
+  notifications: z.strictObject({ routes: z.array(routeSchema).default([]) }).default({ routes: [] }),
+  workers: z
+    .strictObject({
+      concurrency: z.number().int().min(1).max(64).default(2),
+      /** Running jobs get this long to finish after SIGTERM. */
+      shutdownGrace: duration.default(30_000),
+    })
+    .default({ concurrency: 2, shutdownGrace: 30_000 }),
+  chat: z
+    .strictObject({
+      slack: z
+        .strictObject({
+          commands: z.record(z.string(), z.string()).default({}),
+          channels: z.array(z.string()).default([]),
+        })
+        .optional(),
+      telegram: z.strictObject({ chats: z.array(z.union([z.number().int(), z.string()])).default([]) }).optional(),
+    })
+    .default({}),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type AppConfig = z.infer<typeof appSchema>;
+export type TagLocation = z.infer<typeof tagLocationSchema>;
+export type StackConfig = z.infer<typeof stackSchema>;
+export type Rule = z.infer<typeof ruleSchema>;
+export type Route = z.infer<typeof routeSchema>;
+export type GitopsConfig = z.infer<typeof gitopsSchema>;
+export type Trigger = (typeof TRIGGERS)[number];

@@ -1,0 +1,57 @@
+/**
+ * The neutral model shared by jobs and adapters: who asked, where, and what to show. Adapters
+ * render a `Message` to Block Kit, Telegram HTML or plain text; nothing else knows a platform.
+ */
+export type Platform = 'console' | 'slack' | 'telegram';
+
+export interface Actor {
+  platform: Platform;
+  /** Stable platform id: Slack user id, Telegram user id, console login name. */
+  id: string;
+  /** For humans only (commit trailers, replies); never used for access decisions. */
+  displayName: string;
+}
+
+/** Where a conversation happens, precisely enough to answer in the same place. */
+export interface ConversationRef {
+  platform: Platform;
+  /** Slack channel id, Telegram chat id, console session id. */
+  channel: string;
+  /** Slack thread ts, Telegram forum topic / message to reply to. */
+  thread?: string;
+}
+
+export interface Field {
+  label: string;
+  value: string;
+}
+
+export interface Button {
+  /** Opaque action id the adapter sends back on click; short (Telegram allows 64 bytes). */
+  id: string;
+  label: string;
+  style?: 'primary' | 'danger';
+  /** Ask "are you sure?" first, with this text. */
+  confirm?: string;
+}
+
+export type MessageStatus = 'info' | 'progress' | 'success' | 'failure' | 'warning';
+
+export interface Message {
+  status?: MessageStatus;
+  title?: string;
+  /** Plain text, never markup: every renderer escapes it for its platform. */
+  text?: string;
+  fields?: Field[];
+  /** Monospace block (plan excerpt, log tail). */
+  code?: string;
+  /** Small print at the bottom (job id, durations). */
+  context?: string;
+  buttons?: Button[];
+  /** Long content that belongs in a file rather than a message. */
+  attachment?: { name: string; content: string };
+}
+
+export function actorSubject(actor: Actor): `${Platform}:${string}` {
+  return `${actor.platform}:${actor.id}`;
+}

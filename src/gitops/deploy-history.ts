@@ -1,0 +1,103 @@
+import { parseDeployMessage } from './deploy-message.js';
+import type { GitRunner } from './git-runner.js';
+
+/**
+ * What was deployed when, read from the git history of one tag file. Opsbot's own commits are
+ * parsed from their message; with a `readTag` function, commits made by others (a CI bot, a
+ * person) are included too, by reading the file as it was at each commit.
+ */
+export interface DeployRecord {
+  sha: string;
+  /** The tag or digest the file held after this commit. */
+  tag: string | null;
+  /** The one before (null when unknown). */
+  from: string | null;
+  /** `Alice Example (slack:U024BE7LH)` for opsbot's commits; the git author otherwise. */
+  requestedBy: string | null;
+  /** Commit time, ISO 8601. */
+  when: string;
+  /** Set for opsbot's commits. */
+  jobId?: string;
+  byOpsbot: boolean;
+}
+
+export type ReadTag = (text: string) => string | null;
+
+/** How far back to look: ~600 of ~1,070 commits in the reference repo are image bumps. */
+const MAX_COMMITS = 500;
+
+export class DeployHistory {
+  constructor(
+    private readonly git: GitRunner,
+    private readonly workdir: string,
+  ) {}
+
+  async readAt(rev: string, file: string): Promise<string | null> {
+    const r = await this.git.run(['show', `${rev}:${file}`], { cwd: this.workdir });
+    return r.exitCode === 0 ? r.stdout : null;
+  }
+
+  /** The most recent `n` deploys of the file, newest first. */
+  async list(rev: string, file: string, n: number, readTag?: ReadTag): Promise<DeployRecord[]> {
+    const out = await this.git.ok(
+      ['log', `-n${MAX_COMMITS}`, '--format=%H%x1f%aI%x1f%an%x1f%B%x1e', rev, '--', file],
+      { cwd: this.workdir },
+    );
+    const records: DeployRecord[] = [];
+    // One extra, to fill in `from` of the last one; with readTag, commits that did not change the
+    // tag are dropped below, so read further (each such commit costs a `git show`).
+    const enough = readTag ? 3 * (n + 1) : n + 1;
+    for (const raw of out.split('\x1e')) {
+      if (records.length >= enough) break;
+      const [sha, when, author, message] = raw.replace(/^\n/, '').split('\x1f');
+      if (!sha || !when || message === undefined) continue;
+      const parsed = parseDeployMessage(message);
+      if (parsed) {
+        records.push({
+          sha,
+          tag: parsed.to,
+          from: parsed.from,
+          requestedBy: parsed.requestedBy ? `${parsed.requestedBy.name} (${parsed.requestedBy.platform}:${parsed.requestedBy.id})` : null,
+          when,
+          ...(parsed.jobId ? { jobId: parsed.jobId } : {}),
+          byOpsbot: true,
+        });
+      } else if (readTag) {
+        const tag = await this.tagAt(sha, file, readTag);
+        records.push({ sha, tag, from: null, requestedBy: author ?? null, when, byOpsbot: false });
+      }
+    }
+    // A commit that touched the file without changing the tag (a label, a comment) is no deploy.
+    const deploys = readTag ? records.filter((r, i) => r.byOpsbot || r.tag !== records[i + 1]?.tag) : records;
+    for (let i = 0; i < deploys.length; i++) {
+      const older = deploys[i + 1];
+      if (deploys[i]!.from === null && older) deploys[i]!.from = older.tag;
+    }
+    return deploys.slice(0, n);
+  }
+
+  /**
+   * The tag the file held before its current one. Works for commits not made by opsbot, because
+   * it reads the file at each commit rather than trusting messages.
+   */
+  async previousTag(rev: string, file: string, readTag: ReadTag): Promise<string | null> {
+    const out = await this.git.ok(['log', `-n${MAX_COMMITS}`, '--format=%H', rev, '--', file], { cwd: this.workdir });
+    const current = await this.tagAt(rev, file, readTag);
+    for (const sha of out.split('\n').filter(Boolean)) {
+      const tag = await this.tagAt(sha, file, readTag);
+      if (tag !== null && tag !== current) return tag;
+    }
+    return null;
+  }
+
+  private async tagAt(rev: string, file: string, readTag: ReadTag): Promise<string | null> {
+    const text = await this.readAt(rev, file);
+    if (text === null) return null;
+    try {
+      return readTag(text);
+    } catch {
+      // An old revision that was broken YAML, or held no such container, has no tag to offer.
+      return null;
+    }
+  }
+}

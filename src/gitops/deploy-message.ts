@@ -1,0 +1,91 @@
+/**
+ * The commit message of a deploy, and its reading back for /history. The subject is what people
+ * see in `git log --oneline`; the trailers are what opsbot relies on (`Opsbot-Job` makes retries
+ * idempotent, `Requested-by` puts a person's name on the change).
+ *
+ *   deploy(web): 1.4.2 → 1.5.0 [prod]
+ *
+ *   Requested-by: Alice Example (slack:U024BE7LH)
+ *   Opsbot-Job: 1842
+ */
+export interface Requester {
+  name: string;
+  /** `slack`, `telegram`, `console` */
+  platform: string;
+  id: string;
+}
+
+export interface DeployMessage {
+  verb: 'deploy' | 'rollback';
+  app: string;
+  env: string;
+  from: string | null;
+  to: string;
+  requestedBy?: Requester;
+  jobId?: string;
+  /** Free text between subject and trailers (a reason, a link). */
+  body?: string;
+}
+
+export const JOB_TRAILER = 'Opsbot-Job';
+/** What a job id may look like before it reaches `git log --grep` and a commit message. */
+export const JOB_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+const SUBJECT = /^(deploy|rollback)\(([^)\s]+)\): (\S+) → (\S+) \[([^\]\s]+)\]$/;
+const TRAILER_LINE = /^([A-Za-z0-9][A-Za-z0-9-]*): (.*)$/;
+const REQUESTER = /^(.*) \(([a-z]+):([^()\s]+)\)$/;
+
+/** One line, no control characters: a display name cannot inject trailers or a fake subject. */
+function oneLine(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
+}
+
+export function formatDeployMessage(m: DeployMessage): string {
+  const lines = [`${m.verb}(${m.app}): ${m.from ?? 'none'} → ${m.to} [${m.env}]`, ''];
+  if (m.body?.trim()) lines.push(m.body.trim(), '');
+  if (m.requestedBy) lines.push(`Requested-by: ${oneLine(m.requestedBy.name)} (${m.requestedBy.platform}:${m.requestedBy.id})`);
+  if (m.jobId) lines.push(`${JOB_TRAILER}: ${m.jobId}`);
+  return `${lines.join('\n').trimEnd()}\n`;
+}
+
+/** The trailers of a message: the `Key: value` lines of its last paragraph. */
+export function parseTrailers(message: string): Map<string, string> {
+  const paragraphs = message.trim().split(/\n\s*\n/);
+  const last = paragraphs.length > 1 ? paragraphs[paragraphs.length - 1]! : '';
+  const out = new Map<string, string>();
+  const lines = last.split('\n');
+  if (!lines.every((l) => TRAILER_LINE.test(l))) return out;
+  for (const l of lines) {
+    const m = TRAILER_LINE.exec(l)!;
+    out.set(m[1]!, m[2]!.trim());
+  }
+  return out;
+}
+
+export function parseDeployMessage(message: string): DeployMessage | null {
+  const subject = message.split('\n', 1)[0]!.trim();
+  const m = SUBJECT.exec(subject);
+  if (!m) return null;
+  const trailers = parseTrailers(message);
+  const req = REQUESTER.exec(trailers.get('Requested-by') ?? '');
+  const jobId = trailers.get(JOB_TRAILER);
+  return {
+    verb: m[1] as 'deploy' | 'rollback',
+    app: m[2]!,
+    from: m[3] === 'none' ? null : m[3]!,
+    to: m[4]!,
+    env: m[5]!,
+    ...(req ? { requestedBy: { name: req[1]!, platform: req[2]!, id: req[3]! } } : {}),
+    ...(jobId ? { jobId } : {}),
+  };
+}
+
+/** Adds the job trailer unless the caller's message already carries it. */
+export function withJobTrailer(message: string, jobId: string): string {
+  const trailers = parseTrailers(message);
+  if (trailers.get(JOB_TRAILER) === jobId) return message.endsWith('\n') ? message : `${message}\n`;
+  const text = message.trimEnd();
+  const joiner = trailers.size > 0 ? '\n' : '\n\n';
+  return `${text}${joiner}${JOB_TRAILER}: ${jobId}\n`;
+}

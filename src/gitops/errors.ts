@@ -1,0 +1,50 @@
+/**
+ * Errors of the GitOps layer. Callers branch on `code`, never on message text; the chat reply is
+ * chosen from the code at the edge. Messages name the file (or remote) and the reason, and never
+ * hold a credential (git output is redacted before it gets here).
+ */
+export const GITOPS_ERROR_CODES = [
+  /** The tag file named in the config does not exist in the repository. */
+  'E_FILE_MISSING',
+  /** The file is not valid YAML, so editing it could only make it worse. */
+  'E_YAML_BROKEN',
+  /** A Helm values key path (or another required key) is not in the file. */
+  'E_KEY_MISSING',
+  /** No container / images entry for the app's image was found. */
+  'E_IMAGE_MISSING',
+  /** More than one place matches; opsbot will not guess which one is meant. */
+  'E_CONTAINER_AMBIGUOUS',
+  /** The requested tag or digest is not a valid OCI reference (or not usable at this location). */
+  'E_BAD_TAG',
+  /** A branch name, job id or path failed validation before reaching git. */
+  'E_BAD_NAME',
+  /** The remote could not be reached (DNS, connection, missing repository). */
+  'E_GIT_UNREACHABLE',
+  /** The remote refused our credentials. */
+  'E_GIT_AUTH',
+  /** Pushes kept being rejected because others pushed first; retries are exhausted. */
+  'E_PUSH_CONFLICT',
+  /** Any other git failure. */
+  'E_GIT',
+  /** The GitHub API refused or failed a pull-request call. */
+  'E_GITHUB',
+] as const;
+
+export type GitopsErrorCode = (typeof GITOPS_ERROR_CODES)[number];
+
+export class GitopsError extends Error {
+  override readonly name = 'GitopsError';
+
+  constructor(
+    readonly code: GitopsErrorCode,
+    message: string,
+    /** The repository file the error is about, when there is one. */
+    readonly file?: string,
+  ) {
+    super(message);
+  }
+}
+
+export function isGitopsError(err: unknown, code?: GitopsErrorCode): err is GitopsError {
+  return err instanceof GitopsError && (code === undefined || err.code === code);
+}

@@ -1,0 +1,42 @@
+import type { Logger } from '../core/logger.js';
+import type { Actor, ConversationRef, Message } from '../core/message.js';
+import type { Reporter } from './reporter.js';
+
+/** What every queued job carries besides its own payload. */
+export interface JobEnvelope<P = unknown> {
+  /** Public job id, as users type it (`/cancel 12`). */
+  id: string;
+  kind: string;
+  requester: Actor;
+  conversation: ConversationRef;
+  /** Short description of what it acts on, for /jobs and the audit (`web@prod`, `stack local`). */
+  target: string;
+  payload: P;
+  createdAt: string;
+}
+
+export interface JobContext<P> {
+  job: JobEnvelope<P>;
+  reporter: Reporter;
+  /** Aborted on /cancel or on shutdown after the grace period. */
+  signal: AbortSignal;
+  log: Logger;
+  /** 1 on the first run, higher on retries and on recovery after a worker died. */
+  attempt: number;
+}
+
+/**
+ * One kind of slow work. A handler receives its payload and a Reporter; it never knows which
+ * chat asked. It returns the final message, or throws (an OpsbotError's text reaches the chat).
+ */
+export interface JobKind<P = unknown> {
+  name: string;
+  /**
+   * Safe to run again from the start after a crash or a failure. Non-idempotent kinds (apply)
+   * are never re-run: a second start is reported as interrupted for a human to look at.
+   */
+  idempotent: boolean;
+  /** Tries in all for idempotent kinds (with exponential backoff). */
+  attempts?: number;
+  run(ctx: JobContext<P>): Promise<Message>;
+}

@@ -1,0 +1,47 @@
+import type { ConversationRef, Message } from '../core/message.js';
+import type { Outbox } from './outbox.js';
+
+/**
+ * A job's voice, bound to the conversation that asked. Progress edits one message (keyed by
+ * the job) instead of flooding the channel; details go in its thread.
+ */
+export interface Reporter {
+  progress(message: Message): Promise<void>;
+  /** A separate message under the job's message (thread reply). */
+  detail(message: Message): Promise<void>;
+  succeeded(message: Message): Promise<void>;
+  failed(message: Message): Promise<void>;
+  cancelled(message: Message): Promise<void>;
+}
+
+export class OutboxReporter implements Reporter {
+  private readonly key: string;
+
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly conversation: ConversationRef,
+    jobId: string,
+  ) {
+    this.key = `job:${jobId}`;
+  }
+
+  progress(message: Message): Promise<void> {
+    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: 'progress', ...message } });
+  }
+
+  detail(message: Message): Promise<void> {
+    return this.outbox.publish({ conversation: this.conversation, key: this.key, message, threaded: true });
+  }
+
+  succeeded(message: Message): Promise<void> {
+    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: 'success', ...message }, final: 'succeeded' });
+  }
+
+  failed(message: Message): Promise<void> {
+    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: 'failure', ...message }, final: 'failed' });
+  }
+
+  cancelled(message: Message): Promise<void> {
+    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: 'warning', ...message }, final: 'cancelled' });
+  }
+}
