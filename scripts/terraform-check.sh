@@ -18,7 +18,7 @@ validate="${OPSBOT_TF_VALIDATE:-0}"
 for arg in "$@"; do
   case "$arg" in
     --validate) validate=1 ;;
-    -h|--help) sed -n "2,11p" "$0"; exit 0 ;;
+    -h|--help) sed -n "2,10p" "$0"; exit 0 ;;
     *) echo "terraform-check: unknown argument: $arg" >&2; exit 64 ;;
   esac
 done

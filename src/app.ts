@@ -1,12 +1,12 @@
 import { userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { ConsoleAdapter } from './bot/adapters/console/console-adapter.js';
 import { ALL_COMMANDS } from './bot/commands/index.js';
 import type { CommandDeps } from './bot/commands/spec.js';
 import { CommandRouter } from './bot/router.js';
 import { AuditLog } from './core/audit.js';
-import type { LoadedConfig } from './core/config/load.js';
+import { PROJECT_ROOT, type LoadedConfig } from './core/config/load.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './core/embedded-redis.js';
 import { OpsbotError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
@@ -15,7 +15,17 @@ import { Policy } from './core/policy.js';
 import { Redactor } from './core/redact.js';
 import { connectChecked, redisTargetFromEnv, type RedisTarget } from './core/redis.js';
 import { terraformBinary } from './core/which.js';
+import { seedExampleRepo } from './gitops/seed.js';
+import { RepoWriter } from './gitops/repo-writer.js';
+import { deployJob } from './jobs/handlers/deploy.js';
 import { diagnoseJob } from './jobs/handlers/diagnose.js';
+import { historyJob } from './jobs/handlers/history.js';
+import { applyJob } from './jobs/handlers/apply.js';
+import { driftJob, scheduleDriftChecks } from './jobs/handlers/drift.js';
+import { planJob } from './jobs/handlers/plan.js';
+import type { InfraServices } from './terraform/infra-services.js';
+import { PlanStore } from './terraform/plan-store.js';
+import { StackLocks } from './terraform/stack-lock.js';
 import type { JobKind } from './jobs/kind.js';
 import { Outbox } from './jobs/outbox.js';
 import { JobQueues } from './jobs/queues.js';
@@ -70,12 +80,23 @@ export class OpsbotApp {
     const blocking = await connectChecked(target, 'blocking', 'blocking', connectTimeout);
     this.connections.push(fast, blocking);
 
-    const kinds = new Map<string, JobKind>([['diagnose', diagnoseJob({ redis: blocking, tfBinary: () => terraformBinary(env), tfConfigured: env.TF_BINARY }) as JobKind]]);
+    const writer = await this.gitopsWriter(env);
+    const kinds = new Map<string, JobKind>();
+    const addKind = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);
+    addKind(diagnoseJob({ redis: blocking, tfBinary: () => terraformBinary(env), tfConfigured: env.TF_BINARY }));
+    addKind(deployJob({ config, redis: fast, writer }));
+    addKind(historyJob({ config, writer }));
+    // Terraform from chat (issue 11): plan / apply / drift jobs, and the store and stack locks
+    // the /infra commands share with them (handed to the commands as deps.infra).
+    const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), baseDir: this.opts.loaded.baseDir, stateHome: join(this.home, 'state') };
+    addKind(planJob({ config, infra, env }));
+    addKind(applyJob({ config, infra, env }));
+    addKind(driftJob({ config, infra, env, outbox: new Outbox(fast, this.redactor) }));
     const audit = new AuditLog(fast, this.redactor);
     this.queues = new JobQueues(fast, kinds);
     const outbox = new Outbox(blocking, this.redactor);
     const policy = new Policy(config);
-    const deps: CommandDeps = { config, policy, queues: this.queues, audit, outbox: new Outbox(fast, this.redactor), commands: () => ALL_COMMANDS };
+    const deps: CommandDeps & { infra: InfraServices } = { config, policy, queues: this.queues, audit, outbox: new Outbox(fast, this.redactor), commands: () => ALL_COMMANDS, infra };
     this.router = new CommandRouter(ALL_COMMANDS as never, deps, this.metrics, this.log);
 
     if (this.opts.workers) {
@@ -88,6 +109,7 @@ export class OpsbotApp {
         },
       );
       await this.workerPool.start();
+      await scheduleDriftChecks(this.queues.queue('drift'), config, this.log); // issue 11
     }
 
     if (this.opts.consoleAs !== undefined) {
@@ -119,13 +141,50 @@ export class OpsbotApp {
     this.log.info({ workers: this.opts.workers, http: this.opts.http, config: this.opts.loaded.file }, 'opsbot started');
   }
 
+  private get home(): string {
+    return resolve((this.opts.env ?? process.env).OPSBOT_HOME ?? '.opsbot');
+  }
+
+  /**
+   * One RepoWriter (one reused clone) per process. The embedded default keeps its GitOps remote
+   * under OPSBOT_HOME, seeded once from the example content in gitops/.
+   */
+  private async gitopsWriter(env: NodeJS.ProcessEnv): Promise<() => RepoWriter> {
+    const { config, bundled, baseDir } = this.opts.loaded;
+    let instance: RepoWriter | undefined;
+    if (!config.gitops) {
+      return () => {
+        throw new OpsbotError('E_NO_GITOPS', 'No GitOps repository is configured (gitops.url in opsbot.yaml).');
+      };
+    }
+    let url = config.gitops.url;
+    if (bundled) {
+      url = join(this.home, 'gitops.git');
+      if (this.opts.workers && (await seedExampleRepo(url, join(PROJECT_ROOT, 'gitops'), config.gitops.branch)) === 'created') {
+        this.log.info({ url }, 'seeded the example GitOps repository');
+      }
+    } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url) && !isAbsolute(url)) {
+      url = resolve(baseDir, url); // a path relative to the config file
+    }
+    const gitops = config.gitops;
+    return () =>
+      (instance ??= new RepoWriter({
+        url,
+        branch: gitops.branch,
+        author: gitops.author,
+        pushRetries: gitops.pushRetries,
+        cacheDir: join(this.home, 'git'),
+        token: env.GITOPS_TOKEN ?? env.GITHUB_TOKEN,
+      }));
+  }
+
   private async redisTarget(env: NodeJS.ProcessEnv): Promise<RedisTarget> {
     const fromEnv = redisTargetFromEnv(env);
     if (fromEnv) return fromEnv;
     if (!this.opts.allowEmbeddedRedis) {
       throw new OpsbotError('E_NO_REDIS', 'REDIS_URL is not set. Split processes (opsbot bot / opsbot worker) share one Redis: set REDIS_URL=redis://host:6379.');
     }
-    this.embedded = await startEmbeddedRedis(resolve(env.OPSBOT_HOME ?? '.opsbot', 'redis'));
+    this.embedded = await startEmbeddedRedis(join(this.home, 'redis'));
     this.log.info({ url: this.embedded.url }, 'embedded redis-server started');
     return { url: this.embedded.url };
   }

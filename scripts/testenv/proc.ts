@@ -30,12 +30,13 @@ export async function ensureCommand(cmd: string, aptPackage: string): Promise<st
   const found = which(cmd);
   if (found) return found;
   const root = process.getuid?.() === 0;
-  const sudo = !root && which('sudo') ? ['sudo', '-n'] : [];
+  const sudo = !root && which('sudo') ? ['sudo'] : [];
   if (!root && sudo.length === 0) {
     throw new TestenvError(aptPackage, `${cmd} is not installed and this user cannot run apt-get: install ${aptPackage}`);
   }
+  // sudo resets the environment, so the non-interactive frontend is passed through `env`.
   const run = (args: string[]) =>
-    execa(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], {
+    execa(sudo.length ? 'sudo' : 'apt-get', [...(sudo.length ? ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get'] : []), ...args], {
       stdin: 'ignore',
       env: { DEBIAN_FRONTEND: 'noninteractive' },
       reject: false,
@@ -118,7 +119,8 @@ function cwdOf(pid: number): string {
  * counts because redis-server rewrites its argv (its cmdline becomes "redis-server host:port").
  */
 export function isOurs(pid: number, marker: string): boolean {
-  return isAlive(pid) && (cwdOf(pid).startsWith(marker) || cmdline(pid).some((a) => a.includes(marker)));
+  const cwd = cwdOf(pid);
+  return isAlive(pid) && (cwd === marker || cwd.startsWith(`${marker}/`) || cmdline(pid).some((a) => a.includes(`${marker}/`)));
 }
 
 /** SIGTERM, then SIGKILL after `graceMs`; resolves once the process is gone. */

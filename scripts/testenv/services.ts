@@ -96,7 +96,10 @@ export function apiserverSpec(binary: string, dir: string, ports: Ports, pki: Pk
       '--service-account-issuer', `https://127.0.0.1:${ports.apiserver}`,
       '--service-account-key-file', pki.saPub, '--service-account-signing-key-file', pki.saKey,
       '--disable-admission-plugins', 'ServiceAccount',
-      '--profiling=false', '--v', '1'],
+      '--profiling=false', '--v', '1',
+      // Extra flags (feature gates, audit…) for local experiments and for the fault test
+      // that makes the apiserver fail to start.
+      ...(process.env.OPSBOT_TESTENV_APISERVER_ARGS ?? '').split(/\s+/).filter(Boolean)],
     logFile: join(dir, 'logs', 'kube-apiserver.log'),
     cwd: join(dir, 'kube'),
     probe: async () => (await apiRequest(ports.apiserver, pki, 'GET', '/readyz')).status === 200,

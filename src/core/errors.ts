@@ -17,7 +17,9 @@ export type ErrorCode =
   | 'E_UNKNOWN_STACK'
   | 'E_JOB_INTERRUPTED'
   | 'E_TF_MISSING'
-  | 'E_INTERNAL';
+  | 'E_INTERNAL'
+  /** Codes of the layers below (gitops, terraform, argocd) are declared there. */
+  | `E_${Uppercase<string>}`;
 
 export class OpsbotError extends Error {
   readonly code: ErrorCode;

@@ -33,6 +33,47 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly argocdWatchEvents = new Counter({
+    name: 'opsbot_argocd_watch_events_total',
+    help: 'Argo CD Application watch events received, by namespace and type (ADDED, MODIFIED, DELETED, BOOKMARK, ERROR)',
+    labelNames: ['namespace', 'type'] as const,
+    registers: [this.registry],
+  });
+
+  readonly argocdRelists = new Counter({
+    name: 'opsbot_argocd_relists_total',
+    help: 'Full lists of Applications, by namespace and reason (initial, gone = 410 Gone, forbidden, error)',
+    labelNames: ['namespace', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly argocdWatchRestarts = new Counter({
+    name: 'opsbot_argocd_watch_restarts_total',
+    help: 'Application watch connections reopened, by namespace and reason (closed, error, stalled, forbidden)',
+    labelNames: ['namespace', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Epoch ms of the last watch event (bookmarks included) per namespace; the lag gauge reads it at scrape time. */
+  readonly argocdLastEventAt = new Map<string, number>();
+
+  readonly argocdWatchLag = new Gauge({
+    name: 'opsbot_argocd_watch_lag_seconds',
+    help: 'Seconds since the last Application watch event or bookmark, by namespace (bookmarks arrive about once a minute)',
+    labelNames: ['namespace'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const [namespace, at] of this.argocdLastEventAt) this.argocdWatchLag.set({ namespace }, (Date.now() - at) / 1000);
+    },
+  });
+
+  readonly argocdNotifications = new Counter({
+    name: 'opsbot_argocd_notifications_total',
+    help: 'Argo CD trigger decisions, by trigger and outcome (announced, baseline, duplicate, busy, failed)',
+    labelNames: ['trigger', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'opsbot_' });
   }

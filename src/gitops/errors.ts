@@ -1,3 +1,5 @@
+import { OpsbotError } from '../core/errors.js';
+
 /**
  * Errors of the GitOps layer. Callers branch on `code`, never on message text; the chat reply is
  * chosen from the code at the edge. Messages name the file (or remote) and the reason, and never
@@ -32,16 +34,17 @@ export const GITOPS_ERROR_CODES = [
 
 export type GitopsErrorCode = (typeof GITOPS_ERROR_CODES)[number];
 
-export class GitopsError extends Error {
+export class GitopsError extends OpsbotError {
   override readonly name = 'GitopsError';
+  declare readonly code: GitopsErrorCode;
 
   constructor(
-    readonly code: GitopsErrorCode,
+    code: GitopsErrorCode,
     message: string,
     /** The repository file the error is about, when there is one. */
     readonly file?: string,
   ) {
-    super(message);
+    super(code, message);
   }
 }
 

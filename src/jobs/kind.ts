@@ -6,6 +6,11 @@ import type { Reporter } from './reporter.js';
 export interface JobEnvelope<P = unknown> {
   /** Public job id, as users type it (`/cancel 12`). */
   id: string;
+  /**
+   * Unique across Redis resets (the public id restarts at 1 with a fresh Redis): what durable
+   * records outside Redis, such as the `Opsbot-Job` commit trailer, use (`<id>-<random>`).
+   */
+  uid: string;
   kind: string;
   requester: Actor;
   conversation: ConversationRef;
@@ -38,5 +43,10 @@ export interface JobKind<P = unknown> {
   idempotent: boolean;
   /** Tries in all for idempotent kinds (with exponential backoff). */
   attempts?: number;
+  /**
+   * What a second start of a non-idempotent job says (the worker running it died), when the
+   * kind knows better than the generic text — apply: "state may be partly applied".
+   */
+  interruptedMessage?(job: JobEnvelope<P>): string;
   run(ctx: JobContext<P>): Promise<Message>;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { OpsbotError } from '../core/errors.js';
@@ -58,7 +59,7 @@ export class JobQueues {
     if (!kind) throw new OpsbotError('E_INTERNAL', `unknown job kind ${kindName}`);
     try {
       const n = await this.redis.incr(SEQ_KEY);
-      const envelope: JobEnvelope<P> = { id: String(n), kind: kindName, ...meta, payload, createdAt: new Date().toISOString() };
+      const envelope: JobEnvelope<P> = { id: String(n), uid: `${n}-${randomBytes(4).toString('hex')}`, kind: kindName, ...meta, payload, createdAt: new Date().toISOString() };
       const attempts = kind.idempotent ? (kind.attempts ?? 3) : 1;
       await this.queue(kindName).add(kindName, envelope, {
         jobId: bullId(envelope.id),

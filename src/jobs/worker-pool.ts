@@ -75,7 +75,9 @@ export class WorkerPool {
     // A second start of the same job means a worker died (or it failed and is retried).
     const firstStart = (await redis.set(startedKey(env.id), String(Date.now()), 'EX', MARKER_TTL, 'NX')) === 'OK';
     if (!firstStart && !kind.idempotent) {
-      const text = `Job ${env.id} (${kind.name} ${env.target}) was interrupted: the worker running it stopped. It is not re-run automatically — check the target's state before trying again.`;
+      const text =
+        kind.interruptedMessage?.(env) ??
+        `Job ${env.id} (${kind.name} ${env.target}) was interrupted: the worker running it stopped. It is not re-run automatically — check the target's state before trying again.`;
       await this.finish(env.id, () => reporter.failed({ title: 'Interrupted', text }));
       await audit.append({ ...auditBase, result: 'interrupted', detail: 'worker stopped mid-job; not re-run' });
       metrics.jobs.inc({ kind: kind.name, state: 'interrupted' });
@@ -96,7 +98,9 @@ export class WorkerPool {
       return { outcome: 'succeeded' };
     } catch (err) {
       if (controller.signal.aborted) {
-        await this.finish(env.id, () => reporter.cancelled(withJobContext({ title: 'Cancelled', text: `Job ${env.id} was cancelled.` }, env)));
+        // A handler may say how it stopped (terraform: after SIGINT, or killed with SIGKILL).
+        const how = isOpsbotError(err) && err.code === 'E_CANCELLED' ? ` ${err.userMessage}` : '';
+        await this.finish(env.id, () => reporter.cancelled(withJobContext({ title: 'Cancelled', text: `Job ${env.id} was cancelled.${how}` }, env)));
         await audit.append({ ...auditBase, result: 'cancelled' });
         metrics.jobs.inc({ kind: kind.name, state: 'cancelled' });
         return { outcome: 'cancelled' };

@@ -130,6 +130,13 @@ export class TerraformRunner {
     }
   }
 
+  /** `show -no-color` of a saved plan: the full plain-text plan (tofu masks sensitive values), secrets removed. */
+  async showText(planFile: string, options: CallOptions & { dir?: string } = {}): Promise<string> {
+    const outcome = await this.run(options.dir ?? dirname(planFile), ['show', '-no-color', checkArg(planFile)], options.signal);
+    if (outcome.exitCode !== 0) throw this.failure('show', outcome, []);
+    return this.redact(outcome.stdout);
+  }
+
   /** Applies exactly the saved plan; a plan made before the state last changed is refused (E_PLAN_STALE). */
   async apply(
     dir: string,

@@ -108,8 +108,10 @@ function kubePart(e: Record<string, string>, hint: string): PartStatus {
   if (!existsSync(e.KUBECONFIG)) return no(`KUBECONFIG ${e.KUBECONFIG} does not exist (${hint})`);
   if (!pidAlive(e.ETCD_PID)) return no(`etcd pid ${e.ETCD_PID} is not running (${hint})`);
   if (!pidAlive(e.KUBE_APISERVER_PID)) return no(`kube-apiserver pid ${e.KUBE_APISERVER_PID} is not running (${hint})`);
-  const env: Record<string, string> = { KUBECONFIG: e.KUBECONFIG, OPSBOT_KUBECONFIG: e.OPSBOT_KUBECONFIG || e.KUBECONFIG };
-  for (const k of ['KUBE_APISERVER_URL', 'ETCD_ENDPOINT', 'ARGOCD_NAMESPACE', 'KUBE_CA_FILE']) if (e[k]) env[k] = e[k];
+  // OPSBOT_KUBECONFIG is never defaulted to the admin one: RBAC tests must not pass by
+  // running with system:masters. Without it, suites that need it skip.
+  const env: Record<string, string> = { KUBECONFIG: e.KUBECONFIG };
+  for (const k of ['OPSBOT_KUBECONFIG', 'KUBE_APISERVER_URL', 'ETCD_ENDPOINT', 'ARGOCD_NAMESPACE', 'KUBE_CA_FILE']) if (e[k]) env[k] = e[k];
   env.ARGOCD_NAMESPACE ??= 'argocd';
   return ok(env);
 }
@@ -149,10 +151,17 @@ export function adminKubeConfig(env: Testenv = testenv()): KubeConfig {
   return kc;
 }
 
+/** Whether the least-privilege kubeconfig is there (always, with `npm run testenv`). */
+export function opsbotKube(env: Testenv = testenv()): PartStatus {
+  if (!env.kube.available) return env.kube;
+  if (!env.kube.env.OPSBOT_KUBECONFIG) return no('OPSBOT_KUBECONFIG is not set (a least-privilege kubeconfig; see docs/testenv.md)');
+  return env.kube;
+}
+
 /** The least-privilege kubeconfig: applications get/list/watch/patch, pods get/list/watch. */
 export function opsbotKubeConfig(env: Testenv = testenv()): KubeConfig {
   const path = env.kube.env.OPSBOT_KUBECONFIG;
-  if (!path) throw new Error(`kube part unavailable: ${env.kube.reason ?? 'no OPSBOT_KUBECONFIG'}`);
+  if (!path) throw new Error(`no least-privilege kubeconfig: ${opsbotKube(env).reason ?? 'OPSBOT_KUBECONFIG is not set'}`);
   const kc = new KubeConfig();
   kc.loadFromFile(path);
   return kc;

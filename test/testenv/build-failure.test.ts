@@ -1,18 +1,22 @@
 /**
- * A Go build that fails: a tofu release the module proxy does not serve. `up` must exit
- * non-zero naming the part and the command, and leave nothing running and nothing cached.
+ * `up` failing: a Go build that fails (a tofu release the module proxy does not serve), and a
+ * server that fails to start. Either way: a non-zero exit naming the part (and the command),
+ * nothing left running, nothing half-built in the cache. Private state and cache directories,
+ * so the shared environment is not touched.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { testenv, titled } from '../support/testenv.js';
-import { processesMentioning, runTestenv } from './helpers.js';
+import { processesMentioning, runTestenv, scriptEnv } from './helpers.js';
 
 // Needs what `npm run testenv` needs (go, the module proxy): skipped with the reason otherwise.
 const env = testenv();
 
-describe.skipIf(!env.tofu.available)(titled('testenv up: a Go build that fails', env.tofu), () => {
+const script = scriptEnv(env);
+
+describe.skipIf(!script.available)(titled('testenv up: a Go build that fails', script), () => {
   const root = mkdtempSync(join(tmpdir(), 'opsbot-testenv-badbuild-'));
   const dir = join(root, 'state');
   const cache = join(root, 'cache');
@@ -31,6 +35,19 @@ describe.skipIf(!env.tofu.available)(titled('testenv up: a Go build that fails',
     expect(state.procs).toEqual({});
     expect(existsSync(join(dir, 'env'))).toBe(false);
   });
+
+  it('a part that fails to start: exits non-zero naming it, and stops what this run had started', async () => {
+    const startDir = join(root, 'start-failure');
+    const r = await runTestenv(['up'], { OPSBOT_TESTENV_DIR: startDir, OPSBOT_TESTENV_APISERVER_ARGS: '--no-such-flag=1' }, 120_000);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toContain('failed in part [kube-apiserver] exited');
+    expect(r.stderr).toContain('unknown flag: --no-such-flag');
+    // redis and etcd came up before the apiserver failed: they were stopped again.
+    expect(r.stdout).toMatch(/stopping etcd \(pid \d+\) started by this failed run/);
+    expect(r.stdout).toMatch(/stopping redis \(pid \d+\) started by this failed run/);
+    expect(processesMentioning(startDir)).toEqual([]);
+    expect(existsSync(join(startDir, 'env'))).toBe(false);
+  }, 120_000);
 
   it('down is safe when nothing runs', async () => {
     const r = await runTestenv(['down'], { OPSBOT_TESTENV_DIR: dir, OPSBOT_CACHE: cache });

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type Result } from 'execa';
+import type { PartStatus, Testenv } from '../support/testenv.js';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
@@ -61,4 +62,13 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     if (Date.now() > deadline) throw new Error(`${what}: not after ${timeoutMs / 1000}s${last ? ` (last error: ${String(last)})` : ''}`);
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * Tests of scripts/testenv.ts itself run only where `npm run testenv` has run (they reuse its
+ * binary cache): not against a contributor's own cluster.
+ */
+export function scriptEnv(env: Testenv): PartStatus {
+  if (env.source === 'process.env') return { available: false, reason: 'parts come from the process environment, not from `npm run testenv`', env: {} };
+  return env.kube;
 }

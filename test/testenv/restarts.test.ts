@@ -9,11 +9,11 @@ import { join } from 'node:path';
 import { CoreV1Api, Health, type KubeConfig, Watch } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminKubeConfig, createPod, loadTestenv, testenv, titled, type Testenv } from '../support/testenv.js';
-import { eventually, processesMentioning, runTestenv, uniqueName } from './helpers.js';
+import { eventually, processesMentioning, runTestenv, scriptEnv, uniqueName } from './helpers.js';
 
-const shared = testenv();
+const script = scriptEnv(testenv());
 
-describe.skipIf(!shared.kube.available)(titled('testenv: etcd and kube-apiserver restarts', shared.kube), () => {
+describe.skipIf(!script.available)(titled('testenv: etcd and kube-apiserver restarts', script), () => {
   const dir = mkdtempSync(join(tmpdir(), 'opsbot-testenv-private-'));
   const scriptEnv = { OPSBOT_TESTENV_DIR: dir };
   let env: Testenv;

@@ -1,9 +1,18 @@
 import { audit } from './audit.js';
 import { cancel } from './cancel.js';
+import { deploy } from './deploy.js';
 import { diagnose } from './diagnose.js';
+import { history } from './history.js';
+import { rollback } from './rollback.js';
 import { help } from './help.js';
+// Terraform from chat (issue 11)
+import { infraApply } from './infra-apply.js';
+import { infraLocks } from './infra-locks.js';
+import { infraPlan } from './infra-plan.js';
+import { infraReject } from './infra-reject.js';
+import { infraUnlock } from './infra-unlock.js';
 import { jobs } from './jobs.js';
 import type { CommandSpec } from './spec.js';
 
 /** Every chat command, in the order /help lists them. */
-export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];
+export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, rollback, history, infraPlan, infraApply, infraReject, infraLocks, infraUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];

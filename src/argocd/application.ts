@@ -1,0 +1,193 @@
+/**
+ * The parts of an Argo CD Application (argoproj.io/v1alpha1) that opsbot reads, read tolerantly:
+ * the API server validates Argo CD's CRD only loosely (and anyone with `patch` may write any
+ * status, since the CRD has no status subresource), so a missing or malformed field becomes
+ * `undefined` — reading an Application never throws. Only an object without a name or namespace
+ * is not an Application (`parseApplication` returns undefined).
+ */
+
+export interface ApplicationSource {
+  repoURL?: string;
+  path?: string;
+  chart?: string;
+  targetRevision?: string;
+}
+
+export interface ApplicationResource {
+  kind?: string;
+  name?: string;
+  namespace?: string;
+  /** Sync status of the resource: Synced, OutOfSync, Unknown. */
+  status?: string;
+  health?: { status?: string; message?: string };
+}
+
+export interface OperationState {
+  /** Running, Terminating, Failed, Error, Succeeded. */
+  phase?: string;
+  message?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  /** `syncResult.revision`: the revision the operation synced (single source). */
+  syncRevision?: string;
+  /** `syncResult.revisions`: one per source (multi-source Applications). */
+  syncRevisions: string[];
+  /** `operation.sync.revision(s)`: what was asked for, known while the operation still runs. */
+  requestedRevisions: string[];
+  initiatedBy?: { username?: string; automated: boolean };
+}
+
+export interface Application {
+  name: string;
+  namespace: string;
+  uid?: string;
+  resourceVersion?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  creationTimestamp?: string;
+  deletionTimestamp?: string;
+  project?: string;
+  destinationNamespace?: string;
+  sources: ApplicationSource[];
+  sync: { status?: string; revision?: string; revisions: string[] };
+  health: { status?: string; message?: string; lastTransitionTime?: string };
+  operationState?: OperationState;
+  resources: ApplicationResource[];
+  reconciledAt?: string;
+  observedAt?: string;
+  /** True when the object had no `status` at all (Argo CD has not reconciled it yet). */
+  statusMissing: boolean;
+}
+
+type Obj = Record<string, unknown>;
+
+function obj(v: unknown): Obj | undefined {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string' && s !== '') : [];
+}
+
+function stringMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(obj(v) ?? {})) if (typeof val === 'string') out[k] = val;
+  return out;
+}
+
+function source(v: unknown): ApplicationSource | undefined {
+  const s = obj(v);
+  if (!s) return undefined;
+  return { repoURL: str(s.repoURL), path: str(s.path), chart: str(s.chart), targetRevision: str(s.targetRevision) };
+}
+
+function resource(v: unknown): ApplicationResource | undefined {
+  const r = obj(v);
+  if (!r) return undefined;
+  const h = obj(r.health);
+  return {
+    kind: str(r.kind),
+    name: str(r.name),
+    namespace: str(r.namespace),
+    status: str(r.status),
+    health: h ? { status: str(h.status), message: str(h.message) } : undefined,
+  };
+}
+
+function operationState(v: unknown): OperationState | undefined {
+  const o = obj(v);
+  if (!o) return undefined;
+  const result = obj(o.syncResult);
+  const operation = obj(o.operation);
+  const requested = obj(operation?.sync);
+  const by = obj(operation?.initiatedBy);
+  const requestedRevision = str(requested?.revision);
+  return {
+    phase: str(o.phase),
+    message: str(o.message),
+    startedAt: str(o.startedAt),
+    finishedAt: str(o.finishedAt),
+    syncRevision: str(result?.revision),
+    syncRevisions: strings(result?.revisions),
+    requestedRevisions: requestedRevision ? [requestedRevision, ...strings(requested?.revisions)] : strings(requested?.revisions),
+    initiatedBy: by ? { username: str(by.username), automated: by.automated === true } : undefined,
+  };
+}
+
+export function parseApplication(raw: unknown): Application | undefined {
+  const root = obj(raw);
+  const meta = obj(root?.metadata);
+  const name = str(meta?.name);
+  const namespace = str(meta?.namespace);
+  if (!root || !meta || !name || !namespace) return undefined;
+  const spec = obj(root.spec);
+  const status = obj(root.status);
+  const sync = obj(status?.sync);
+  const health = obj(status?.health);
+  const single = source(spec?.source);
+  const many = Array.isArray(spec?.sources) ? spec.sources.map(source).filter((s): s is ApplicationSource => s !== undefined) : [];
+  const syncRevision = str(sync?.revision);
+  return {
+    name,
+    namespace,
+    uid: str(meta.uid),
+    resourceVersion: str(meta.resourceVersion),
+    labels: stringMap(meta.labels),
+    annotations: stringMap(meta.annotations),
+    creationTimestamp: str(meta.creationTimestamp),
+    deletionTimestamp: str(meta.deletionTimestamp),
+    project: str(spec?.project),
+    destinationNamespace: str(obj(spec?.destination)?.namespace),
+    sources: many.length > 0 ? many : single ? [single] : [],
+    sync: { status: str(sync?.status), revision: syncRevision, revisions: strings(sync?.revisions) },
+    health: { status: str(health?.status), message: str(health?.message), lastTransitionTime: str(health?.lastTransitionTime) },
+    operationState: operationState(status?.operationState),
+    resources: Array.isArray(status?.resources)
+      ? status.resources.map(resource).filter((r): r is ApplicationResource => r !== undefined)
+      : [],
+    reconciledAt: str(status?.reconciledAt),
+    observedAt: str(status?.observedAt),
+    statusMissing: status === undefined,
+  };
+}
+
+/** The revisions an Application is synced to: `sync.revisions` (multi-source) or `sync.revision`. */
+export function syncedRevisions(app: Application): string[] {
+  return app.sync.revisions.length > 0 ? app.sync.revisions : app.sync.revision ? [app.sync.revision] : [];
+}
+
+/** The revisions an operation synced (or, while it runs, was asked to sync). */
+export function operationRevisions(op: OperationState): string[] {
+  if (op.syncRevisions.length > 0) return op.syncRevisions;
+  if (op.syncRevision) return [op.syncRevision];
+  return op.requestedRevisions;
+}
+
+/** A full or abbreviated commit SHA matches the other when one is a prefix of the other (≥ 7 chars, git's default). */
+export function sameRevision(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  if (x === y) return true;
+  if (Math.min(x.length, y.length) < 7 || !/^[0-9a-f]+$/.test(x) || !/^[0-9a-f]+$/.test(y)) return false;
+  return x.startsWith(y) || y.startsWith(x);
+}
+
+/** 7 characters, as git abbreviates by default; anything that is not a SHA (a tag, a chart version) is kept whole. */
+export function shortRevision(rev: string | undefined): string {
+  if (!rev) return 'unknown';
+  return /^[0-9a-f]{40}$/i.test(rev) ? rev.slice(0, 7) : rev;
+}
+
+/** A stable identity of the Application: its uid, or namespace/name when the uid is unknown. */
+export function appIdentity(app: Pick<Application, 'uid' | 'namespace' | 'name'>): string {
+  return app.uid ?? `${app.namespace}/${app.name}`;
+}
+
+/** The resources that are not healthy, with Argo CD's reason — what a person needs to see first. */
+export function unhealthyResources(app: Application): ApplicationResource[] {
+  return app.resources.filter((r) => r.health?.status !== undefined && r.health.status !== 'Healthy');
+}

@@ -1,0 +1,72 @@
+/**
+ * Where a deploy of one commit stands, read off the Application alone. Pure, so every
+ * combination Argo CD can write is a table row in deploy-stage.test.ts.
+ *
+ *   committed → out of sync → syncing → progressing → healthy
+ *
+ * Stages may be skipped (an auto-sync can go from committed to Succeeded between two events);
+ * the verdict depends only on the state, never on having seen the steps between.
+ */
+import {
+  operationRevisions,
+  sameRevision,
+  syncedRevisions,
+  unhealthyResources,
+  type Application,
+} from './application.js';
+import { isRefreshedAfterOperation } from './triggers.js';
+
+export const DEPLOY_STAGES = ['committed', 'out of sync', 'syncing', 'progressing', 'healthy'] as const;
+export type DeployStage = (typeof DEPLOY_STAGES)[number];
+
+export type DeployVerdict = { done: false; stage: DeployStage } | { done: true; ok: true } | { done: true; ok: false; reason: string };
+
+const stage = (s: DeployStage): DeployVerdict => ({ done: false, stage: s });
+
+/** "Deployment web: Degraded: Deployment exceeded its progress deadline" — one line per resource, at most 5. */
+export function unhealthyReason(app: Application): string {
+  const bad = unhealthyResources(app).slice(0, 5);
+  if (bad.length === 0) return '';
+  return bad.map((r) => `${r.kind ?? '?'} ${r.name ?? '?'}: ${r.health?.status ?? '?'}${r.health?.message ? ` (${r.health.message})` : ''}`).join('; ');
+}
+
+function degradedReason(app: Application, when: string): string {
+  const parts = [`${app.name} is Degraded ${when}`, app.health.message, unhealthyReason(app)].filter(Boolean);
+  return parts.join(': ');
+}
+
+export function assessDeploy(app: Application, revision: string): DeployVerdict {
+  const atTarget = syncedRevisions(app).some((r) => sameRevision(r, revision));
+  const op = app.operationState;
+  const opForTarget = op !== undefined && operationRevisions(op).some((r) => sameRevision(r, revision));
+
+  if (op && opForTarget) {
+    switch (op.phase) {
+      case 'Failed':
+      case 'Error': {
+        const why = [op.message, unhealthyReason(app)].filter(Boolean).join('; ');
+        return { done: true, ok: false, reason: `the sync ${op.phase === 'Error' ? 'errored' : 'failed'}${why ? `: ${why}` : ''}` };
+      }
+      case 'Succeeded':
+        // Until Argo CD has reconciled after the operation, health still describes the old state.
+        if (!isRefreshedAfterOperation(app)) return stage('progressing');
+        if (app.health.status === 'Degraded') return { done: true, ok: false, reason: degradedReason(app, 'after the sync') };
+        if (app.health.status === 'Healthy' && atTarget) return { done: true, ok: true };
+        return stage('progressing');
+      default:
+        // Running, Terminating, or a phase not written yet.
+        return stage('syncing');
+    }
+  }
+  if (!atTarget) return stage('committed');
+  if (app.sync.status === 'OutOfSync') return stage('out of sync');
+  if (app.sync.status === 'Synced') {
+    // The commit changed nothing this app deploys (no operation needed), or was applied by
+    // an operation Argo CD has since replaced in operationState: the live state is the commit's.
+    if (!isRefreshedAfterOperation(app)) return stage('progressing');
+    if (app.health.status === 'Healthy') return { done: true, ok: true };
+    if (app.health.status === 'Degraded') return { done: true, ok: false, reason: degradedReason(app, 'at this revision') };
+    return stage('progressing');
+  }
+  return stage('out of sync');
+}

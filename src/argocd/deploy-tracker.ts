@@ -1,0 +1,147 @@
+/**
+ * Follows one pushed commit through Argo CD until it is synced and healthy, editing ONE
+ * progress message through the stages (with how long each took). It asks Argo CD to look at
+ * the repository now (the `argocd.argoproj.io/refresh: normal` annotation, which the
+ * application controller removes when it has refreshed) instead of waiting for the next poll
+ * (3 min by default, `timeout.reconciliation` in argocd-cm).
+ */
+import { OpsbotError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import type { Message } from '../core/message.js';
+import type { Reporter } from '../jobs/reporter.js';
+import { shortRevision, type Application } from './application.js';
+import type { ApplicationWatcher } from './application-watcher.js';
+import { assessDeploy, DEPLOY_STAGES, type DeployStage, type DeployVerdict } from './deploy-stage.js';
+import { ArgocdError } from './errors.js';
+import type { KubeConnection } from './kube.js';
+import { revisionText } from './notification-message.js';
+
+export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+
+export interface FollowRequest {
+  namespace: string;
+  /** The Application's name. */
+  name: string;
+  /** The pushed commit (full SHA; an abbreviation of ≥ 7 characters also matches). */
+  revision: string;
+  timeoutMs: number;
+  reporter: Reporter;
+  signal?: AbortSignal;
+  repoWebUrl?: string;
+}
+
+export interface DeployTrackerOptions {
+  kube: KubeConnection;
+  /** A started watcher over the Application's namespace (one per process, shared). */
+  watcher: ApplicationWatcher;
+  logger?: Logger;
+  now?: () => number;
+}
+
+function seconds(ms: number): string {
+  return ms < 60_000 ? `${(ms / 1000).toFixed(1)}s` : `${Math.floor(ms / 60_000)}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/** "committed 0.4s → out of sync 2.0s → syncing 5.1s → progressing …" */
+export function stageLine(entered: Map<DeployStage, number>, now: number, finished: boolean): string {
+  const reached = DEPLOY_STAGES.filter((s) => entered.has(s));
+  return reached
+    .map((s, i) => {
+      const start = entered.get(s)!;
+      const next = reached[i + 1];
+      const end = next !== undefined ? entered.get(next)! : now;
+      if (s === 'healthy') return 'healthy';
+      return `${s} ${seconds(end - start)}${next === undefined && !finished ? ' …' : ''}`;
+    })
+    .join(' → ');
+}
+
+export class DeployTracker {
+  private readonly now: () => number;
+
+  constructor(private readonly opts: DeployTrackerOptions) {
+    this.now = opts.now ?? Date.now;
+  }
+
+  async follow(req: FollowRequest): Promise<Message> {
+    const { namespace, name, revision } = req;
+    const started = this.now();
+    const entered = new Map<DeployStage, number>([['committed', started]]);
+    const title = `${name}: deploying ${shortRevision(revision)}`;
+    const render = (status: Message['status'], text: string | undefined, app: Application | undefined, finished: boolean): Message => ({
+      status,
+      title,
+      text,
+      fields: [
+        { label: 'Stages', value: stageLine(entered, this.now(), finished) },
+        { label: 'Revision', value: revisionText([revision], req.repoWebUrl) },
+        ...(app ? [{ label: 'Sync', value: app.sync.status ?? 'unknown' }, { label: 'Health', value: app.health.status ?? 'unknown' }] : []),
+      ],
+      context: `Argo CD Application ${namespace}/${name}, ${seconds(this.now() - started)}`,
+    });
+
+    await this.opts.watcher.waitForSync(req.signal);
+    // Ask for a refresh now; this also proves the Application exists and we may patch it.
+    const patched = await this.opts.kube.annotateApplication(namespace, name, { [REFRESH_ANNOTATION]: 'normal' });
+    await req.reporter.progress(render('progress', undefined, patched, false));
+
+    return new Promise<Message>((resolve, reject) => {
+      let settled = false;
+      let lastStage: DeployStage = 'committed';
+      let latest: Application | undefined = patched;
+      const finish = (err: Error | undefined, message: Message) => {
+        if (settled) return;
+        settled = true;
+        unsubscribe();
+        clearTimeout(timer);
+        req.signal?.removeEventListener('abort', onAbort);
+        // The last edit shows the outcome; the caller posts its own final message.
+        req.reporter.progress(message).then(
+          () => (err ? reject(err) : resolve(message)),
+          () => (err ? reject(err) : resolve(message)),
+        );
+      };
+      const fail = (code: ConstructorParameters<typeof ArgocdError>[0], reason: string) =>
+        finish(new ArgocdError(code, `${name} ${shortRevision(revision)}: ${reason}`), render('failure', reason, latest, true));
+
+      const consider = (app: Application) => {
+        latest = app;
+        const verdict: DeployVerdict = assessDeploy(app, revision);
+        if (verdict.done) {
+          if (verdict.ok) {
+            entered.set('healthy', this.now());
+            return finish(undefined, render('success', `${name} runs ${shortRevision(revision)}: synced and healthy`, app, true));
+          }
+          return fail('E_DEPLOY_FAILED', verdict.reason);
+        }
+        if (verdict.stage === lastStage) return;
+        // Stages only move forward in the message: a later stage implies the earlier ones.
+        if (DEPLOY_STAGES.indexOf(verdict.stage) < DEPLOY_STAGES.indexOf(lastStage)) return;
+        lastStage = verdict.stage;
+        entered.set(verdict.stage, this.now());
+        req.reporter.progress(render('progress', undefined, app, false)).catch((err: unknown) => {
+          this.opts.logger?.warn({ err }, 'deploy progress edit failed');
+        });
+      };
+
+      const unsubscribe = this.opts.watcher.subscribe((type, app) => {
+        if (!app || app.namespace !== namespace || app.name !== name) return;
+        if (type === 'DELETED') return fail('E_ARGOCD_APP_MISSING', 'the Argo CD Application was deleted while the deploy was followed');
+        if (app.deletionTimestamp) return fail('E_ARGOCD_APP_MISSING', 'the Argo CD Application is being deleted');
+        consider(app);
+      });
+      const timer = setTimeout(() => {
+        const where = latest ? `; Argo CD says sync ${latest.sync.status ?? 'unknown'}, health ${latest.health.status ?? 'unknown'}` : '';
+        const why = latest?.operationState?.message ? ` (${latest.operationState.message})` : '';
+        fail('E_DEPLOY_TIMEOUT', `not synced and healthy after ${seconds(req.timeoutMs)}, still ${lastStage}${where}${why}`);
+      }, req.timeoutMs);
+      const onAbort = () =>
+        finish(new OpsbotError('E_JOB_INTERRUPTED', `following ${name} was cancelled`), render('warning', 'cancelled', latest, true));
+      if (req.signal?.aborted) return onAbort();
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      // Events between the patch and the subscription are in the cache: take the newer copy.
+      const cached = this.opts.watcher.get(namespace, name);
+      consider(cached && Number(cached.resourceVersion) >= Number(patched.resourceVersion) ? cached : patched);
+    });
+  }
+}

@@ -1,0 +1,39 @@
+import { OpsbotError } from '../core/errors.js';
+
+/**
+ * Errors of the Argo CD layer. Callers branch on `code`; the chat reply is chosen from the code
+ * at the edge. Messages name the Application (namespace/name) and Argo CD's own words.
+ */
+export const ARGOCD_ERROR_CODES = [
+  /** No kubeconfig and not running in a cluster: Argo CD features are off. */
+  'E_NO_CLUSTER',
+  /** The API server answered 401/403: the credentials or their RBAC do not allow the call. */
+  'E_KUBE_FORBIDDEN',
+  /** The API server could not be reached, or answered with a server error. */
+  'E_KUBE_UNREACHABLE',
+  /** The Application does not exist, or was deleted while it was followed. */
+  'E_ARGOCD_APP_MISSING',
+  /** Argo CD reported the sync failed, or the app degraded, while a deploy was followed. */
+  'E_DEPLOY_FAILED',
+  /** A followed deploy did not become synced and healthy in time. */
+  'E_DEPLOY_TIMEOUT',
+] as const;
+
+export type ArgocdErrorCode = (typeof ARGOCD_ERROR_CODES)[number];
+
+export class ArgocdError extends OpsbotError {
+  override readonly name = 'ArgocdError';
+  declare readonly code: ArgocdErrorCode;
+
+  constructor(code: ArgocdErrorCode, message: string, options?: { cause?: unknown; httpStatus?: number }) {
+    super(code, message, options);
+    this.httpStatus = options?.httpStatus;
+  }
+
+  /** The API server's HTTP status, when the error came from one. */
+  readonly httpStatus: number | undefined;
+}
+
+export function isArgocdError(err: unknown, code?: ArgocdErrorCode): err is ArgocdError {
+  return err instanceof ArgocdError && (code === undefined || err.code === code);
+}

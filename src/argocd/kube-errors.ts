@@ -1,0 +1,118 @@
+/**
+ * API server failures as typed errors, and the rule for repeating them: a 401/403 is a
+ * configuration problem (token, RBAC) that retrying will not fix by itself, so it is reported
+ * once — clearly, with the verb and resource the API server refused — and then retried with
+ * backoff, quietly, until it works again (someone fixes the RBAC) and is reported as recovered.
+ */
+import { ArgocdError } from './errors.js';
+
+/** The HTTP status of an error from client-node: `ApiException.code`, or `statusCode` from `Watch`. */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as { code?: unknown; statusCode?: unknown };
+  if (typeof e.statusCode === 'number') return e.statusCode;
+  if (typeof e.code === 'number') return e.code;
+  return undefined;
+}
+
+/** The API server's own words (a `Status` object's message), when the body holds one. */
+function statusMessage(err: unknown): string | undefined {
+  const body = (err as { body?: unknown }).body;
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.trim().slice(0, 300) || undefined;
+    }
+  }
+  const msg = (parsed as { message?: unknown } | undefined)?.message;
+  return typeof msg === 'string' ? msg : undefined;
+}
+
+export function kubeError(err: unknown, what: string): ArgocdError {
+  if (err instanceof ArgocdError) return err;
+  const status = httpStatusOf(err);
+  const detail = statusMessage(err) ?? (err instanceof Error ? err.message : String(err));
+  if (status === 401) {
+    return new ArgocdError('E_KUBE_FORBIDDEN', `the Kubernetes API server rejected opsbot's credentials (401) for: ${what}. Check the token in the kubeconfig. (${detail})`, { cause: err, httpStatus: status });
+  }
+  if (status === 403) {
+    return new ArgocdError('E_KUBE_FORBIDDEN', `opsbot may not ${what}: the Kubernetes API server answered 403 Forbidden (${detail}). Grant it in opsbot's Role/ClusterRole.`, { cause: err, httpStatus: status });
+  }
+  if (status !== undefined) {
+    return new ArgocdError('E_KUBE_UNREACHABLE', `${what} failed: the Kubernetes API server answered ${status} (${detail})`, { cause: err, httpStatus: status });
+  }
+  return new ArgocdError('E_KUBE_UNREACHABLE', `${what} failed: the Kubernetes API server is unreachable (${detail})`, { cause: err });
+}
+
+export function isForbidden(err: unknown): boolean {
+  const s = err instanceof ArgocdError ? err.httpStatus : httpStatusOf(err);
+  return s === 401 || s === 403;
+}
+
+/** Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff and Jitter"). */
+export class Backoff {
+  private attempt = 0;
+
+  constructor(
+    private readonly baseMs = 500,
+    /** 30 s: the longest a recovered API server should wait to be noticed. */
+    private readonly maxMs = 30_000,
+  ) {}
+
+  next(): number {
+    const cap = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
+    this.attempt = Math.min(this.attempt + 1, 30);
+    return Math.round(cap / 2 + Math.random() * (cap / 2));
+  }
+
+  reset(): void {
+    this.attempt = 0;
+  }
+}
+
+/**
+ * Says "forbidden" once per distinct cause and "recovered" once after it, instead of once per
+ * retry: a watcher retrying every 30 s for a day must not fill the log or the chat.
+ */
+export class ForbiddenReport {
+  private current: string | undefined;
+
+  constructor(
+    private readonly onForbidden: (err: ArgocdError) => void,
+    private readonly onRecovered: (what: string) => void = () => undefined,
+  ) {}
+
+  failed(err: ArgocdError): void {
+    // Keyed by status, not text: the API server's message can vary between retries (audit ids).
+    const cause = `${err.code}:${err.httpStatus ?? ''}`;
+    if (err.code !== 'E_KUBE_FORBIDDEN' || this.current === cause) return;
+    this.current = cause;
+    this.onForbidden(err);
+  }
+
+  succeeded(what: string): void {
+    if (this.current === undefined) return;
+    this.current = undefined;
+    this.onRecovered(what);
+  }
+
+  get reported(): boolean {
+    return this.current !== undefined;
+  }
+}
+
+/** Resolves after `ms`, or early when `signal` aborts (never rejects). */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

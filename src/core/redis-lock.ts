@@ -1,0 +1,62 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { OpsbotError } from './errors.js';
+
+/** Delete the key only if we still own it: one script, so no other holder's lock is ever freed. */
+const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+/** Extend only our own lock. */
+const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+
+export interface HeldLock {
+  /** Monotonic per key: a later holder always has a larger one (the fencing token). */
+  fence: number;
+  /** False once the lock was lost (expired and taken by someone else). */
+  held(): boolean;
+  release(): Promise<void>;
+}
+
+/**
+ * A lease in Redis (`SET NX PX`), renewed while held, so a holder that dies frees it after
+ * `ttlMs`. The value carries a fencing token from INCR so work done under a lost lease can be
+ * told apart from work done under the current one.
+ */
+export async function acquireLock(redis: Redis, key: string, opts: { ttlMs: number; waitMs: number; signal?: AbortSignal; holder?: string }): Promise<HeldLock> {
+  const deadline = Date.now() + opts.waitMs;
+  const fence = await redis.incr(`${key}:fence`);
+  const value = `${fence}:${opts.holder ?? ''}:${randomBytes(6).toString('hex')}`;
+  let delay = 20;
+  for (;;) {
+    if (opts.signal?.aborted) throw new OpsbotError('E_CANCELLED', 'cancelled while waiting for a lock');
+    if ((await redis.set(key, value, 'PX', opts.ttlMs, 'NX')) === 'OK') break;
+    if (Date.now() > deadline) {
+      const current = await redis.get(key);
+      throw new OpsbotError('E_LOCK_TIMEOUT', `waited ${Math.round(opts.waitMs / 1000)} s for ${key} (held by ${current?.split(':')[1] || 'another worker'})`);
+    }
+    await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
+    delay = Math.min(delay * 2, 500);
+  }
+  let lost = false;
+  const timer = setInterval(() => {
+    redis.eval(RENEW, 1, key, value, String(opts.ttlMs)).then(
+      (ok) => {
+        if (ok === 0) lost = true;
+      },
+      () => undefined,
+    );
+  }, Math.max(100, Math.floor(opts.ttlMs / 3)));
+  timer.unref();
+  return {
+    fence,
+    held: () => !lost,
+    async release() {
+      clearInterval(timer);
+      await redis.eval(RELEASE, 1, key, value).catch(() => undefined);
+    },
+  };
+}
+
+/** Peek at who holds a lock (for "held by X since Y" replies). */
+export async function lockHolder(redis: Redis, key: string): Promise<string | undefined> {
+  const v = await redis.get(key);
+  return v?.split(':')[1] || undefined;
+}

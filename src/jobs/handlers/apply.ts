@@ -1,0 +1,143 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isOpsbotError, OpsbotError } from '../../core/errors.js';
+import type { Field, Message } from '../../core/message.js';
+import { stackNamed, stackSource, terraformBinaryFor } from '../../terraform/infra-services.js';
+import { sha256 } from '../../terraform/plan-store.js';
+import { describeHolder } from '../../terraform/stack-lock.js';
+import { openStack, rethrow, type Say } from '../../terraform/stack-run.js';
+import type { UiEvent, UiOutput } from '../../terraform/ui-events.js';
+import type { JobKind } from '../kind.js';
+import type { TerraformJobDeps } from './plan.js';
+
+export interface ApplyPayload {
+  planId: string;
+  stack: string;
+}
+
+/**
+ * Applies exactly the approved saved plan: verified by SHA-256, at the commit it was made
+ * from, under the stack lock. Not idempotent: a second start after a worker died is reported
+ * for a human (state may be partly applied), never re-run.
+ */
+export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
+  return {
+    name: 'apply',
+    idempotent: false,
+    interruptedMessage: (env) =>
+      `Job ${env.id} (apply ${env.target}) was interrupted — state may be partly applied; state lock may remain. ` +
+      `It is not re-run automatically: check the stack, /infra locks and /infra unlock if needed, then run a new plan.`,
+    async run({ job, reporter, signal }) {
+      const { planId, stack: name } = job.payload;
+      const stack = stackNamed(deps.config, name);
+      const src = stackSource(deps.infra, name, stack);
+      const store = deps.infra.store;
+      const say: Say = (m) => reporter.progress(m);
+      try {
+        terraformBinaryFor(stack, deps.env);
+      } catch (err) {
+        await store.release(planId);
+        throw err;
+      }
+
+      const busy = await deps.infra.locks.holder(name);
+      if (busy) await say({ text: `${describeHolder(name, busy)} Waiting up to ${Math.round(stack.lockTimeout / 1000)} s…` });
+      let lock;
+      try {
+        lock = await deps.infra.locks.acquire(name, { job: job.id, kind: 'apply', by: job.requester.displayName, since: Date.now() }, { waitMs: stack.lockTimeout, signal });
+      } catch (err) {
+        // Nothing was applied: the plan goes back to pending and can be approved again.
+        await store.release(planId);
+        throw isOpsbotError(err) && err.code === 'E_STACK_LOCKED' ? new OpsbotError(err.code, `${err.userMessage} Plan ${planId} was not applied; approve it again when the stack is free.`) : err;
+      }
+      let claimed = false;
+      try {
+        const claim = await store.claim({ id: planId, stack: name }, job.id);
+        if (claim.state !== 'applying') throw notApplicable(planId, claim.state, claim.extra);
+        claimed = true;
+        const plan = await store.get(planId);
+        const file = await store.file(planId);
+        if (!plan || !file) throw new OpsbotError('E_PLAN_EXPIRED', `Plan ${planId} has expired; run a new plan.`);
+        if (sha256(file) !== plan.sha256) throw new OpsbotError('E_PLAN_CORRUPT', `Plan ${planId} does not match its SHA-256 any more; it was not applied. Run a new plan.`);
+
+        const open = await openStack(src, { commit: plan.commit, env: deps.env, signal, say });
+        try {
+          const planFile = join(open.checkout.root, `plan-${planId}.tfplan`);
+          await writeFile(planFile, file, { mode: 0o600 });
+          const total = plan.summary.counts.create + plan.summary.counts.update + plan.summary.counts.replace + plan.summary.counts.destroy + plan.summary.counts.forget;
+          const progress = new ApplyProgress(name, total, say);
+          await say({ text: `Applying plan ${planId} to stack ${name}…` });
+          const result = await open.runner
+            .apply(open.checkout.dir, planFile, (e) => progress.on(e), { signal, lockTimeoutMs: stack.lockTimeout, workspace: stack.workspace })
+            .catch(rethrow);
+          await store.finish(planId, 'applied');
+          return appliedMessage(name, planId, plan.commit, progress, result.events);
+        } finally {
+          await open.dispose();
+        }
+      } catch (err) {
+        if (claimed) await store.finish(planId, 'failed');
+        throw err;
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}
+
+function notApplicable(id: string, state: string, extra: string): OpsbotError {
+  switch (state) {
+    case 'superseded':
+      return new OpsbotError('E_PLAN_SUPERSEDED', `Plan ${id} was superseded by plan ${extra}, a newer plan of the same stack; nothing was applied. Review and approve that one.`);
+    case 'missing':
+      return new OpsbotError('E_PLAN_EXPIRED', `Plan ${id} no longer exists; run a new plan.`);
+    default:
+      return new OpsbotError('E_PLAN_STATE', `Plan ${id} is ${state}${extra ? ` (job ${extra})` : ''}; it is not applied again.`);
+  }
+}
+
+/** Resource by resource, one edited message, at most once a second. */
+class ApplyProgress {
+  readonly done: string[] = [];
+  readonly failed: string[] = [];
+  private readonly running = new Set<string>();
+  private last = 0;
+
+  constructor(
+    private readonly stack: string,
+    private readonly total: number,
+    private readonly say: Say,
+  ) {}
+
+  on(e: UiEvent): void {
+    if (e.type === 'apply_start') this.running.add(e.address);
+    else if (e.type === 'apply_complete') {
+      this.running.delete(e.address);
+      this.done.push(`${e.address}: ${e.action} done`);
+    } else if (e.type === 'apply_errored') {
+      this.running.delete(e.address);
+      this.failed.push(e.address);
+    } else if (e.type !== 'apply_progress') return;
+    const now = Date.now();
+    if (now - this.last < 1000 && e.type !== 'apply_start') return;
+    this.last = now;
+    const lines = [...this.done.slice(-8), ...[...this.running].map((a) => `${a}: in progress…`)];
+    void this.say({ text: `Applying stack ${this.stack}: ${this.done.length} of ${this.total} done`, code: lines.join('\n') }).catch(() => undefined);
+  }
+}
+
+function appliedMessage(stack: string, planId: string, commit: string | null, progress: ApplyProgress, events: readonly UiEvent[]): Message {
+  const outputs = [...events].reverse().find((e): e is Extract<UiEvent, { type: 'outputs' }> => e.type === 'outputs')?.outputs ?? {};
+  const summary = [...events].reverse().find((e) => e.type === 'change_summary');
+  const fields: Field[] = [
+    { label: 'Plan', value: planId },
+    { label: 'Commit', value: commit ? commit.slice(0, 12) : 'no commit (plain directory)' },
+  ];
+  const outputLines = Object.entries(outputs).map(([k, o]: [string, UiOutput]) => `${k} = ${o.sensitive ? '(sensitive)' : JSON.stringify(o.value)}`);
+  return {
+    title: `Applied: stack ${stack}`,
+    text: summary?.message ?? `${progress.done.length} resources changed.`,
+    fields,
+    code: outputLines.length ? `outputs:\n${outputLines.map((l) => `  ${l}`).join('\n')}` : undefined,
+  };
+}

@@ -1,0 +1,85 @@
+import type { Redis } from 'ioredis';
+import type { Config } from '../../core/config/schema.js';
+import { OpsbotError } from '../../core/errors.js';
+import type { Message } from '../../core/message.js';
+import { acquireLock } from '../../core/redis-lock.js';
+import { formatDeployMessage } from '../../gitops/deploy-message.js';
+import { currentTag } from '../../gitops/editors/tag-location.js';
+import type { RepoWriter } from '../../gitops/repo-writer.js';
+import { editTagFile } from '../../gitops/tag-file.js';
+import type { JobKind } from '../kind.js';
+
+export interface DeployPayload {
+  verb: 'deploy' | 'rollback';
+  app: string;
+  env: string;
+  /** The tag or digest to deploy; absent for a rollback (the job reads it from history). */
+  ref?: string;
+}
+
+/**
+ * Writes to one GitOps repository are serialised across all workers by a Redis lease. git's
+ * own compare-and-swap on the branch already makes concurrent pushes safe (the writer redoes a
+ * rejected push on the new head), so the lease is about throughput and clone safety: N workers
+ * racing on one branch would each fetch, edit and push again per lost race, and processes that
+ * share a clone directory must not run git in it at the same time. The lease is held only for
+ * the commit and push, not for any follow-up, so one slow deploy never blocks the next.
+ */
+const LOCK_TTL_MS = 60_000;
+const LOCK_WAIT_MS = 10 * 60_000;
+
+export function deployJob(deps: { config: Config; redis: Redis; writer: () => RepoWriter }): JobKind<DeployPayload> {
+  return {
+    name: 'deploy',
+    // A retry finds its own commit by the Opsbot-Job trailer instead of committing again.
+    idempotent: true,
+    attempts: 3,
+    async run({ job, reporter, signal }) {
+      const { app, env, verb } = job.payload;
+      const appConfig = deps.config.apps[app];
+      const location = appConfig?.environments[env];
+      const gitops = deps.config.gitops;
+      if (!appConfig || !location || !gitops) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
+      if (location.protected) {
+        throw new OpsbotError('E_PROTECTED', `${env} is a protected environment: deploys to it go through a pull request, which needs gitops.github in the configuration.`);
+      }
+      const writer = deps.writer();
+      const readTag = (text: string) => currentTag(text, appConfig, location);
+
+      await reporter.progress({ text: `${verb === 'rollback' ? 'Rolling back' : 'Deploying'} ${app} in ${env}: waiting for the GitOps repository…` });
+      const lock = await acquireLock(deps.redis, `opsbot:lock:repo:${gitops.url}`, { ttlMs: LOCK_TTL_MS, waitMs: LOCK_WAIT_MS, signal, holder: `job ${job.id}` });
+      try {
+        let ref = job.payload.ref;
+        if (verb === 'rollback') {
+          const previous = await writer.previousTag(location.path, readTag);
+          if (!previous) throw new OpsbotError('E_NO_PREVIOUS', `${location.path} has no earlier tag of ${appConfig.image} in its history: nothing to roll back to.`);
+          ref = previous;
+        }
+        if (!ref) throw new OpsbotError('E_BAD_TAG', 'no tag to deploy');
+        await reporter.progress({ text: `${verb === 'rollback' ? 'Rolling back' : 'Deploying'} ${app} to ${ref} in ${env}: committing…` });
+        const requestedBy = { name: job.requester.displayName, platform: job.requester.platform, id: job.requester.id };
+        const result = await writer.commitChange({
+          jobId: job.uid,
+          edit: (workdir) => editTagFile(workdir, appConfig, location, ref),
+          message: (r) => formatDeployMessage({ verb, app, env, from: r.old, to: r.new, requestedBy, jobId: job.uid }),
+        });
+        if (!result.changed) {
+          return { status: 'success', title: `${app} is already at ${ref} in ${env}`, text: `already at ${ref}: nothing to commit.` } satisfies Message;
+        }
+        const link = gitops.webUrl ? `${gitops.webUrl.replace(/\/$/, '')}/commit/${result.sha}` : undefined;
+        const change = result.result ? `${result.result.old ?? 'none'} → ${result.result.new}` : 'committed earlier by this job';
+        return {
+          title: `${verb === 'rollback' ? 'Rolled back' : 'Deployed'} ${app} in ${env}: ${change}`,
+          fields: [
+            { label: 'Commit', value: link ?? result.sha.slice(0, 12) },
+            { label: 'File', value: location.path },
+            ...(result.attempts > 1 ? [{ label: 'Push attempts', value: `${result.attempts} (someone else pushed meanwhile)` }] : []),
+          ],
+          text: result.alreadyDone ? 'This job had already pushed its commit before it was interrupted; nothing new was committed.' : undefined,
+        } satisfies Message;
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}

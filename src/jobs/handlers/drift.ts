@@ -1,0 +1,115 @@
+import type { Queue } from 'bullmq';
+import type { Config } from '../../core/config/schema.js';
+import { isOpsbotError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { ConversationRef, Message } from '../../core/message.js';
+import { stackNamed, stackSource } from '../../terraform/infra-services.js';
+import { planMessage } from '../../terraform/plan-message.js';
+import { openStack, planStack } from '../../terraform/stack-run.js';
+import type { JobEnvelope, JobKind } from '../kind.js';
+import type { Outbox } from '../outbox.js';
+import type { TerraformJobDeps } from './plan.js';
+
+export interface DriftPayload {
+  stack: string;
+}
+
+/** Where drift reports go when no notification route names a destination: a console stream. */
+export const DRIFT_CONSOLE: ConversationRef = { platform: 'console', channel: 'drift' };
+/** The scheduler's own final words go here; nobody reads it (bounded by the outbox MAXLEN). */
+const SCHEDULER_SINK: ConversationRef = { platform: 'console', channel: 'drift-scheduler' };
+const SCHEDULER_PREFIX = 'drift:';
+
+/**
+ * Where drift is reported. The stack schema has no destination of its own (by agreement, no
+ * schema change): the first destination of the first notification route, else the console.
+ */
+export function driftDestination(config: Pick<Config, 'notifications'>): ConversationRef {
+  const to = config.notifications.routes[0]?.to[0];
+  if (!to || to === 'console') return DRIFT_CONSOLE;
+  const [platform, rest = ''] = [to.slice(0, to.indexOf(':')), to.slice(to.indexOf(':') + 1)];
+  if (platform === 'telegram') {
+    const [chat = '', topic] = rest.split('/');
+    return { platform: 'telegram', channel: chat, ...(topic ? { thread: topic } : {}) };
+  }
+  return { platform: 'slack', channel: rest };
+}
+
+/**
+ * Scheduled drift check: a plan that says nothing when the stack matches its code, and posts
+ * the summary with a "Plan" button to the drift destination when it does not. A busy stack
+ * is skipped (the next run will look again); nothing is stored, nothing can be approved.
+ */
+export function driftJob(deps: TerraformJobDeps & { outbox: Outbox }): JobKind<DriftPayload> {
+  return {
+    name: 'drift',
+    idempotent: true,
+    attempts: 1,
+    async run({ job, signal, log }) {
+      const name = job.payload.stack;
+      const stack = stackNamed(deps.config, name);
+      const src = stackSource(deps.infra, name, stack);
+      const quiet = async () => undefined;
+      let lock;
+      try {
+        lock = await deps.infra.locks.acquire(name, { job: `drift-${name}`, kind: 'plan', by: 'drift-check', since: Date.now() }, { waitMs: 0, signal });
+      } catch (err) {
+        if (isOpsbotError(err) && err.code === 'E_STACK_LOCKED') return { text: `drift check of ${name} skipped: stack busy` };
+        throw err;
+      }
+      try {
+        const open = await openStack(src, { env: deps.env, signal, say: quiet });
+        try {
+          const outcome = await planStack(open, src, { varFiles: [], signal, say: quiet });
+          if (outcome.summary.noChanges) return { text: `no drift on ${name}` };
+          const report: Message = {
+            ...planMessage({ stack: name, summary: outcome.summary, commit: open.checkout.commit }),
+            status: 'warning',
+            title: `Drift on stack ${name}: the infrastructure does not match its code`,
+            buttons: [{ id: `infra plan ${name}`, label: 'Plan', style: 'primary' }],
+            context: `scheduled drift check (${stack.driftCheck ?? ''})`,
+          };
+          await deps.outbox.publish({ conversation: driftDestination(deps.config), key: `drift:${name}:${Date.now()}`, message: report });
+          log.info({ stack: name }, 'drift reported');
+          return { text: `drift on ${name} reported` };
+        } finally {
+          await open.dispose();
+        }
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}
+
+/**
+ * One BullMQ job scheduler per stack with `driftCheck` (upsert: restarts and several
+ * processes converge on one schedule); schedulers of stacks that lost theirs are removed.
+ */
+export async function scheduleDriftChecks(queue: Queue, config: Config, log: Logger): Promise<void> {
+  const wanted = new Set<string>();
+  for (const [name, stack] of Object.entries(config.stacks)) {
+    if (!stack.driftCheck) continue;
+    const id = `${SCHEDULER_PREFIX}${name}`;
+    wanted.add(id);
+    const envelope: JobEnvelope<DriftPayload> = {
+      id: `drift-${name}`,
+      uid: `drift-${name}`,
+      kind: 'drift',
+      requester: { platform: 'console', id: 'drift-check', displayName: 'drift check' },
+      conversation: SCHEDULER_SINK,
+      target: `stack ${name}`,
+      payload: { stack: name },
+      createdAt: new Date().toISOString(),
+    };
+    try {
+      await queue.upsertJobScheduler(id, { pattern: stack.driftCheck }, { name: 'drift', data: envelope, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+    } catch (err) {
+      log.error({ stack: name, cron: stack.driftCheck, err: (err as Error).message }, 'drift check not scheduled: bad cron expression?');
+    }
+  }
+  for (const s of await queue.getJobSchedulers()) {
+    const id = s.id ?? s.key;
+    if (id.startsWith(SCHEDULER_PREFIX) && !wanted.has(id)) await queue.removeJobScheduler(id);
+  }
+}

@@ -1,0 +1,122 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { OpsbotError } from '../core/errors.js';
+import type { Message } from '../core/message.js';
+import { isTerraformError, type TerraformError } from './errors.js';
+import { formatDiagnostics } from './plan-message.js';
+import { summarizePlan, type PlanSummary } from './plan-summary.js';
+import { TerraformRunner } from './runner.js';
+import { checkoutStack, type StackCheckout, type StackSource } from './stack-checkout.js';
+import { terraformBinaryFor } from './infra-services.js';
+import type { UiEvent } from './ui-events.js';
+
+/**
+ * One stack's code checked out and initialised for one job, with the CLI that runs it. Shared
+ * by the plan, apply and drift jobs; the caller disposes it (work dir and private HOME).
+ */
+export interface OpenStack {
+  checkout: StackCheckout;
+  runner: TerraformRunner;
+  dispose(): Promise<void>;
+}
+
+export type Say = (message: Message) => Promise<void>;
+
+export async function openStack(src: StackSource, opts: { commit?: string | null; env: NodeJS.ProcessEnv; signal: AbortSignal; say: Say }): Promise<OpenStack> {
+  const binary = terraformBinaryFor(src.stack, opts.env);
+  await opts.say({ text: opts.commit ? `Checking out commit ${opts.commit.slice(0, 12)} of stack ${src.name}…` : `Checking out stack ${src.name} (${src.stack.branch})…` });
+  const checkout = await checkoutStack(src, { commit: opts.commit }, opts.signal);
+  const runner = new TerraformRunner({ binary, passEnv: src.stack.env, sourceEnv: opts.env });
+  const dispose = async () => {
+    await runner.dispose().catch(() => undefined);
+    await checkout.dispose();
+  };
+  try {
+    await opts.say({ text: `Initialising stack ${src.name}…` });
+    await runner.init(checkout.dir, { backendConfig: checkout.backendConfig, signal: opts.signal }).catch(rethrow);
+    if (src.stack.workspace) await runner.ensureWorkspace(checkout.dir, src.stack.workspace, { signal: opts.signal }).catch(rethrow);
+    return { checkout, runner, dispose };
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+}
+
+export interface PlanOutcome {
+  summary: PlanSummary;
+  planFile: Buffer;
+  planText: string;
+}
+
+/** `plan -out … -detailed-exitcode -json` with progress, then `show -json` and the plain-text plan. */
+export async function planStack(open: OpenStack, src: StackSource, opts: { varFiles: string[]; signal: AbortSignal; say: Say }): Promise<PlanOutcome> {
+  const progress = new PlanProgress(src.name, opts.say);
+  const result = await open.runner
+    .plan(open.checkout.dir, {
+      out: join(open.checkout.root, 'opsbot.tfplan'),
+      varFiles: [...src.stack.varFiles, ...opts.varFiles],
+      lockTimeoutMs: src.stack.lockTimeout,
+      workspace: src.stack.workspace,
+      signal: opts.signal,
+      onEvent: (e) => progress.on(e),
+    })
+    .catch(rethrow);
+  const summary = summarizePlan(await open.runner.show(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(rethrow));
+  const text = await open.runner.showText(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(rethrow);
+  return { summary, planFile: await readFile(result.planFile), planText: text };
+}
+
+/** Edits one message while tofu plans: at most once a second, so the chat is not flooded. */
+class PlanProgress {
+  private refreshed = 0;
+  private planned = 0;
+  private last = 0;
+
+  constructor(
+    private readonly stack: string,
+    private readonly say: Say,
+  ) {}
+
+  on(e: UiEvent): void {
+    if (e.type === 'refresh_complete') this.refreshed++;
+    else if (e.type === 'planned_change') this.planned++;
+    else return;
+    const now = Date.now();
+    if (now - this.last < 1000) return;
+    this.last = now;
+    void this.say({ text: `Planning stack ${this.stack}: ${this.refreshed} resources refreshed, ${this.planned} changes planned so far…` }).catch(() => undefined);
+  }
+}
+
+/**
+ * Terraform failures become chat-ready errors: diagnostics with file:line for a failed plan,
+ * the holder for a state lock, and SIGINT vs SIGKILL for a cancel.
+ */
+export function rethrow(err: unknown): never {
+  if (!isTerraformError(err)) throw err;
+  throw toOpsbotError(err);
+}
+
+export function toOpsbotError(err: TerraformError): OpsbotError {
+  switch (err.code) {
+    case 'E_TF_CANCELLED':
+      return new OpsbotError(
+        'E_CANCELLED',
+        err.termination === 'SIGKILL'
+          ? 'Cancelled: tofu did not stop after SIGINT within the grace period and was killed (SIGKILL). The state lock may remain; check the stack before the next run.'
+          : err.termination === 'SIGINT'
+            ? 'Cancelled: tofu stopped cleanly after SIGINT and released the state lock.'
+            : 'Cancelled before tofu started.',
+      );
+    case 'E_PLAN_STALE':
+      return new OpsbotError('E_PLAN_STALE', 'The state changed since this plan was made — run a new plan (/infra plan). Nothing was applied.');
+    case 'E_STATE_LOCKED':
+      return new OpsbotError('E_STATE_LOCKED', `The Terraform state is locked${err.lock?.who ? ` by ${err.lock.who}` : ''}${err.lock?.operation ? ` (${err.lock.operation}` : ''}${err.lock?.created ? ` since ${err.lock.created})` : err.lock?.operation ? ')' : ''}${err.lock?.id ? `; lock id ${err.lock.id}` : ''}.`);
+    case 'E_TF_MISSING':
+      return new OpsbotError('E_TF_MISSING', `${err.message}. Install Terraform or OpenTofu on the worker, or set TF_BINARY.`);
+    default: {
+      const diags = err.diagnostics.length ? `\n${formatDiagnostics(err.diagnostics)}` : '';
+      return new OpsbotError('E_TF_FAILED', diags ? `${err.message.split(':')[0]}:${diags}` : err.message);
+    }
+  }
+}
