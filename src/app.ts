@@ -16,10 +16,13 @@ import { Redactor } from './core/redact.js';
 import { connectChecked, redisTargetFromEnv, type RedisTarget } from './core/redis.js';
 import { terraformBinary } from './core/which.js';
 import { seedExampleRepo } from './gitops/seed.js';
+import { PullRequests } from './gitops/pull-requests.js';
 import { RepoWriter } from './gitops/repo-writer.js';
+import { ReviewStore } from './gitops/review-store.js';
 import { deployJob } from './jobs/handlers/deploy.js';
 import { diagnoseJob } from './jobs/handlers/diagnose.js';
 import { historyJob } from './jobs/handlers/history.js';
+import { reviewJob } from './jobs/handlers/review.js';
 import { applyJob } from './jobs/handlers/apply.js';
 import { driftJob, scheduleDriftChecks } from './jobs/handlers/drift.js';
 import { planJob } from './jobs/handlers/plan.js';
@@ -84,7 +87,13 @@ export class OpsbotApp {
     const kinds = new Map<string, JobKind>();
     const addKind = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);
     addKind(diagnoseJob({ redis: blocking, tfBinary: () => terraformBinary(env), tfConfigured: env.TF_BINARY }));
-    addKind(deployJob({ config, redis: fast, writer }));
+    const reviews = new ReviewStore(fast);
+    const github = config.gitops?.github;
+    const pullRequests = github
+      ? () => new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
+      : undefined;
+    addKind(deployJob({ config, redis: fast, writer, pullRequests, reviews }));
+    addKind(reviewJob({ config, reviews, pullRequests, writer }));
     addKind(historyJob({ config, writer }));
     // Terraform from chat (issue 11): plan / apply / drift jobs, and the store and stack locks
     // the /infra commands share with them (handed to the commands as deps.infra).
@@ -96,7 +105,7 @@ export class OpsbotApp {
     this.queues = new JobQueues(fast, kinds);
     const outbox = new Outbox(blocking, this.redactor);
     const policy = new Policy(config);
-    const deps: CommandDeps & { infra: InfraServices } = { config, policy, queues: this.queues, audit, outbox: new Outbox(fast, this.redactor), commands: () => ALL_COMMANDS, infra };
+    const deps: CommandDeps & { infra: InfraServices } = { config, policy, queues: this.queues, audit, outbox: new Outbox(fast, this.redactor), reviews, commands: () => ALL_COMMANDS, infra };
     this.router = new CommandRouter(ALL_COMMANDS as never, deps, this.metrics, this.log);
 
     if (this.opts.workers) {

@@ -27,7 +27,20 @@ function statusMessage(err: unknown): string | undefined {
     }
   }
   const msg = (parsed as { message?: unknown } | undefined)?.message;
-  return typeof msg === 'string' ? msg : undefined;
+  if (typeof msg === 'string') return msg;
+  // client-node 1.x ApiException text: "HTTP-Code: 403\nMessage: …\nBody: {…Status…}\nHeaders: {…}".
+  // Headers carry per-request audit ids: never part of what a person is shown.
+  const text = err instanceof Error ? err.message : '';
+  const bodyJson = /\nBody: (\{.*\})\n/.exec(text)?.[1];
+  if (bodyJson) {
+    try {
+      const m = (JSON.parse(bodyJson) as { message?: unknown }).message;
+      if (typeof m === 'string') return m;
+    } catch {
+      // fall through to the status line
+    }
+  }
+  return /Message: (.*)/.exec(text)?.[1]?.trim();
 }
 
 export function kubeError(err: unknown, what: string): ArgocdError {

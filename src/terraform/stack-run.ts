@@ -109,7 +109,7 @@ export function toOpsbotError(err: TerraformError): OpsbotError {
             : 'Cancelled before tofu started.',
       );
     case 'E_PLAN_STALE':
-      return new OpsbotError('E_PLAN_STALE', 'The state changed since this plan was made — run a new plan (/infra plan). Nothing was applied.');
+      return new OpsbotError('E_PLAN_STALE', 'State changed since this plan — run a new plan (/infra plan <stack>). Nothing was applied: the CLI refused the stale plan.');
     case 'E_STATE_LOCKED':
       return new OpsbotError('E_STATE_LOCKED', `The Terraform state is locked${err.lock?.who ? ` by ${err.lock.who}` : ''}${err.lock?.operation ? ` (${err.lock.operation}` : ''}${err.lock?.created ? ` since ${err.lock.created})` : err.lock?.operation ? ')' : ''}${err.lock?.id ? `; lock id ${err.lock.id}` : ''}.`);
     case 'E_TF_MISSING':

@@ -20,9 +20,10 @@ export function operation(phase: string, revision: string, startedAt = T1, finis
     phase,
     message: message ?? (phase === 'Running' ? 'waiting for completion of hook batch/Job/migrate' : `successfully synced (all tasks run)`),
     startedAt,
-    ...(finishedAt ? { finishedAt } : {}),
+    // null: a JSON merge patch deletes what an earlier operation left (Argo CD replaces the whole operationState).
+    finishedAt: finishedAt ?? null,
     operation: { sync: { revision }, initiatedBy: { username: 'alice' } },
-    ...(phase === 'Running' ? {} : { syncResult: { revision } }),
+    syncResult: phase === 'Running' ? null : { revision },
   };
 }
 
@@ -51,4 +52,9 @@ export function app(name: string, st: Raw | undefined, meta: Raw = {}): Applicat
   const a = parseApplication(rawApp(name, st, meta));
   if (!a) throw new Error('fixture is not an Application');
   return a;
+}
+
+/** RFC 3339 seconds after T0, as Argo CD writes timestamps. */
+export function at(seconds: number): string {
+  return new Date(Date.parse(T0) + seconds * 1000).toISOString().replace('.000Z', 'Z');
 }

@@ -1,6 +1,7 @@
 import { audit } from './audit.js';
 import { cancel } from './cancel.js';
 import { deploy } from './deploy.js';
+import { deployApprove, deployReject } from './deploy-review.js';
 import { diagnose } from './diagnose.js';
 import { history } from './history.js';
 import { rollback } from './rollback.js';
@@ -15,4 +16,4 @@ import { jobs } from './jobs.js';
 import type { CommandSpec } from './spec.js';
 
 /** Every chat command, in the order /help lists them. */
-export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, rollback, history, infraPlan, infraApply, infraReject, infraLocks, infraUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];
+export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, deployApprove, deployReject, rollback, history, infraPlan, infraApply, infraReject, infraLocks, infraUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];

@@ -2,6 +2,7 @@ import type { AuditLog } from '../../core/audit.js';
 import type { Action, Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import type { Policy, Resource, Subject } from '../../core/policy.js';
+import type { ReviewStore } from '../../gitops/review-store.js';
 import type { JobQueues } from '../../jobs/queues.js';
 import type { Outbox } from '../../jobs/outbox.js';
 import type { Command, Outcome } from '../command.js';
@@ -14,6 +15,8 @@ export interface CommandDeps {
   queues: JobQueues;
   audit: AuditLog;
   outbox: Outbox;
+  /** Pull requests of protected deploys awaiting a decision. */
+  reviews: ReviewStore;
   /** Every command, for /help. */
   commands: () => readonly CommandSpec[];
 }

@@ -87,6 +87,10 @@ export const gitopsSchema = z.strictObject({
   github: z.strictObject({ owner: z.string().min(1), repo: z.string().min(1) }).optional(),
   /** Pushes rejected because someone else pushed are redone on the new head up to this many times. */
   pushRetries: z.number().int().min(0).max(20).default(5),
+  /** May the person who asked for a protected deploy approve its pull request themselves? */
+  requesterMayApprove: z.boolean().default(false),
+  /** How approved pull requests are merged. */
+  mergeMethod: z.enum(['merge', 'squash']).default('merge'),
 });
 
 export const stackSchema = z.strictObject({

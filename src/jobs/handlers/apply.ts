@@ -119,7 +119,7 @@ class ApplyProgress {
       this.failed.push(e.address);
     } else if (e.type !== 'apply_progress') return;
     const now = Date.now();
-    if (now - this.last < 1000 && e.type !== 'apply_start') return;
+    if (now - this.last < 1000) return;
     this.last = now;
     const lines = [...this.done.slice(-8), ...[...this.running].map((a) => `${a}: in progress…`)];
     void this.say({ text: `Applying stack ${this.stack}: ${this.done.length} of ${this.total} done`, code: lines.join('\n') }).catch(() => undefined);

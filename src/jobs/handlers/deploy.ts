@@ -5,7 +5,9 @@ import type { Message } from '../../core/message.js';
 import { acquireLock } from '../../core/redis-lock.js';
 import { formatDeployMessage } from '../../gitops/deploy-message.js';
 import { currentTag } from '../../gitops/editors/tag-location.js';
-import type { RepoWriter } from '../../gitops/repo-writer.js';
+import type { PullRequests } from '../../gitops/pull-requests.js';
+import { reviewBranchName, type RepoWriter } from '../../gitops/repo-writer.js';
+import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
 import type { JobKind } from '../kind.js';
 
@@ -28,7 +30,16 @@ export interface DeployPayload {
 const LOCK_TTL_MS = 60_000;
 const LOCK_WAIT_MS = 10 * 60_000;
 
-export function deployJob(deps: { config: Config; redis: Redis; writer: () => RepoWriter }): JobKind<DeployPayload> {
+export interface DeployDeps {
+  config: Config;
+  redis: Redis;
+  writer: () => RepoWriter;
+  /** Present when gitops.github is configured: protected environments go through pull requests. */
+  pullRequests?: () => PullRequests;
+  reviews: ReviewStore;
+}
+
+export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
   return {
     name: 'deploy',
     // A retry finds its own commit by the Opsbot-Job trailer instead of committing again.
@@ -40,7 +51,7 @@ export function deployJob(deps: { config: Config; redis: Redis; writer: () => Re
       const location = appConfig?.environments[env];
       const gitops = deps.config.gitops;
       if (!appConfig || !location || !gitops) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
-      if (location.protected) {
+      if (location.protected && !deps.pullRequests) {
         throw new OpsbotError('E_PROTECTED', `${env} is a protected environment: deploys to it go through a pull request, which needs gitops.github in the configuration.`);
       }
       const writer = deps.writer();
@@ -58,18 +69,40 @@ export function deployJob(deps: { config: Config; redis: Redis; writer: () => Re
         if (!ref) throw new OpsbotError('E_BAD_TAG', 'no tag to deploy');
         await reporter.progress({ text: `${verb === 'rollback' ? 'Rolling back' : 'Deploying'} ${app} to ${ref} in ${env}: committing…` });
         const requestedBy = { name: job.requester.displayName, platform: job.requester.platform, id: job.requester.id };
-        const result = await writer.commitChange({
+        const change = {
           jobId: job.uid,
-          edit: (workdir) => editTagFile(workdir, appConfig, location, ref),
-          message: (r) => formatDeployMessage({ verb, app, env, from: r.old, to: r.new, requestedBy, jobId: job.uid }),
-        });
+          edit: (workdir: string) => editTagFile(workdir, appConfig, location, ref),
+          message: (r: { old: string | null; new: string }) => formatDeployMessage({ verb, app, env, from: r.old, to: r.new, requestedBy, jobId: job.uid }),
+        };
+        if (location.protected && deps.pullRequests) {
+          const branch = reviewBranchName(app, env, ref);
+          const pushed = await writer.pushBranch(branch, change);
+          if (!pushed.changed) return { status: 'success', title: `${app} is already at ${ref} in ${env}`, text: `already at ${ref}: nothing to review.` } satisfies Message;
+          const message = change.message(pushed.result ?? { old: null, new: ref });
+          const [title = '', ...body] = message.split('\n');
+          const pr = await deps.pullRequests().open({ head: branch, base: gitops.branch, title, body: `${body.join('\n').trim()}\n\nOpened by opsbot for ${job.requester.displayName}; approve or reject it in the chat.` });
+          await deps.reviews.put({ id: job.id, app, env, ref, branch, pr: pr.number, url: pr.url, headSha: pr.headSha, requester: `${job.requester.platform}:${job.requester.id}`, state: 'pending' });
+          return {
+            title: `Pull request #${pr.number}: ${title}`,
+            fields: [
+              { label: 'Pull request', value: pr.url },
+              { label: 'Branch', value: branch },
+            ],
+            text: `${env} is protected: someone allowed to deploy there${deps.config.gitops?.requesterMayApprove ? '' : ` (not ${job.requester.displayName})`} approves to merge, or rejects to close it.`,
+            buttons: [
+              { id: `deploy approve ${job.id}`, label: 'Approve', style: 'primary' },
+              { id: `deploy reject ${job.id}`, label: 'Reject', style: 'danger' },
+            ],
+          } satisfies Message;
+        }
+        const result = await writer.commitChange(change);
         if (!result.changed) {
           return { status: 'success', title: `${app} is already at ${ref} in ${env}`, text: `already at ${ref}: nothing to commit.` } satisfies Message;
         }
         const link = gitops.webUrl ? `${gitops.webUrl.replace(/\/$/, '')}/commit/${result.sha}` : undefined;
-        const change = result.result ? `${result.result.old ?? 'none'} → ${result.result.new}` : 'committed earlier by this job';
+        const what = result.result ? `${result.result.old ?? 'none'} → ${result.result.new}` : 'committed earlier by this job';
         return {
-          title: `${verb === 'rollback' ? 'Rolled back' : 'Deployed'} ${app} in ${env}: ${change}`,
+          title: `${verb === 'rollback' ? 'Rolled back' : 'Deployed'} ${app} in ${env}: ${what}`,
           fields: [
             { label: 'Commit', value: link ?? result.sha.slice(0, 12) },
             { label: 'File', value: location.path },

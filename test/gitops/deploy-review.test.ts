@@ -1,0 +1,108 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseEnv, runOpsbot } from '../support/cli.js';
+import { writeConfig } from '../support/config.js';
+import { startGitHubApi, type GitHubApiDouble } from '../support/github-api.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+import { createBareRepo, git, type BareRepo } from './bare-repo.js';
+
+const TOKEN = 'ghp_reviewtoken0123456789abcdefghijklmno';
+const KUSTOMIZATION = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\nimages:\n  - name: ghcr.io/example/web\n    newTag: "1.4.2" # prod\n';
+
+/** PR mode for protected environments, against a local GitHub API stand-in backed by a real bare repo. */
+describe('protected deploys go through a pull request', () => {
+  let redis: TestRedis;
+  let repo: BareRepo;
+  let github: GitHubApiDouble;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    repo = await createBareRepo({ 'apps/web/overlays/prod/kustomization.yaml': KUSTOMIZATION });
+    github = await startGitHubApi({ token: TOKEN, repos: { 'example/gitops': repo.bare } });
+    const config = writeConfig(`
+gitops:
+  url: ${repo.bare}
+  github: { owner: example, repo: gitops }
+apps:
+  web:
+    image: ghcr.io/example/web
+    environments:
+      prod: { kind: kustomize, path: apps/web/overlays/prod/kustomization.yaml, protected: true }
+access:
+  rules:
+    - subjects: ["console:alice", "console:bob"]
+      actions: [deploy]
+    - subjects: ["console:carol"]
+      actions: [deploy]
+      environments: [staging]
+`);
+    env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: join(repo.root, 'home'), GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url });
+  });
+  afterAll(async () => {
+    await github.close();
+    await redis.close();
+    await repo.cleanup();
+  });
+
+  const chat = (line: string, as: string) => runOpsbot(['console', '--as', as, '--exec', line], { env });
+  const main = () => git(repo.bare, 'rev-parse', 'main');
+  const branches = async () => (await git(repo.bare, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/')).split('\n').filter(Boolean);
+
+  it('opens a PR with Approve / Reject; only someone else allowed may approve; approval merges it once', async () => {
+    const before = await main();
+    const asked = await chat('/deploy web 2.0.0 prod', 'alice');
+    expect(asked.code, asked.stdout + asked.stderr).toBe(0);
+    const [, id] = /Queued as job (\d+)/.exec(asked.stdout)!;
+    expect(asked.stdout).toMatch(/✔ Pull request #1: deploy\(web\): 1\.4\.2 → 2\.0\.0 \[prod\]/);
+    expect(asked.stdout).toContain(`[Approve: deploy approve ${id}] [Reject: deploy reject ${id}]`);
+    expect(await main()).toBe(before);
+    expect(await branches()).toContain('opsbot/web-prod-2.0.0');
+    expect(github.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /repos/example/gitops/pulls']);
+
+    const self = await chat(`/deploy approve ${id}`, 'alice');
+    expect(self.code).toBe(2);
+    expect(self.stdout).toContain('you asked for this deploy; someone else must approve it');
+    const outsider = await chat(`/deploy approve ${id}`, 'carol');
+    expect(outsider.code).toBe(2);
+    expect(outsider.stdout).toContain('console:carol may not deploy on app web, environment prod');
+    expect(await main()).toBe(before);
+
+    const approved = await chat(`/deploy approve ${id}`, 'bob');
+    expect(approved.code, approved.stdout).toBe(0);
+    expect(approved.stdout).toContain('✔ Approved by bob: web 2.0.0 merged into prod');
+    expect(await main()).not.toBe(before);
+    expect(await repo.show('apps/web/overlays/prod/kustomization.yaml')).toContain('newTag: "2.0.0" # prod');
+    expect(await git(repo.bare, 'log', '--format=%B', 'main')).toMatch(/Opsbot-Job: \d+-[0-9a-f]{8}/);
+    expect(await branches()).toEqual(['main']);
+
+    const again = await chat(`/deploy approve ${id}`, 'bob');
+    expect(again.code).toBe(2);
+    expect(again.stdout).toContain(`Job ${id} was already approved by console:bob; nothing changed.`);
+    expect(github.calls.filter((c) => c.method === 'PUT')).toHaveLength(1);
+    expect(github.calls.flatMap((c) => c.violations)).toEqual([]);
+  });
+
+  it('a rejection closes the PR and deletes the branch; nothing reaches main', async () => {
+    const before = await main();
+    const asked = await chat('/deploy web 2.1.0 prod', 'alice');
+    const [, id] = /Queued as job (\d+)/.exec(asked.stdout)!;
+    expect(await branches()).toContain('opsbot/web-prod-2.1.0');
+    const rejected = await chat(`/deploy reject ${id}`, 'bob');
+    expect(rejected.code, rejected.stdout).toBe(0);
+    expect(rejected.stdout).toContain('Rejected by bob: web 2.1.0 not deployed to prod');
+    expect(await main()).toBe(before);
+    expect(await branches()).toEqual(['main']);
+    expect([...github.pulls.values()].find((p) => p.head === 'opsbot/web-prod-2.1.0')?.state).toBe('closed');
+    const late = await chat(`/deploy approve ${id}`, 'bob');
+    expect(late.code).toBe(2);
+    expect(late.stdout).toContain('was already rejected');
+    expect(await main()).toBe(before);
+  });
+
+  it('an unknown review is a clear reply', async () => {
+    const res = await chat('/deploy approve 4242', 'bob');
+    expect(res.code).toBe(2);
+    expect(res.stdout).toContain('There is no pull request waiting for job 4242.');
+  });
+});
