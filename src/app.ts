@@ -1,7 +1,10 @@
-import { userInfo } from 'node:os';
+import { hostname, userInfo } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
+import type { ChatAdapter } from './bot/adapters/chat-adapter.js';
 import { ConsoleAdapter } from './bot/adapters/console/console-adapter.js';
+import { createChatAdapters } from './bot/adapters/index.js';
+import { OutboxDelivery } from './bot/delivery.js';
 import { ALL_COMMANDS } from './bot/commands/index.js';
 import type { CommandDeps } from './bot/commands/spec.js';
 import { CommandRouter } from './bot/router.js';
@@ -41,6 +44,8 @@ export interface AppOptions {
   workers: boolean;
   /** Serve HTTP (health, metrics, webhooks) on PORT. */
   http: boolean;
+  /** Run the chat adapters configured by the environment (Slack, Telegram) and deliver their outbox. */
+  chat?: boolean;
   /** Start a private redis-server when REDIS_URL is not set. */
   allowEmbeddedRedis: boolean;
   /** Console chat identity (`console:<name>`), when this process hosts the console. */
@@ -60,6 +65,8 @@ export class OpsbotApp {
   router!: CommandRouter;
   http?: HttpServer;
   private workerPool?: WorkerPool;
+  private adapters: ChatAdapter[] = [];
+  private readonly deliveries: OutboxDelivery[] = [];
   private queues?: JobQueues;
   private embedded?: EmbeddedRedis;
   private readonly connections: Redis[] = [];
@@ -145,8 +152,19 @@ export class OpsbotApp {
           }
         },
       });
-      await this.http.listen();
     }
+
+    // Chat platforms (Slack, Telegram) in the processes that face chat: start and bot.
+    if (this.opts.chat) {
+      this.adapters = await createChatAdapters({ config, env, router: this.router, http: this.http?.app, redis: fast, audit, metrics: this.metrics, redactor: this.redactor, log: this.log });
+      for (const adapter of this.adapters) {
+        await adapter.start();
+        const delivery = new OutboxDelivery({ redis: blocking.duplicate(), adapter, log: this.log, audit, consumer: `${hostname()}-${process.pid}` });
+        delivery.start();
+        this.deliveries.push(delivery);
+      }
+    }
+    await this.http?.listen();
     this.log.info({ workers: this.opts.workers, http: this.opts.http, config: this.opts.loaded.file }, 'opsbot started');
   }
 
@@ -203,6 +221,8 @@ export class OpsbotApp {
     this.stopping ??= (async () => {
       this.console?.stop();
       await this.http?.close().catch(() => undefined);
+      await Promise.all(this.deliveries.map((d) => d.stop()));
+      await Promise.all(this.adapters.map((a) => a.stop().catch(() => undefined)));
       await this.workerPool?.close().catch((err: unknown) => this.log.warn({ err }, 'worker shutdown'));
       await this.queues?.close().catch(() => undefined);
       for (const c of this.connections) c.disconnect();

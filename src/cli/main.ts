@@ -20,7 +20,7 @@ program
   .action(async (opts: { config?: string; console: boolean }) => {
     const loaded = load(opts.config);
     const interactive = opts.console && process.stdin.isTTY === true;
-    await run(new OpsbotApp({ loaded, workers: true, http: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }), interactive);
+    await run(new OpsbotApp({ loaded, workers: true, http: true, chat: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }), interactive);
   });
 
 program
@@ -28,7 +28,7 @@ program
   .description('chat adapters and HTTP only (webhooks, health, metrics); jobs run in `opsbot worker` processes sharing REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
-    await run(new OpsbotApp({ loaded: load(opts.config), workers: false, http: true, allowEmbeddedRedis: false }), false);
+    await run(new OpsbotApp({ loaded: load(opts.config), workers: false, http: true, chat: true, allowEmbeddedRedis: false }), false);
   });
 
 program
