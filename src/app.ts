@@ -26,6 +26,11 @@ import { deployJob } from './jobs/handlers/deploy.js';
 import { diagnoseJob } from './jobs/handlers/diagnose.js';
 import { historyJob } from './jobs/handlers/history.js';
 import { reviewJob } from './jobs/handlers/review.js';
+import { destinationConversation, notifyJob, type NotifyPayload } from './jobs/handlers/notify.js';
+import { statusJob } from './jobs/handlers/status.js';
+import { ClusterAccess } from './argocd/cluster-access.js';
+import { NotificationState } from './argocd/notification-state.js';
+import { Notifier } from './argocd/notifier.js';
 import { applyJob } from './jobs/handlers/apply.js';
 import { driftJob, scheduleDriftChecks } from './jobs/handlers/drift.js';
 import { planJob } from './jobs/handlers/plan.js';
@@ -66,6 +71,8 @@ export class OpsbotApp {
   http?: HttpServer;
   private workerPool?: WorkerPool;
   private adapters: ChatAdapter[] = [];
+  private cluster?: ClusterAccess;
+  private notifier?: Notifier;
   private readonly deliveries: OutboxDelivery[] = [];
   private queues?: JobQueues;
   private embedded?: EmbeddedRedis;
@@ -99,7 +106,11 @@ export class OpsbotApp {
     const pullRequests = github
       ? () => new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
       : undefined;
-    addKind(deployJob({ config, redis: fast, writer, pullRequests, reviews }));
+    // Argo CD: the cluster as this process sees it (or none: those features say so).
+    this.cluster = new ClusterAccess({ config, env, log: this.log, metrics: this.metrics });
+    addKind(deployJob({ config, redis: fast, writer, pullRequests, reviews, cluster: this.cluster, log: this.log }));
+    addKind(statusJob({ config, cluster: this.cluster }));
+    addKind(notifyJob({ outbox: new Outbox(blocking, this.redactor) }));
     addKind(reviewJob({ config, reviews, pullRequests, writer }));
     addKind(historyJob({ config, writer }));
     // Terraform from chat (issue 11): plan / apply / drift jobs, and the store and stack locks
@@ -164,8 +175,38 @@ export class OpsbotApp {
         this.deliveries.push(delivery);
       }
     }
+    if (this.opts.chat) await this.startNotifier(blocking);
     await this.http?.listen();
     this.log.info({ workers: this.opts.workers, http: this.opts.http, config: this.opts.loaded.file }, 'opsbot started');
+  }
+
+  /**
+   * Automated Argo CD notifications, in the processes that face chat. With several bot replicas
+   * every replica watches; the Redis-held notification state lets exactly one announce each
+   * operation, and the notify job id (the announcement key) makes the hand-off idempotent.
+   */
+  private async startNotifier(blocking: Redis): Promise<void> {
+    const { config } = this.opts.loaded;
+    if (!this.cluster?.connected || config.notifications.routes.length === 0) return;
+    const redis = blocking.duplicate();
+    redis.on('error', () => undefined);
+    this.connections.push(redis);
+    const watcher = this.cluster.unstartedWatcher();
+    this.notifier = new Notifier({
+      watcher,
+      state: new NotificationState(redis),
+      routes: config.notifications.routes,
+      logger: this.log,
+      metrics: this.metrics,
+      repoWebUrl: config.gitops?.webUrl,
+      announce: async (a) => {
+        const payload: NotifyPayload = { destinations: a.destinations, groupKey: a.groupKey, message: a.message };
+        const requester = { platform: 'console' as const, id: 'argocd', displayName: 'Argo CD' };
+        await this.queues!.enqueueOnce('notify', payload, { requester, conversation: destinationConversation(a.destinations[0] ?? 'console'), target: `${a.app.name} ${a.trigger}` }, a.key);
+      },
+    });
+    await this.notifier.start();
+    watcher.start();
   }
 
   private get home(): string {
@@ -223,6 +264,8 @@ export class OpsbotApp {
       await this.http?.close().catch(() => undefined);
       await Promise.all(this.deliveries.map((d) => d.stop()));
       await Promise.all(this.adapters.map((a) => a.stop().catch(() => undefined)));
+      await this.notifier?.stop().catch(() => undefined);
+      await this.cluster?.stop().catch(() => undefined);
       await this.workerPool?.close().catch((err: unknown) => this.log.warn({ err }, 'worker shutdown'));
       await this.queues?.close().catch(() => undefined);
       for (const c of this.connections) c.disconnect();

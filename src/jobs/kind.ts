@@ -43,6 +43,8 @@ export interface JobKind<P = unknown> {
   idempotent: boolean;
   /** Tries in all for idempotent kinds (with exponential backoff). */
   attempts?: number;
+  /** No conversation to report to (notifications): outcomes go to the audit and metrics only. */
+  quiet?: boolean;
   /**
    * What a second start of a non-idempotent job says (the worker running it died), when the
    * kind knows better than the generic text — apply: "state may be partly applied".

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { OpsbotError } from '../core/errors.js';
@@ -79,6 +79,25 @@ export class JobQueues {
       if (err instanceof OpsbotError) throw err;
       throw new OpsbotError('E_QUEUE_UNAVAILABLE', 'The job queue is unavailable right now; nothing was queued. Try again in a moment.', { cause: err });
     }
+  }
+
+  /**
+   * Enqueue at most once per `uniqueKey` (BullMQ ignores a job id it already holds): for work
+   * that several processes may offer, such as a notification two replicas both saw. Not listed
+   * in /jobs; no chat conversation waits for it.
+   */
+  async enqueueOnce<P>(kindName: string, payload: P, meta: { requester: Actor; conversation: ConversationRef; target: string }, uniqueKey: string): Promise<void> {
+    const kind = this.kinds.get(kindName);
+    if (!kind) throw new OpsbotError('E_INTERNAL', `unknown job kind ${kindName}`);
+    const id = `u-${createHash('sha256').update(uniqueKey).digest('hex').slice(0, 24)}`;
+    const envelope: JobEnvelope<P> = { id, uid: id, kind: kindName, ...meta, payload, createdAt: new Date().toISOString() };
+    await this.queue(kindName).add(kindName, envelope, {
+      jobId: id,
+      attempts: kind.attempts ?? 3,
+      backoff: { type: 'exponential', delay: 2000 },
+      removeOnComplete: { count: 5000, age: 24 * 3600 },
+      removeOnFail: { count: 5000, age: 7 * 24 * 3600 },
+    });
   }
 
   async find(id: string): Promise<{ job: Job<JobEnvelope>; kind: string } | undefined> {

@@ -69,7 +69,7 @@ export class WorkerPool {
     const env = job.data;
     const { redis, outbox, audit, metrics } = this.deps;
     const log = this.deps.log.child({ job: env.id, kind: kind.name });
-    const reporter = new OutboxReporter(outbox, env.conversation, env.id);
+    const reporter: Reporter = kind.quiet ? QUIET_REPORTER : new OutboxReporter(outbox, env.conversation, env.id);
     const auditBase = { actor: `${env.requester.platform}:${env.requester.id}`, platform: env.requester.platform, action: `job.${kind.name}`, target: env.target, job: env.id };
 
     // A second start of the same job means a worker died (or it failed and is retried).
@@ -140,6 +140,14 @@ export class WorkerPool {
     await this.subscriber?.quit().catch(() => undefined);
   }
 }
+
+const QUIET_REPORTER: Reporter = {
+  progress: async () => undefined,
+  detail: async () => undefined,
+  succeeded: async () => undefined,
+  failed: async () => undefined,
+  cancelled: async () => undefined,
+};
 
 function withJobContext(message: Message, env: JobEnvelope): Message {
   return { ...message, context: message.context ?? `job ${env.id} · ${env.kind} · requested by ${env.requester.displayName}` };

@@ -65,8 +65,9 @@ export async function checkoutStack(src: StackSource, at: { commit?: string | nu
     if ('local' in where && !(await isGitRepo(where.local, signal))) {
       if (at.commit) throw new OpsbotError('E_CHECKOUT', `Stack ${src.name}: the plan was made from commit ${at.commit.slice(0, 12)}, but ${where.local} is not a git repository any more.`);
       if (!existsSync(where.local) || !statSync(where.local).isDirectory()) throw new OpsbotError('E_CHECKOUT', `Stack ${src.name}: repository ${where.local} does not exist.`);
-      // Copy without state, plans and provider caches: state stays where the stack keeps it.
-      await cp(where.local, work, { recursive: true, filter: (p) => !/(^|\/)(\.terraform|[^/]*\.tfstate[^/]*|[^/]*\.tfplan)$/.test(p) });
+      // Copy without state, plans and provider caches (state stays where the stack keeps it),
+      // nor an installed project's node_modules and opsbot data (the bundled stack's repo).
+      await cp(where.local, work, { recursive: true, filter: (p) => !/(^|\/)(\.terraform|[^/]*\.tfstate[^/]*|[^/]*\.tfplan|node_modules|\.opsbot)$/.test(p) });
     } else {
       const url = 'local' in where ? where.local : where.url;
       if (at.commit) {

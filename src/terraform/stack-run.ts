@@ -61,7 +61,13 @@ export async function planStack(open: OpenStack, src: StackSource, opts: { varFi
       onEvent: (e) => progress.on(e),
     })
     .catch(rethrow);
-  const summary = summarizePlan(await open.runner.show(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(rethrow));
+  const shown = await open.runner.show(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(rethrow);
+  let summary: PlanSummary;
+  try {
+    summary = summarizePlan(shown);
+  } catch (err) {
+    rethrow(err);
+  }
   const text = await open.runner.showText(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(rethrow);
   return { summary, planFile: await readFile(result.planFile), planText: text };
 }

@@ -23,6 +23,7 @@ describe.skipIf(!haveTofu)('Terraform from chat (real tofu)', () => {
     stale: stackRepo(),
     twoeyes: stackRepo(),
     short: stackRepo(),
+    rej: stackRepo(),
     broken: stackRepo({ example: false, files: { 'broken.tf': BROKEN_TF } }),
     secret: stackRepo({ example: false, files: { 'secret.tf': SECRET_TF, 'backend.tf': 'terraform {\n  backend "local" {}\n}\n' } }),
   };
@@ -32,6 +33,7 @@ describe.skipIf(!haveTofu)('Terraform from chat (real tofu)', () => {
     stale: { repo: repos.stale, dir: 'infra' },
     twoeyes: { repo: repos.twoeyes, dir: 'infra', approvalsRequired: 2, approvers: ['console:bob', 'console:carol', 'console:erin'] },
     short: { repo: repos.short, dir: 'infra', planTtl: '2s' },
+    rej: { repo: repos.rej, dir: 'infra' },
     broken: { repo: repos.broken, dir: 'infra' },
     secret: { repo: repos.secret, dir: 'infra', env: ['TF_VAR_DB_PASSWORD'] },
   });
@@ -133,10 +135,10 @@ describe.skipIf(!haveTofu)('Terraform from chat (real tofu)', () => {
   });
 
   it('approval after rejection, of an expired plan, of an unknown id, or naming another stack is refused', async () => {
-    const { id } = await plan('main');
+    const { id } = await plan('rej');
     const rejected = await exec('carol', `/infra reject ${id}`);
     expect(rejected.code).toBe(0);
-    expect(rejected.stdout).toContain(`carol rejected plan ${id} of stack main`);
+    expect(rejected.stdout).toContain(`carol rejected plan ${id} of stack rej`);
     const after = await exec('bob', `/infra apply ${id}`);
     expect(after.code).toBe(2);
     expect(after.stdout).toContain(`Plan ${id} was rejected by console:carol`);
@@ -158,7 +160,7 @@ describe.skipIf(!haveTofu)('Terraform from chat (real tofu)', () => {
   });
 
   it.each([
-    ['/infra plan nope', 'There is no stack "nope". Known stacks: main, sup, stale, twoeyes, short, broken, secret.'],
+    ['/infra plan nope', 'There is no stack "nope". Known stacks: main, sup, stale, twoeyes, short, rej, broken, secret.'],
     ['/infra plan Main', '"Main" is not a stack name'],
     ['/infra plan ../etc', '"../etc" is not a stack name'],
     ['/infra plan /etc/passwd', '"/etc/passwd" is not a stack name'],

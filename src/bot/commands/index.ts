@@ -5,6 +5,7 @@ import { deployApprove, deployReject } from './deploy-review.js';
 import { diagnose } from './diagnose.js';
 import { history } from './history.js';
 import { rollback } from './rollback.js';
+import { status } from './status.js';
 import { help } from './help.js';
 // Terraform from chat (issue 11)
 import { infraApply } from './infra-apply.js';
@@ -16,4 +17,4 @@ import { jobs } from './jobs.js';
 import type { CommandSpec } from './spec.js';
 
 /** Every chat command, in the order /help lists them. */
-export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, deployApprove, deployReject, rollback, history, infraPlan, infraApply, infraReject, infraLocks, infraUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];
+export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, deployApprove, deployReject, rollback, history, status, infraPlan, infraApply, infraReject, infraLocks, infraUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];

@@ -174,8 +174,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       slack: z
         .strictObject({
-          commands: z.record(z.string(), z.string()).default({}),
+          /** Slash command name → opsbot command, e.g. `{"/ship": "deploy"}`; adds to or renames the defaults. */
+          commands: z.record(z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as "/ship"'), z.string().regex(/^[a-z][a-z0-9 -]{0,40}$/, 'must be an opsbot command such as "deploy"')).default({}),
+          /** Channel ids commands are taken in; empty: every channel the app is in. */
           channels: z.array(z.string()).default([]),
+          /** The workspace (team id) served; requests from any other are refused. */
+          teamId: z.string().regex(/^T[A-Z0-9]{2,31}$/, 'must be a Slack team id such as "T0123ABCD"').optional(),
         })
         .optional(),
       telegram: z.strictObject({ chats: z.array(z.union([z.number().int(), z.string()])).default([]) }).optional(),

@@ -9,7 +9,10 @@ import type { PullRequests } from '../../gitops/pull-requests.js';
 import { reviewBranchName, type RepoWriter } from '../../gitops/repo-writer.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
+import type { ClusterAccess } from '../../argocd/cluster-access.js';
+import type { Logger } from '../../core/logger.js';
 import type { JobKind } from '../kind.js';
+import { followDeploy } from './deploy-follow-up.js';
 
 export interface DeployPayload {
   verb: 'deploy' | 'rollback';
@@ -37,6 +40,9 @@ export interface DeployDeps {
   /** Present when gitops.github is configured: protected environments go through pull requests. */
   pullRequests?: () => PullRequests;
   reviews: ReviewStore;
+  /** The cluster, for the Argo CD follow-up after the commit (absent: the deploy ends at the commit). */
+  cluster?: ClusterAccess;
+  log: Logger;
 }
 
 export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
@@ -45,7 +51,7 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     // A retry finds its own commit by the Opsbot-Job trailer instead of committing again.
     idempotent: true,
     attempts: 3,
-    async run({ job, reporter, signal }) {
+    async run({ job, reporter, signal, log }) {
       const { app, env, verb } = job.payload;
       const appConfig = deps.config.apps[app];
       const location = appConfig?.environments[env];
@@ -59,6 +65,7 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
 
       await reporter.progress({ text: `${verb === 'rollback' ? 'Rolling back' : 'Deploying'} ${app} in ${env}: waiting for the GitOps repository…` });
       const lock = await acquireLock(deps.redis, `opsbot:lock:repo:${gitops.url}`, { ttlMs: LOCK_TTL_MS, waitMs: LOCK_WAIT_MS, signal, holder: `job ${job.id}` });
+      let landed: { message: Message; sha?: string };
       try {
         let ref = job.payload.ref;
         if (verb === 'rollback') {
@@ -99,9 +106,10 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
         if (!result.changed) {
           return { status: 'success', title: `${app} is already at ${ref} in ${env}`, text: `already at ${ref}: nothing to commit.` } satisfies Message;
         }
+        landed = { sha: result.sha, message: {} };
         const link = gitops.webUrl ? `${gitops.webUrl.replace(/\/$/, '')}/commit/${result.sha}` : undefined;
         const what = result.result ? `${result.result.old ?? 'none'} → ${result.result.new}` : 'committed earlier by this job';
-        return {
+        landed.message = {
           title: `${verb === 'rollback' ? 'Rolled back' : 'Deployed'} ${app} in ${env}: ${what}`,
           fields: [
             { label: 'Commit', value: link ?? result.sha.slice(0, 12) },
@@ -109,10 +117,12 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
             ...(result.attempts > 1 ? [{ label: 'Push attempts', value: `${result.attempts} (someone else pushed meanwhile)` }] : []),
           ],
           text: result.alreadyDone ? 'This job had already pushed its commit before it was interrupted; nothing new was committed.' : undefined,
-        } satisfies Message;
+        };
       } finally {
         await lock.release();
       }
+      if (deps.cluster?.connected) await reporter.progress({ ...landed.message, status: 'progress', context: 'committed; waiting for Argo CD…' });
+      return followDeploy({ config: deps.config, cluster: deps.cluster, log }, { app, env, location, sha: landed.sha!, committed: landed.message, reporter, signal });
     },
   };
 }

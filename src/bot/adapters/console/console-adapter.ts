@@ -53,7 +53,9 @@ export class ConsoleAdapter {
   /** Interactive chat until EOF (Ctrl-D) or stop(). */
   async interactive(input: NodeJS.ReadableStream = process.stdin): Promise<void> {
     this.say(`opsbot console — you are console:${this.deps.actor.id}. Type /help, or Ctrl-D to leave.`);
-    const events = this.pump();
+    const events = this.pump(outboxStream(this.conversation), '0');
+    // Automated notifications routed to `console` (Argo CD syncs, drift) appear here too.
+    const notices = this.pump(outboxStream({ platform: 'console', channel: 'notifications' }), '$');
     const rl = createInterface({ input, output: this.out, prompt: 'opsbot> ', terminal: (input as NodeJS.ReadStream).isTTY === true });
     rl.on('SIGINT', () => rl.close());
     this.abort.signal.addEventListener('abort', () => rl.close());
@@ -63,7 +65,7 @@ export class ConsoleAdapter {
       rl.prompt();
     }
     this.stop();
-    await events;
+    await Promise.all([events, notices]);
   }
 
   stop(): void {
@@ -77,16 +79,19 @@ export class ConsoleAdapter {
     return outcome;
   }
 
-  private async pump(): Promise<void> {
+  private async pump(stream: string, from: string): Promise<void> {
+    const reader = from === '$' ? this.deps.reader.duplicate() : this.deps.reader;
     try {
-      for await (const { event } of readOutbox(this.deps.reader, outboxStream(this.conversation), '0', this.abort.signal)) this.print(event);
+      for await (const { event } of readOutbox(reader, stream, from, this.abort.signal)) this.print(event);
     } catch {
       // Reader closed on shutdown.
+    } finally {
+      if (reader !== this.deps.reader) reader.disconnect();
     }
   }
 
   private print(event: OutboxEvent): void {
-    const label = event.key.startsWith('job:') ? `[job ${event.key.slice(4)}] ` : '';
+    const label = event.key.startsWith('job:') ? `[job ${event.key.slice(4)}] ` : event.key.startsWith('notify:') ? '[argo cd] ' : '';
     this.say(`${label}${renderPlain(event.message)}`);
   }
 }
