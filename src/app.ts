@@ -42,6 +42,7 @@ import { Outbox } from './jobs/outbox.js';
 import { JobQueues } from './jobs/queues.js';
 import { WorkerPool } from './jobs/worker-pool.js';
 import { HttpServer } from './server/http.js';
+import { mountDashboard } from './server/dashboard.js';
 
 export interface AppOptions {
   loaded: LoadedConfig;
@@ -123,7 +124,7 @@ export class OpsbotApp {
     this.queues = new JobQueues(fast, kinds);
     const outbox = new Outbox(blocking, this.redactor);
     const policy = new Policy(config);
-    const deps: CommandDeps & { infra: InfraServices } = { config, policy, queues: this.queues, audit, outbox: new Outbox(fast, this.redactor), reviews, commands: () => ALL_COMMANDS, infra };
+    const deps: CommandDeps = { config, policy, queues: this.queues, audit, outbox: new Outbox(fast, this.redactor), reviews, commands: () => ALL_COMMANDS, infra };
     this.router = new CommandRouter(ALL_COMMANDS as never, deps, this.metrics, this.log);
 
     if (this.opts.workers) {
@@ -163,6 +164,9 @@ export class OpsbotApp {
           }
         },
       });
+      // Operator view (bull-board): mounted only when OPSBOT_DASHBOARD_TOKEN is set.
+      const queues = this.queues;
+      await mountDashboard(this.http.app, { token: env.OPSBOT_DASHBOARD_TOKEN, queues: queues.queueNames().map((n) => queues.queue(n)) });
     }
 
     // Chat platforms (Slack, Telegram) in the processes that face chat: start and bot.

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
@@ -150,4 +151,22 @@ export async function setupCluster(port: number, pki: Pki, crds: ArgoCrds): Prom
   await applyWithRetry(apply, `/apis/argoproj.io/v1alpha1/namespaces/${ARGOCD_NAMESPACE}/appprojects/default`, JSON.stringify(project));
   await apply('/apis/rbac.authorization.k8s.io/v1/clusterroles/opsbot', JSON.stringify(OPSBOT_RBAC.role));
   await apply('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/opsbot', JSON.stringify(OPSBOT_RBAC.binding));
+  await applyExampleApplications(apply);
+}
+
+/**
+ * The example GitOps content's Argo CD Applications (`gitops/argocd/apps/`), so that the embedded
+ * default pointed at this cluster (`set -a; . .testenv/env`) answers `/status web prod` and
+ * follows a `/deploy` without editing any file. There is no Argo CD controller: their status is
+ * whatever a test or a person writes.
+ */
+async function applyExampleApplications(apply: Apply): Promise<void> {
+  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'gitops', 'argocd', 'apps');
+  if (!existsSync(dir)) return;
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+    const text = readFileSync(join(dir, file), 'utf8');
+    const doc = parse(text) as { kind?: string; metadata?: { name?: string; namespace?: string } };
+    if (doc.kind !== 'Application' || !doc.metadata?.name) continue;
+    await applyWithRetry(apply, `/apis/argoproj.io/v1alpha1/namespaces/${doc.metadata.namespace ?? ARGOCD_NAMESPACE}/applications/${doc.metadata.name}`, text);
+  }
 }

@@ -33,6 +33,9 @@ export class CommandRouter {
       name = line.name;
       spec = this.lookup(line);
       if (!spec) {
+        // `/infra` alone, or `/infra frobnicate`: show the subcommands there are.
+        const subs = this.commands.filter((c) => c.name.startsWith(`${line.name} `));
+        if (subs.length > 0) throw new OpsbotError('E_USAGE', `/${line.name} needs a subcommand:\n${subs.map((c) => `  ${c.usage}  —  ${c.summary}`).join('\n')}`);
         throw new OpsbotError('E_UNKNOWN_COMMAND', `Unknown command /${line.name}. Type /help to see what you can ask.`);
       }
       name = spec.name;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { OpsbotApp } from '../app.js';
 import { ConfigError, loadConfig, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
+import { formatMissingEnv, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
 
 /** opsbot's command line: one process kind per subcommand, all wired by OpsbotApp. */
@@ -18,7 +19,7 @@ program
   .addOption(configOption())
   .option('--no-console', 'do not open the console chat even in a terminal')
   .action(async (opts: { config?: string; console: boolean }) => {
-    const loaded = load(opts.config);
+    const loaded = requireEnv(load(opts.config), 'all');
     const interactive = opts.console && process.stdin.isTTY === true;
     await run(new OpsbotApp({ loaded, workers: true, http: true, chat: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }), interactive);
   });
@@ -28,7 +29,7 @@ program
   .description('chat adapters and HTTP only (webhooks, health, metrics); jobs run in `opsbot worker` processes sharing REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
-    await run(new OpsbotApp({ loaded: load(opts.config), workers: false, http: true, chat: true, allowEmbeddedRedis: false }), false);
+    await run(new OpsbotApp({ loaded: requireEnv(load(opts.config), 'chat'), workers: false, http: true, chat: true, allowEmbeddedRedis: false }), false);
   });
 
 program
@@ -36,7 +37,7 @@ program
   .description('job workers only (plus health and metrics on PORT); scale out by running more of them against one REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
-    await run(new OpsbotApp({ loaded: load(opts.config), workers: true, http: true, allowEmbeddedRedis: false }), false);
+    await run(new OpsbotApp({ loaded: requireEnv(load(opts.config), 'jobs'), workers: true, http: true, allowEmbeddedRedis: false }), false);
   });
 
 program
@@ -66,6 +67,8 @@ program
       `${file}: valid\n  apps: ${Object.keys(config.apps).join(', ') || 'none'}\n  stacks: ${Object.keys(config.stacks).join(', ') || 'none'}\n` +
         `  groups: ${Object.keys(config.groups).join(', ') || 'none'}\n  access rules: ${config.access.rules.length}\n  notification routes: ${config.notifications.routes.length}\n`,
     );
+    // A warning here, not a refusal: the file may be checked on a machine without the secrets.
+    for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);
   });
 
 function load(flag: string | undefined): LoadedConfig {
@@ -76,6 +79,17 @@ function load(flag: string | undefined): LoadedConfig {
     if (err instanceof ConfigError) fail(EXIT.rejected, err.message);
     throw err;
   }
+}
+
+/**
+ * A valid file can still imply secrets the environment lacks: refuse at start (exit 2, one line
+ * per variable) rather than fail on the first job or chat message that needs one.
+ */
+function requireEnv(loaded: LoadedConfig, role: ProcessRole): LoadedConfig {
+  const missing = missingEnv(loaded.config, process.env, role);
+  if (missing.length === 0) return loaded;
+  process.stderr.write(missing.map((m) => `opsbot: ${formatMissingEnv(m)}\n`).join(''));
+  process.exit(EXIT.rejected);
 }
 
 async function startOrExit(app: OpsbotApp): Promise<void> {

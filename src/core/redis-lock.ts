@@ -20,7 +20,7 @@ export interface HeldLock {
  * `ttlMs`. The value carries a fencing token from INCR so work done under a lost lease can be
  * told apart from work done under the current one.
  */
-export async function acquireLock(redis: Redis, key: string, opts: { ttlMs: number; waitMs: number; signal?: AbortSignal; holder?: string }): Promise<HeldLock> {
+export async function acquireLock(redis: Redis, key: string, opts: { ttlMs: number; waitMs: number; signal?: AbortSignal; holder?: string; pollMaxMs?: number }): Promise<HeldLock> {
   const deadline = Date.now() + opts.waitMs;
   const fence = await redis.incr(`${key}:fence`);
   const value = `${fence}:${opts.holder ?? ''}:${randomBytes(6).toString('hex')}`;
@@ -33,7 +33,7 @@ export async function acquireLock(redis: Redis, key: string, opts: { ttlMs: numb
       throw new OpsbotError('E_LOCK_TIMEOUT', `waited ${Math.round(opts.waitMs / 1000)} s for ${key} (held by ${current?.split(':')[1] || 'another worker'})`);
     }
     await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-    delay = Math.min(delay * 2, 500);
+    delay = Math.min(delay * 2, opts.pollMaxMs ?? 500);
   }
   let lost = false;
   const timer = setInterval(() => {

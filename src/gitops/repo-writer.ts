@@ -7,6 +7,7 @@ import { JOB_ID_PATTERN, JOB_TRAILER, withJobTrailer } from './deploy-message.js
 import { GitopsError } from './errors.js';
 import { cacheDirName, parseRemote } from './git-remote.js';
 import { GitRunner, isPushConflict } from './git-runner.js';
+import { landBatch, type BatchGit, type BatchOutcome } from './batch-landing.js';
 
 /**
  * Writes to the GitOps repository: one local clone per remote under `cacheDir`, reused between
@@ -67,6 +68,8 @@ export class RepoWriter {
   private readonly author: { name: string; email: string };
   private readonly pushRetries: number;
   private readonly backoff: { baseMs: number; maxMs: number };
+  /** `remote set-url` once per instance (the URL comes from the config this instance was built from). */
+  private urlSet = false;
 
   constructor(opts: RepoWriterOptions) {
     const remote = parseRemote(opts.url);
@@ -80,8 +83,20 @@ export class RepoWriter {
   }
 
   /** Commit the edit to the branch and push it, redoing it on the new head when the push races. */
-  commitChange<T extends EditOutcome>(req: ChangeRequest<T>): Promise<ChangeResult<T>> {
-    return this.exclusive(() => this.land(this.branch, req, false));
+  async commitChange<T extends EditOutcome>(req: ChangeRequest<T>): Promise<ChangeResult<T>> {
+    const [outcome] = await this.commitChanges([req as unknown as ChangeRequest<EditOutcome>]);
+    if (!outcome) throw new GitopsError('E_GIT', 'no result for the change');
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value as ChangeResult<T>;
+  }
+
+  /**
+   * Several changes, ONE commit each (own message and trailer), landed with one fetch, one
+   * idempotency scan and one push: a push costs as much as all the local work of a deploy, so
+   * queued deploys of one repository share it. An edit that fails fails only its own change.
+   */
+  commitChanges(reqs: ChangeRequest<EditOutcome>[]): Promise<BatchOutcome[]> {
+    return this.exclusive(() => landBatch(this.batchOps(), reqs));
   }
 
   /** Pull-request mode: the same edit on `branch` (from the base branch), pushed for review. */
@@ -194,8 +209,27 @@ export class RepoWriter {
     return null;
   }
 
+  private batchOps(): BatchGit {
+    return {
+      git: this.git,
+      workdir: this.workdir,
+      base: this.remoteRef(this.branch),
+      branch: this.branch,
+      author: this.author,
+      pushRetries: this.pushRetries,
+      delay: (attempt) => this.delay(attempt),
+      sync: () => this.sync(this.branch),
+      checkout: (ref) => this.checkout(ref),
+    };
+  }
+
   private async ensureClone(): Promise<void> {
     const exists = await stat(path.join(this.workdir, '.git')).then(() => true, () => false);
+    if (exists && this.urlSet) {
+      await rm(path.join(this.workdir, '.git', 'index.lock'), { force: true });
+      return;
+    }
+    this.urlSet = true;
     if (!exists) {
       await mkdir(this.workdir, { recursive: true });
       await this.git.ok(['init', '--quiet', this.workdir], { cwd: path.dirname(this.workdir) });
@@ -224,8 +258,8 @@ export class RepoWriter {
   }
 
   private async checkout(ref: string): Promise<void> {
+    // -B with --force resets the branch, the index and the tracked files to `ref` (no separate reset).
     await this.git.ok(['checkout', '--quiet', '--force', '-B', 'opsbot-work', ref], { cwd: this.workdir });
-    await this.git.ok(['reset', '--quiet', '--hard', ref], { cwd: this.workdir });
     await this.git.ok(['clean', '--quiet', '-ffdx'], { cwd: this.workdir });
   }
 

@@ -43,6 +43,12 @@ export interface JobKind<P = unknown> {
   idempotent: boolean;
   /** Tries in all for idempotent kinds (with exponential backoff). */
   attempts?: number;
+  /**
+   * Jobs of this kind one process runs at once, when it should differ from workers.concurrency:
+   * a kind that mostly waits (deploy: for the repository lease, then for Argo CD) would
+   * otherwise hold every slot while doing nothing.
+   */
+  concurrency?: number;
   /** No conversation to report to (notifications): outcomes go to the audit and metrics only. */
   quiet?: boolean;
   /**

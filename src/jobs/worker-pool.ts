@@ -50,7 +50,7 @@ export class WorkerPool {
       const worker = new Worker<JobEnvelope, { outcome: string }>(kind.name, (job) => this.process(kind, job), {
         connection: this.deps.redis,
         prefix: QUEUE_PREFIX,
-        concurrency: this.opts.concurrency,
+        concurrency: kind.concurrency ?? this.opts.concurrency,
         lockDuration: this.opts.lockDurationMs,
         stalledInterval: Math.max(1000, Math.floor(this.opts.lockDurationMs / 2)),
         maxStalledCount: 1,

@@ -21,13 +21,6 @@ export interface InfraServices {
   stateHome: string;
 }
 
-/** CommandDeps belongs to the router; the infra services ride along on the same object. */
-export function infraOf(deps: object): InfraServices {
-  const infra = (deps as { infra?: InfraServices }).infra;
-  if (!infra) throw new OpsbotError('E_INTERNAL', 'Terraform commands are not wired in this process (deps.infra missing).');
-  return infra;
-}
-
 /** A stack argument: strict name first (it reaches paths and Redis keys), then known. */
 export function stackNamed(config: Pick<Config, 'stacks'>, name: string): StackConfig {
   const known = Object.keys(config.stacks);

@@ -83,6 +83,14 @@ notifications:
     expect(none.stdout).toContain('not connected to a Kubernetes cluster');
   });
 
+  it('the embedded default knows its cluster side: /status web prod with only KUBECONFIG set', async () => {
+    const res = await runOpsbot(['console', '--exec', '/status web prod'], {
+      env: baseEnv({ KUBECONFIG: env.KUBECONFIG, OPSBOT_HOME: join(repo.root, 'embedded') }),
+    });
+    expect(res.code, res.stdout + res.stderr).toBe(0);
+    expect(res.stdout).toContain('Argo CD Application argocd/web-prod');
+  });
+
   it('a deploy is followed until Argo CD has synced that commit and it is healthy, then shows the pods', async () => {
     const chat = new OpsbotProcess(['console', '--as', 'alice', '--exec', '/deploy web 1.5.0 staging'], { env });
     procs.push(chat);

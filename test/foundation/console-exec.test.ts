@@ -67,6 +67,8 @@ access:
 
   it.each([
     ['/frobnicate', 'Unknown command /frobnicate. Type /help to see what you can ask.'],
+    ['/infra', '/infra needs a subcommand:\n  /infra plan <stack>'],
+    ['/infra frobnicate', '/infra needs a subcommand:'],
     ['/jobs 1 2', 'Too many arguments.\nUsage: /jobs [n]'],
     ['/jobs many', '"many" is not a number from 1 to 50.\nUsage: /jobs [n]'],
     ['/cancel', 'Missing argument.\nUsage: /cancel <job-id>'],

@@ -7,6 +7,8 @@ import type { Metrics } from '../../core/metrics.js';
 import type { Redactor } from '../../core/redact.js';
 import type { CommandRouter } from '../router.js';
 import type { ChatAdapter } from './chat-adapter.js';
+import { TelegramAdapter } from './telegram/telegram-adapter.js';
+import { SlackAdapter } from './slack/slack-adapter.js';
 
 /** What a chat adapter may use; handed in by the composition root. */
 export interface AdapterContext {
@@ -27,7 +29,9 @@ export interface AdapterContext {
  * The chat platforms this process serves, chosen by which credentials are in the environment.
  * A new platform is one folder under adapters/ and one line here.
  */
-export async function createChatAdapters(_ctx: AdapterContext): Promise<ChatAdapter[]> {
+export async function createChatAdapters(ctx: AdapterContext): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
+  if (ctx.env.SLACK_BOT_TOKEN) adapters.push(new SlackAdapter(ctx, { botToken: ctx.env.SLACK_BOT_TOKEN, signingSecret: ctx.env.SLACK_SIGNING_SECRET, appToken: ctx.env.SLACK_APP_TOKEN }));
+  if (ctx.env.TELEGRAM_BOT_TOKEN) adapters.push(new TelegramAdapter(ctx));
   return adapters;
 }

@@ -1,6 +1,5 @@
 import { OpsbotError, type ErrorCode } from '../../core/errors.js';
 import type { ApplyPayload } from '../../jobs/handlers/apply.js';
-import { infraOf } from '../../terraform/infra-services.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
 import { auditDecision, findPlan, parsePlanRef, type PlanRef } from './infra-decision.js';
 import { defineCommand } from './spec.js';
@@ -20,7 +19,7 @@ export const infraApply = defineCommand({
   target: (a) => `plan ${a.id}`,
   async handle(ctx) {
     const { args, subject, deps, command } = ctx;
-    const infra = infraOf(deps);
+    const infra = deps.infra;
     const plan = await findPlan(infra, args);
     const stack = deps.config.stacks[plan.stack];
     if (!stack) throw new OpsbotError('E_UNKNOWN_STACK', `Plan ${plan.id} is for stack ${plan.stack}, which is no longer configured.`);

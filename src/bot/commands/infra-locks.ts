@@ -1,4 +1,3 @@
-import { infraOf } from '../../terraform/infra-services.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
 import { defineCommand, expectArgs } from './spec.js';
 
@@ -14,7 +13,7 @@ export const infraLocks = defineCommand({
   },
   target: () => 'stacks',
   async handle({ deps }) {
-    const locks = await infraOf(deps).locks.list();
+    const locks = await deps.infra.locks.list();
     if (locks.length === 0) return { kind: 'reply', message: { text: 'No stack is locked.' } };
     const lines = locks.map((l) => `${describeHolder(l.stack, l.holder)} (lease renews; expires in ${Math.ceil(l.ttlMs / 1000)} s if its worker stops)`);
     return { kind: 'reply', message: { title: 'Locked stacks', code: lines.join('\n'), context: 'A stuck lock: /infra unlock <stack> (admins).' } };

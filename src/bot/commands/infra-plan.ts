@@ -1,7 +1,7 @@
 import { NAME_PATTERN, REPO_PATH_PATTERN } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import type { PlanPayload } from '../../jobs/handlers/plan.js';
-import { infraOf, stackNamed, stackSource } from '../../terraform/infra-services.js';
+import { stackNamed, stackSource } from '../../terraform/infra-services.js';
 import { checkStackPaths } from '../../terraform/stack-checkout.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
 import { defineCommand, expectArgs, usage } from './spec.js';
@@ -24,7 +24,7 @@ export const infraPlan = defineCommand({
   resource: (a) => ({ stack: a.stack }),
   target: (a) => `stack ${a.stack}`,
   async handle({ command, args, deps }) {
-    const infra = infraOf(deps);
+    const infra = deps.infra;
     checkStackPaths(stackSource(infra, args.stack, stackNamed(deps.config, args.stack)), args.varFiles);
     // Visibly busy: say so now instead of queueing a job that would only wait.
     const holder = await infra.locks.holder(args.stack);

@@ -1,6 +1,5 @@
 import { OpsbotError } from '../../core/errors.js';
 import { actorSubject } from '../../core/message.js';
-import { infraOf } from '../../terraform/infra-services.js';
 import { auditDecision, findPlan, parsePlanRef, type PlanRef } from './infra-decision.js';
 import { defineCommand } from './spec.js';
 
@@ -14,7 +13,7 @@ export const infraReject = defineCommand({
   target: (a) => `plan ${a.id}`,
   async handle(ctx) {
     const { args, subject, deps, command } = ctx;
-    const infra = infraOf(deps);
+    const infra = deps.infra;
     const plan = await findPlan(infra, args);
     if (actorSubject(plan.requester) !== subject) {
       const allowed = deps.policy.canApprove(subject, plan.stack);

@@ -1,5 +1,4 @@
 import { NAME_PATTERN } from '../../core/config/schema.js';
-import { infraOf } from '../../terraform/infra-services.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
 import { defineCommand, expectArgs, usage } from './spec.js';
 
@@ -18,7 +17,7 @@ export const infraUnlock = defineCommand({
   resource: (a) => ({ stack: a.stack }),
   target: (a) => `stack ${a.stack}`,
   async handle({ args, deps, subject, command }) {
-    const held = await infraOf(deps).locks.forceUnlock(args.stack);
+    const held = await deps.infra.locks.forceUnlock(args.stack);
     if (held === null) return { kind: 'reply', message: { text: `Stack ${args.stack} was not locked.` } };
     const was = describeHolder(args.stack, held ?? undefined);
     await deps.audit.append({ actor: subject, platform: command.actor.platform, action: 'infra.unlock', target: `stack ${args.stack}`, result: 'succeeded', detail: was });

@@ -3,6 +3,7 @@ import type { Action, Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import type { Policy, Resource, Subject } from '../../core/policy.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
+import type { InfraServices } from '../../terraform/infra-services.js';
 import type { JobQueues } from '../../jobs/queues.js';
 import type { Outbox } from '../../jobs/outbox.js';
 import type { Command, Outcome } from '../command.js';
@@ -17,6 +18,8 @@ export interface CommandDeps {
   outbox: Outbox;
   /** Pull requests of protected deploys awaiting a decision. */
   reviews: ReviewStore;
+  /** Terraform plan store and stack locks, shared with the plan/apply jobs. */
+  infra: InfraServices;
   /** Every command, for /help. */
   commands: () => readonly CommandSpec[];
 }

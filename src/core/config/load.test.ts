@@ -77,3 +77,11 @@ describe('parseConfig', () => {
     expect(list.some((p) => expected.test(p)), list.join('\n')).toBe(true);
   });
 });
+
+describe('the shipped configuration files', () => {
+  it.each(['opsbot.example.yaml', 'config/local.yaml'])('%s is valid', async (file) => {
+    const { readFileSync } = await import('node:fs');
+    const { resolve } = await import('node:path');
+    expect(() => parseConfig(readFileSync(resolve(import.meta.dirname, '../../..', file), 'utf8'), file)).not.toThrow();
+  });
+});

@@ -40,84 +40,84 @@ const pattern = z.string().regex(/^(\*|[a-z0-9][a-z0-9-]*\*?)$/, 'must be a name
 
 const tagLocationBase = {
   /** The file in the GitOps repository that holds the tag. */
-  path: repoPath,
+  path: repoPath.describe('The file in the GitOps repository that holds the tag.'),
   /** Argo CD Application that deploys this environment (default: `<app>-<env>`). */
-  application: z.string().regex(NAME_PATTERN, 'must be a Kubernetes name').optional(),
+  application: z.string().regex(NAME_PATTERN, 'must be a Kubernetes name').optional().describe('Argo CD Application that deploys this environment (default: `<app>-<env>`).'),
   /** Namespace of the app's pods (default: the Application's destination namespace). */
-  namespace: z.string().regex(NAME_PATTERN, 'must be a Kubernetes namespace name').optional(),
+  namespace: z.string().regex(NAME_PATTERN, 'must be a Kubernetes namespace name').optional().describe("Namespace of the app's pods (default: the Application's destination namespace)."),
   /** Label selector for the app's pods, when Argo CD's tracking label is not used. */
-  podSelector: z.string().max(256).regex(/^[A-Za-z0-9._/=,!-]+$/, 'must be a label selector such as "app=web"').optional(),
+  podSelector: z.string().max(256).regex(/^[A-Za-z0-9._/=,!-]+$/, 'must be a label selector such as "app=web"').optional().describe("Label selector for the app's pods, when Argo CD's tracking label is not used."),
   /** Deploys to a protected environment go through a pull request and an approval. */
-  protected: z.boolean().default(false),
+  protected: z.boolean().default(false).describe('Deploys go through a pull request and an approval.'),
 };
 
 export const tagLocationSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('kustomize'), ...tagLocationBase }),
+  z.strictObject({ kind: z.literal('kustomize'), ...tagLocationBase }).describe('`images[].newTag` in a kustomization.yaml.'),
   z.strictObject({
     kind: z.literal('helm-values'),
     ...tagLocationBase,
     /** Dotted key path of the tag in the values file. */
-    key: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted key path such as "image.tag"').default('image.tag'),
+    key: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted key path such as "image.tag"').default('image.tag').describe('Dotted key path of the tag in the values file (kind: helm-values).'),
   }),
   z.strictObject({
     kind: z.literal('manifest'),
     ...tagLocationBase,
     /** The container whose `image:` is rewritten (Deployment, StatefulSet, DaemonSet, CronJob). */
-    container: z.string().regex(NAME_PATTERN, 'must be a container name'),
+    container: z.string().regex(NAME_PATTERN, 'must be a container name').describe('The container whose `image:` is rewritten: Deployment, StatefulSet, DaemonSet, CronJob (kind: manifest).'),
   }),
 ]);
 
 export const appSchema = z.strictObject({
   /** The image repository, without tag or digest: `ghcr.io/example/web`. */
-  image: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, 'must be an image name without tag, e.g. "ghcr.io/example/web"'),
-  description: z.string().max(200).optional(),
-  environments: z.record(name('environment name'), tagLocationSchema).refine((e) => Object.keys(e).length > 0, 'needs at least one environment'),
+  image: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, 'must be an image name without tag, e.g. "ghcr.io/example/web"').describe('The image repository, without tag or digest: `ghcr.io/example/web`.'),
+  description: z.string().max(200).optional().describe('Shown in /status and /help.'),
+  environments: z.record(name('environment name'), tagLocationSchema).refine((e) => Object.keys(e).length > 0, 'needs at least one environment').describe('Where each environment keeps the tag: `kind` is `kustomize`, `helm-values` or `manifest`.'),
 });
 
 export const gitopsSchema = z.strictObject({
   /** Remote of the GitOps repository: a path, `file://`, SSH or HTTPS URL. Credentials come from the environment. */
-  url: z.string().min(1),
-  branch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a branch name').default('main'),
+  url: z.string().min(1).describe('Remote of the GitOps repository: a path, `file://`, SSH or HTTPS URL. Credentials come from the environment.'),
+  branch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a branch name').default('main').describe('Branch that Argo CD follows; deploys commit to it.'),
   author: z
     .strictObject({ name: z.string().min(1).max(100), email: z.string().regex(/^[^\s<>@]+@[^\s<>@]+$/, 'must be an e-mail address') })
-    .default({ name: 'opsbot', email: 'opsbot@localhost' }),
+    .default({ name: 'opsbot', email: 'opsbot@localhost' }).describe('Author of the commits opsbot makes (the requester is named in a trailer).'),
   /** Web address of the repository, for links to commits (`https://github.com/org/repo`). */
-  webUrl: z.url().optional(),
+  webUrl: z.url().optional().describe('Web address of the repository, for links to commits (`https://github.com/org/repo`).'),
   /** GitHub repository for pull requests of protected environments. */
-  github: z.strictObject({ owner: z.string().min(1), repo: z.string().min(1) }).optional(),
+  github: z.strictObject({ owner: z.string().min(1), repo: z.string().min(1) }).optional().describe('GitHub repository for pull requests of protected environments (needs `GITHUB_TOKEN`).'),
   /** Pushes rejected because someone else pushed are redone on the new head up to this many times. */
-  pushRetries: z.number().int().min(0).max(20).default(5),
+  pushRetries: z.number().int().min(0).max(20).default(5).describe('Pushes rejected because someone else pushed are redone on the new head up to this many times.'),
   /** May the person who asked for a protected deploy approve its pull request themselves? */
-  requesterMayApprove: z.boolean().default(false),
+  requesterMayApprove: z.boolean().default(false).describe('May the person who asked for a protected deploy approve its pull request themselves?'),
   /** How approved pull requests are merged. */
-  mergeMethod: z.enum(['merge', 'squash']).default('merge'),
+  mergeMethod: z.enum(['merge', 'squash']).default('merge').describe('How approved pull requests are merged.'),
 });
 
 export const stackSchema = z.strictObject({
   /** The infra repository: a path or URL. Default: the directory of the config file. */
-  repo: z.string().min(1).optional(),
-  branch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a branch name').default('main'),
-  dir: repoPath,
-  workspace: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a workspace name').optional(),
-  varFiles: z.array(repoPath).default([]),
+  repo: z.string().min(1).optional().describe('The infra repository: a path or URL. Default: the directory of the config file.'),
+  branch: z.string().regex(/^[A-Za-z0-9._/-]{1,100}$/, 'must be a branch name').default('main').describe('Branch whose head is planned.'),
+  dir: repoPath.describe('Directory of the stack inside the repository.'),
+  workspace: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a workspace name').optional().describe('Terraform workspace to select.'),
+  varFiles: z.array(repoPath).default([]).describe('`-var-file`s, relative to `dir`.'),
   /** Names of environment variables passed through to Terraform (values are never logged). */
-  env: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]{0,127}$/, 'must be an environment variable name')).default([]),
-  binary: z.enum(['terraform', 'tofu']).optional(),
-  approvers: z.array(subject).default([]),
-  approvalsRequired: z.number().int().min(1).max(5).default(1),
-  requesterMayApprove: z.boolean().default(false),
-  planTtl: duration.default(30 * 60_000),
-  lockTimeout: duration.default(60_000),
+  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name')).default([]).describe('Names of environment variables passed through to Terraform (values are never logged); start refuses if one is unset.'),
+  binary: z.enum(['terraform', 'tofu']).optional().describe('The CLI to run when `TF_BINARY` is unset.'),
+  approvers: z.array(subject).default([]).describe('Who may approve plans of this stack (subjects); they also need `infra.approve`.'),
+  approvalsRequired: z.number().int().min(1).max(5).default(1).describe('Distinct approvers needed before the apply starts.'),
+  requesterMayApprove: z.boolean().default(false).describe('May the requester approve their own plan?'),
+  planTtl: duration.default(30 * 60_000).describe('How long a saved plan can be approved.'),
+  lockTimeout: duration.default(60_000).describe('How long a job waits for the stack lock (and `-lock-timeout`).'),
   /** Cron expression for scheduled drift checks. */
-  driftCheck: z.string().max(100).optional(),
+  driftCheck: z.string().max(100).optional().describe('Cron expression for scheduled drift checks (six fields: seconds first).'),
 });
 
 export const ruleSchema = z.strictObject({
-  subjects: z.array(subject).min(1),
-  actions: z.array(z.enum(ACTIONS)).min(1),
-  apps: z.array(pattern).default(['*']),
-  environments: z.array(pattern).default(['*']),
-  stacks: z.array(pattern).default(['*']),
+  subjects: z.array(subject).min(1).describe('`slack:<user id>`, `telegram:<user id>`, `console:<name>`, `group:<name>`, `<platform>:*` or `*`.'),
+  actions: z.array(z.enum(ACTIONS)).min(1).describe('Actions allowed: deploy, rollback, status, history, infra.plan, infra.approve, jobs, cancel, admin.'),
+  apps: z.array(pattern).default(['*']).describe('Apps the rule covers (a name, a prefix ending in `*`, or `*`).'),
+  environments: z.array(pattern).default(['*']).describe('Environments the rule covers.'),
+  stacks: z.array(pattern).default(['*']).describe('Terraform stacks the rule covers.'),
 });
 
 export const TRIGGERS = [
@@ -135,56 +135,63 @@ export const TRIGGERS = [
 export const DESTINATION_PATTERN = /^(slack:[A-Z0-9]{2,32}|slack:#[a-z0-9_-]{1,80}|telegram:-?\d{1,20}(\/\d{1,10})?|console)$/;
 
 export const routeSchema = z.strictObject({
-  apps: z.array(pattern).default(['*']),
-  projects: z.array(pattern).default(['*']),
-  labels: z.record(z.string(), z.string()).default({}),
-  triggers: z.array(z.enum(TRIGGERS)).min(1),
-  to: z.array(z.string().regex(DESTINATION_PATTERN, 'must be "slack:<channel>", "telegram:<chat id>" or "console"')).min(1),
+  apps: z.array(pattern).default(['*']).describe('Applications whose events are routed (Argo CD Application names; patterns).'),
+  projects: z.array(pattern).default(['*']).describe('Argo CD projects (patterns).'),
+  labels: z.record(z.string(), z.string()).default({}).describe('Labels the Application must carry.'),
+  triggers: z.array(z.enum(TRIGGERS)).min(1).describe('Events announced: on-created, on-deleted, on-deployed, on-health-degraded, on-sync-failed, on-sync-running, on-sync-status-unknown, on-sync-succeeded.'),
+  to: z.array(z.string().regex(DESTINATION_PATTERN, 'must be "slack:<channel>", "telegram:<chat id>" or "console"')).min(1).describe('`slack:<channel>`, `telegram:<chat id>[/<topic>]` or `console`.'),
 });
 
 export const configSchema = z.strictObject({
-  gitops: gitopsSchema.optional(),
-  apps: z.record(name('app name'), appSchema).default({}),
-  stacks: z.record(name('stack name'), stackSchema).default({}),
+  gitops: gitopsSchema.optional().describe('The GitOps repository that Argo CD syncs; deploys commit here.'),
+  apps: z.record(name('app name'), appSchema).default({}).describe('Apps that can be deployed, by name.'),
+  stacks: z.record(name('stack name'), stackSchema).default({}).describe('Terraform stacks that can be planned and applied, by name.'),
   /** Named groups of subjects, referred to as `group:<name>`. */
-  groups: z.record(name('group name'), z.array(subject)).default({}),
+  groups: z.record(name('group name'), z.array(subject)).default({}).describe('Named groups of subjects, referred to as `group:<name>`.'),
   access: z
     .strictObject({
       /** Actions anyone who can reach opsbot may use. Mutating actions cannot be listed here. */
-      everyone: z.array(z.enum(['status', 'history', 'jobs'])).default(['status', 'history', 'jobs']),
-      rules: z.array(ruleSchema).default([]),
+      everyone: z.array(z.enum(['status', 'history', 'jobs'])).default(['status', 'history', 'jobs']).describe('Actions anyone who can reach opsbot may use. Mutating actions cannot be listed here.'),
+      rules: z.array(ruleSchema).default([]).describe('Who may do what; everything not allowed is denied.'),
     })
-    .default({ everyone: ['status', 'history', 'jobs'], rules: [] }),
+    .default({ everyone: ['status', 'history', 'jobs'], rules: [] }).describe('Access rules.'),
   argocd: z
     .strictObject({
-      namespaces: z.array(z.string().regex(NAME_PATTERN)).default(['argocd']),
-      context: z.string().optional(),
-      followTimeout: duration.default(10 * 60_000),
+      namespaces: z.array(z.string().regex(NAME_PATTERN)).default(['argocd']).describe('Namespaces whose Applications are watched.'),
+      context: z.string().optional().describe('kubeconfig context to use (default: the current one).'),
+      followTimeout: duration.default(10 * 60_000).describe('How long a deploy is followed until synced and healthy.'),
     })
-    .default({ namespaces: ['argocd'], followTimeout: 10 * 60_000 }),
-  notifications: z.strictObject({ routes: z.array(routeSchema).default([]) }).default({ routes: [] }),
+    .default({ namespaces: ['argocd'], followTimeout: 10 * 60_000 }).describe('The Argo CD that syncs the GitOps repository.'),
+  notifications: z.strictObject({ routes: z.array(routeSchema).default([]) }).default({ routes: [] }).describe('Argo CD events announced in chat: `routes` say which events go where.'),
   workers: z
     .strictObject({
-      concurrency: z.number().int().min(1).max(64).default(2),
+      concurrency: z.number().int().min(1).max(64).default(2).describe('Jobs one worker process runs at once.'),
       /** Running jobs get this long to finish after SIGTERM. */
-      shutdownGrace: duration.default(30_000),
+      shutdownGrace: duration.default(30_000).describe('Running jobs get this long to finish after SIGTERM.'),
     })
-    .default({ concurrency: 2, shutdownGrace: 30_000 }),
+    .default({ concurrency: 2, shutdownGrace: 30_000 }).describe('Job workers.'),
   chat: z
     .strictObject({
       slack: z
         .strictObject({
           /** Slash command name → opsbot command, e.g. `{"/ship": "deploy"}`; adds to or renames the defaults. */
-          commands: z.record(z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as "/ship"'), z.string().regex(/^[a-z][a-z0-9 -]{0,40}$/, 'must be an opsbot command such as "deploy"')).default({}),
+          commands: z.record(z.string().regex(/^\/[a-z0-9_-]{1,31}$/, 'must be a slash command such as "/ship"'), z.string().regex(/^[a-z][a-z0-9 -]{0,40}$/, 'must be an opsbot command such as "deploy"')).default({}).describe('Slash command name → opsbot command, e.g. `{"/ship": "deploy"}`; adds to or renames the defaults.'),
           /** Channel ids commands are taken in; empty: every channel the app is in. */
-          channels: z.array(z.string()).default([]),
+          channels: z.array(z.string()).default([]).describe('Channel ids commands are taken in; empty: every channel the app is in.'),
           /** The workspace (team id) served; requests from any other are refused. */
-          teamId: z.string().regex(/^T[A-Z0-9]{2,31}$/, 'must be a Slack team id such as "T0123ABCD"').optional(),
+          teamId: z.string().regex(/^T[A-Z0-9]{2,31}$/, 'must be a Slack team id such as "T0123ABCD"').optional().describe('The workspace (team id) served; requests from any other are refused.'),
         })
-        .optional(),
-      telegram: z.strictObject({ chats: z.array(z.union([z.number().int(), z.string()])).default([]) }).optional(),
+        .optional().describe('Slack (needs `SLACK_BOT_TOKEN`, and `SLACK_SIGNING_SECRET` unless `SLACK_APP_TOKEN` selects Socket Mode).'),
+      telegram: z
+        .strictObject({
+          /** Chat ids opsbot serves (groups are negative: -100…); anywhere else it says once that it is not enabled. */
+          chats: z.array(z.union([z.number().int(), z.string().regex(/^-?\d{1,20}$/, 'must be a numeric Telegram chat id')])).default([]).describe('Chat ids opsbot serves (groups are negative: -100…).'),
+          /** The bot's @username without "@", for `/deploy@name` in groups before getMe has answered (default: from getMe). */
+          botUsername: z.string().regex(/^[A-Za-z0-9_]{3,64}$/, 'must be a bot username without "@"').optional().describe('Bot username without the @, for `/deploy@name` in groups (default: from getMe).'),
+        })
+        .optional().describe('Telegram (needs `TELEGRAM_BOT_TOKEN`).'),
     })
-    .default({}),
+    .default({}).describe('Chat platforms.'),
 });
 
 export type Config = z.infer<typeof configSchema>;

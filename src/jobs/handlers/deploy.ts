@@ -2,12 +2,14 @@ import type { Redis } from 'ioredis';
 import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import type { Message } from '../../core/message.js';
-import { acquireLock } from '../../core/redis-lock.js';
+import { acquireLock, type HeldLock } from '../../core/redis-lock.js';
+import { CommitBatcher } from '../../gitops/commit-batcher.js';
 import { formatDeployMessage } from '../../gitops/deploy-message.js';
 import { currentTag } from '../../gitops/editors/tag-location.js';
 import type { PullRequests } from '../../gitops/pull-requests.js';
-import { reviewBranchName, type RepoWriter } from '../../gitops/repo-writer.js';
+import { reviewBranchName, type ChangeResult, type RepoWriter } from '../../gitops/repo-writer.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
+import type { EditResult } from '../../gitops/editors/edit-result.js';
 import { editTagFile } from '../../gitops/tag-file.js';
 import type { ClusterAccess } from '../../argocd/cluster-access.js';
 import type { Logger } from '../../core/logger.js';
@@ -32,6 +34,22 @@ export interface DeployPayload {
  */
 const LOCK_TTL_MS = 60_000;
 const LOCK_WAIT_MS = 10 * 60_000;
+/**
+ * A waiting worker looks again at least this often: the lease is held for a few hundred ms per
+ * batch, so the default 500 ms poll ceiling left the repository idle about half the time
+ * (bench/deploy-throughput.ts, two workers).
+ */
+const LOCK_POLL_MAX_MS = 50;
+
+const DEPLOY_CONCURRENCY = 16;
+
+/** One batcher per writer (per repository clone) in this process. */
+const batchers = new WeakMap<RepoWriter, CommitBatcher>();
+function batcherFor(writer: RepoWriter, lease: () => Promise<HeldLock>): CommitBatcher {
+  let b = batchers.get(writer);
+  if (!b) batchers.set(writer, (b = new CommitBatcher(writer, lease)));
+  return b;
+}
 
 export interface DeployDeps {
   config: Config;
@@ -51,6 +69,9 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     // A retry finds its own commit by the Opsbot-Job trailer instead of committing again.
     idempotent: true,
     attempts: 3,
+    // Deploys wait (for the lease, then for Argo CD); several waiting in one process also share
+    // one lease hold and one push (CommitBatcher). Measured: bench/deploy-throughput.ts.
+    concurrency: Math.max(DEPLOY_CONCURRENCY, deps.config.workers.concurrency),
     async run({ job, reporter, signal, log }) {
       const { app, env, verb } = job.payload;
       const appConfig = deps.config.apps[app];
@@ -64,8 +85,40 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
       const readTag = (text: string) => currentTag(text, appConfig, location);
 
       await reporter.progress({ text: `${verb === 'rollback' ? 'Rolling back' : 'Deploying'} ${app} in ${env}: waiting for the GitOps repository…` });
-      const lock = await acquireLock(deps.redis, `opsbot:lock:repo:${gitops.url}`, { ttlMs: LOCK_TTL_MS, waitMs: LOCK_WAIT_MS, signal, holder: `job ${job.id}` });
+      const requestedBy = { name: job.requester.displayName, platform: job.requester.platform, id: job.requester.id };
+      const changeTo = (ref: string) => ({
+        jobId: job.uid,
+        edit: (workdir: string) => editTagFile(workdir, appConfig, location, ref),
+        message: (r: { old: string | null; new: string }) => formatDeployMessage({ verb, app, env, from: r.old, to: r.new, requestedBy, jobId: job.uid }),
+      });
+      const landedMessage = (result: ChangeResult<EditResult>) => {
+        const link = gitops.webUrl ? `${gitops.webUrl.replace(/\/$/, '')}/commit/${result.sha}` : undefined;
+        const what = result.result ? `${result.result.old ?? 'none'} → ${result.result.new}` : 'committed earlier by this job';
+        return {
+          title: `${verb === 'rollback' ? 'Rolled back' : 'Deployed'} ${app} in ${env}: ${what}`,
+          fields: [
+            { label: 'Commit', value: link ?? result.sha.slice(0, 12) },
+            { label: 'File', value: location.path },
+            ...(result.attempts > 1 ? [{ label: 'Push attempts', value: `${result.attempts} (someone else pushed meanwhile)` }] : []),
+          ],
+          text: result.alreadyDone ? 'This job had already pushed its commit before it was interrupted; nothing new was committed.' : undefined,
+        } satisfies Message;
+      };
+      const lease = () => acquireLock(deps.redis, `opsbot:lock:repo:${gitops.url}`, { ttlMs: LOCK_TTL_MS, waitMs: LOCK_WAIT_MS, signal, holder: `job ${job.id}`, pollMaxMs: LOCK_POLL_MAX_MS });
       let landed: { message: Message; sha?: string };
+      if (verb === 'deploy' && !location.protected && job.payload.ref) {
+        // The common case: batched with the other deploys of this repository waiting in this
+        // process (one lease, one push, still one commit and one result per deploy).
+        await reporter.progress({ text: `Deploying ${app} to ${job.payload.ref} in ${env}: committing…` });
+        const batchLease = () => acquireLock(deps.redis, `opsbot:lock:repo:${gitops.url}`, { ttlMs: LOCK_TTL_MS, waitMs: LOCK_WAIT_MS, holder: `deploy batch (pid ${process.pid})`, pollMaxMs: LOCK_POLL_MAX_MS });
+        const result = await batcherFor(writer, batchLease).submit(changeTo(job.payload.ref), signal);
+        if (!result.changed) return { status: 'success', title: `${app} is already at ${job.payload.ref} in ${env}`, text: `already at ${job.payload.ref}: nothing to commit.` } satisfies Message;
+        landed = { sha: result.sha, message: landedMessage(result) };
+        if (deps.cluster?.connected) await reporter.progress({ ...landed.message, status: 'progress', context: 'committed; waiting for Argo CD…' });
+        return followDeploy({ config: deps.config, cluster: deps.cluster, log }, { app, env, location, sha: result.sha, committed: landed.message, reporter, signal });
+      }
+      // Rollbacks read the history and commit under one lease hold; reviews push a branch.
+      const lock = await lease();
       try {
         let ref = job.payload.ref;
         if (verb === 'rollback') {
@@ -75,12 +128,7 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
         }
         if (!ref) throw new OpsbotError('E_BAD_TAG', 'no tag to deploy');
         await reporter.progress({ text: `${verb === 'rollback' ? 'Rolling back' : 'Deploying'} ${app} to ${ref} in ${env}: committing…` });
-        const requestedBy = { name: job.requester.displayName, platform: job.requester.platform, id: job.requester.id };
-        const change = {
-          jobId: job.uid,
-          edit: (workdir: string) => editTagFile(workdir, appConfig, location, ref),
-          message: (r: { old: string | null; new: string }) => formatDeployMessage({ verb, app, env, from: r.old, to: r.new, requestedBy, jobId: job.uid }),
-        };
+        const change = changeTo(ref);
         if (location.protected && deps.pullRequests) {
           const branch = reviewBranchName(app, env, ref);
           const pushed = await writer.pushBranch(branch, change);
@@ -106,18 +154,7 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
         if (!result.changed) {
           return { status: 'success', title: `${app} is already at ${ref} in ${env}`, text: `already at ${ref}: nothing to commit.` } satisfies Message;
         }
-        landed = { sha: result.sha, message: {} };
-        const link = gitops.webUrl ? `${gitops.webUrl.replace(/\/$/, '')}/commit/${result.sha}` : undefined;
-        const what = result.result ? `${result.result.old ?? 'none'} → ${result.result.new}` : 'committed earlier by this job';
-        landed.message = {
-          title: `${verb === 'rollback' ? 'Rolled back' : 'Deployed'} ${app} in ${env}: ${what}`,
-          fields: [
-            { label: 'Commit', value: link ?? result.sha.slice(0, 12) },
-            { label: 'File', value: location.path },
-            ...(result.attempts > 1 ? [{ label: 'Push attempts', value: `${result.attempts} (someone else pushed meanwhile)` }] : []),
-          ],
-          text: result.alreadyDone ? 'This job had already pushed its commit before it was interrupted; nothing new was committed.' : undefined,
-        };
+        landed = { sha: result.sha, message: landedMessage(result) };
       } finally {
         await lock.release();
       }

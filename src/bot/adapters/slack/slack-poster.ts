@@ -1,0 +1,122 @@
+import type { App, types as SlackTypes } from '@slack/bolt';
+import type { Logger } from '../../../core/logger.js';
+import type { Message } from '../../../core/message.js';
+import type { OutboxEvent } from '../../../jobs/outbox.js';
+import { renderBlockKit, type SlackBlock, type SlackFile, type SlackMessage } from '../../render/block-kit.js';
+import { DeliveryError } from '../chat-adapter.js';
+import type { MessageRef, SlackRecords } from './message-refs.js';
+import { slackErrorCode, toDeliveryError } from './web-api-errors.js';
+
+type SlackClient = App['client'];
+/** Our block types are a strict subset of Block Kit's; the SDK's union is wider than TS can check structurally here. */
+type PostBlocks = SlackTypes.KnownBlock[];
+
+/** Slack's response_url answers within seconds; a stuck one must not hold the delivery loop. */
+const RESPONSE_URL_TIMEOUT_MS = 5000;
+
+/**
+ * Outbox events → Web API calls. The first event of a key posts (`chat.postMessage`), later
+ * ones edit it (`chat.update`), `threaded` ones reply under it; files too long for a message
+ * are uploaded in its thread (files.getUploadURLExternal → upload → files.completeUploadExternal).
+ */
+export class SlackPoster {
+  constructor(
+    private readonly deps: { client: SlackClient; records: SlackRecords; log: Logger },
+  ) {}
+
+  async deliver(event: OutboxEvent): Promise<void> {
+    const { channel, thread } = event.conversation;
+    const rendered = renderBlockKit(event.message);
+    try {
+      const ref = await this.deps.records.getRef(channel, event.key);
+      let keyed: MessageRef;
+      if (ref && event.threaded) {
+        // Slack has one level of threads: a reply to a message that is itself a reply goes to its parent.
+        await this.post(ref.channel, thread ?? ref.ts, rendered);
+        keyed = ref;
+      } else if (ref) {
+        keyed = (await this.update(ref, rendered)) ?? (await this.postKeyed(channel, event.key, thread, rendered));
+      } else {
+        keyed = await this.postKeyed(channel, event.key, thread, rendered);
+      }
+      for (const file of rendered.files) {
+        if (await this.deps.records.firstUpload(keyed.channel, event.key, file.content)) await this.upload(keyed.channel, thread ?? keyed.ts, file);
+      }
+    } catch (err) {
+      const failure = toDeliveryError(err, `posting to ${channel}`);
+      if (failure.opts.permanent) await this.explainFailure(event, failure.message);
+      throw failure;
+    }
+  }
+
+  private async postKeyed(channel: string, key: string, thread: string | undefined, rendered: SlackMessage): Promise<MessageRef> {
+    const ref = await this.post(channel, thread, rendered);
+    await this.deps.records.putRef(channel, key, ref);
+    return ref;
+  }
+
+  private async post(channel: string, thread: string | undefined, rendered: SlackMessage): Promise<MessageRef> {
+    const res = await this.deps.client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as PostBlocks, ...(thread ? { thread_ts: thread } : {}) });
+    if (!res.ts) throw new DeliveryError(`Slack answered chat.postMessage in ${channel} without a ts`);
+    return { channel: res.channel ?? channel, ts: res.ts };
+  }
+
+  /** Edit the keyed message; undefined when it is gone (deleted by someone), so it is posted anew. */
+  private async update(ref: MessageRef, rendered: SlackMessage): Promise<MessageRef | undefined> {
+    try {
+      await this.deps.client.chat.update({ channel: ref.channel, ts: ref.ts, text: rendered.text, blocks: rendered.blocks as PostBlocks });
+      return ref;
+    } catch (err) {
+      if (['message_not_found', 'cant_update_message', 'edit_window_closed'].includes(slackErrorCode(err) ?? '')) return undefined;
+      throw err;
+    }
+  }
+
+  private async upload(channel: string, threadTs: string, file: SlackFile): Promise<void> {
+    const bytes = Buffer.from(file.content, 'utf8');
+    const target = await this.deps.client.files.getUploadURLExternal({ filename: file.name, length: bytes.length });
+    if (!target.upload_url || !target.file_id) throw new DeliveryError('Slack answered files.getUploadURLExternal without an upload URL');
+    const res = await fetch(target.upload_url, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' }, signal: AbortSignal.timeout(30_000) });
+    if (!res.ok) throw new DeliveryError(`uploading ${file.name} failed: HTTP ${res.status}`, { permanent: res.status >= 400 && res.status < 500 && res.status !== 429 });
+    await this.deps.client.files.completeUploadExternal({ files: [{ id: target.file_id, title: file.name }], channel_id: channel, thread_ts: threadTs });
+  }
+
+  /** Tell the person who asked (privately, through the command's response_url) why nothing appeared. */
+  private async explainFailure(event: OutboxEvent, reason: string): Promise<void> {
+    const origin = await this.deps.records.getOrigin(event.conversation.channel, event.key).catch(() => undefined);
+    if (!origin?.responseUrl) return;
+    // Every message of the job fails the same way: say it once.
+    if (!(await this.deps.records.firstSeen(`explained:${event.conversation.channel}:${event.key}`).catch(() => false))) return;
+    await this.respondPrivately(origin.responseUrl, { status: 'failure', text: `opsbot could not post here: ${reason}. The job itself was not affected.` }).catch((err: unknown) =>
+      this.deps.log.warn({ err: (err as Error).message }, 'could not explain a failed delivery'),
+    );
+  }
+
+  /**
+   * An answer only the asker sees: through the response_url Slack gave with the command or click
+   * (works even where the bot is not a member), else chat.postEphemeral.
+   */
+  async respondPrivately(responseUrl: string | undefined, message: Message, where?: { channel: string; user: string }): Promise<void> {
+    const rendered = renderBlockKit(message);
+    if (responseUrl) {
+      const res = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text: rendered.text, blocks: rendered.blocks }),
+        signal: AbortSignal.timeout(RESPONSE_URL_TIMEOUT_MS),
+      });
+      if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+      return;
+    }
+    if (where) await this.deps.client.chat.postEphemeral({ channel: where.channel, user: where.user, text: rendered.text, blocks: rendered.blocks as PostBlocks });
+  }
+
+  /** After a decision: the clicked message keeps its content, loses its buttons, and says who decided and when. */
+  async markDecided(channel: string, ts: string, blocks: SlackBlock[], text: string, decision: string): Promise<void> {
+    const kept = blocks.filter((b) => b.type !== 'actions');
+    const when = Math.floor(Date.now() / 1000);
+    // <!date^…> shows the time in each reader's own time zone (https://docs.slack.dev/messaging/formatting-message-text#date-formatting).
+    kept.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${decision} · <!date^${when}^{date_short_pretty} {time}|${new Date(when * 1000).toISOString()}>` }] });
+    await this.deps.client.chat.update({ channel, ts, text, blocks: kept as PostBlocks });
+  }
+}

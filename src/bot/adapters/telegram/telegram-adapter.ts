@@ -1,0 +1,149 @@
+import { Telegraf } from 'telegraf';
+import { OpsbotError } from '../../../core/errors.js';
+import type { OutboxEvent } from '../../../jobs/outbox.js';
+import { ALL_COMMANDS } from '../../commands/index.js';
+import type { ChatAdapter } from '../chat-adapter.js';
+import type { AdapterContext } from '../index.js';
+import { botCommands } from './bot-commands.js';
+import { CallbackData } from './callback-data.js';
+import { ChatGate } from './chat-gate.js';
+import { MessageRefs } from './message-refs.js';
+import { MessageSender } from './message-sender.js';
+import { UpdateHandler } from './update-handler.js';
+import { parseThread, type TgUpdate } from './update-reader.js';
+import { SECRET_HEADER, WEBHOOK_SECRET_PATTERN, webhookSecretMatches } from './webhook-secret.js';
+
+/** Telegram: "avoid sending more than one message per second" in a chat… */
+const CHAT_PACING_MS = 1000;
+/** …and "bots are not able to send more than 20 messages per minute to the same group". */
+const GROUP_PACING_MS = 3000;
+/** Only what opsbot acts on; edits and channel posts are not even asked for. */
+const ALLOWED_UPDATES: ('message' | 'callback_query')[] = ['message', 'callback_query'];
+const INTRODUCE_RETRY_MS = [1000, 5000, 30_000];
+
+/**
+ * Telegram through Telegraf: updates by webhook (`POST /telegram/webhook` on the shared HTTP
+ * server, secret-token-checked) when TELEGRAM_WEBHOOK_SECRET is set, else by long polling;
+ * outbox events become replies and edits. TELEGRAM_API_ROOT points at a self-hosted Bot API
+ * server (or a test stand-in).
+ */
+export class TelegramAdapter implements ChatAdapter {
+  readonly platform = 'telegram' as const;
+  readonly pacingMs = CHAT_PACING_MS;
+  private readonly bot: Telegraf;
+  private readonly sender: MessageSender;
+  private readonly handler: UpdateHandler;
+  private readonly secret?: string;
+  private readonly lastGroupPost = new Map<string, number>();
+  private readonly abort = new AbortController();
+  private polling?: Promise<void>;
+  private introducing?: Promise<void>;
+
+  constructor(private readonly ctx: AdapterContext) {
+    const { env, redis, config } = ctx;
+    const token = env.TELEGRAM_BOT_TOKEN ?? '';
+    this.secret = env.TELEGRAM_WEBHOOK_SECRET || undefined;
+    if (this.secret !== undefined && !WEBHOOK_SECRET_PATTERN.test(this.secret)) {
+      throw new OpsbotError('E_CONFIG', 'TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram setWebhook secret_token).');
+    }
+    // webhookReply off: every call is a real request whose result and errors we see.
+    this.bot = new Telegraf(token, { telegram: { apiRoot: env.TELEGRAM_API_ROOT || 'https://api.telegram.org', webhookReply: false } });
+    const telegram = this.bot.telegram;
+    const callbacks = new CallbackData(redis);
+    this.sender = new MessageSender({ telegram, refs: new MessageRefs(redis), callbacks });
+    const settings = config.chat.telegram;
+    this.handler = new UpdateHandler({
+      router: ctx.router,
+      gate: new ChatGate(settings?.chats ?? [], redis),
+      sender: this.sender,
+      callbacks,
+      telegram,
+      redis,
+      log: ctx.log,
+      botUsername: () => settings?.botUsername ?? this.bot.botInfo?.username,
+    });
+    this.bot.use((tgCtx) => this.handler.handle(tgCtx.update as TgUpdate));
+    this.bot.catch((err) => ctx.log.error({ err: (err as Error).message }, 'telegram update failed'));
+    if (!settings?.chats.length) ctx.log.warn('Telegram: chat.telegram.chats is empty, so no chat is served');
+  }
+
+  async start(): Promise<void> {
+    if (this.secret !== undefined) this.registerWebhook(this.secret);
+    this.introducing = this.introduce();
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    try {
+      if (this.polling) this.bot.stop('opsbot stopping');
+    } catch {
+      // not running
+    }
+    await this.introducing;
+    await this.polling;
+  }
+
+  async deliver(event: OutboxEvent): Promise<void> {
+    const chatId = event.conversation.channel;
+    await this.paceGroup(chatId);
+    const place = { chatId, ...parseThread(event.conversation.thread) };
+    if (event.threaded) await this.sender.threaded(place, event.key, event.message);
+    else await this.sender.upsert(place, event.key, event.message, { final: event.final !== undefined });
+  }
+
+  /** Groups get one message per 3 s (the loop already keeps 1 s between messages to any chat). */
+  private async paceGroup(chatId: string): Promise<void> {
+    if (!chatId.startsWith('-')) return;
+    const wait = (this.lastGroupPost.get(chatId) ?? 0) + GROUP_PACING_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    this.lastGroupPost.set(chatId, Date.now());
+  }
+
+  private registerWebhook(secret: string): void {
+    const http = this.ctx.http;
+    if (!http) throw new OpsbotError('E_CONFIG', 'TELEGRAM_WEBHOOK_SECRET is set but this process serves no HTTP: run `opsbot start` or `opsbot bot`.');
+    http.post(
+      '/telegram/webhook',
+      {
+        // Checked before the body is even parsed: a caller without the secret gets nothing processed.
+        onRequest: async (req, reply) => {
+          if (!webhookSecretMatches(secret, req.headers[SECRET_HEADER])) await reply.code(401).send({ ok: false, description: 'Unauthorized' });
+        },
+      },
+      async (req, reply) => {
+        const update = req.body as TgUpdate | undefined;
+        if (!update || typeof update !== 'object' || typeof update.update_id !== 'number') return reply.code(400).send({ ok: false, description: 'not a Telegram Update' });
+        // Processed before answering: a 2xx tells Telegram the update is done (failures are logged,
+        // not retried by Telegram, so a half-handled command never runs twice).
+        await this.bot.handleUpdate(update as Parameters<Telegraf['handleUpdate']>[0]);
+        return reply.send({ ok: true });
+      },
+    );
+  }
+
+  /** getMe (our @name, for `/deploy@name`), the command menu, then the webhook or polling; retried until it works. */
+  private async introduce(): Promise<void> {
+    const { env, log } = this.ctx;
+    for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
+      try {
+        this.bot.botInfo ??= await this.bot.telegram.getMe();
+        // The menu is a convenience: a refusal (a bad description) must not keep the bot deaf.
+        await this.bot.telegram.setMyCommands(botCommands(ALL_COMMANDS)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'telegram setMyCommands failed'));
+        if (this.secret !== undefined) {
+          if (env.TELEGRAM_WEBHOOK_URL) await this.bot.telegram.setWebhook(env.TELEGRAM_WEBHOOK_URL, { secret_token: this.secret, allowed_updates: ALLOWED_UPDATES });
+        } else {
+          this.polling = this.bot.launch({ allowedUpdates: ALLOWED_UPDATES }).catch((err: unknown) => log.error({ err: (err as Error).message }, 'telegram long polling stopped'));
+        }
+        log.info({ bot: this.bot.botInfo.username, mode: this.secret !== undefined ? 'webhook' : 'long polling' }, 'telegram connected');
+        return;
+      } catch (err) {
+        const delay = INTRODUCE_RETRY_MS[Math.min(attempt, INTRODUCE_RETRY_MS.length - 1)]!;
+        log.warn({ err: (err as Error).message, retryInMs: delay }, 'telegram not reachable yet');
+        await new Promise((r) => {
+          const t = setTimeout(r, delay);
+          this.abort.signal.addEventListener('abort', () => (clearTimeout(t), r(undefined)), { once: true });
+        });
+      }
+    }
+  }
+}

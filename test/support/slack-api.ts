@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local stand-in for Slack's Web API (reached through SLACK_API_URL), answering in Slack's
+ * wire format: form-encoded (or JSON) requests to `/api/<method>`, `{ok: true, …}` /
+ * `{ok: false, error}` with HTTP 200, and HTTP 429 with `Retry-After` when rate-limited. The
+ * bearer token is checked on every call. It also plays the upload URLs that
+ * files.getUploadURLExternal hands out, and response_urls (`/respond/<id>`).
+ */
+export interface SlackCall {
+  method: string;
+  args: Record<string, unknown>;
+  /** The Authorization header carried the expected bot token. */
+  authorized: boolean;
+  /** What the stand-in answered: `ok`, an error code, or `429`. */
+  answer: string;
+  at: number;
+}
+
+export interface PostedMessage {
+  channel: string;
+  ts: string;
+  thread_ts?: string;
+  text: string;
+  blocks: unknown[];
+  /** Every version the message had, oldest first (postMessage, then each chat.update). */
+  versions: { text: string; blocks: unknown[] }[];
+}
+
+export interface SlackApiDouble {
+  /** Base URL for SLACK_API_URL, ending in `/api/`. */
+  url: string;
+  origin: string;
+  calls: SlackCall[];
+  messages: Map<string, PostedMessage>;
+  /** Bodies POSTed to response_urls, by id. */
+  responses: { id: string; body: Record<string, unknown> }[];
+  uploads: Map<string, { filename: string; content: string }>;
+  /** Answer the next `times` calls of `method` with `{ok: false, error}`. */
+  failNext(method: string, error: string, times?: number): void;
+  /** Answer the next `times` calls of `method` with HTTP 429 and `Retry-After: seconds`. */
+  rateLimitNext(method: string, seconds: number, times?: number): void;
+  /** Channels whose chat.postMessage / chat.update / chat.postEphemeral answer `{ok: false, error}` (channel_not_found, not_in_channel…). */
+  channelErrors: Map<string, string>;
+  /** Members of user groups, for usergroups.users.list. */
+  userGroups: Record<string, string[]>;
+  responseUrl(id: string): string;
+  callsOf(method: string): SlackCall[];
+  close(): Promise<void>;
+}
+
+interface Scripted {
+  kind: 'error' | '429';
+  value: string | number;
+  times: number;
+}
+
+/** Fields the Web API client sends JSON-encoded inside a form. */
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'files', 'metadata']);
+
+export async function startSlackApi(opts: { token: string; teamId?: string; botUserId?: string }): Promise<SlackApiDouble> {
+  const calls: SlackCall[] = [];
+  const messages = new Map<string, PostedMessage>();
+  const responses: SlackApiDouble['responses'] = [];
+  const uploads = new Map<string, { filename: string; content: string }>();
+  const scripted = new Map<string, Scripted[]>();
+  const userGroups: Record<string, string[]> = {};
+  const channelErrors = new Map<string, string>();
+  const pending = new Map<string, { filename: string; length: number }>();
+  let seq = 0;
+  const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
+  const botUser = opts.botUserId ?? 'U0OPSBOT';
+
+  const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
+    'auth.test': () => ({ url: 'https://example.slack.com/', team: 'Example', user: 'opsbot', team_id: opts.teamId ?? 'T0EXAMPLE', user_id: botUser, bot_id: 'B0OPSBOT', is_enterprise_install: false }),
+    'chat.postMessage': (a) => {
+      if (!a.channel) return { ok: false, error: 'channel_not_found' };
+      if (!a.text && !a.blocks) return { ok: false, error: 'no_text' };
+      const ts = nextTs();
+      const channel = String(a.channel).startsWith('#') ? 'C0NAMED00' : String(a.channel);
+      const text = String(a.text ?? '');
+      const blocks = (a.blocks as unknown[]) ?? [];
+      messages.set(ts, { channel, ts, thread_ts: a.thread_ts ? String(a.thread_ts) : undefined, text, blocks, versions: [{ text, blocks }] });
+      return { channel, ts, message: { type: 'message', text, user: botUser, bot_id: 'B0OPSBOT', ts, blocks, ...(a.thread_ts ? { thread_ts: a.thread_ts } : {}) } };
+    },
+    'chat.update': (a) => {
+      const m = messages.get(String(a.ts));
+      if (!m || m.channel !== a.channel) return { ok: false, error: 'message_not_found' };
+      m.text = String(a.text ?? '');
+      m.blocks = (a.blocks as unknown[]) ?? [];
+      m.versions.push({ text: m.text, blocks: m.blocks });
+      return { channel: m.channel, ts: m.ts, text: m.text, message: { text: m.text, user: botUser, blocks: m.blocks } };
+    },
+    'chat.postEphemeral': (a) => (a.channel && a.user ? { message_ts: nextTs() } : { ok: false, error: 'channel_not_found' }),
+    'files.getUploadURLExternal': (a) => {
+      if (!a.filename || !a.length) return { ok: false, error: 'invalid_arguments' };
+      const id = `F${randomBytes(5).toString('hex').toUpperCase()}`;
+      pending.set(id, { filename: String(a.filename), length: Number(a.length) });
+      return { upload_url: `${origin}/upload/v1/${id}`, file_id: id };
+    },
+    'files.completeUploadExternal': (a) => {
+      const files = (a.files as { id: string; title?: string }[]) ?? [];
+      if (files.some((f) => !uploads.has(f.id))) return { ok: false, error: 'file_not_found' };
+      return { files: files.map((f) => ({ id: f.id, title: f.title ?? uploads.get(f.id)!.filename, name: uploads.get(f.id)!.filename })) };
+    },
+    'usergroups.users.list': (a) => {
+      const users = userGroups[String(a.usergroup)];
+      return users ? { users } : { ok: false, error: 'no_such_subteam' };
+    },
+  };
+
+  const server = createServer((req, res) => {
+    void handle(req, res).catch((err: unknown) => {
+      res.writeHead(500).end(String(err));
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const raw = await readBody(req);
+    const url = new URL(req.url ?? '/', origin);
+    if (url.pathname.startsWith('/upload/v1/')) {
+      const id = url.pathname.slice('/upload/v1/'.length);
+      const want = pending.get(id);
+      if (!want) return void res.writeHead(404).end();
+      uploads.set(id, { filename: want.filename, content: raw.toString('utf8') });
+      return void res.writeHead(200, { 'content-type': 'text/plain' }).end(`OK - ${raw.length}`);
+    }
+    if (url.pathname.startsWith('/respond/')) {
+      responses.push({ id: url.pathname.slice('/respond/'.length), body: JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown> });
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    }
+    const method = url.pathname.replace(/^\/api\//, '');
+    const args = parseArgs(raw, String(req.headers['content-type'] ?? ''));
+    const authorized = req.headers.authorization === `Bearer ${opts.token}` || args.token === opts.token;
+    const call: SlackCall = { method, args, authorized, answer: 'ok', at: Date.now() };
+    calls.push(call);
+    const send = (status: number, body: Record<string, unknown>, headers: Record<string, string> = {}) =>
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(JSON.stringify(body));
+    if (!authorized) {
+      call.answer = req.headers.authorization || args.token ? 'invalid_auth' : 'not_authed';
+      return void send(200, { ok: false, error: call.answer });
+    }
+    const script = scripted.get(method)?.[0];
+    if (script) {
+      if (--script.times <= 0) scripted.get(method)!.shift();
+      if (script.kind === '429') {
+        call.answer = '429';
+        return void send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(script.value) });
+      }
+      call.answer = String(script.value);
+      return void send(200, { ok: false, error: script.value });
+    }
+    const channelError = method.startsWith('chat.') ? channelErrors.get(String(args.channel)) : undefined;
+    if (channelError) {
+      call.answer = channelError;
+      return void send(200, { ok: false, error: channelError });
+    }
+    const impl = methods[method];
+    if (!impl) {
+      call.answer = 'unknown_method';
+      return void send(200, { ok: false, error: 'unknown_method' });
+    }
+    const out = impl(args);
+    if (out.ok === false) call.answer = String(out.error);
+    send(200, { ok: true, ...out, ...(out.ok === false ? { ok: false } : {}) });
+  }
+
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const add = (method: string, s: Scripted) => scripted.set(method, [...(scripted.get(method) ?? []), s]);
+  return {
+    url: `${origin}/api/`,
+    origin,
+    calls,
+    messages,
+    responses,
+    uploads,
+    userGroups,
+    channelErrors,
+    failNext: (method, error, times = 1) => add(method, { kind: 'error', value: error, times }),
+    rateLimitNext: (method, seconds, times = 1) => add(method, { kind: '429', value: seconds, times }),
+    responseUrl: (id) => `${origin}/respond/${id}`,
+    callsOf: (method) => calls.filter((c) => c.method === method),
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function parseArgs(raw: Buffer, contentType: string): Record<string, unknown> {
+  const text = raw.toString('utf8');
+  if (contentType.startsWith('application/json')) return JSON.parse(text || '{}') as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of new URLSearchParams(text)) out[k] = JSON_FIELDS.has(k) ? (JSON.parse(v) as unknown) : v;
+  return out;
+}
