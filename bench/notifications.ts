@@ -57,7 +57,7 @@ export async function notifications(opts: BenchOptions): Promise<BenchResult[]> 
     const announcedAt = new Map<string, number[]>();
     const announce = async (a: Announcement) => {
       const payload = { destinations: a.destinations, groupKey: a.groupKey, message: a.message };
-      await queues.enqueueOnce('notify', payload, { requester: { platform: 'system', id: 'argocd', displayName: 'Argo CD' }, conversation: { platform: 'console', channel: 'notifications' }, target: `${a.app.name} ${a.trigger}` }, a.key);
+      await queues.enqueueOnce('notify', payload, { requester: { platform: 'console', id: 'argocd', displayName: 'Argo CD' }, conversation: { platform: 'console', channel: 'notifications' }, target: `${a.app.name} ${a.trigger}` }, a.key);
       const list = announcedAt.get(`${a.app.name}|${a.trigger}|${a.app.operationState?.startedAt ?? ''}`) ?? [];
       list.push(performance.now());
       announcedAt.set(`${a.app.name}|${a.trigger}|${a.app.operationState?.startedAt ?? ''}`, list);

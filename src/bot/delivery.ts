@@ -59,10 +59,13 @@ export class OutboxDelivery {
   }
 
   private async drain(from: '0' | '>', lease: HeldLock): Promise<void> {
-    const block = from === '>' ? ['BLOCK', '1000'] : [];
-    const res = (await this.deps.redis.call('XREADGROUP', 'GROUP', GROUP, this.deps.consumer, 'COUNT', '50', ...block, 'STREAMS', this.stream, from)) as
-      | [string, [string, string[]][]][]
-      | null;
+    const { redis, consumer } = this.deps;
+    // Only new entries ('>') are worth blocking for; the pending list ('0') is read at once.
+    const res = (
+      from === '>'
+        ? await redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', 50, 'BLOCK', 1000, 'STREAMS', this.stream, from)
+        : await redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', 50, 'STREAMS', this.stream, from)
+    ) as [string, [string, string[]][]][] | null;
     for (const [, entries] of res ?? []) {
       for (const [id, fields] of entries) {
         if (!lease.held() || this.abort.signal.aborted) return;

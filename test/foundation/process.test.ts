@@ -3,18 +3,13 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
-import { tempDir, writeConfig } from '../support/config.js';
+import { aliceAdminConfig, tempDir, writeConfig } from '../support/config.js';
 import { get } from '../support/http.js';
 import { freePort } from '../support/ports.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { slowGitPath } from '../support/slow-git.js';
 
-const CONFIG = writeConfig(`
-access:
-  rules:
-    - subjects: ["console:alice"]
-      actions: [admin]
-`);
+const CONFIG = aliceAdminConfig();
 
 describe('opsbot processes', () => {
   let redis: TestRedis;

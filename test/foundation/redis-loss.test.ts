@@ -1,17 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, OpsbotProcess } from '../support/cli.js';
-import { writeConfig } from '../support/config.js';
+import { aliceAdminConfig } from '../support/config.js';
 import { eventually, get } from '../support/http.js';
 import { freePort } from '../support/ports.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { slowGitPath } from '../support/slow-git.js';
 
-const CONFIG = writeConfig(`
-access:
-  rules:
-    - subjects: ["console:alice"]
-      actions: [admin]
-`);
+const CONFIG = aliceAdminConfig();
 
 describe('Redis lost while running', () => {
   let redis: TestRedis;

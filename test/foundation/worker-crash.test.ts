@@ -1,16 +1,11 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, OpsbotProcess } from '../support/cli.js';
-import { writeConfig } from '../support/config.js';
+import { aliceAdminConfig } from '../support/config.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { slowGitPath } from '../support/slow-git.js';
 
-const CONFIG = writeConfig(`
-access:
-  rules:
-    - subjects: ["console:alice"]
-      actions: [admin]
-`);
+const CONFIG = aliceAdminConfig();
 
 describe('a worker killed with SIGKILL mid-job', () => {
   let redis: TestRedis;

@@ -65,7 +65,7 @@ describe('the example gitops/ content works with the editors', () => {
       kind: string; metadata: { name: string; namespace: string };
       spec: { source: { path: string }; destination: { namespace: string }; syncPolicy: { automated: { prune: boolean; selfHeal: boolean } } };
     });
-    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['api-prod', 'web-prod', 'web-staging', 'worker-prod']);
+    expect(apps.map((a) => a.metadata.name).sort()).toEqual(['api-prod', 'opsbot', 'web-prod', 'web-staging', 'worker-prod']);
     for (const a of apps) {
       expect(a).toMatchObject({ kind: 'Application', metadata: { namespace: 'argocd' }, spec: { syncPolicy: { automated: { prune: true, selfHeal: true } } } });
       expect(existsSync(path.join(GITOPS, a.spec.source.path))).toBe(true);

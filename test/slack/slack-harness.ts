@@ -31,13 +31,21 @@ export interface SlackRig {
   close(): Promise<void>;
 }
 
-export async function startSlackRig(o: { configTail: string; files?: Record<string, string>; env?: Record<string, string> }): Promise<SlackRig> {
+export async function startSlackRig(o: {
+  configTail: string;
+  files?: Record<string, string>;
+  /** More of the `gitops:` mapping, e.g. `github: { owner: example, repo: gitops }`. */
+  gitops?: string;
+  /** Extra environment, computed once the bare repository exists (a GitHub stand-in serving it). */
+  env?: (repo: BareRepo) => Promise<Record<string, string>>;
+}): Promise<SlackRig> {
   const redis = await startRedis();
   const client = new Redis(redis.url);
   const repo = await createBareRepo(o.files ?? { 'apps/web/overlays/staging/kustomization.yaml': kustomization('1.4.2') });
   const slack = await startSlackApi({ token: BOT_TOKEN });
   const port = await freePort();
-  const config = writeConfig(`gitops: { url: ${repo.bare} }\n${o.configTail}`);
+  const config = writeConfig(`gitops: { url: ${repo.bare}${o.gitops ? `, ${o.gitops}` : ''} }\n${o.configTail}`);
+  const extraEnv = o.env ? await o.env(repo) : {};
   const env = baseEnv({
     REDIS_URL: redis.url,
     OPSBOT_CONFIG: config,
@@ -47,7 +55,7 @@ export async function startSlackRig(o: { configTail: string; files?: Record<stri
     SLACK_API_URL: slack.url,
     PORT: String(port),
     LOG_LEVEL: 'info',
-    ...o.env,
+    ...extraEnv,
   });
   const bot = new OpsbotProcess(['start', '--no-console'], { env });
   await bot.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 30_000 });

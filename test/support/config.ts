@@ -13,3 +13,8 @@ export function writeConfig(yamlText: string, name = 'opsbot.yaml'): string {
 export function tempDir(prefix = 'opsbot-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/** A config in which console:alice is an admin (may /diagnose) and nobody else may change anything. */
+export function aliceAdminConfig(): string {
+  return writeConfig('access:\n  rules:\n    - subjects: ["console:alice"]\n      actions: [admin]\n');
+}

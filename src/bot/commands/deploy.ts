@@ -1,7 +1,7 @@
 import { parseRequestedRef } from '../../gitops/editors/image-ref.js';
 import type { DeployPayload } from '../../jobs/handlers/deploy.js';
 import { resolveAppTarget } from './app-target.js';
-import { defineCommand, expectArgs } from './spec.js';
+import { defineCommand, expectArgs, queueJob } from './spec.js';
 
 export const deploy = defineCommand({
   name: 'deploy',
@@ -17,10 +17,10 @@ export const deploy = defineCommand({
   },
   resource: (a) => ({ app: a.app, environment: a.env }),
   target: (a) => `${a.app}@${a.env}`,
-  async handle({ args, command, deps }) {
+  handle(ctx) {
+    const { args } = ctx;
     const payload: DeployPayload = { verb: 'deploy', app: args.app, env: args.env, ref: args.ref };
-    const job = await deps.queues.enqueue('deploy', payload, { requester: command.actor, conversation: command.conversation, target: `${args.app}@${args.env}` });
     const how = args.protected ? ' (protected: through a pull request)' : '';
-    return { kind: 'queued', jobId: job.id, message: { status: 'progress', text: `Queued as job ${job.id}: deploy ${args.app} ${args.ref} to ${args.env}${how}.` } };
+    return queueJob(ctx, 'deploy', payload, `${args.app}@${args.env}`, `deploy ${args.app} ${args.ref} to ${args.env}${how}`);
   },
 });

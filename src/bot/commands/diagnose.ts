@@ -1,4 +1,4 @@
-import { defineCommand, expectArgs } from './spec.js';
+import { defineCommand, expectArgs, queueJob } from './spec.js';
 
 export const diagnose = defineCommand({
   name: 'diagnose',
@@ -11,8 +11,7 @@ export const diagnose = defineCommand({
     return {};
   },
   target: () => 'worker',
-  async handle({ command, deps }) {
-    const job = await deps.queues.enqueue('diagnose', {}, { requester: command.actor, conversation: command.conversation, target: 'worker' });
-    return { kind: 'queued', jobId: job.id, message: { status: 'progress', text: `Queued as job ${job.id}: diagnose.` } };
+  handle(ctx) {
+    return queueJob(ctx, 'diagnose', {}, 'worker', 'diagnose');
   },
 });

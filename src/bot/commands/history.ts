@@ -1,6 +1,6 @@
 import type { HistoryPayload } from '../../jobs/handlers/history.js';
 import { resolveAppTarget } from './app-target.js';
-import { defineCommand, expectArgs, usage } from './spec.js';
+import { defineCommand, expectArgs, queueJob, usage } from './spec.js';
 
 export const history = defineCommand({
   name: 'history',
@@ -21,9 +21,8 @@ export const history = defineCommand({
   },
   resource: (a) => ({ app: a.app, environment: a.env }),
   target: (a) => `${a.app}@${a.env}`,
-  async handle({ args, command, deps }) {
-    const payload: HistoryPayload = { app: args.app, env: args.env, n: args.n };
-    const job = await deps.queues.enqueue('history', payload, { requester: command.actor, conversation: command.conversation, target: `${args.app}@${args.env}` });
-    return { kind: 'queued', jobId: job.id, message: { status: 'progress', text: `Queued as job ${job.id}: history of ${args.app} in ${args.env}.` } };
+  handle(ctx) {
+    const payload: HistoryPayload = { app: ctx.args.app, env: ctx.args.env, n: ctx.args.n };
+    return queueJob(ctx, 'history', payload, `${payload.app}@${payload.env}`, `history of ${payload.app} in ${payload.env}`);
   },
 });

@@ -1,6 +1,6 @@
 import type { DeployPayload } from '../../jobs/handlers/deploy.js';
 import { resolveAppTarget } from './app-target.js';
-import { defineCommand, expectArgs } from './spec.js';
+import { defineCommand, expectArgs, queueJob } from './spec.js';
 
 export const rollback = defineCommand({
   name: 'rollback',
@@ -15,9 +15,8 @@ export const rollback = defineCommand({
   },
   resource: (a) => ({ app: a.app, environment: a.env }),
   target: (a) => `${a.app}@${a.env}`,
-  async handle({ args, command, deps }) {
-    const payload: DeployPayload = { verb: 'rollback', app: args.app, env: args.env };
-    const job = await deps.queues.enqueue('deploy', payload, { requester: command.actor, conversation: command.conversation, target: `${args.app}@${args.env}` });
-    return { kind: 'queued', jobId: job.id, message: { status: 'progress', text: `Queued as job ${job.id}: roll back ${args.app} in ${args.env}.` } };
+  handle(ctx) {
+    const payload: DeployPayload = { verb: 'rollback', app: ctx.args.app, env: ctx.args.env };
+    return queueJob(ctx, 'deploy', payload, `${payload.app}@${payload.env}`, `roll back ${payload.app} in ${payload.env}`);
   },
 });

@@ -56,6 +56,15 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
   return spec;
 }
 
+/**
+ * The common end of a command handler: queue the job for the asking conversation and answer
+ * at once with "Queued as job N: <what>".
+ */
+export async function queueJob<P>(ctx: Pick<CommandContext<unknown>, 'command' | 'deps'>, kind: string, payload: P, target: string, what: string): Promise<Outcome> {
+  const job = await ctx.deps.queues.enqueue(kind, payload, { requester: ctx.command.actor, conversation: ctx.command.conversation, target });
+  return { kind: 'queued', jobId: job.id, message: { status: 'progress', text: `Queued as job ${job.id}: ${what}.` } };
+}
+
 /** A usage error that tells what was wrong and how to do it right. */
 export function usage(spec: Pick<CommandSpec, 'usage'>, problem: string): OpsbotError {
   return new OpsbotError('E_USAGE', `${problem}\nUsage: ${spec.usage}`);

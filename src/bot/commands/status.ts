@@ -1,6 +1,6 @@
 import type { StatusPayload } from '../../jobs/handlers/status.js';
 import { resolveAppTarget } from './app-target.js';
-import { defineCommand, expectArgs } from './spec.js';
+import { defineCommand, expectArgs, queueJob } from './spec.js';
 
 export const status = defineCommand({
   name: 'status',
@@ -15,9 +15,8 @@ export const status = defineCommand({
   },
   resource: (a) => ({ app: a.app, environment: a.env }),
   target: (a) => `${a.app}@${a.env}`,
-  async handle({ args, command, deps }) {
-    const payload: StatusPayload = { app: args.app, env: args.env };
-    const job = await deps.queues.enqueue('status', payload, { requester: command.actor, conversation: command.conversation, target: `${args.app}@${args.env}` });
-    return { kind: 'queued', jobId: job.id, message: { status: 'progress', text: `Queued as job ${job.id}: status of ${args.app} in ${args.env}.` } };
+  handle(ctx) {
+    const payload: StatusPayload = { app: ctx.args.app, env: ctx.args.env };
+    return queueJob(ctx, 'status', payload, `${payload.app}@${payload.env}`, `status of ${payload.app} in ${payload.env}`);
   },
 });

@@ -58,13 +58,13 @@ export const tagLocationSchema = z.discriminatedUnion('kind', [
     ...tagLocationBase,
     /** Dotted key path of the tag in the values file. */
     key: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted key path such as "image.tag"').default('image.tag').describe('Dotted key path of the tag in the values file (kind: helm-values).'),
-  }),
+  }).describe('a key in a Helm values file.'),
   z.strictObject({
     kind: z.literal('manifest'),
     ...tagLocationBase,
     /** The container whose `image:` is rewritten (Deployment, StatefulSet, DaemonSet, CronJob). */
     container: z.string().regex(NAME_PATTERN, 'must be a container name').describe('The container whose `image:` is rewritten: Deployment, StatefulSet, DaemonSet, CronJob (kind: manifest).'),
-  }),
+  }).describe("a container's `image:` in a plain manifest."),
 ]);
 
 export const appSchema = z.strictObject({
@@ -102,7 +102,7 @@ export const stackSchema = z.strictObject({
   varFiles: z.array(repoPath).default([]).describe('`-var-file`s, relative to `dir`.'),
   /** Names of environment variables passed through to Terraform (values are never logged). */
   env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name')).default([]).describe('Names of environment variables passed through to Terraform (values are never logged); start refuses if one is unset.'),
-  binary: z.enum(['terraform', 'tofu']).optional().describe('The CLI to run when `TF_BINARY` is unset.'),
+  binary: z.enum(['terraform', 'tofu']).describe('The CLI to run when `TF_BINARY` is unset.').optional(),
   approvers: z.array(subject).default([]).describe('Who may approve plans of this stack (subjects); they also need `infra.approve`.'),
   approvalsRequired: z.number().int().min(1).max(5).default(1).describe('Distinct approvers needed before the apply starts.'),
   requesterMayApprove: z.boolean().default(false).describe('May the requester approve their own plan?'),
@@ -162,7 +162,7 @@ export const configSchema = z.strictObject({
       followTimeout: duration.default(10 * 60_000).describe('How long a deploy is followed until synced and healthy.'),
     })
     .default({ namespaces: ['argocd'], followTimeout: 10 * 60_000 }).describe('The Argo CD that syncs the GitOps repository.'),
-  notifications: z.strictObject({ routes: z.array(routeSchema).default([]) }).default({ routes: [] }).describe('Argo CD events announced in chat: `routes` say which events go where.'),
+  notifications: z.strictObject({ routes: z.array(routeSchema).default([]).describe('Routes: each matching route gets the event.') }).default({ routes: [] }).describe('Argo CD events announced in chat: `routes` say which events go where.'),
   workers: z
     .strictObject({
       concurrency: z.number().int().min(1).max(64).default(2).describe('Jobs one worker process runs at once.'),

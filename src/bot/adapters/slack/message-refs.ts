@@ -50,9 +50,9 @@ export class SlackRecords {
     return raw ? (JSON.parse(raw) as Origin) : undefined;
   }
 
-  /** True the first time this file content is shared under this message (edits re-render the same attachment). */
-  async firstUpload(channel: string, key: string, content: string): Promise<boolean> {
-    const digest = createHash('sha256').update(content).digest('hex').slice(0, 32);
+  /** True the first time this file (name and content) is shared under this message (edits re-render the same attachment). */
+  async firstUpload(channel: string, key: string, file: { name: string; content: string }): Promise<boolean> {
+    const digest = createHash('sha256').update(file.name).update('\0').update(file.content).digest('hex').slice(0, 32);
     return (await this.redis.set(`${this.refKey(channel, key)}:file:${digest}`, '1', 'EX', REF_TTL_S, 'NX')) === 'OK';
   }
 

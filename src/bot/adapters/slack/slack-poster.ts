@@ -40,7 +40,7 @@ export class SlackPoster {
         keyed = await this.postKeyed(channel, event.key, thread, rendered);
       }
       for (const file of rendered.files) {
-        if (await this.deps.records.firstUpload(keyed.channel, event.key, file.content)) await this.upload(keyed.channel, thread ?? keyed.ts, file);
+        if (await this.deps.records.firstUpload(keyed.channel, event.key, file)) await this.upload(keyed.channel, thread ?? keyed.ts, file);
       }
     } catch (err) {
       const failure = toDeliveryError(err, `posting to ${channel}`);
