@@ -4,7 +4,7 @@
  * HTTP 200 (p50/p95/p99), against a bare Bolt app that acks and does nothing, same run, same
  * signed requests. Slack allows 3 s to ack.
  */
-import { App } from '@slack/bolt';
+import { App, LogLevel } from '@slack/bolt';
 import { baseEnv, OpsbotProcess } from '../test/support/cli.js';
 import { tempDir, writeConfig } from '../test/support/config.js';
 import { freePort } from '../test/support/ports.js';
@@ -24,9 +24,9 @@ async function burst(base: string, n: number, responseUrl: (i: number) => string
   return { ms: results.filter((r) => r.status === 200).map((r) => r.ms), failed: results.filter((r) => r.status !== 200).length };
 }
 
-async function bareBolt(n: number): Promise<{ ms: number[]; failed: number }> {
+async function bareBolt(n: number, apiUrl: string): Promise<{ ms: number[]; failed: number }> {
   const port = await freePort();
-  const app = new App({ signingSecret: SECRET, token: TOKEN, tokenVerificationEnabled: false });
+  const app = new App({ signingSecret: SECRET, token: TOKEN, tokenVerificationEnabled: false, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: apiUrl } });
   app.command(/.*/, async ({ ack }) => {
     await ack();
   });
@@ -66,7 +66,7 @@ export async function ackLatency(opts: BenchOptions): Promise<BenchResult[]> {
     // Warm up, and make the workers busy before the measured burst.
     await burst(base, 10, (i) => slack.responseUrl(`warm-${i}`));
     const measured = await burst(base, n, (i) => slack.responseUrl(`c-${i}`));
-    const bolt = await bareBolt(n);
+    const bolt = await bareBolt(n, slack.url);
     if (measured.failed) opts.log(`  ack: ${measured.failed} of ${n} opsbot requests were not answered 200`);
     opts.log(`  ack: opsbot p99 ${percentile(measured.ms, 99).toFixed(1)} ms, bare Bolt p99 ${percentile(bolt.ms, 99).toFixed(1)} ms`);
     const rows: BenchResult[] = [];

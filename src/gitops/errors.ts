@@ -26,6 +26,11 @@ export const GITOPS_ERROR_CODES = [
   'E_GIT_AUTH',
   /** Pushes kept being rejected because others pushed first; retries are exhausted. */
   'E_PUSH_CONFLICT',
+  /**
+   * The remote refused the push for a reason of its own (a pre-receive hook, a maintenance
+   * window, a server-side lock): not our credentials and not a race. Worth retrying later.
+   */
+  'E_PUSH_REFUSED',
   /** Any other git failure. */
   'E_GIT',
   /** The GitHub API refused or failed a pull-request call. */

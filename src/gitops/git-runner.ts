@@ -94,7 +94,8 @@ export class GitRunner {
 
   failure(args: readonly string[], r: GitResult): GitopsError {
     const detail = this.redact(r.stderr || r.stdout).trim().split('\n').slice(-6).join('\n');
-    const code = classifyGitFailure(r.stderr);
+    // A push's per-ref verdicts ("[remote rejected] … (pre-receive hook declined)") are on stdout with --porcelain.
+    const code = classifyGitFailure(`${r.stderr}\n${r.stdout}`);
     return new GitopsError(code, `git ${args[0]} failed (${code}): ${detail || `exit code ${r.exitCode}`}`);
   }
 }
@@ -107,6 +108,8 @@ export function classifyGitFailure(stderr: string): GitopsErrorCode {
   if (/Could not resolve host|Connection refused|Connection timed out|Network is unreachable|does not appear to be a git repository|Could not read from remote repository|unable to access|No route to host|returned error: 404|repository .* not found|Operation timed out/i.test(stderr)) {
     return 'E_GIT_UNREACHABLE';
   }
+  // "! [remote rejected] main -> main (pre-receive hook declined)": the server said no this time.
+  if (/\[remote rejected\]|pre-receive hook declined|hook declined/i.test(stderr)) return 'E_PUSH_REFUSED';
   return 'E_GIT';
 }
 

@@ -49,6 +49,11 @@ export interface JobKind<P = unknown> {
    * otherwise hold every slot while doing nothing.
    */
   concurrency?: number;
+  /**
+   * Error codes that are transient for this kind: an OpsbotError with one of them is retried
+   * with backoff (idempotent kinds only) instead of failing at once. Others fail at once.
+   */
+  retryOn?: readonly string[];
   /** No conversation to report to (notifications): outcomes go to the audit and metrics only. */
   quiet?: boolean;
   /**

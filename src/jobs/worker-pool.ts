@@ -108,7 +108,8 @@ export class WorkerPool {
       const text = isOpsbotError(err) ? err.userMessage : `Internal error in job ${env.id}; the logs have the details.`;
       log.error({ err }, 'job failed');
       const attempts = job.opts.attempts ?? 1;
-      if (kind.idempotent && attempt < attempts && !isOpsbotError(err)) {
+      const transient = !isOpsbotError(err) || (kind.retryOn?.includes(err.code) ?? false);
+      if (kind.idempotent && attempt < attempts && transient) {
         await reporter.progress({ text: `Attempt ${attempt} of ${attempts} failed (${text}); retrying.` });
         throw err;
       }

@@ -67,6 +67,17 @@ describe('Slack: slash commands, signatures, delivery', () => {
     await finalMessage(rig, /Deployed web in staging: 1\.5\.0 → 1\.5\.1/, 'the /ship deploy');
   });
 
+  it('acks within Slack\'s 3 s even while Redis stalls; the answer follows through response_url', async () => {
+    await rig.client.call('CLIENT', 'PAUSE', '3500', 'ALL');
+    const ack = await rig.slash('/opsbot', 'jobs', { responseId: 'stalled' });
+    console.log(`ack while Redis is paused: ${ack.ms.toFixed(0)} ms: ${ack.json?.text ?? ack.text}`);
+    expect(ack.status).toBe(200);
+    expect(ack.json?.response_type).toBe('ephemeral');
+    expect(ack.json?.text).toContain('opsbot is slow to answer right now; the answer follows here.');
+    await eventually(async () => rig.slack.responses.some((r) => r.id === 'stalled'), 'the late answer', 15_000);
+    expect(String(rig.slack.responses.find((r) => r.id === 'stalled')?.body.response_type)).toBe('ephemeral');
+  });
+
   it('refuses a forged signature, a missing one, and an old timestamp with 401; nothing runs', async () => {
     const audits = (await commandAudits()).length;
     const body = slashCommandBody({ command: '/deploy', text: 'web 6.6.6 staging', responseUrl: rig.slack.responseUrl('forged') });

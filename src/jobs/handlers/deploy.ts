@@ -68,7 +68,10 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     name: 'deploy',
     // A retry finds its own commit by the Opsbot-Job trailer instead of committing again.
     idempotent: true,
-    attempts: 3,
+    // A remote that refuses pushes for a while (hook, maintenance) is waited out with backoff;
+    // bad credentials or a missing file fail at once. Retries find their own commit by trailer.
+    attempts: 5,
+    retryOn: ['E_PUSH_REFUSED'],
     // Deploys wait (for the lease, then for Argo CD); several waiting in one process also share
     // one lease hold and one push (CommitBatcher). Measured: bench/deploy-throughput.ts.
     concurrency: Math.max(DEPLOY_CONCURRENCY, deps.config.workers.concurrency),
