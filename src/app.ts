@@ -1,5 +1,5 @@
 import { hostname, userInfo } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ChatAdapter } from './bot/adapters/chat-adapter.js';
 import { ConsoleAdapter } from './bot/adapters/console/console-adapter.js';
@@ -9,7 +9,7 @@ import { ALL_COMMANDS } from './bot/commands/index.js';
 import type { CommandDeps } from './bot/commands/spec.js';
 import { CommandRouter } from './bot/router.js';
 import { AuditLog } from './core/audit.js';
-import { PROJECT_ROOT, type LoadedConfig } from './core/config/load.js';
+import type { LoadedConfig } from './core/config/load.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './core/embedded-redis.js';
 import { OpsbotError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
@@ -17,32 +17,17 @@ import { Metrics } from './core/metrics.js';
 import { Policy } from './core/policy.js';
 import { Redactor } from './core/redact.js';
 import { connectChecked, redisTargetFromEnv, type RedisTarget } from './core/redis.js';
-import { terraformBinary } from './core/which.js';
-import { seedExampleRepo } from './gitops/seed.js';
-import { PullRequests } from './gitops/pull-requests.js';
-import { RepoWriter } from './gitops/repo-writer.js';
-import { ReviewStore } from './gitops/review-store.js';
-import { deployJob } from './jobs/handlers/deploy.js';
-import { diagnoseJob } from './jobs/handlers/diagnose.js';
-import { historyJob } from './jobs/handlers/history.js';
-import { reviewJob } from './jobs/handlers/review.js';
-import { destinationConversation, notifyJob, type NotifyPayload } from './jobs/handlers/notify.js';
-import { statusJob } from './jobs/handlers/status.js';
+import { destinationConversation, type NotifyPayload } from './jobs/handlers/notify.js';
 import { ClusterAccess } from './argocd/cluster-access.js';
 import { NotificationState } from './argocd/notification-state.js';
 import { Notifier } from './argocd/notifier.js';
-import { applyJob } from './jobs/handlers/apply.js';
-import { driftJob, scheduleDriftChecks } from './jobs/handlers/drift.js';
-import { planJob } from './jobs/handlers/plan.js';
-import type { InfraServices } from './terraform/infra-services.js';
-import { PlanStore } from './terraform/plan-store.js';
-import { StackLocks } from './terraform/stack-lock.js';
-import type { JobKind } from './jobs/kind.js';
+import { scheduleDriftChecks } from './jobs/handlers/drift.js';
 import { Outbox } from './jobs/outbox.js';
 import { JobQueues } from './jobs/queues.js';
 import { WorkerPool } from './jobs/worker-pool.js';
 import { HttpServer } from './server/http.js';
 import { mountDashboard } from './server/dashboard.js';
+import { wireJobKinds } from './app/job-kinds.js';
 
 export interface AppOptions {
   loaded: LoadedConfig;
@@ -98,28 +83,19 @@ export class OpsbotApp {
     const blocking = await connectChecked(target, 'blocking', 'blocking', connectTimeout);
     this.connections.push(fast, blocking);
 
-    const writer = await this.gitopsWriter(env);
-    const kinds = new Map<string, JobKind>();
-    const addKind = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);
-    addKind(diagnoseJob({ redis: blocking, tfBinary: () => terraformBinary(env), tfConfigured: env.TF_BINARY }));
-    const reviews = new ReviewStore(fast);
-    const github = config.gitops?.github;
-    const pullRequests = github
-      ? () => new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
-      : undefined;
     // Argo CD: the cluster as this process sees it (or none: those features say so).
     this.cluster = new ClusterAccess({ config, env, log: this.log, metrics: this.metrics });
-    addKind(deployJob({ config, redis: fast, writer, pullRequests, reviews, cluster: this.cluster, log: this.log }));
-    addKind(statusJob({ config, cluster: this.cluster }));
-    addKind(notifyJob({ outbox: new Outbox(blocking, this.redactor) }));
-    addKind(reviewJob({ config, reviews, pullRequests, writer }));
-    addKind(historyJob({ config, writer }));
-    // Terraform from chat (issue 11): plan / apply / drift jobs, and the store and stack locks
-    // the /infra commands share with them (handed to the commands as deps.infra).
-    const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), baseDir: this.opts.loaded.baseDir, stateHome: join(this.home, 'state') };
-    addKind(planJob({ config, infra, env }));
-    addKind(applyJob({ config, infra, env }));
-    addKind(driftJob({ config, infra, env, outbox: new Outbox(fast, this.redactor) }));
+    const { kinds, reviews, infra } = await wireJobKinds({
+      loaded: this.opts.loaded,
+      env,
+      home: this.home,
+      fast,
+      blocking,
+      cluster: this.cluster,
+      redactor: this.redactor,
+      log: this.log,
+      seed: this.opts.workers,
+    });
     const audit = new AuditLog(fast, this.redactor);
     this.queues = new JobQueues(fast, kinds);
     const outbox = new Outbox(blocking, this.redactor);
@@ -171,7 +147,7 @@ export class OpsbotApp {
 
     // Chat platforms (Slack, Telegram) in the processes that face chat: start and bot.
     if (this.opts.chat) {
-      this.adapters = await createChatAdapters({ config, env, router: this.router, http: this.http?.app, redis: fast, audit, metrics: this.metrics, redactor: this.redactor, log: this.log });
+      this.adapters = await createChatAdapters({ config, env, router: this.router, policy, http: this.http?.app, redis: fast, audit, metrics: this.metrics, redactor: this.redactor, log: this.log });
       for (const adapter of this.adapters) {
         await adapter.start();
         const delivery = new OutboxDelivery({ redis: blocking.duplicate(), adapter, log: this.log, audit, consumer: `${hostname()}-${process.pid}` });
@@ -215,39 +191,6 @@ export class OpsbotApp {
 
   private get home(): string {
     return resolve((this.opts.env ?? process.env).OPSBOT_HOME ?? '.opsbot');
-  }
-
-  /**
-   * One RepoWriter (one reused clone) per process. The embedded default keeps its GitOps remote
-   * under OPSBOT_HOME, seeded once from the example content in gitops/.
-   */
-  private async gitopsWriter(env: NodeJS.ProcessEnv): Promise<() => RepoWriter> {
-    const { config, bundled, baseDir } = this.opts.loaded;
-    let instance: RepoWriter | undefined;
-    if (!config.gitops) {
-      return () => {
-        throw new OpsbotError('E_NO_GITOPS', 'No GitOps repository is configured (gitops.url in opsbot.yaml).');
-      };
-    }
-    let url = config.gitops.url;
-    if (bundled) {
-      url = join(this.home, 'gitops.git');
-      if (this.opts.workers && (await seedExampleRepo(url, join(PROJECT_ROOT, 'gitops'), config.gitops.branch)) === 'created') {
-        this.log.info({ url }, 'seeded the example GitOps repository');
-      }
-    } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url) && !isAbsolute(url)) {
-      url = resolve(baseDir, url); // a path relative to the config file
-    }
-    const gitops = config.gitops;
-    return () =>
-      (instance ??= new RepoWriter({
-        url,
-        branch: gitops.branch,
-        author: gitops.author,
-        pushRetries: gitops.pushRetries,
-        cacheDir: join(this.home, 'git'),
-        token: env.GITOPS_TOKEN ?? env.GITHUB_TOKEN,
-      }));
   }
 
   private async redisTarget(env: NodeJS.ProcessEnv): Promise<RedisTarget> {

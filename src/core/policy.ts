@@ -23,8 +23,12 @@ const READ_ONLY: ReadonlySet<Action> = new Set(['status', 'history', 'jobs']);
  * Access rules: subjects (people and `group:`s) × actions × resources (app, environment,
  * stack patterns). Pure: no I/O, so every decision is table-testable.
  */
+/** More names a subject answers to, from outside the config (e.g. Slack user-group membership). */
+export type IdentitySource = (subject: Subject) => string[];
+
 export class Policy {
   private readonly groupsOf = new Map<string, Set<string>>();
+  private readonly sources: IdentitySource[] = [];
 
   constructor(private readonly config: Pick<Config, 'groups' | 'access' | 'stacks'>) {
     for (const [group, members] of Object.entries(config.groups)) {
@@ -43,7 +47,14 @@ export class Policy {
     for (const id of [subject, `${platform}:*`]) {
       for (const g of this.groupsOf.get(id) ?? []) ids.add(`group:${g}`);
     }
+    // Only `group:` names from outside: a source can widen group membership, never impersonate.
+    for (const source of this.sources) for (const g of source(subject)) if (g.startsWith('group:')) ids.add(g);
     return ids;
+  }
+
+  /** Register a source of group memberships kept outside the config (cached by its owner). */
+  addIdentitySource(source: IdentitySource): void {
+    this.sources.push(source);
   }
 
   can(subject: Subject, action: Action, resource: Resource = {}): Decision {

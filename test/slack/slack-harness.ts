@@ -38,11 +38,14 @@ export async function startSlackRig(o: {
   gitops?: string;
   /** Extra environment, computed once the bare repository exists (a GitHub stand-in serving it). */
   env?: (repo: BareRepo) => Promise<Record<string, string>>;
+  /** Set the scene at the Slack stand-in before opsbot starts (e.g. user-group members). */
+  beforeStart?: (slack: SlackApiDouble) => void;
 }): Promise<SlackRig> {
   const redis = await startRedis();
   const client = new Redis(redis.url);
   const repo = await createBareRepo(o.files ?? { 'apps/web/overlays/staging/kustomization.yaml': kustomization('1.4.2') });
   const slack = await startSlackApi({ token: BOT_TOKEN });
+  o.beforeStart?.(slack);
   const port = await freePort();
   const config = writeConfig(`gitops: { url: ${repo.bare}${o.gitops ? `, ${o.gitops}` : ''} }\n${o.configTail}`);
   const extraEnv = o.env ? await o.env(repo) : {};

@@ -179,6 +179,10 @@ export const configSchema = z.strictObject({
           /** Channel ids commands are taken in; empty: every channel the app is in. */
           channels: z.array(z.string()).default([]).describe('Channel ids commands are taken in; empty: every channel the app is in.'),
           /** The workspace (team id) served; requests from any other are refused. */
+          userGroups: z
+            .record(z.string().regex(/^S[A-Z0-9]{2,31}$/, 'must be a Slack user-group id such as "S0614TZR7"'), z.string().regex(NAME_PATTERN, 'must be an opsbot group name'))
+            .default({})
+            .describe('Slack user-group id → opsbot group name: members count as `group:<name>` in access rules (refreshed every 5 min).'),
           teamId: z.string().regex(/^T[A-Z0-9]{2,31}$/, 'must be a Slack team id such as "T0123ABCD"').optional().describe('The workspace (team id) served; requests from any other are refused.'),
         })
         .optional().describe('Slack (needs `SLACK_BOT_TOKEN`, and `SLACK_SIGNING_SECRET` unless `SLACK_APP_TOKEN` selects Socket Mode).'),

@@ -8,6 +8,7 @@ import { SlackRecords } from './message-refs.js';
 import { SlackIntake } from './slack-intake.js';
 import { SlackPoster } from './slack-poster.js';
 import { slashCommandTable } from './slash-commands.js';
+import { SlackUserGroups } from './user-groups.js';
 
 const DEFAULT_API_URL = 'https://slack.com/api/';
 /** auth.test at start must not hold the process up for long when Slack is unreachable. */
@@ -28,6 +29,7 @@ export class SlackAdapter implements ChatAdapter {
   readonly pacingMs = 1000;
   private app?: App;
   private poster?: SlackPoster;
+  private userGroups?: SlackUserGroups;
   private readonly apiUrl: string;
 
   constructor(
@@ -67,11 +69,20 @@ export class SlackAdapter implements ChatAdapter {
       teamId: slack?.teamId,
     }).register(this.app);
     this.app.error(async (err) => ctx.log.error({ err: err.message }, 'slack listener failed'));
+    // Optional: Slack user groups count as opsbot groups in access rules (chat.slack.userGroups).
+    const mapping = slack?.userGroups ?? {};
+    if (Object.keys(mapping).length > 0) {
+      this.userGroups = new SlackUserGroups({ client: this.app.client, mapping, log: ctx.log });
+      await this.userGroups.start();
+      const groups = this.userGroups;
+      ctx.policy.addIdentitySource((subject) => (subject.startsWith('slack:') ? groups.groupsOf(subject.slice('slack:'.length)) : []));
+    }
     await this.app.start();
     ctx.log.info({ mode: creds.appToken ? 'socket' : 'http', botUserId: identity.botUserId }, 'slack adapter started');
   }
 
   async stop(): Promise<void> {
+    this.userGroups?.stop();
     await this.app?.stop();
   }
 

@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { ClusterAccess } from '../argocd/cluster-access.js';
+import type { LoadedConfig } from '../core/config/load.js';
+import type { Logger } from '../core/logger.js';
+import type { Redactor } from '../core/redact.js';
+import { terraformBinary } from '../core/which.js';
+import { PullRequests } from '../gitops/pull-requests.js';
+import { ReviewStore } from '../gitops/review-store.js';
+import { applyJob } from '../jobs/handlers/apply.js';
+import { deployJob } from '../jobs/handlers/deploy.js';
+import { diagnoseJob } from '../jobs/handlers/diagnose.js';
+import { driftJob } from '../jobs/handlers/drift.js';
+import { historyJob } from '../jobs/handlers/history.js';
+import { notifyJob } from '../jobs/handlers/notify.js';
+import { planJob } from '../jobs/handlers/plan.js';
+import { reviewJob } from '../jobs/handlers/review.js';
+import { statusJob } from '../jobs/handlers/status.js';
+import type { JobKind } from '../jobs/kind.js';
+import { Outbox } from '../jobs/outbox.js';
+import type { InfraServices } from '../terraform/infra-services.js';
+import { PlanStore } from '../terraform/plan-store.js';
+import { StackLocks } from '../terraform/stack-lock.js';
+import { gitopsWriter } from './gitops-writer.js';
+
+export interface JobWiring {
+  kinds: Map<string, JobKind>;
+  /** Shared with the commands: protected-deploy reviews, Terraform plan store and stack locks. */
+  reviews: ReviewStore;
+  infra: InfraServices;
+}
+
+/**
+ * Every job kind this process knows, with the services they share. Every process builds them
+ * all (the bot enqueues what workers run), but only workers run them.
+ */
+export async function wireJobKinds(opts: {
+  loaded: LoadedConfig;
+  env: NodeJS.ProcessEnv;
+  home: string;
+  /** Fast-fail connection (small records) and blocking connection (waits out a Redis restart). */
+  fast: Redis;
+  blocking: Redis;
+  cluster: ClusterAccess;
+  redactor: Redactor;
+  log: Logger;
+  /** Seed the embedded default's example GitOps repository (the process that runs workers). */
+  seed: boolean;
+}): Promise<JobWiring> {
+  const { loaded, env, fast, blocking, cluster, log } = opts;
+  const { config } = loaded;
+  const writer = await gitopsWriter({ loaded, home: opts.home, env, seed: opts.seed, log });
+  const reviews = new ReviewStore(fast);
+  const github = config.gitops?.github;
+  const pullRequests = github
+    ? () => new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
+    : undefined;
+  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state') };
+
+  const kinds = new Map<string, JobKind>();
+  const add = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);
+  add(diagnoseJob({ redis: blocking, tfBinary: () => terraformBinary(env), tfConfigured: env.TF_BINARY }));
+  add(deployJob({ config, redis: fast, writer, pullRequests, reviews, cluster, log }));
+  add(reviewJob({ config, reviews, pullRequests, writer }));
+  add(historyJob({ config, writer }));
+  add(statusJob({ config, cluster }));
+  add(notifyJob({ outbox: new Outbox(blocking, opts.redactor) }));
+  add(planJob({ config, infra, env }));
+  add(applyJob({ config, infra, env }));
+  add(driftJob({ config, infra, env, outbox: new Outbox(fast, opts.redactor) }));
+  return { kinds, reviews, infra };
+}
