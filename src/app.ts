@@ -84,7 +84,7 @@ export class OpsbotApp {
     this.connections.push(fast, blocking);
 
     // Argo CD: the cluster as this process sees it (or none: those features say so).
-    this.cluster = new ClusterAccess({ config, env, log: this.log, metrics: this.metrics });
+    this.cluster = await ClusterAccess.open({ config, env, log: this.log, metrics: this.metrics });
     const { kinds, reviews, infra } = await wireJobKinds({
       loaded: this.opts.loaded,
       env,
@@ -171,7 +171,7 @@ export class OpsbotApp {
     const redis = blocking.duplicate();
     redis.on('error', () => undefined);
     this.connections.push(redis);
-    const watcher = this.cluster.unstartedWatcher();
+    const watcher = await this.cluster.unstartedWatcher();
     this.notifier = new Notifier({
       watcher,
       state: new NotificationState(redis),

@@ -1,21 +1,38 @@
+import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 import type { Config } from '../core/config/schema.js';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
-import { ApplicationWatcher } from './application-watcher.js';
-import { connectKube, noCluster, type KubeConnection } from './kube.js';
+import type { ApplicationWatcher } from './application-watcher.js';
+import { noCluster } from './errors.js';
+import type { KubeConnection } from './kube.js';
+
+/** Where a pod's service-account token is mounted (Kubernetes' fixed path). */
+const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /**
  * The cluster as one process sees it: a connection (or none, and every Argo CD feature answers
  * "not connected to a cluster") and at most one Application watcher, started the first time a
  * part of this process needs it — a worker only when it first follows a deploy.
+ *
+ * `@kubernetes/client-node` costs about 70 MB of resident memory just to load, so it is loaded
+ * only when there is a cluster to talk to (measured by `npm run bench`, memory).
  */
 export class ClusterAccess {
-  readonly kube: KubeConnection | undefined;
   private watcher?: Promise<ApplicationWatcher>;
   private started?: ApplicationWatcher;
 
-  constructor(private readonly deps: { config: Config; env: NodeJS.ProcessEnv; log: Logger; metrics: Metrics }) {
-    this.kube = connectKube({ context: deps.config.argocd.context, env: deps.env });
+  private constructor(
+    private readonly deps: { config: Config; env: NodeJS.ProcessEnv; log: Logger; metrics: Metrics },
+    readonly kube: KubeConnection | undefined,
+  ) {}
+
+  static async open(deps: { config: Config; env: NodeJS.ProcessEnv; log: Logger; metrics: Metrics }): Promise<ClusterAccess> {
+    const kubeconfig = deps.env.KUBECONFIG?.split(delimiter).some((p) => p !== '' && existsSync(p));
+    const inCluster = Boolean(deps.env.KUBERNETES_SERVICE_HOST) && existsSync(IN_CLUSTER_TOKEN);
+    if (!kubeconfig && !inCluster) return new ClusterAccess(deps, undefined);
+    const { connectKube } = await import('./kube.js');
+    return new ClusterAccess(deps, connectKube({ context: deps.config.argocd.context, env: deps.env }));
   }
 
   get connected(): boolean {
@@ -34,23 +51,27 @@ export class ClusterAccess {
 
   /** The process's watcher, started (listed) on first use. */
   watch(): Promise<ApplicationWatcher> {
-    const kube = this.requireKube();
     this.watcher ??= (async () => {
-      const w = new ApplicationWatcher({ kube, namespaces: this.deps.config.argocd.namespaces, logger: this.deps.log, metrics: this.deps.metrics });
+      const w = await this.newWatcher();
       w.start();
       await w.waitForSync();
-      this.started = w;
       return w;
     })();
     return this.watcher;
   }
 
   /** The watcher, not started yet: for a notifier that must subscribe before the first list. */
-  unstartedWatcher(): ApplicationWatcher {
+  async unstartedWatcher(): Promise<ApplicationWatcher> {
+    const w = await this.newWatcher();
+    this.watcher = Promise.resolve(w);
+    return w;
+  }
+
+  private async newWatcher(): Promise<ApplicationWatcher> {
     const kube = this.requireKube();
+    const { ApplicationWatcher } = await import('./application-watcher.js');
     const w = new ApplicationWatcher({ kube, namespaces: this.deps.config.argocd.namespaces, logger: this.deps.log, metrics: this.deps.metrics });
     this.started = w;
-    this.watcher = Promise.resolve(w);
     return w;
   }
 

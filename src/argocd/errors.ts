@@ -37,3 +37,11 @@ export class ArgocdError extends OpsbotError {
 export function isArgocdError(err: unknown, code?: ArgocdErrorCode): err is ArgocdError {
   return err instanceof ArgocdError && (code === undefined || err.code === code);
 }
+
+/** What callers throw when there is no connection. */
+export function noCluster(): ArgocdError {
+  return new ArgocdError(
+    'E_NO_CLUSTER',
+    'opsbot is not connected to a Kubernetes cluster: set KUBECONFIG (and argocd.context) or run it in the cluster',
+  );
+}

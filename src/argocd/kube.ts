@@ -146,13 +146,9 @@ export function connectKube(opts: ConnectOptions = {}): KubeConnection | undefin
   return new KubeConnection(kc, `${origin}${opts.context ? ` (context ${opts.context})` : ''}`);
 }
 
-/** What callers throw when there is no connection. */
-export function noCluster(): ArgocdError {
-  return new ArgocdError(
-    'E_NO_CLUSTER',
-    'opsbot is not connected to a Kubernetes cluster: set KUBECONFIG (and argocd.context) or run it in the cluster',
-  );
-}
+import { noCluster } from './errors.js';
+
+export { noCluster };
 
 /** The connection, or the typed "not connected to a cluster" error. */
 export function requireKube(conn: KubeConnection | undefined): KubeConnection {

@@ -1,7 +1,4 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
-import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -29,6 +26,12 @@ export interface DashboardOptions {
 export async function mountDashboard(app: FastifyInstance, opts: DashboardOptions): Promise<boolean> {
   const token = opts.token?.trim();
   if (!token) return false;
+  // bull-board and its UI are ~25 MB resident: loaded only when the dashboard is switched on.
+  const [{ createBullBoard }, { BullMQAdapter }, { FastifyAdapter }] = await Promise.all([
+    import('@bull-board/api'),
+    import('@bull-board/api/bullMQAdapter'),
+    import('@bull-board/fastify'),
+  ]);
   const basePath = opts.basePath ?? DASHBOARD_PATH;
   const serverAdapter = new FastifyAdapter().setBasePath(basePath);
   createBullBoard({

@@ -8,8 +8,6 @@ import type { Policy } from '../../core/policy.js';
 import type { Redactor } from '../../core/redact.js';
 import type { CommandRouter } from '../router.js';
 import type { ChatAdapter } from './chat-adapter.js';
-import { TelegramAdapter } from './telegram/telegram-adapter.js';
-import { SlackAdapter } from './slack/slack-adapter.js';
 
 /** What a chat adapter may use; handed in by the composition root. */
 export interface AdapterContext {
@@ -34,7 +32,14 @@ export interface AdapterContext {
  */
 export async function createChatAdapters(ctx: AdapterContext): Promise<ChatAdapter[]> {
   const adapters: ChatAdapter[] = [];
-  if (ctx.env.SLACK_BOT_TOKEN) adapters.push(new SlackAdapter(ctx, { botToken: ctx.env.SLACK_BOT_TOKEN, signingSecret: ctx.env.SLACK_SIGNING_SECRET, appToken: ctx.env.SLACK_APP_TOKEN }));
-  if (ctx.env.TELEGRAM_BOT_TOKEN) adapters.push(new TelegramAdapter(ctx));
+  // Each platform SDK is tens of MB resident once loaded (Bolt ~33 MB): load only those in use.
+  if (ctx.env.SLACK_BOT_TOKEN) {
+    const { SlackAdapter } = await import('./slack/slack-adapter.js');
+    adapters.push(new SlackAdapter(ctx, { botToken: ctx.env.SLACK_BOT_TOKEN, signingSecret: ctx.env.SLACK_SIGNING_SECRET, appToken: ctx.env.SLACK_APP_TOKEN }));
+  }
+  if (ctx.env.TELEGRAM_BOT_TOKEN) {
+    const { TelegramAdapter } = await import('./telegram/telegram-adapter.js');
+    adapters.push(new TelegramAdapter(ctx));
+  }
   return adapters;
 }
