@@ -4,7 +4,7 @@ import { renderPlain } from '../../render/plain.js';
 import { renderTelegramHtml } from '../../render/telegram-html.js';
 import { DeliveryError } from '../chat-adapter.js';
 import { isNotModified, isUneditable, toDeliveryError } from './api-errors.js';
-import type { CallbackData } from './callback-data.js';
+import type { CallbackData, InlineKeyboard } from './callback-data.js';
 import type { MessageRefs } from './message-refs.js';
 import type { TgPlace } from './update-reader.js';
 
@@ -70,8 +70,13 @@ export class MessageSender {
 
   /** Take the inline keyboard off a message (after a decision); an already bare message is fine. */
   async removeKeyboard(chatId: string, messageId: number): Promise<void> {
+    await this.setKeyboard(chatId, messageId, undefined);
+  }
+
+  /** Show `keyboard` on a message (a confirm step, or the keyboard it replaced); undefined removes it. */
+  async setKeyboard(chatId: string, messageId: number, keyboard: InlineKeyboard | undefined): Promise<void> {
     try {
-      await this.deps.telegram.editMessageReplyMarkup(chatId, messageId, undefined, undefined);
+      await this.deps.telegram.editMessageReplyMarkup(chatId, messageId, undefined, keyboard);
     } catch (err) {
       if (!isNotModified(err)) throw toDeliveryError(err);
     }
