@@ -14,7 +14,7 @@ import { startRedis, type TestRedis } from '../support/redis.js';
 import type { SlackApiDouble } from '../support/slack-api.js';
 import { startTelegramApi, type TelegramApiDouble } from '../support/telegram-api.js';
 import { createBareRepo, type BareRepo } from '../gitops/bare-repo.js';
-import { kustomization, queuedJob, startSlackRig, type SlackRig } from '../slack/slack-harness.js';
+import { kustomization, queuedJob, startSlackRig, type SlackRig, WEB_STAGING_APP } from '../slack/slack-harness.js';
 import { CHANNEL } from '../slack/slack-requests.js';
 import { BOT_TOKEN as TG_TOKEN, SECRET as TG_SECRET } from '../telegram/harness.js';
 import { ALICE, messageUpdate, postUpdate } from '../telegram/updates.js';
@@ -92,12 +92,7 @@ describe('fault: Slack answers 429 and then 500 for a while', () => {
     rig = await startSlackRig({
       files: { 'apps/web/overlays/staging/kustomization.yaml': kustomization('1.4.2') },
       configTail: `
-apps:
-  web:
-    image: ghcr.io/example/web
-    environments:
-      staging: { kind: kustomize, path: apps/web/overlays/staging/kustomization.yaml }
-chat:
+${WEB_STAGING_APP}chat:
   slack: { teamId: T0EXAMPLE, channels: [${CHANNEL}] }
 access:
   rules:
@@ -183,12 +178,7 @@ describe('fault: Telegram answers 429 and then 500 for a while', () => {
         OPSBOT_HOME: join(repo.root, 'home'),
         OPSBOT_CONFIG: writeConfig(`
 gitops: { url: ${repo.bare} }
-apps:
-  web:
-    image: ghcr.io/example/web
-    environments:
-      staging: { kind: kustomize, path: apps/web/overlays/staging/kustomization.yaml }
-chat:
+${WEB_STAGING_APP}chat:
   telegram: { chats: [${CHAT}] }
 access:
   rules:

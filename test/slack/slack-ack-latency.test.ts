@@ -1,14 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { slowGitPath } from '../support/slow-git.js';
-import { startSlackRig, type SlackRig } from './slack-harness.js';
+import { startSlackRig, type SlackRig, WEB_STAGING_APP } from './slack-harness.js';
 
 const CONFIG = `
-apps:
-  web:
-    image: ghcr.io/example/web
-    environments:
-      staging: { kind: kustomize, path: apps/web/overlays/staging/kustomization.yaml }
-access:
+${WEB_STAGING_APP}access:
   rules:
     - subjects: ["slack:U0ALICE"]
       actions: [deploy]

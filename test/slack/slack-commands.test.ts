@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/http.js';
-import { finalMessage, queuedJob, SIGNING_SECRET, startSlackRig, type SlackRig } from './slack-harness.js';
+import { finalMessage, queuedJob, SIGNING_SECRET, startSlackRig, type SlackRig, WEB_STAGING_APP } from './slack-harness.js';
 import { buttonClickBody, CHANNEL, postToSlackEvents, sign, slashCommandBody } from './slack-requests.js';
 
 const CONFIG = `
-apps:
-  web:
-    image: ghcr.io/example/web
-    environments:
-      staging: { kind: kustomize, path: apps/web/overlays/staging/kustomization.yaml }
-chat:
+${WEB_STAGING_APP}chat:
   slack:
     teamId: T0EXAMPLE
     channels: [C0DEPLOYS, C0GONE, C0NOTIN]

@@ -12,6 +12,14 @@ import { postToSlackEvents, slashCommandBody, type SlackPost } from './slack-req
 export const BOT_TOKEN = 'xoxb-1234567890-0987654321-abcdefghijklmnopqrstuvwx';
 export const SIGNING_SECRET = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 
+/** The one app most Slack scenarios deploy: `web` with a Kustomize `staging` overlay (see `kustomization`). */
+export const WEB_STAGING_APP = `apps:
+  web:
+    image: ghcr.io/example/web
+    environments:
+      staging: { kind: kustomize, path: apps/web/overlays/staging/kustomization.yaml }
+`;
+
 export const kustomization = (tag: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\nimages:\n  - name: ghcr.io/example/web\n    newTag: "${tag}"\n`;
 
 /** One real `opsbot start --no-console` with Slack over HTTP, a real Redis, a bare GitOps repo and the Slack stand-in. */

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSlackRig, type SlackRig } from './slack-harness.js';
+import { startSlackRig, type SlackRig, WEB_STAGING_APP } from './slack-harness.js';
 
 /** chat.slack.userGroups: members of a Slack user group count as an opsbot group in access rules. */
 describe('Slack user groups in access rules', () => {
@@ -7,12 +7,7 @@ describe('Slack user groups in access rules', () => {
   beforeAll(async () => {
     rig = await startSlackRig({
       configTail: `
-apps:
-  web:
-    image: ghcr.io/example/web
-    environments:
-      staging: { kind: kustomize, path: apps/web/overlays/staging/kustomization.yaml }
-groups:
+${WEB_STAGING_APP}groups:
   sre: []
 access:
   rules:
