@@ -1,4 +1,5 @@
-import { createServer, request, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { buffer } from 'node:stream/consumers';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /**
@@ -44,7 +45,7 @@ export async function startFaultProxy(target: string, opts: { match?: (method: s
 
   const server = createServer((req, res) => {
     void (async () => {
-      const body = await readBody(req);
+      const body = await buffer(req);
       const path = req.url ?? '/';
       const matches = match(req.method ?? 'GET', path);
       const scripted = matches ? script.shift() : undefined;
@@ -83,13 +84,4 @@ export async function startFaultProxy(target: string, opts: { match?: (method: s
         server.close(() => r());
       }),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }

@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -118,7 +119,7 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = await readBody(req);
+    const raw = await buffer(req);
     const url = new URL(req.url ?? '/', origin);
     if (url.pathname.startsWith('/upload/v1/')) {
       const id = url.pathname.slice('/upload/v1/'.length);
@@ -185,15 +186,6 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
     callsOf: (method) => calls.filter((c) => c.method === method),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function parseArgs(raw: Buffer, contentType: string): Record<string, unknown> {
