@@ -21,7 +21,7 @@ import { Outbox } from '../jobs/outbox.js';
 import type { InfraServices } from '../terraform/infra-services.js';
 import { PlanStore } from '../terraform/plan-store.js';
 import { StackLocks } from '../terraform/stack-lock.js';
-import { gitopsWriter } from './gitops-writer.js';
+import { gitopsRepository } from './gitops-repository.js';
 
 export interface JobWiring {
   kinds: Map<string, JobKind>;
@@ -49,21 +49,21 @@ export async function wireJobKinds(opts: {
 }): Promise<JobWiring> {
   const { loaded, env, fast, blocking, cluster, log } = opts;
   const { config } = loaded;
-  const writer = await gitopsWriter({ loaded, home: opts.home, env, seed: opts.seed, log });
+  const repo = await gitopsRepository({ loaded, home: opts.home, env, redis: fast, seed: opts.seed, log });
   const reviews = new ReviewStore(fast);
   const github = config.gitops?.github;
   const pullRequests = github
-    ? () => new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
+    ? new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
     : undefined;
   const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state') };
 
   const kinds = new Map<string, JobKind>();
   const add = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);
   add(diagnoseJob({ redis: blocking, tfBinary: () => terraformBinary(env), tfConfigured: env.TF_BINARY }));
-  add(deployJob({ config, redis: fast, writer, pullRequests, reviews, cluster, log }));
-  add(reviewJob({ config, reviews, pullRequests, writer }));
-  add(historyJob({ config, writer }));
-  add(statusJob({ config, cluster }));
+  add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster }));
+  add(reviewJob({ config, reviews, pullRequests, repo }));
+  add(historyJob({ config, repo }));
+  add(statusJob({ config, argocd: cluster }));
   add(notifyJob({ outbox: new Outbox(blocking, opts.redactor) }));
   add(planJob({ config, infra, env }));
   add(applyJob({ config, infra, env }));

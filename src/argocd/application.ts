@@ -191,3 +191,34 @@ export function appIdentity(app: Pick<Application, 'uid' | 'namespace' | 'name'>
 export function unhealthyResources(app: Application): ApplicationResource[] {
   return app.resources.filter((r) => r.health?.status !== undefined && r.health.status !== 'Healthy');
 }
+
+/** Web links for commit SHAs when the repository's web address is known: `0123456 (https://…/commit/0123456…)`. */
+export function revisionText(revs: string[], repoWebUrl?: string): string {
+  if (revs.length === 0) return 'unknown';
+  return revs.map((r) => (repoWebUrl && /^[0-9a-f]{40}$/i.test(r) ? `${shortRevision(r)} (${repoWebUrl.replace(/\/$/, '')}/commit/${r})` : shortRevision(r))).join(', ');
+}
+
+const FINISHED_PHASES = new Set(['Succeeded', 'Failed', 'Error']);
+
+function time(iso: string | undefined): number | undefined {
+  if (!iso) return undefined;
+  const t = Date.parse(iso);
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * Argo CD's notifications controller skips an app whose operation finished after its last
+ * reconcile (`isAppSyncStatusRefreshed` in notification_controller/controller/controller.go):
+ * until `reconciledAt` (or `observedAt`) is not older than `operationState.finishedAt`, the sync
+ * and health fields still describe the state before the operation. A finished phase with no
+ * parseable `finishedAt` is not refreshed either. The deploy follow-up reads it the same way.
+ */
+export function isRefreshedAfterOperation(app: Application): boolean {
+  const op = app.operationState;
+  if (!op?.phase || !FINISHED_PHASES.has(op.phase)) return true;
+  const finished = time(op.finishedAt);
+  if (finished === undefined) return false;
+  const reconciled = time(app.reconciledAt) ?? -Infinity;
+  const observed = time(app.observedAt) ?? -Infinity;
+  return !(finished > reconciled && finished > observed);
+}

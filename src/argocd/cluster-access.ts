@@ -2,10 +2,13 @@ import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import type { Config } from '../core/config/schema.js';
 import type { Logger } from '../core/logger.js';
+import type { Message } from '../core/message.js';
 import type { Metrics } from '../core/metrics.js';
 import type { ApplicationWatcher } from './application-watcher.js';
+import { followDeploy, type FollowDeployRequest } from './deploy-follow-up.js';
 import { noCluster } from './errors.js';
 import type { KubeConnection } from './kube.js';
+import { fetchStatus, type StatusOptions, type StatusTarget } from './status-report.js';
 
 /** Where a pod's service-account token is mounted (Kubernetes' fixed path). */
 const IN_CLUSTER_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
@@ -47,6 +50,16 @@ export class ClusterAccess {
   /** The namespace Applications live in (the first configured one). */
   get applicationNamespace(): string {
     return this.deps.config.argocd.namespaces[0] ?? 'argocd';
+  }
+
+  /** Follow a pushed commit through Argo CD until synced and healthy; then the pods (see followDeploy). */
+  followDeploy(req: FollowDeployRequest): Promise<Message> {
+    return followDeploy({ kube: this.requireKube(), watcher: () => this.watch(), namespace: this.applicationNamespace, log: this.deps.log }, req);
+  }
+
+  /** `/status`: the Application in the first of argocd.namespaces, and its pods. */
+  status(target: Omit<StatusTarget, 'namespace'>, opts: StatusOptions & { onPodsError?: (err: unknown) => void } = {}): Promise<Message> {
+    return fetchStatus(this.requireKube(), { ...target, namespace: this.applicationNamespace }, opts);
   }
 
   /** The process's watcher, started (listed) on first use. */

@@ -7,14 +7,7 @@
  * Stages may be skipped (an auto-sync can go from committed to Succeeded between two events);
  * the verdict depends only on the state, never on having seen the steps between.
  */
-import {
-  operationRevisions,
-  sameRevision,
-  syncedRevisions,
-  unhealthyResources,
-  type Application,
-} from './application.js';
-import { isRefreshedAfterOperation } from './triggers.js';
+import { isRefreshedAfterOperation, operationRevisions, sameRevision, syncedRevisions, unhealthyResources, type Application } from './application.js';
 
 export const DEPLOY_STAGES = ['committed', 'out of sync', 'syncing', 'progressing', 'healthy'] as const;
 export type DeployStage = (typeof DEPLOY_STAGES)[number];

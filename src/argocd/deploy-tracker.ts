@@ -7,14 +7,12 @@
  */
 import { OpsbotError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Message } from '../core/message.js';
-import type { Reporter } from '../jobs/reporter.js';
-import { shortRevision, type Application } from './application.js';
+import type { Message, Progress } from '../core/message.js';
+import { revisionText, shortRevision, type Application } from './application.js';
 import type { ApplicationWatcher } from './application-watcher.js';
 import { assessDeploy, DEPLOY_STAGES, type DeployStage, type DeployVerdict } from './deploy-stage.js';
 import { ArgocdError } from './errors.js';
 import type { KubeConnection } from './kube.js';
-import { revisionText } from './notification-message.js';
 
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
 
@@ -25,7 +23,8 @@ export interface FollowRequest {
   /** The pushed commit (full SHA; an abbreviation of ≥ 7 characters also matches). */
   revision: string;
   timeoutMs: number;
-  reporter: Reporter;
+  /** Edits the one message that shows the deploy's stages. */
+  progress: Progress;
   signal?: AbortSignal;
   repoWebUrl?: string;
 }
@@ -83,7 +82,7 @@ export class DeployTracker {
     await this.opts.watcher.waitForSync(req.signal);
     // Ask for a refresh now; this also proves the Application exists and we may patch it.
     const patched = await this.opts.kube.annotateApplication(namespace, name, { [REFRESH_ANNOTATION]: 'normal' });
-    await req.reporter.progress(render('progress', undefined, patched, false));
+    await req.progress(render('progress', undefined, patched, false));
 
     return new Promise<Message>((resolve, reject) => {
       let settled = false;
@@ -96,7 +95,7 @@ export class DeployTracker {
         clearTimeout(timer);
         req.signal?.removeEventListener('abort', onAbort);
         // The last edit shows the outcome; the caller posts its own final message.
-        req.reporter.progress(message).then(
+        req.progress(message).then(
           () => (err ? reject(err) : resolve(message)),
           () => (err ? reject(err) : resolve(message)),
         );
@@ -119,7 +118,7 @@ export class DeployTracker {
         if (DEPLOY_STAGES.indexOf(verdict.stage) < DEPLOY_STAGES.indexOf(lastStage)) return;
         lastStage = verdict.stage;
         entered.set(verdict.stage, this.now());
-        req.reporter.progress(render('progress', undefined, app, false)).catch((err: unknown) => {
+        req.progress(render('progress', undefined, app, false)).catch((err: unknown) => {
           this.opts.logger?.warn({ err }, 'deploy progress edit failed');
         });
       };

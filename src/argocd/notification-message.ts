@@ -5,7 +5,7 @@
  */
 import type { Trigger } from '../core/config/schema.js';
 import type { Field, Message, MessageStatus } from '../core/message.js';
-import { operationRevisions, shortRevision, syncedRevisions, unhealthyResources, type Application } from './application.js';
+import { operationRevisions, revisionText, syncedRevisions, unhealthyResources, type Application } from './application.js';
 
 const HEADLINE: Record<Trigger, { status: MessageStatus; verb: string }> = {
   'on-created': { status: 'info', verb: 'was created' },
@@ -20,11 +20,6 @@ const HEADLINE: Record<Trigger, { status: MessageStatus; verb: string }> = {
 
 /** At most this many unhealthy resources are listed; the rest are counted (chat messages stay readable). */
 const MAX_RESOURCES = 10;
-
-export function revisionText(revs: string[], repoWebUrl?: string): string {
-  if (revs.length === 0) return 'unknown';
-  return revs.map((r) => (repoWebUrl && /^[0-9a-f]{40}$/i.test(r) ? `${shortRevision(r)} (${repoWebUrl.replace(/\/$/, '')}/commit/${r})` : shortRevision(r))).join(', ');
-}
 
 export function resourceLines(app: Application): string | undefined {
   const bad = unhealthyResources(app);

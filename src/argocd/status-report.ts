@@ -4,10 +4,10 @@
  * pods (the pods failing — e.g. no RBAC for them — still leaves a useful answer).
  */
 import type { Field, Message } from '../core/message.js';
-import { syncedRevisions, type Application } from './application.js';
+import { revisionText, syncedRevisions, type Application } from './application.js';
 import { ArgocdError } from './errors.js';
 import type { KubeConnection } from './kube.js';
-import { initiator, resourceLines, revisionText } from './notification-message.js';
+import { initiator, resourceLines } from './notification-message.js';
 import { fetchPods, podSelectorFor, renderPods, type PodSummary } from './pods.js';
 
 export interface StatusOptions {

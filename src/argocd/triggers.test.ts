@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Trigger } from '../core/config/schema.js';
-import { evaluateTriggers, groupKey, isRefreshedAfterOperation } from './triggers.js';
+import { isRefreshedAfterOperation } from './application.js';
+import { evaluateTriggers, groupKey } from './triggers.js';
 import { REV_A, REV_B, T0, T1, T2, T3, app, operation, status } from '../../test/argocd/fixtures.js';
 
 const opKeyB = `op:${T1}@${REV_B}`;

@@ -8,7 +8,7 @@
  * Pure: no clock, no I/O.
  */
 import type { Trigger } from '../core/config/schema.js';
-import { appIdentity, operationRevisions, syncedRevisions, type Application } from './application.js';
+import { appIdentity, isRefreshedAfterOperation, operationRevisions, syncedRevisions, type Application } from './application.js';
 
 export interface TriggerHit {
   trigger: Trigger;
@@ -18,29 +18,10 @@ export interface TriggerHit {
   groupKey: string;
 }
 
-const FINISHED = new Set(['Succeeded', 'Failed', 'Error']);
-
 function time(iso: string | undefined): number | undefined {
   if (!iso) return undefined;
   const t = Date.parse(iso);
   return Number.isNaN(t) ? undefined : t;
-}
-
-/**
- * Argo CD's notifications controller skips an app whose operation finished after its last
- * reconcile (`isAppSyncStatusRefreshed` in notification_controller/controller/controller.go):
- * until `reconciledAt` (or `observedAt`) is not older than `operationState.finishedAt`, the sync
- * and health fields still describe the state before the operation. A finished phase with no
- * parseable `finishedAt` is not refreshed either.
- */
-export function isRefreshedAfterOperation(app: Application): boolean {
-  const op = app.operationState;
-  if (!op?.phase || !FINISHED.has(op.phase)) return true;
-  const finished = time(op.finishedAt);
-  if (finished === undefined) return false;
-  const reconciled = time(app.reconciledAt) ?? -Infinity;
-  const observed = time(app.observedAt) ?? -Infinity;
-  return !(finished > reconciled && finished > observed);
 }
 
 /** The revision an operation is about, joined for multi-source apps; `?` when Argo CD recorded none. */

@@ -52,6 +52,12 @@ export interface Message {
   attachment?: { name: string; content: string };
 }
 
+/**
+ * How long-running work reports as it goes (a job's progress, a deploy followed through Argo CD,
+ * a Terraform plan): each call replaces what the conversation shows for that work.
+ */
+export type Progress = (message: Message) => Promise<void>;
+
 export function actorSubject(actor: Actor): `${Platform}:${string}` {
   return `${actor.platform}:${actor.id}`;
 }

@@ -1,33 +1,37 @@
 import { OpsbotError } from '../core/errors.js';
 import type { HeldLock } from '../core/redis-lock.js';
-import type { ChangeRequest, ChangeResult, EditOutcome, RepoWriter } from './repo-writer.js';
+import type { ChangeRequest, ChangeResult, EditOutcome, LandOutcome, LandTarget } from './change.js';
 
 interface Entry {
   req: ChangeRequest<EditOutcome>;
+  target: LandTarget;
   resolve: (r: ChangeResult<EditOutcome>) => void;
   reject: (err: unknown) => void;
 }
 
+/** What the batcher lands with: the repository writer's loop (RepoWriter.land). */
+export type Land = (target: LandTarget, reqs: ChangeRequest<EditOutcome>[]) => Promise<LandOutcome[]>;
+
 /**
- * Deploys of one repository that are waiting in this process go through the repository lease
- * together: the first one to arrive takes the lease, lands every change queued by then (one
- * commit each, one push: `RepoWriter.commitChanges`) and gives it back; changes that arrive
- * meanwhile form the next batch. Each caller still gets its own commit and its own result.
+ * Changes of one repository waiting in this process go through the repository lease together:
+ * the first one to arrive takes the lease, lands every change for the same branch queued by
+ * then (one commit each, one push) and gives it back; changes that arrive meanwhile form the
+ * next batch. A review branch is a batch of one. Each caller still gets its own result.
  */
 export class CommitBatcher {
   private pending: Entry[] = [];
   private leading = false;
 
   constructor(
-    private readonly writer: RepoWriter,
+    private readonly land: Land,
     /** Takes the cross-process lease on the repository (a Redis lock). */
     private readonly lease: () => Promise<HeldLock>,
     private readonly maxBatch = 25,
   ) {}
 
-  submit<T extends EditOutcome>(req: ChangeRequest<T>, signal?: AbortSignal): Promise<ChangeResult<T>> {
+  submit<T extends EditOutcome>(req: ChangeRequest<T>, target: LandTarget, signal?: AbortSignal): Promise<ChangeResult<T>> {
     return new Promise<ChangeResult<T>>((resolve, reject) => {
-      const entry: Entry = { req: req as unknown as ChangeRequest<EditOutcome>, resolve: resolve as (r: ChangeResult<EditOutcome>) => void, reject };
+      const entry: Entry = { req: req as unknown as ChangeRequest<EditOutcome>, target, resolve: resolve as (r: ChangeResult<EditOutcome>) => void, reject };
       this.pending.push(entry);
       // Cancelled while still waiting: drop it; once its batch has started it lands or fails with it.
       signal?.addEventListener(
@@ -57,9 +61,9 @@ export class CommitBatcher {
           for (const e of this.pending.splice(0)) e.reject(err);
           return;
         }
-        const batch = this.pending.splice(0, this.maxBatch);
+        const batch = this.nextBatch();
         try {
-          const outcomes = await this.writer.commitChanges(batch.map((e) => e.req));
+          const outcomes = await this.land(batch[0]!.target, batch.map((e) => e.req));
           batch.forEach((e, i) => {
             const o = outcomes[i];
             if (o?.ok) e.resolve(o.value);
@@ -74,5 +78,16 @@ export class CommitBatcher {
     } finally {
       this.leading = false;
     }
+  }
+
+  /** The oldest change and, when it goes to a branch that moves forward, the others for that branch. */
+  private nextBatch(): Entry[] {
+    const first = this.pending[0]!;
+    const batch =
+      first.target.push === 'fast-forward'
+        ? this.pending.filter((e) => e.target.push === 'fast-forward' && e.target.branch === first.target.branch).slice(0, this.maxBatch)
+        : [first];
+    this.pending = this.pending.filter((e) => !batch.includes(e));
+    return batch;
   }
 }

@@ -44,7 +44,7 @@ describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube
   it('refresh annotation, then committed → out of sync → syncing → progressing → healthy, in one edited message', async () => {
     await appOnRevA('web');
     const reporter = recordingReporter();
-    const done = tracker.follow({ namespace: ns, name: 'web', revision: REV_B, timeoutMs: 20_000, reporter });
+    const done = tracker.follow({ namespace: ns, name: 'web', revision: REV_B, timeoutMs: 20_000, progress: reporter.progress });
     await until('refresh requested', () => watcher.get(ns, 'web')?.annotations[REFRESH_ANNOTATION] === 'normal');
     // Argo CD's controller: refresh sees the new commit, syncs it, health follows.
     await patchApplicationStatus(admin, ns, 'web', status({ sync: 'OutOfSync', revision: REV_B, reconciledAt: at(5) }));
@@ -63,7 +63,7 @@ describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube
   it('degraded after the sync ends it with the resources and why', async () => {
     await appOnRevA('deg');
     const reporter = recordingReporter();
-    const done = tracker.follow({ namespace: ns, name: 'deg', revision: REV_B, timeoutMs: 20_000, reporter });
+    const done = tracker.follow({ namespace: ns, name: 'deg', revision: REV_B, timeoutMs: 20_000, progress: reporter.progress });
     done.catch(() => undefined); // asserted below; the rejection may come before the assertion attaches
     await until('refresh requested', () => watcher.get(ns, 'deg')?.annotations[REFRESH_ANNOTATION] === 'normal');
     await patchApplicationStatus(admin, ns, 'deg', {
@@ -76,7 +76,7 @@ describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube
 
   it('a failed sync ends it with the operation message', async () => {
     await appOnRevA('fail');
-    const done = tracker.follow({ namespace: ns, name: 'fail', revision: REV_B, timeoutMs: 20_000, reporter: recordingReporter() });
+    const done = tracker.follow({ namespace: ns, name: 'fail', revision: REV_B, timeoutMs: 20_000, progress: recordingReporter().progress });
     done.catch(() => undefined); // asserted below; the rejection may come before the assertion attaches
     await until('refresh requested', () => watcher.get(ns, 'fail')?.annotations[REFRESH_ANNOTATION] === 'normal');
     await patchApplicationStatus(admin, ns, 'fail', status({ sync: 'OutOfSync', revision: REV_B, op: operation('Failed', REV_B, at(6), at(8), 'one or more synchronization tasks completed unsuccessfully'), reconciledAt: at(9) }));
@@ -85,7 +85,7 @@ describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube
 
   it('the Application deleted while followed', async () => {
     await appOnRevA('gone');
-    const done = tracker.follow({ namespace: ns, name: 'gone', revision: REV_B, timeoutMs: 20_000, reporter: recordingReporter() });
+    const done = tracker.follow({ namespace: ns, name: 'gone', revision: REV_B, timeoutMs: 20_000, progress: recordingReporter().progress });
     done.catch(() => undefined); // asserted below; the rejection may come before the assertion attaches
     await until('refresh requested', () => watcher.get(ns, 'gone')?.annotations[REFRESH_ANNOTATION] === 'normal');
     await admin.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ ...ARGO, namespace: ns, name: 'gone' });
@@ -93,9 +93,9 @@ describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube
   });
 
   it('an Application that does not exist, and a timeout that says where it got stuck', async () => {
-    await expect(tracker.follow({ namespace: ns, name: 'nope', revision: REV_B, timeoutMs: 1000, reporter: recordingReporter() })).rejects.toMatchObject({ code: 'E_ARGOCD_APP_MISSING' });
+    await expect(tracker.follow({ namespace: ns, name: 'nope', revision: REV_B, timeoutMs: 1000, progress: recordingReporter().progress })).rejects.toMatchObject({ code: 'E_ARGOCD_APP_MISSING' });
     await appOnRevA('slow');
-    await expect(tracker.follow({ namespace: ns, name: 'slow', revision: REV_B, timeoutMs: 800, reporter: recordingReporter() })).rejects.toMatchObject({
+    await expect(tracker.follow({ namespace: ns, name: 'slow', revision: REV_B, timeoutMs: 800, progress: recordingReporter().progress })).rejects.toMatchObject({
       code: 'E_DEPLOY_TIMEOUT',
       message: expect.stringMatching(/not synced and healthy after 0\.8s, still committed; Argo CD says sync Synced, health Healthy/),
     });

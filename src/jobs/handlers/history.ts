@@ -1,8 +1,8 @@
 import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import { currentTag } from '../../gitops/editors/tag-location.js';
-import type { RepoWriter } from '../../gitops/repo-writer.js';
 import type { JobKind } from '../kind.js';
+import type { GitopsRepo } from '../seams.js';
 
 export interface HistoryPayload {
   app: string;
@@ -11,7 +11,7 @@ export interface HistoryPayload {
 }
 
 /** `/history`: the last deploys of one app environment, read from the tag file's git history. */
-export function historyJob(deps: { config: Config; writer: () => RepoWriter }): JobKind<HistoryPayload> {
+export function historyJob(deps: { config: Config; repo: Pick<GitopsRepo, 'history'> }): JobKind<HistoryPayload> {
   return {
     name: 'history',
     idempotent: true,
@@ -21,7 +21,7 @@ export function historyJob(deps: { config: Config; writer: () => RepoWriter }): 
       const appConfig = deps.config.apps[app];
       const location = appConfig?.environments[env];
       if (!appConfig || !location) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
-      const records = await deps.writer().historyOf(location.path, n, (text) => currentTag(text, appConfig, location));
+      const records = await deps.repo.history(location.path, n, (text) => currentTag(text, appConfig, location));
       if (records.length === 0) return { title: `History of ${app} in ${env}`, text: `No deploys of ${appConfig.image} found in ${location.path}.` };
       const rows = records.map((r) => `${r.when.slice(0, 16).replace('T', ' ')}  ${(r.tag ?? '?').padEnd(20)} ${r.sha.slice(0, 8)}  ${r.requestedBy ?? 'unknown'}`);
       return { title: `History of ${app} in ${env} (last ${records.length})`, code: `when              tag                  commit    by\n${rows.join('\n')}` };

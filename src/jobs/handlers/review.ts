@@ -1,9 +1,8 @@
 import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
-import type { PullRequests } from '../../gitops/pull-requests.js';
-import type { RepoWriter } from '../../gitops/repo-writer.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
 import type { JobKind } from '../kind.js';
+import type { GitopsRepo, PullRequestHost } from '../seams.js';
 
 export interface ReviewPayload {
   id: string;
@@ -15,7 +14,7 @@ export interface ReviewPayload {
  * that was shown for review) or close the rejected one, and delete its branch. Idempotent: a
  * retry finds the pull request already merged or closed.
  */
-export function reviewJob(deps: { config: Config; reviews: ReviewStore; pullRequests?: () => PullRequests; writer: () => RepoWriter }): JobKind<ReviewPayload> {
+export function reviewJob(deps: { config: Config; reviews: Pick<ReviewStore, 'get'>; pullRequests?: PullRequestHost; repo: Pick<GitopsRepo, 'deleteBranch'> }): JobKind<ReviewPayload> {
   return {
     name: 'review',
     idempotent: true,
@@ -23,13 +22,13 @@ export function reviewJob(deps: { config: Config; reviews: ReviewStore; pullRequ
     async run({ job, reporter }) {
       const review = await deps.reviews.get(job.payload.id);
       if (!review || !deps.pullRequests) throw new OpsbotError('E_UNKNOWN_REVIEW', `There is no pull request waiting for job ${job.payload.id}.`);
-      const prs = deps.pullRequests();
+      const prs = deps.pullRequests;
       const pr = await prs.get(review.pr);
       const who = job.requester.displayName;
       if (job.payload.decision === 'approved') {
         await reporter.progress({ text: `Merging pull request #${review.pr} (${review.app} ${review.ref} → ${review.env})…` });
         const sha = pr.merged ? (pr.mergeCommitSha ?? pr.headSha) : (await prs.merge(review.pr, { sha: review.headSha, method: deps.config.gitops?.mergeMethod ?? 'merge' })).sha;
-        await deps.writer().deleteRemoteBranch(review.branch).catch(() => undefined);
+        await deps.repo.deleteBranch(review.branch).catch(() => undefined);
         return {
           title: `Approved by ${who}: ${review.app} ${review.ref} merged into ${review.env}`,
           fields: [
@@ -39,7 +38,7 @@ export function reviewJob(deps: { config: Config; reviews: ReviewStore; pullRequ
         };
       }
       if (pr.state === 'open') await prs.close(review.pr);
-      await deps.writer().deleteRemoteBranch(review.branch).catch(() => undefined);
+      await deps.repo.deleteBranch(review.branch).catch(() => undefined);
       return { status: 'warning', title: `Rejected by ${who}: ${review.app} ${review.ref} not deployed to ${review.env}`, fields: [{ label: 'Pull request', value: `${review.url} (closed, branch deleted)` }] };
     },
   };

@@ -1,8 +1,7 @@
-import type { ClusterAccess } from '../../argocd/cluster-access.js';
-import { fetchStatus } from '../../argocd/status-report.js';
 import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import type { JobKind } from '../kind.js';
+import type { ArgoCd } from '../seams.js';
 
 export interface StatusPayload {
   app: string;
@@ -10,7 +9,7 @@ export interface StatusPayload {
 }
 
 /** `/status`: Argo CD's view of one app environment and its pods, read from the cluster. */
-export function statusJob(deps: { config: Config; cluster: ClusterAccess }): JobKind<StatusPayload> {
+export function statusJob(deps: { config: Config; argocd: Pick<ArgoCd, 'status'> }): JobKind<StatusPayload> {
   return {
     name: 'status',
     idempotent: true,
@@ -19,9 +18,8 @@ export function statusJob(deps: { config: Config; cluster: ClusterAccess }): Job
       const { app, env } = job.payload;
       const location = deps.config.apps[app]?.environments[env];
       if (!location) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
-      return fetchStatus(
-        deps.cluster.requireKube(),
-        { namespace: deps.cluster.applicationNamespace, application: location.application ?? `${app}-${env}`, podNamespace: location.namespace, podSelector: location.podSelector },
+      return deps.argocd.status(
+        { application: location.application ?? `${app}-${env}`, podNamespace: location.namespace, podSelector: location.podSelector },
         { env, repoWebUrl: deps.config.gitops?.webUrl, onPodsError: (err) => log.warn({ err: (err as Error).message }, 'pods not readable') },
       );
     },

@@ -1,0 +1,50 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import { PROJECT_ROOT, type LoadedConfig } from '../core/config/load.js';
+import { OpsbotError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { GitopsRepository } from '../gitops/gitops-repository.js';
+import { RepoWriter } from '../gitops/repo-writer.js';
+import { seedExampleRepo } from '../gitops/seed.js';
+import type { GitopsRepo } from '../jobs/seams.js';
+
+/**
+ * The process's GitOps repository: one RepoWriter (one reused clone), its lease and batcher.
+ * The embedded default keeps its GitOps remote under OPSBOT_HOME, seeded once from the example
+ * content in gitops/. Without `gitops` in the config every use says so.
+ */
+export async function gitopsRepository(opts: { loaded: LoadedConfig; home: string; env: NodeJS.ProcessEnv; redis: Redis; seed: boolean; log: Logger }): Promise<GitopsRepo> {
+  const { config, bundled, baseDir } = opts.loaded;
+  const gitops = config.gitops;
+  if (!gitops) return unconfigured;
+  let url = gitops.url;
+  if (bundled) {
+    url = join(opts.home, 'gitops.git');
+    if (opts.seed && (await seedExampleRepo(url, join(PROJECT_ROOT, 'gitops'), gitops.branch)) === 'created') {
+      opts.log.info({ url }, 'seeded the example GitOps repository');
+    }
+  } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url) && !isAbsolute(url)) {
+    url = resolve(baseDir, url); // a path relative to the config file
+  }
+  const writer = new RepoWriter({
+    url,
+    branch: gitops.branch,
+    author: gitops.author,
+    pushRetries: gitops.pushRetries,
+    cacheDir: join(opts.home, 'git'),
+    token: opts.env.GITOPS_TOKEN ?? opts.env.GITHUB_TOKEN,
+  });
+  return new GitopsRepository(writer, { redis: opts.redis, url: gitops.url });
+}
+
+const missing = (): never => {
+  throw new OpsbotError('E_NO_GITOPS', 'No GitOps repository is configured (gitops.url in opsbot.yaml).');
+};
+
+const unconfigured: GitopsRepo = {
+  commit: async () => missing(),
+  pushForReview: async () => missing(),
+  deleteBranch: async () => missing(),
+  history: async () => missing(),
+  previousTag: async () => missing(),
+};

@@ -1,0 +1,45 @@
+/**
+ * What the job handlers need from the systems outside opsbot, declared here where it is used
+ * and implemented by the classes that talk to them (GitopsRepository, PullRequests,
+ * ClusterAccess, TerraformStacks). The handlers' fast tests stand in for these with in-memory
+ * fakes; the suites under test/ prove the real implementations.
+ */
+import type { FollowDeployRequest } from '../argocd/deploy-follow-up.js';
+import type { StatusOptions, StatusTarget } from '../argocd/status-report.js';
+import type { Message } from '../core/message.js';
+import type { ChangeRequest, ChangeResult, EditOutcome } from '../gitops/change.js';
+import type { DeployRecord, ReadTag } from '../gitops/deploy-history.js';
+import type { MergeMethod, PullRequestInfo } from '../gitops/pull-requests.js';
+
+/** The GitOps repository (GitopsRepository). */
+export interface GitopsRepo {
+  /** Commit one change to the branch Argo CD follows; resolves once it is pushed (or found pushed). */
+  commit<T extends EditOutcome>(change: ChangeRequest<T>, signal?: AbortSignal): Promise<ChangeResult<T>>;
+  /** Push one change to a review branch made from the main branch. */
+  pushForReview<T extends EditOutcome>(branch: string, change: ChangeRequest<T>, signal?: AbortSignal): Promise<ChangeResult<T>>;
+  deleteBranch(branch: string): Promise<void>;
+  /** The last `n` deploys recorded in a file's history, newest first. */
+  history(file: string, n: number, readTag?: ReadTag): Promise<DeployRecord[]>;
+  /** The tag a file held before its current one. */
+  previousTag(file: string, readTag: ReadTag): Promise<string | null>;
+}
+
+/** Pull requests of protected environments (PullRequests, on GitHub's REST API). */
+export interface PullRequestHost {
+  /** Opens a pull request; one already open for this head (a retried job) is returned instead. */
+  open(req: { head: string; base: string; title: string; body?: string }): Promise<PullRequestInfo>;
+  get(number: number): Promise<PullRequestInfo>;
+  /** Merges only if the head is still `sha`. */
+  merge(number: number, opts?: { sha?: string; method?: MergeMethod }): Promise<{ sha: string }>;
+  close(number: number): Promise<PullRequestInfo>;
+}
+
+/** Argo CD on the cluster (ClusterAccess). */
+export interface ArgoCd {
+  /** False when opsbot has no cluster: the deploy ends at the commit, /status says so. */
+  readonly connected: boolean;
+  /** Follows a pushed commit until synced and healthy; its last word, with the pods. Throws when Argo CD does not get there. */
+  followDeploy(req: FollowDeployRequest): Promise<Message>;
+  /** `/status`: sync, health, the last operation and the pods. */
+  status(target: Omit<StatusTarget, 'namespace'>, opts?: StatusOptions & { onPodsError?: (err: unknown) => void }): Promise<Message>;
+}
