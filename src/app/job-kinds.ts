@@ -21,6 +21,7 @@ import { Outbox } from '../jobs/outbox.js';
 import type { InfraServices } from '../terraform/infra-services.js';
 import { PlanStore } from '../terraform/plan-store.js';
 import { StackLocks } from '../terraform/stack-lock.js';
+import { TerraformStacks } from '../terraform/stack-run.js';
 import { gitopsRepository } from './gitops-repository.js';
 
 export interface JobWiring {
@@ -65,8 +66,9 @@ export async function wireJobKinds(opts: {
   add(historyJob({ config, repo }));
   add(statusJob({ config, argocd: cluster }));
   add(notifyJob({ outbox: new Outbox(blocking, opts.redactor) }));
-  add(planJob({ config, infra, env }));
-  add(applyJob({ config, infra, env }));
-  add(driftJob({ config, infra, env, outbox: new Outbox(fast, opts.redactor) }));
+  const stacks = new TerraformStacks(env);
+  add(planJob({ config, infra, stacks, env }));
+  add(applyJob({ config, infra, stacks, env }));
+  add(driftJob({ config, infra, stacks, env, outbox: new Outbox(fast, opts.redactor) }));
   return { kinds, reviews, infra };
 }

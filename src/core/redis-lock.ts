@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { Backoff, sleep } from './backoff.js';
 import { OpsbotError } from './errors.js';
 
 /** Delete the key only if we still own it: one script, so no other holder's lock is ever freed. */
@@ -8,8 +9,6 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 export interface HeldLock {
-  /** Monotonic per key: a later holder always has a larger one (the fencing token). */
-  fence: number;
   /** False once the lock was lost (expired and taken by someone else). */
   held(): boolean;
   release(): Promise<void>;
@@ -17,14 +16,13 @@ export interface HeldLock {
 
 /**
  * A lease in Redis (`SET NX PX`), renewed while held, so a holder that dies frees it after
- * `ttlMs`. The value carries a fencing token from INCR so work done under a lost lease can be
- * told apart from work done under the current one.
+ * `ttlMs`. The value is `<nonce>:<holder>`: the nonce makes it ours alone (release and renew
+ * check it), the holder is what "held by" replies show (`lockHolder`).
  */
 export async function acquireLock(redis: Redis, key: string, opts: { ttlMs: number; waitMs: number; signal?: AbortSignal; holder?: string; pollMaxMs?: number }): Promise<HeldLock> {
   const deadline = Date.now() + opts.waitMs;
-  const fence = await redis.incr(`${key}:fence`);
-  const value = `${fence}:${opts.holder ?? ''}:${randomBytes(6).toString('hex')}`;
-  let delay = 20;
+  const value = `${randomBytes(6).toString('hex')}:${opts.holder ?? ''}`;
+  const poll = new Backoff({ baseMs: 20, maxMs: opts.pollMaxMs ?? 500 });
   for (;;) {
     if (opts.signal?.aborted) throw new OpsbotError('E_CANCELLED', 'cancelled while waiting for a lock');
     if ((await redis.set(key, value, 'PX', opts.ttlMs, 'NX')) === 'OK') break;
@@ -32,8 +30,7 @@ export async function acquireLock(redis: Redis, key: string, opts: { ttlMs: numb
       const current = await redis.get(key);
       throw new OpsbotError('E_LOCK_TIMEOUT', `waited ${Math.round(opts.waitMs / 1000)} s for ${key} (held by ${current?.split(':')[1] || 'another worker'})`);
     }
-    await new Promise((r) => setTimeout(r, delay + Math.random() * delay));
-    delay = Math.min(delay * 2, opts.pollMaxMs ?? 500);
+    await sleep(poll.next());
   }
   let lost = false;
   const timer = setInterval(() => {
@@ -46,7 +43,6 @@ export async function acquireLock(redis: Redis, key: string, opts: { ttlMs: numb
   }, Math.max(100, Math.floor(opts.ttlMs / 3)));
   timer.unref();
   return {
-    fence,
     held: () => !lost,
     async release() {
       clearInterval(timer);

@@ -110,6 +110,11 @@ export class JobQueues {
     return job ? { job, kind } : undefined;
   }
 
+  /** The conversation a job reports to, while the queue still holds the job. */
+  async conversationOf(id: string): Promise<ConversationRef | undefined> {
+    return (await this.find(id))?.job.data.conversation;
+  }
+
   async summary(id: string): Promise<JobSummary | undefined> {
     const found = await this.find(id);
     return found ? toSummary(found.job, await found.job.getState()) : undefined;

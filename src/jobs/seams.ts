@@ -6,10 +6,14 @@
  */
 import type { FollowDeployRequest } from '../argocd/deploy-follow-up.js';
 import type { StatusOptions, StatusTarget } from '../argocd/status-report.js';
-import type { Message } from '../core/message.js';
+import type { StackConfig } from '../core/config/schema.js';
+import type { Message, Progress } from '../core/message.js';
 import type { ChangeRequest, ChangeResult, EditOutcome } from '../gitops/change.js';
 import type { DeployRecord, ReadTag } from '../gitops/deploy-history.js';
 import type { MergeMethod, PullRequestInfo } from '../gitops/pull-requests.js';
+import type { StackSource } from '../terraform/stack-checkout.js';
+import type { PlanOutcome } from '../terraform/stack-run.js';
+import type { UiEvent } from '../terraform/ui-events.js';
 
 /** The GitOps repository (GitopsRepository). */
 export interface GitopsRepo {
@@ -42,4 +46,20 @@ export interface ArgoCd {
   followDeploy(req: FollowDeployRequest): Promise<Message>;
   /** `/status`: sync, health, the last operation and the pods. */
   status(target: Omit<StatusTarget, 'namespace'>, opts?: StatusOptions & { onPodsError?: (err: unknown) => void }): Promise<Message>;
+}
+
+/** The Terraform CLI on this worker (TerraformStacks). */
+export interface StackRunner {
+  /** The CLI that runs the stack; throws E_TF_MISSING, so a job fails before it takes any lock. */
+  binaryFor(stack: StackConfig): string;
+  /** Checks the stack out (at the branch head, or at `commit`) and initialises it. */
+  open(src: StackSource, opts: { commit?: string | null; signal: AbortSignal; progress: Progress }): Promise<OpenedStack>;
+}
+
+export interface OpenedStack {
+  /** The commit checked out; null for a plain directory. */
+  readonly commit: string | null;
+  plan(opts: { varFiles: string[]; signal: AbortSignal; progress: Progress }): Promise<PlanOutcome>;
+  apply(plan: { id: string; file: Buffer }, opts: { signal: AbortSignal; onEvent: (e: UiEvent) => void }): Promise<{ events: readonly UiEvent[] }>;
+  dispose(): Promise<void>;
 }

@@ -30,7 +30,7 @@ const UNLOCK = `local v = redis.call('get', KEYS[1]) if v then redis.call('del',
 
 export const stackLockKey = (stack: string) => `${PREFIX}${stack}`;
 
-/** The lock value is `fence:holder:nonce`, so the holder must not contain ':'. */
+/** The lock value is `<nonce>:<holder>` (acquireLock), so the holder must not contain ':'. */
 export function encodeHolder(h: StackLockHolder): string {
   const clean = (s: string) => s.replace(/[:|\s]/g, '_');
   return [clean(h.job), clean(h.kind), clean(h.by), String(h.since)].join('|');
@@ -81,6 +81,7 @@ export class StackLocks {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 200);
       cursor = next;
       for (const key of keys) {
+        // `<lock>:fence` counters, which earlier builds kept beside each lock, are not locks.
         if (key.endsWith(':fence')) continue;
         const [value, ttl] = await Promise.all([this.redis.get(key), this.redis.pttl(key)]);
         if (value === null) continue;

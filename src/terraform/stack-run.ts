@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { OpsbotError } from '../core/errors.js';
-import type { Message } from '../core/message.js';
+import type { Progress } from '../core/message.js';
 import { isTerraformError, type TerraformError } from './errors.js';
 import { formatDiagnostics } from './plan-message.js';
 import { summarizePlan, type PlanSummary } from './plan-summary.js';
@@ -9,6 +9,7 @@ import { TerraformRunner } from './runner.js';
 import { checkoutStack, type StackCheckout, type StackSource } from './stack-checkout.js';
 import { terraformBinaryFor } from './infra-services.js';
 import type { UiEvent } from './ui-events.js';
+import type { StackConfig } from '../core/config/schema.js';
 
 /**
  * One stack's code checked out and initialised for one job, with the CLI that runs it. Shared
@@ -20,9 +21,7 @@ export interface OpenStack {
   dispose(): Promise<void>;
 }
 
-export type Say = (message: Message) => Promise<void>;
-
-export async function openStack(src: StackSource, opts: { commit?: string | null; env: NodeJS.ProcessEnv; signal: AbortSignal; say: Say }): Promise<OpenStack> {
+export async function openStack(src: StackSource, opts: { commit?: string | null; env: NodeJS.ProcessEnv; signal: AbortSignal; say: Progress }): Promise<OpenStack> {
   const binary = terraformBinaryFor(src.stack, opts.env);
   await opts.say({ text: opts.commit ? `Checking out commit ${opts.commit.slice(0, 12)} of stack ${src.name}…` : `Checking out stack ${src.name} (${src.stack.branch})…` });
   const checkout = await checkoutStack(src, { commit: opts.commit }, opts.signal);
@@ -49,7 +48,7 @@ export interface PlanOutcome {
 }
 
 /** `plan -out … -detailed-exitcode -json` with progress, then `show -json` and the plain-text plan. */
-export async function planStack(open: OpenStack, src: StackSource, opts: { varFiles: string[]; signal: AbortSignal; say: Say }): Promise<PlanOutcome> {
+export async function planStack(open: OpenStack, src: StackSource, opts: { varFiles: string[]; signal: AbortSignal; say: Progress }): Promise<PlanOutcome> {
   const progress = new PlanProgress(src.name, opts.say);
   const result = await open.runner
     .plan(open.checkout.dir, {
@@ -80,7 +79,7 @@ class PlanProgress {
 
   constructor(
     private readonly stack: string,
-    private readonly say: Say,
+    private readonly say: Progress,
   ) {}
 
   on(e: UiEvent): void {
@@ -91,6 +90,40 @@ class PlanProgress {
     if (now - this.last < 1000) return;
     this.last = now;
     void this.say({ text: `Planning stack ${this.stack}: ${this.refreshed} resources refreshed, ${this.planned} changes planned so far…` }).catch(() => undefined);
+  }
+}
+
+/** A stack checked out and initialised for one job: plan it, apply a saved plan, dispose. */
+export interface StackSession {
+  /** The commit checked out; null for a plain directory. */
+  readonly commit: string | null;
+  plan(opts: { varFiles: string[]; signal: AbortSignal; progress: Progress }): Promise<PlanOutcome>;
+  /** Applies exactly this saved plan file, progress as machine-readable UI events. */
+  apply(plan: { id: string; file: Buffer }, opts: { signal: AbortSignal; onEvent: (e: UiEvent) => void }): Promise<{ events: readonly UiEvent[] }>;
+  dispose(): Promise<void>;
+}
+
+/** The Terraform CLI as the plan, apply and drift jobs use it, with the worker's environment. */
+export class TerraformStacks {
+  constructor(private readonly env: NodeJS.ProcessEnv) {}
+
+  /** Which CLI runs the stack; a missing one fails here, before any lock is taken. */
+  binaryFor(stack: StackConfig): string {
+    return terraformBinaryFor(stack, this.env);
+  }
+
+  async open(src: StackSource, opts: { commit?: string | null; signal: AbortSignal; progress: Progress }): Promise<StackSession> {
+    const open = await openStack(src, { commit: opts.commit, env: this.env, signal: opts.signal, say: opts.progress });
+    return {
+      commit: open.checkout.commit,
+      plan: (o) => planStack(open, src, { varFiles: o.varFiles, signal: o.signal, say: o.progress }),
+      apply: async (plan, o) => {
+        const planFile = join(open.checkout.root, `plan-${plan.id}.tfplan`);
+        await writeFile(planFile, plan.file, { mode: 0o600 });
+        return open.runner.apply(open.checkout.dir, planFile, o.onEvent, { signal: o.signal, lockTimeoutMs: src.stack.lockTimeout, workspace: src.stack.workspace }).catch(rethrow);
+      },
+      dispose: () => open.dispose(),
+    };
   }
 }
 

@@ -27,8 +27,7 @@ export const cancel = defineCommand({
     if (result === 'finished') return { kind: 'reply', message: { text: `Job ${args.id} has already finished (${job.outcome ?? job.state}).` } };
     if (result === 'removed') {
       // It never started, so no worker will say its last word: say it here, in its own conversation.
-      const found = await deps.queues.find(args.id);
-      const conversation = found?.job.data.conversation;
+      const conversation = await deps.queues.conversationOf(args.id);
       if (conversation) {
         await deps.outbox.publish({ conversation, key: `job:${args.id}`, message: { status: 'warning', title: 'Cancelled', text: `Job ${args.id} was cancelled before it started by ${command.actor.displayName}.` }, final: 'cancelled' });
       }

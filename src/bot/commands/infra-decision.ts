@@ -1,9 +1,8 @@
 import { OpsbotError } from '../../core/errors.js';
 import { NAME_PATTERN } from '../../core/config/schema.js';
 import { PLAN_ID_PATTERN, type StoredPlan } from '../../terraform/plan-store.js';
-import type { InfraServices } from '../../terraform/infra-services.js';
 import type { ParsedLine } from '../parse.js';
-import { expectArgs, usage, type CommandContext, type CommandSpec } from './spec.js';
+import { expectArgs, usage, type CommandContext, type CommandInfra, type CommandSpec } from './spec.js';
 
 /** Shared by /infra apply and /infra reject: `<plan-id> [stack]`, strictly validated. */
 export interface PlanRef {
@@ -21,7 +20,7 @@ export function parsePlanRef(spec: Pick<CommandSpec, 'usage'>, line: ParsedLine)
   return { id, stack };
 }
 
-export async function findPlan(infra: InfraServices, ref: PlanRef): Promise<StoredPlan> {
+export async function findPlan(infra: Pick<CommandInfra, 'store'>, ref: PlanRef): Promise<StoredPlan> {
   const plan = await infra.store.get(ref.id);
   if (!plan) throw new OpsbotError('E_UNKNOWN_PLAN', `There is no plan ${ref.id}. Plans are kept for their lifetime (planTtl) and a day after; run /infra plan <stack> for a new one.`);
   if (ref.stack && ref.stack !== plan.stack) throw new OpsbotError('E_PLAN_STACK', `Plan ${ref.id} belongs to stack ${plan.stack}, not ${ref.stack}. Nothing was done.`);

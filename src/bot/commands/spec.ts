@@ -1,25 +1,46 @@
 import type { AuditLog } from '../../core/audit.js';
 import type { Action, Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
+import type { Actor, ConversationRef } from '../../core/message.js';
 import type { Policy, Resource, Subject } from '../../core/policy.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
-import type { InfraServices } from '../../terraform/infra-services.js';
-import type { JobQueues } from '../../jobs/queues.js';
 import type { Outbox } from '../../jobs/outbox.js';
+import type { JobSummary } from '../../jobs/queues.js';
+import type { InfraServices } from '../../terraform/infra-services.js';
+import type { PlanStore } from '../../terraform/plan-store.js';
+import type { StackLocks } from '../../terraform/stack-lock.js';
 import type { Command, Outcome } from '../command.js';
 import type { ParsedLine } from '../parse.js';
+
+/** The job queue as commands use it (JobQueues, on BullMQ). */
+export interface JobQueue {
+  enqueue<P>(kind: string, payload: P, meta: { requester: Actor; conversation: ConversationRef; target: string }): Promise<{ id: string }>;
+  summary(id: string): Promise<JobSummary | undefined>;
+  /** Most recent first. */
+  recent(limit: number): Promise<JobSummary[]>;
+  /** A waiting job is removed; a running one is asked to stop. */
+  cancel(id: string): Promise<'removed' | 'signalled' | 'finished'>;
+  /** The conversation a job reports to, while the queue still holds the job. */
+  conversationOf(id: string): Promise<ConversationRef | undefined>;
+}
+
+/** The Terraform plan store and stack locks as the /infra commands use them. */
+export type CommandInfra = Pick<InfraServices, 'baseDir' | 'stateHome'> & {
+  store: Pick<PlanStore, 'get' | 'approve' | 'release' | 'setApplyJob' | 'reject'>;
+  locks: Pick<StackLocks, 'holder' | 'list' | 'forceUnlock'>;
+};
 
 /** What command handlers may use; handed in by the composition root. */
 export interface CommandDeps {
   config: Config;
   policy: Policy;
-  queues: JobQueues;
-  audit: AuditLog;
-  outbox: Outbox;
+  queues: JobQueue;
+  audit: Pick<AuditLog, 'append' | 'recent'>;
+  outbox: Pick<Outbox, 'publish'>;
   /** Pull requests of protected deploys awaiting a decision. */
-  reviews: ReviewStore;
+  reviews: Pick<ReviewStore, 'get' | 'decide'>;
   /** Terraform plan store and stack locks, shared with the plan/apply jobs. */
-  infra: InfraServices;
+  infra: CommandInfra;
   /** Every command, for /help. */
   commands: () => readonly CommandSpec[];
 }

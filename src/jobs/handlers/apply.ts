@@ -1,11 +1,8 @@
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { isOpsbotError, OpsbotError } from '../../core/errors.js';
-import type { Field, Message } from '../../core/message.js';
-import { stackNamed, stackSource, terraformBinaryFor } from '../../terraform/infra-services.js';
+import type { Field, Message, Progress } from '../../core/message.js';
+import { stackNamed, stackSource } from '../../terraform/infra-services.js';
 import { sha256 } from '../../terraform/plan-store.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
-import { openStack, rethrow, type Say } from '../../terraform/stack-run.js';
 import type { UiEvent, UiOutput } from '../../terraform/ui-events.js';
 import type { JobKind } from '../kind.js';
 import type { TerraformJobDeps } from './plan.js';
@@ -32,9 +29,9 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
       const stack = stackNamed(deps.config, name);
       const src = stackSource(deps.infra, name, stack);
       const store = deps.infra.store;
-      const say: Say = (m) => reporter.progress(m);
+      const say: Progress = (m) => reporter.progress(m);
       try {
-        terraformBinaryFor(stack, deps.env);
+        deps.stacks.binaryFor(stack);
       } catch (err) {
         await store.release(planId);
         throw err;
@@ -60,16 +57,12 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
         if (!plan || !file) throw new OpsbotError('E_PLAN_EXPIRED', `Plan ${planId} has expired; run a new plan.`);
         if (sha256(file) !== plan.sha256) throw new OpsbotError('E_PLAN_CORRUPT', `Plan ${planId} does not match its SHA-256 any more; it was not applied. Run a new plan.`);
 
-        const open = await openStack(src, { commit: plan.commit, env: deps.env, signal, say });
+        const open = await deps.stacks.open(src, { commit: plan.commit, signal, progress: say });
         try {
-          const planFile = join(open.checkout.root, `plan-${planId}.tfplan`);
-          await writeFile(planFile, file, { mode: 0o600 });
           const total = plan.summary.counts.create + plan.summary.counts.update + plan.summary.counts.replace + plan.summary.counts.destroy + plan.summary.counts.forget;
           const progress = new ApplyProgress(name, total, say);
           await say({ text: `Applying plan ${planId} to stack ${name}…` });
-          const result = await open.runner
-            .apply(open.checkout.dir, planFile, (e) => progress.on(e), { signal, lockTimeoutMs: stack.lockTimeout, workspace: stack.workspace })
-            .catch(rethrow);
+          const result = await open.apply({ id: planId, file }, { signal, onEvent: (e) => progress.on(e) });
           await store.finish(planId, 'applied');
           return appliedMessage(name, planId, plan.commit, progress, result.events);
         } finally {
@@ -106,7 +99,7 @@ class ApplyProgress {
   constructor(
     private readonly stack: string,
     private readonly total: number,
-    private readonly say: Say,
+    private readonly say: Progress,
   ) {}
 
   on(e: UiEvent): void {

@@ -13,7 +13,16 @@ export interface DiagnosePayload {
  * `/diagnose`: proves the whole path (chat → queue → a worker → the chat) and tells an operator
  * what the worker that picked it up can reach: Redis, git, the Terraform-compatible CLI.
  */
-export function diagnoseJob(deps: { redis: Redis; tfBinary: () => string | undefined; tfConfigured?: string }): JobKind<DiagnosePayload> {
+export interface DiagnoseDeps {
+  redis: Pick<Redis, 'info'>;
+  tfBinary: () => string | undefined;
+  tfConfigured?: string;
+  /** The first line of `<bin> <args>` (default: run it, 15 s at most). */
+  versionOf?: (bin: string, args: string[], signal: AbortSignal) => Promise<string>;
+}
+
+export function diagnoseJob(deps: DiagnoseDeps): JobKind<DiagnosePayload> {
+  const version = deps.versionOf ?? versionOf;
   return {
     name: 'diagnose',
     idempotent: true,
@@ -25,12 +34,12 @@ export function diagnoseJob(deps: { redis: Redis; tfBinary: () => string | undef
       const fields: Field[] = [
         { label: 'Worker', value: `pid ${process.pid}, Node.js ${process.version}` },
         { label: 'Redis', value: redisVersion },
-        { label: 'git', value: await versionOf('git', ['--version'], signal) },
+        { label: 'git', value: await version('git', ['--version'], signal) },
       ];
       const tf = deps.tfBinary();
       // A configured binary that is not there is a broken worker, not a detail: fail loudly.
       if (deps.tfConfigured && !tf) throw new OpsbotError('E_TF_MISSING', `TF_BINARY is set to "${deps.tfConfigured}", which is not an executable on this worker.`);
-      fields.push({ label: 'Terraform CLI', value: tf ? await versionOf(tf, ['version'], signal) : 'not found (set TF_BINARY or put terraform/tofu on PATH)' });
+      fields.push({ label: 'Terraform CLI', value: tf ? await version(tf, ['version'], signal) : 'not found (set TF_BINARY or put terraform/tofu on PATH)' });
       const message: Message = { title: 'Diagnosis', fields };
       return message;
     },

@@ -5,7 +5,6 @@ import type { Logger } from '../../core/logger.js';
 import type { ConversationRef, Message } from '../../core/message.js';
 import { stackNamed, stackSource } from '../../terraform/infra-services.js';
 import { planMessage } from '../../terraform/plan-message.js';
-import { openStack, planStack } from '../../terraform/stack-run.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { Outbox } from '../outbox.js';
 import type { TerraformJobDeps } from './plan.js';
@@ -40,7 +39,7 @@ export function driftDestination(config: Pick<Config, 'notifications'>): Convers
  * the summary with a "Plan" button to the drift destination when it does not. A busy stack
  * is skipped (the next run will look again); nothing is stored, nothing can be approved.
  */
-export function driftJob(deps: TerraformJobDeps & { outbox: Outbox }): JobKind<DriftPayload> {
+export function driftJob(deps: TerraformJobDeps & { outbox: Pick<Outbox, 'publish'> }): JobKind<DriftPayload> {
   return {
     name: 'drift',
     idempotent: true,
@@ -58,12 +57,12 @@ export function driftJob(deps: TerraformJobDeps & { outbox: Outbox }): JobKind<D
         throw err;
       }
       try {
-        const open = await openStack(src, { env: deps.env, signal, say: quiet });
+        const open = await deps.stacks.open(src, { signal, progress: quiet });
         try {
-          const outcome = await planStack(open, src, { varFiles: [], signal, say: quiet });
+          const outcome = await open.plan({ varFiles: [], signal, progress: quiet });
           if (outcome.summary.noChanges) return { text: `no drift on ${name}` };
           const report: Message = {
-            ...planMessage({ stack: name, summary: outcome.summary, commit: open.checkout.commit }),
+            ...planMessage({ stack: name, summary: outcome.summary, commit: open.commit }),
             status: 'warning',
             title: `Drift on stack ${name}: the infrastructure does not match its code`,
             buttons: [{ id: `infra plan ${name}`, label: 'Plan', style: 'primary' }],

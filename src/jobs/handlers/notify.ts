@@ -23,7 +23,7 @@ export function destinationConversation(destination: string): ConversationRef {
  * Hands one announced notification to each destination's outbox, where the platform's delivery
  * paces it and retries rate limits. Quiet: it has no conversation of its own to report to.
  */
-export function notifyJob(deps: { outbox: Outbox }): JobKind<NotifyPayload> {
+export function notifyJob(deps: { outbox: Pick<Outbox, 'publish'> }): JobKind<NotifyPayload> {
   return {
     name: 'notify',
     idempotent: true,

@@ -1,12 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Config } from '../../core/config/schema.js';
-import { stackNamed, stackSource, terraformBinaryFor, type InfraServices } from '../../terraform/infra-services.js';
+import type { Progress } from '../../core/message.js';
+import { stackNamed, stackSource, type InfraServices } from '../../terraform/infra-services.js';
 import { planMessage } from '../../terraform/plan-message.js';
+import type { PlanStore } from '../../terraform/plan-store.js';
 import { checkStackPaths } from '../../terraform/stack-checkout.js';
-import { describeHolder } from '../../terraform/stack-lock.js';
-import { openStack, planStack } from '../../terraform/stack-run.js';
+import { describeHolder, type StackLocks } from '../../terraform/stack-lock.js';
 import type { JobKind } from '../kind.js';
+import type { StackRunner } from '../seams.js';
 
 export interface PlanPayload {
   stack: string;
@@ -16,7 +18,13 @@ export interface PlanPayload {
 
 export interface TerraformJobDeps {
   config: Config;
-  infra: InfraServices;
+  /** The plan store and stack locks, shared with the /infra commands. */
+  infra: Pick<InfraServices, 'baseDir' | 'stateHome'> & {
+    store: Pick<PlanStore, 'save' | 'claim' | 'get' | 'file' | 'finish' | 'release'>;
+    locks: Pick<StackLocks, 'holder' | 'acquire'>;
+  };
+  stacks: StackRunner;
+  /** Where the console's full plans are written (OPSBOT_HOME). */
   env: NodeJS.ProcessEnv;
 }
 
@@ -35,8 +43,8 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
       const stack = stackNamed(deps.config, name);
       const src = stackSource(deps.infra, name, stack);
       checkStackPaths(src, varFiles);
-      terraformBinaryFor(stack, deps.env); // a missing CLI fails here, before any lock is taken
-      const say = (m: Parameters<typeof reporter.progress>[0]) => reporter.progress(m);
+      deps.stacks.binaryFor(stack); // a missing CLI fails here, before any lock is taken
+      const say: Progress = (m) => reporter.progress(m);
 
       const busy = await deps.infra.locks.holder(name);
       if (busy) await say({ text: `${describeHolder(name, busy)} Waiting up to ${Math.round(stack.lockTimeout / 1000)} s…` });
@@ -44,11 +52,11 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
       let outcome;
       let commit: string | null;
       try {
-        const open = await openStack(src, { env: deps.env, signal, say });
+        const open = await deps.stacks.open(src, { signal, progress: say });
         try {
-          commit = open.checkout.commit;
+          commit = open.commit;
           await say({ text: `Planning stack ${name} at ${commit ? commit.slice(0, 12) : 'a copy of its directory'}…` });
-          outcome = await planStack(open, src, { varFiles, signal, say });
+          outcome = await open.plan({ varFiles, signal, progress: say });
         } finally {
           await open.dispose();
         }

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { OpsbotError } from '../../core/errors.js';
+import { config, FakeLocks, FakeOutbox, FakePlanStore, FakeStacks, jobContext, NO_CHANGES } from '../../../test/support/fakes.js';
+import { driftDestination, driftJob } from './drift.js';
+
+const STACKS = `stacks: { core: { dir: terraform/core, driftCheck: "0 0 * * * *" } }`;
+
+function setup(yaml = STACKS) {
+  const stacks = new FakeStacks();
+  const outbox = new FakeOutbox();
+  const locks = new FakeLocks();
+  const cfg = config(yaml);
+  const kind = driftJob({ config: cfg, stacks, outbox, env: {}, infra: { store: new FakePlanStore(), locks, baseDir: '/srv/infra', stateHome: '/tmp/state' } });
+  const { ctx } = jobContext('drift', { stack: 'core' });
+  return { run: () => kind.run(ctx), stacks, outbox, locks, cfg };
+}
+
+describe('drift job', () => {
+  it('posts the summary with a Plan button to the drift destination when the stack drifted', async () => {
+    const { run, outbox, locks } = setup();
+    expect(await run()).toEqual({ text: 'drift on core reported' });
+    expect(locks.released).toEqual(['core']);
+    const [event] = outbox.events;
+    expect(event?.conversation).toEqual({ platform: 'console', channel: 'drift' });
+    expect(event?.key).toMatch(/^drift:core:\d+$/);
+    expect(event?.message).toMatchObject({ status: 'warning', title: 'Drift on stack core: the infrastructure does not match its code', context: 'scheduled drift check (0 0 * * * *)' });
+    expect(event?.message.buttons).toEqual([{ id: 'infra plan core', label: 'Plan', style: 'primary' }]);
+  });
+
+  it('stays silent when nothing changed', async () => {
+    const { run, outbox, stacks } = setup();
+    stacks.planOutcome = { ...stacks.planOutcome, summary: NO_CHANGES };
+    expect(await run()).toEqual({ text: 'no drift on core' });
+    expect(outbox.events).toHaveLength(0);
+  });
+
+  it('skips a busy stack until the next run', async () => {
+    const { run, locks, stacks } = setup();
+    locks.busy = new OpsbotError('E_STACK_LOCKED', 'busy');
+    expect(await run()).toEqual({ text: 'drift check of core skipped: stack busy' });
+    expect(stacks.calls).toEqual([]);
+  });
+
+  it.each([
+    ['no routes', '', { platform: 'console', channel: 'drift' }],
+    ['a console route', 'notifications: { routes: [ { triggers: [on-sync-failed], to: [console] } ] }', { platform: 'console', channel: 'drift' }],
+    ['a Slack route', 'notifications: { routes: [ { triggers: [on-sync-failed], to: ["slack:C0123DEPLOY", console] } ] }', { platform: 'slack', channel: 'C0123DEPLOY' }],
+    ['a Telegram topic', 'notifications: { routes: [ { triggers: [on-sync-failed], to: ["telegram:-1001234567890/7"] } ] }', { platform: 'telegram', channel: '-1001234567890', thread: '7' }],
+  ])('drift goes to the first destination of the first route: %s', (_what, yaml, expected) => {
+    expect(driftDestination(config(yaml))).toEqual(expected);
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { Review } from '../../gitops/review-store.js';
+import { bob, config, FakeGitopsRepo, FakePullRequests, FakeReviews, jobContext } from '../../../test/support/fakes.js';
+import { reviewJob, type ReviewPayload } from './review.js';
+
+const CONFIG = config(`gitops: { url: /srv/gitops.git, mergeMethod: squash, github: { owner: org, repo: gitops } }`);
+const REVIEW: Review = { id: '12', app: 'web', env: 'prod', ref: '1.5.0', branch: 'opsbot/web-prod-1.5.0', pr: 42, url: 'https://github.example/org/gitops/pull/42', headSha: 'h'.repeat(40), requester: 'console:alice', state: 'approved' };
+
+async function setup(decision: ReviewPayload['decision'], opts: { withPullRequests?: boolean; review?: boolean } = {}) {
+  const reviews = new FakeReviews();
+  if (opts.review !== false) await reviews.put(REVIEW);
+  const pullRequests = new FakePullRequests();
+  const repo = new FakeGitopsRepo({});
+  const kind = reviewJob({ config: CONFIG, reviews, repo, ...(opts.withPullRequests === false ? {} : { pullRequests }) });
+  const { ctx, reporter } = jobContext<ReviewPayload>('review', { id: '12', decision }, { requester: bob });
+  return { run: () => kind.run(ctx), pullRequests, repo, reporter };
+}
+
+describe('review job', () => {
+  it('merges exactly the reviewed head with the configured method and deletes the branch', async () => {
+    const { run, pullRequests, repo, reporter } = await setup('approved');
+    const message = await run();
+    expect(pullRequests.merged).toEqual([{ number: 42, sha: 'h'.repeat(40), method: 'squash' }]);
+    expect(repo.deleted).toEqual(['opsbot/web-prod-1.5.0']);
+    expect(reporter.progressTexts()).toEqual(['Merging pull request #42 (web 1.5.0 → prod)…']);
+    expect(message.title).toBe('Approved by bob: web 1.5.0 merged into prod');
+    expect(message.fields).toEqual([
+      { label: 'Pull request', value: REVIEW.url },
+      { label: 'Merge commit', value: 'm'.repeat(12) },
+    ]);
+  });
+
+  it('a retry finds the pull request merged and does not merge again', async () => {
+    const { run, pullRequests } = await setup('approved');
+    pullRequests.state = { merged: true, mergeCommitSha: 'e'.repeat(40) };
+    const message = await run();
+    expect(pullRequests.merged).toHaveLength(0);
+    expect(message.fields?.[1]).toEqual({ label: 'Merge commit', value: 'e'.repeat(12) });
+  });
+
+  it('closes a rejected pull request and deletes its branch', async () => {
+    const { run, pullRequests, repo } = await setup('rejected');
+    const message = await run();
+    expect(pullRequests.closed).toEqual([42]);
+    expect(repo.deleted).toEqual(['opsbot/web-prod-1.5.0']);
+    expect(message).toMatchObject({ status: 'warning', title: 'Rejected by bob: web 1.5.0 not deployed to prod' });
+  });
+
+  it('does not close what is closed already', async () => {
+    const { run, pullRequests } = await setup('rejected');
+    pullRequests.state = { state: 'closed' };
+    await run();
+    expect(pullRequests.closed).toHaveLength(0);
+  });
+
+  it.each([
+    ['no review record', { review: false }],
+    ['no pull-request host configured', { withPullRequests: false }],
+  ])('%s: E_UNKNOWN_REVIEW, nothing merged', async (_what, opts) => {
+    const { run, pullRequests } = await setup('approved', opts);
+    await expect(run()).rejects.toMatchObject({ code: 'E_UNKNOWN_REVIEW' });
+    expect(pullRequests.merged).toHaveLength(0);
+  });
+});
