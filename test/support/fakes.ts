@@ -431,3 +431,29 @@ export function routerFor(commands: readonly CommandSpec<never>[], deps: Command
   const all = commands as unknown as readonly CommandSpec<unknown>[];
   return new CommandRouter(all, { ...deps, commands: () => all }, new Metrics(), silentLog);
 }
+
+/** The configuration the command tests share: two apps, one protected environment, one stack. */
+export const COMMANDS_CONFIG = `
+gitops: { url: /srv/gitops.git }
+apps:
+  web:
+    image: ghcr.io/example/web
+    environments:
+      staging: { kind: kustomize, path: apps/web/staging/kustomization.yaml }
+      prod: { kind: kustomize, path: apps/web/prod/kustomization.yaml, protected: true }
+  api:
+    image: ghcr.io/example/api
+    environments:
+      prod: { kind: helm-values, path: apps/api/values.yaml }
+stacks:
+  core: { dir: terraform/core, approvalsRequired: 2 }
+access:
+  rules:
+    - subjects: ["console:alice"]
+      actions: [deploy, rollback, infra.plan, infra.approve, cancel, admin]
+    - subjects: ["console:bob"]
+      actions: [deploy, infra.approve]
+      environments: [staging]
+`;
+
+export const carol: Actor = { platform: 'console', id: 'carol', displayName: 'carol' };

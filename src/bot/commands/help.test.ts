@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { bob, carol, command, commandDeps, COMMANDS_CONFIG, routerFor } from '../../../test/support/fakes.js';
+import { ALL_COMMANDS } from './index.js';
+
+describe('/help', () => {
+  const help = async (who = carol) => {
+    const { deps } = commandDeps(COMMANDS_CONFIG);
+    const outcome = await routerFor(ALL_COMMANDS, deps).handle(command('help', who));
+    return outcome.message;
+  };
+
+  it('lists only what the asker may ever do, generated from the command specs', async () => {
+    const message = await help();
+    const usages = message.code?.split('\n').map((l) => l.split('  —  ')[0]);
+    expect(usages).toEqual(['/help', '/deploy approve <job-id>', '/deploy reject <job-id>', '/history <app> [env] [n]', '/status <app> [env]', '/infra reject <plan-id> [stack]', '/infra locks', '/jobs [n]', '/cancel <job-id>']);
+    expect(message.context).toBe('You are console:carol.');
+  });
+
+  it('someone allowed to deploy sees the deploy commands too', async () => {
+    const usages = (await help(bob)).code ?? '';
+    expect(usages).toContain('/deploy <app> <tag> [env]  —  Commit a new image tag');
+    expect(usages).not.toContain('/rollback');
+  });
+});
