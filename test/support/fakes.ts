@@ -427,9 +427,8 @@ export function command(text: string, actor: Actor = alice): Command {
 }
 
 /** The router over the given commands and in-memory deps: what every adapter calls. */
-export function routerFor(commands: readonly CommandSpec<never>[], deps: CommandDeps): CommandRouter {
-  const all = commands as unknown as readonly CommandSpec<unknown>[];
-  return new CommandRouter(all, { ...deps, commands: () => all }, new Metrics(), silentLog);
+export function routerFor(commands: readonly CommandSpec<unknown>[], deps: CommandDeps): CommandRouter {
+  return new CommandRouter(commands, { ...deps, commands: () => commands }, new Metrics(), silentLog);
 }
 
 /** The configuration the command tests share: two apps, one protected environment, one stack. */
