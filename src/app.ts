@@ -17,7 +17,8 @@ import { Metrics } from './core/metrics.js';
 import { Policy } from './core/policy.js';
 import { Redactor } from './core/redact.js';
 import { connectChecked, redisTargetFromEnv, type RedisTarget } from './core/redis.js';
-import { destinationConversation, type NotifyPayload } from './jobs/handlers/notify.js';
+import { parseDestination } from './core/destination.js';
+import type { NotifyPayload } from './jobs/handlers/notify.js';
 import { ClusterAccess } from './argocd/cluster-access.js';
 import { NotificationState } from './argocd/notification-state.js';
 import { Notifier } from './argocd/notifier.js';
@@ -182,7 +183,7 @@ export class OpsbotApp {
       announce: async (a) => {
         const payload: NotifyPayload = { destinations: a.destinations, groupKey: a.groupKey, message: a.message };
         const requester = { platform: 'console' as const, id: 'argocd', displayName: 'Argo CD' };
-        await this.queues!.enqueueOnce('notify', payload, { requester, conversation: destinationConversation(a.destinations[0] ?? 'console'), target: `${a.app.name} ${a.trigger}` }, a.key);
+        await this.queues!.enqueueOnce('notify', payload, { requester, conversation: parseDestination(a.destinations[0] ?? 'console'), target: `${a.app.name} ${a.trigger}` }, a.key);
       },
     });
     await this.notifier.start();

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DESTINATION_FORMS, isDestination } from '../destination.js';
 
 /**
  * The one schema of `opsbot.yaml`. Types, validation messages, the example file and the README
@@ -131,15 +132,13 @@ export const TRIGGERS = [
   'on-sync-succeeded',
 ] as const;
 
-/** A destination: `slack:<channel id>`, `telegram:<chat id>` or `console`. */
-export const DESTINATION_PATTERN = /^(slack:[A-Z0-9]{2,32}|slack:#[a-z0-9_-]{1,80}|telegram:-?\d{1,20}(\/\d{1,10})?|console)$/;
 
 export const routeSchema = z.strictObject({
   apps: z.array(pattern).default(['*']).describe('Applications whose events are routed (Argo CD Application names; patterns).'),
   projects: z.array(pattern).default(['*']).describe('Argo CD projects (patterns).'),
   labels: z.record(z.string(), z.string()).default({}).describe('Labels the Application must carry.'),
   triggers: z.array(z.enum(TRIGGERS)).min(1).describe('Events announced: on-created, on-deleted, on-deployed, on-health-degraded, on-sync-failed, on-sync-running, on-sync-status-unknown, on-sync-succeeded.'),
-  to: z.array(z.string().regex(DESTINATION_PATTERN, 'must be "slack:<channel>", "telegram:<chat id>" or "console"')).min(1).describe('`slack:<channel>`, `telegram:<chat id>[/<topic>]` or `console`.'),
+  to: z.array(z.string().refine(isDestination, DESTINATION_FORMS)).min(1).describe('`slack:<channel>`, `telegram:<chat id>[/<topic>]` or `console`.'),
 });
 
 export const configSchema = z.strictObject({

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Config } from '../../core/config/schema.js';
+import { parseDestination } from '../../core/destination.js';
 import { isOpsbotError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConversationRef, Message } from '../../core/message.js';
@@ -25,13 +26,7 @@ const SCHEDULER_PREFIX = 'drift:';
  */
 export function driftDestination(config: Pick<Config, 'notifications'>): ConversationRef {
   const to = config.notifications.routes[0]?.to[0];
-  if (!to || to === 'console') return DRIFT_CONSOLE;
-  const [platform, rest = ''] = [to.slice(0, to.indexOf(':')), to.slice(to.indexOf(':') + 1)];
-  if (platform === 'telegram') {
-    const [chat = '', topic] = rest.split('/');
-    return { platform: 'telegram', channel: chat, ...(topic ? { thread: topic } : {}) };
-  }
-  return { platform: 'slack', channel: rest };
+  return to ? parseDestination(to, DRIFT_CONSOLE.channel) : DRIFT_CONSOLE;
 }
 
 /**

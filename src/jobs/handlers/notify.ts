@@ -1,5 +1,5 @@
-import { OpsbotError } from '../../core/errors.js';
-import type { ConversationRef, Message } from '../../core/message.js';
+import { parseDestination } from '../../core/destination.js';
+import type { Message } from '../../core/message.js';
 import type { JobKind } from '../kind.js';
 import type { Outbox } from '../outbox.js';
 
@@ -9,14 +9,6 @@ export interface NotifyPayload {
   /** Messages about one operation of one app share it: the first is posted, the rest thread under it. */
   groupKey: string;
   message: Message;
-}
-
-/** Where a route's destination is, as a conversation the outbox can address. */
-export function destinationConversation(destination: string): ConversationRef {
-  if (destination === 'console') return { platform: 'console', channel: 'notifications' };
-  const m = /^(slack|telegram):([^/]+)(?:\/(\d+))?$/.exec(destination);
-  if (!m) throw new OpsbotError('E_BAD_DESTINATION', `"${destination}" is not a notification destination`);
-  return { platform: m[1] as 'slack' | 'telegram', channel: m[2]!, ...(m[3] ? { thread: m[3] } : {}) };
 }
 
 /**
@@ -31,8 +23,10 @@ export function notifyJob(deps: { outbox: Pick<Outbox, 'publish'> }): JobKind<No
     quiet: true,
     async run({ job }) {
       const { destinations, groupKey, message } = job.payload;
-      for (const d of destinations) {
-        await deps.outbox.publish({ conversation: destinationConversation(d), key: `notify:${groupKey}`, message, threaded: true });
+      // Every destination is read first: one that is not one fails the job before anything is sent.
+      const conversations = destinations.map((d) => parseDestination(d));
+      for (const conversation of conversations) {
+        await deps.outbox.publish({ conversation, key: `notify:${groupKey}`, message, threaded: true });
       }
       return { text: `notified ${destinations.join(', ')}` };
     },
