@@ -16,7 +16,8 @@ import type { Metrics } from '../core/metrics.js';
 import { parseApplication, type Application } from './application.js';
 import type { ArgocdError } from './errors.js';
 import { APPLICATIONS, type KubeConnection } from './kube.js';
-import { Backoff, ForbiddenReport, httpStatusOf, kubeError, sleep } from './kube-errors.js';
+import { Backoff, sleep } from '../core/backoff.js';
+import { ForbiddenReport, httpStatusOf, kubeError } from './kube-errors.js';
 
 export type WatcherEventType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'SYNCED';
 
@@ -107,7 +108,8 @@ export class ApplicationWatcher {
   }
 
   private async run(ns: string): Promise<void> {
-    const backoff = new Backoff();
+    // 30 s: the longest a recovered API server should wait to be noticed.
+    const backoff = new Backoff({ baseMs: 500, maxMs: 30_000 });
     let relistReason = 'initial';
     while (!this.stopped) {
       try {

@@ -59,32 +59,6 @@ export function kubeError(err: unknown, what: string): ArgocdError {
   return new ArgocdError('E_KUBE_UNREACHABLE', `${what} failed: the Kubernetes API server is unreachable (${detail})`, { cause: err });
 }
 
-export function isForbidden(err: unknown): boolean {
-  const s = err instanceof ArgocdError ? err.httpStatus : httpStatusOf(err);
-  return s === 401 || s === 403;
-}
-
-/** Exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff and Jitter"). */
-export class Backoff {
-  private attempt = 0;
-
-  constructor(
-    private readonly baseMs = 500,
-    /** 30 s: the longest a recovered API server should wait to be noticed. */
-    private readonly maxMs = 30_000,
-  ) {}
-
-  next(): number {
-    const cap = Math.min(this.maxMs, this.baseMs * 2 ** this.attempt);
-    this.attempt = Math.min(this.attempt + 1, 30);
-    return Math.round(cap / 2 + Math.random() * (cap / 2));
-  }
-
-  reset(): void {
-    this.attempt = 0;
-  }
-}
-
 /**
  * Says "forbidden" once per distinct cause and "recovered" once after it, instead of once per
  * retry: a watcher retrying every 30 s for a day must not fill the log or the chat.
@@ -114,18 +88,4 @@ export class ForbiddenReport {
   get reported(): boolean {
     return this.current !== undefined;
   }
-}
-
-/** Resolves after `ms`, or early when `signal` aborts (never rejects). */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ApiException } from '@kubernetes/client-node';
 import { connectKube, requireKube } from './kube.js';
-import { Backoff, ForbiddenReport, kubeError } from './kube-errors.js';
+import { Backoff } from '../core/backoff.js';
+import { ForbiddenReport, kubeError } from './kube-errors.js';
 import { ArgocdError } from './errors.js';
 
 const kubeconfig = `apiVersion: v1
@@ -68,7 +69,7 @@ describe('ForbiddenReport and Backoff', () => {
     expect(said).toEqual(['E_KUBE_FORBIDDEN', 'ok list']);
   });
   it('backs off exponentially up to the cap, with jitter', () => {
-    const b = new Backoff(100, 1000);
+    const b = new Backoff({ baseMs: 100, maxMs: 1000 });
     const waits = Array.from({ length: 8 }, () => b.next());
     expect(waits[0]).toBeLessThanOrEqual(100);
     expect(Math.max(...waits)).toBeLessThanOrEqual(1000);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { backoffDelay, sleep } from '../core/backoff.js';
 import type { AuditLog } from '../core/audit.js';
 import type { Logger } from '../core/logger.js';
 import { acquireLock, type HeldLock } from '../core/redis-lock.js';
@@ -96,17 +97,10 @@ export class OutboxDelivery {
             .catch(() => undefined);
           return;
         }
-        const delay = d.retryAfterMs ?? Math.min(30_000, 500 * 2 ** attempt);
+        const delay = d.retryAfterMs ?? backoffDelay(attempt, { baseMs: 500, maxMs: 30_000, jitter: 'none' });
         log.warn({ where, delay, attempt, err: (err as Error).message }, 'delivery retried');
         await sleep(delay, this.abort.signal);
       }
     }
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 }

@@ -1,30 +1,4 @@
-import type { FastifyInstance } from 'fastify';
-import type { Redis } from 'ioredis';
-import type { AuditLog } from '../../core/audit.js';
-import type { Config } from '../../core/config/schema.js';
-import type { Logger } from '../../core/logger.js';
-import type { Metrics } from '../../core/metrics.js';
-import type { Policy } from '../../core/policy.js';
-import type { Redactor } from '../../core/redact.js';
-import type { CommandRouter } from '../router.js';
-import type { ChatAdapter } from './chat-adapter.js';
-
-/** What a chat adapter may use; handed in by the composition root. */
-export interface AdapterContext {
-  config: Config;
-  env: NodeJS.ProcessEnv;
-  router: CommandRouter;
-  /** For adapters that know more about people than the config (Slack user groups). */
-  policy: Policy;
-  /** The shared HTTP server, for webhooks; routes must be added before it listens. */
-  http?: FastifyInstance;
-  /** Fast-fail connection, for small records (message references, dedupe keys). */
-  redis: Redis;
-  audit: AuditLog;
-  metrics: Metrics;
-  redactor: Redactor;
-  log: Logger;
-}
+import type { AdapterContext, ChatAdapter } from './chat-adapter.js';
 
 /**
  * The chat platforms this process serves, chosen by which credentials are in the environment.

@@ -11,8 +11,8 @@ export interface MessageRef {
 const REF_TTL_S = 3 * 24 * 3600;
 /** Slack's response_url works for 30 minutes after the command (https://docs.slack.dev/interactivity/handling-user-interaction). */
 const ORIGIN_TTL_S = 30 * 60;
-/** Slack retries a request up to 3 times within minutes; a day of memory is plenty. */
-const SEEN_TTL_S = 24 * 3600;
+/** A failed delivery is explained once per message; a day covers a job's retries. */
+const EXPLAINED_TTL_S = 24 * 3600;
 
 /** Who asked for a job and how to reach them privately, for explaining a failed delivery. */
 export interface Origin {
@@ -23,7 +23,8 @@ export interface Origin {
 /**
  * The Slack adapter's small records in Redis: which Slack message an outbox key is
  * (`opsbot:msgref:slack:<channel>:<key>`), who asked for it, which files were uploaded, and
- * which requests were already handled (retries and replays run nothing twice).
+ * which failed deliveries were explained. (Which requests were handled is the intake
+ * pipeline's record: `opsbot:slack:seen:<id>`, bot/intake.ts.)
  */
 export class SlackRecords {
   constructor(private readonly redis: Redis) {}
@@ -50,15 +51,23 @@ export class SlackRecords {
     return raw ? (JSON.parse(raw) as Origin) : undefined;
   }
 
-  /** True the first time this file (name and content) is shared under this message (edits re-render the same attachment). */
-  async firstUpload(channel: string, key: string, file: { name: string; content: string }): Promise<boolean> {
-    const digest = createHash('sha256').update(file.name).update('\0').update(file.content).digest('hex').slice(0, 32);
-    return (await this.redis.set(`${this.refKey(channel, key)}:file:${digest}`, '1', 'EX', REF_TTL_S, 'NX')) === 'OK';
+  /** Was this file (name and content) shared under this message already? Edits re-render the same attachment. */
+  async uploaded(channel: string, key: string, file: { name: string; content: string }): Promise<boolean> {
+    return (await this.redis.exists(this.fileKey(channel, key, file))) === 1;
   }
 
-  /** Atomic first-seen check (SET NX): true once per request identity, whatever the retries. */
-  async firstSeen(identity: string): Promise<boolean> {
-    return (await this.redis.set(`opsbot:slack:seen:${identity}`, '1', 'EX', SEEN_TTL_S, 'NX')) === 'OK';
+  async markUploaded(channel: string, key: string, file: { name: string; content: string }): Promise<void> {
+    await this.redis.set(this.fileKey(channel, key, file), '1', 'EX', REF_TTL_S);
+  }
+
+  private fileKey(channel: string, key: string, file: { name: string; content: string }): string {
+    const digest = createHash('sha256').update(file.name).update('\0').update(file.content).digest('hex').slice(0, 32);
+    return `${this.refKey(channel, key)}:file:${digest}`;
+  }
+
+  /** True the first time a failed delivery of this message is to be explained (SET NX). */
+  async firstExplanation(channel: string, key: string): Promise<boolean> {
+    return (await this.redis.set(`opsbot:slack:seen:explained:${channel}:${key}`, '1', 'EX', EXPLAINED_TTL_S, 'NX')) === 'OK';
   }
 }
 

@@ -2,11 +2,12 @@ import { App, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { OpsbotError } from '../../../core/errors.js';
 import type { OutboxEvent } from '../../../jobs/outbox.js';
 import type { ChatAdapter } from '../chat-adapter.js';
-import type { AdapterContext } from '../index.js';
+import type { AdapterContext } from '../chat-adapter.js';
+import { Intake } from '../../intake.js';
 import { FastifyReceiver } from './fastify-receiver.js';
 import { SlackRecords } from './message-refs.js';
-import { SlackIntake } from './slack-intake.js';
-import { SlackPoster } from './slack-poster.js';
+import { SlackIntake } from './intake.js';
+import { SlackSender } from './sender.js';
 import { slashCommandTable } from './slash-commands.js';
 import { SlackUserGroups } from './user-groups.js';
 
@@ -28,7 +29,7 @@ export class SlackAdapter implements ChatAdapter {
   /** Slack allows about one message per second per channel (https://docs.slack.dev/apis/web-api/rate-limits). */
   readonly pacingMs = 1000;
   private app?: App;
-  private poster?: SlackPoster;
+  private sender?: SlackSender;
   private userGroups?: SlackUserGroups;
   private readonly apiUrl: string;
 
@@ -57,12 +58,11 @@ export class SlackAdapter implements ChatAdapter {
       clientOptions: { slackApiUrl: this.apiUrl, rejectRateLimitedCalls: true, retryConfig: { retries: 0 }, timeout: 15_000 },
     });
     const records = new SlackRecords(ctx.redis);
-    this.poster = new SlackPoster({ client: this.app.client, records, log: ctx.log });
+    this.sender = new SlackSender({ client: this.app.client, records, log: ctx.log });
     new SlackIntake({
-      router: ctx.router,
+      intake: new Intake({ router: ctx.router, redis: ctx.redis, audit: ctx.audit, log: ctx.log }),
       records,
-      poster: this.poster,
-      audit: ctx.audit,
+      sender: this.sender,
       log: ctx.log,
       commands: slashCommandTable(slack?.commands ?? {}),
       channels: slack?.channels ?? [],
@@ -87,8 +87,8 @@ export class SlackAdapter implements ChatAdapter {
   }
 
   async deliver(event: OutboxEvent): Promise<void> {
-    if (!this.poster) throw new OpsbotError('E_INTERNAL', 'slack adapter not started');
-    await this.poster.deliver(event);
+    if (!this.sender) throw new OpsbotError('E_INTERNAL', 'slack adapter not started');
+    await this.sender.deliver(event);
   }
 
   private receiver(): Receiver {

@@ -25,8 +25,4 @@ export class ChatGate {
   async firstRefusal(chatId: string): Promise<boolean> {
     return (await this.redis.set(`opsbot:telegram:refused:${chatId}`, '1', 'EX', TOLD_TTL_S, 'NX')) === 'OK';
   }
-
-  get size(): number {
-    return this.allowed.size;
-  }
 }

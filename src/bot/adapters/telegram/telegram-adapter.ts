@@ -1,15 +1,17 @@
 import { Telegraf } from 'telegraf';
+import { Backoff, sleep } from '../../../core/backoff.js';
 import { OpsbotError } from '../../../core/errors.js';
 import type { OutboxEvent } from '../../../jobs/outbox.js';
 import { ALL_COMMANDS } from '../../commands/index.js';
 import type { ChatAdapter } from '../chat-adapter.js';
-import type { AdapterContext } from '../index.js';
+import type { AdapterContext } from '../chat-adapter.js';
 import { botCommands } from './bot-commands.js';
 import { CallbackData } from './callback-data.js';
 import { ChatGate } from './chat-gate.js';
 import { MessageRefs } from './message-refs.js';
-import { MessageSender } from './message-sender.js';
-import { UpdateHandler } from './update-handler.js';
+import { TelegramSender } from './sender.js';
+import { TelegramIntake } from './intake.js';
+import { Intake } from '../../intake.js';
 import { parseThread, type TgUpdate } from './update-reader.js';
 import { SECRET_HEADER, WEBHOOK_SECRET_PATTERN, webhookSecretMatches } from './webhook-secret.js';
 
@@ -19,7 +21,6 @@ const CHAT_PACING_MS = 1000;
 const GROUP_PACING_MS = 3000;
 /** Only what opsbot acts on; edits and channel posts are not even asked for. */
 const ALLOWED_UPDATES: ('message' | 'callback_query')[] = ['message', 'callback_query'];
-const INTRODUCE_RETRY_MS = [1000, 5000, 30_000];
 
 /**
  * Telegram through Telegraf: updates by webhook (`POST /telegram/webhook` on the shared HTTP
@@ -31,8 +32,8 @@ export class TelegramAdapter implements ChatAdapter {
   readonly platform = 'telegram' as const;
   readonly pacingMs = CHAT_PACING_MS;
   private readonly bot: Telegraf;
-  private readonly sender: MessageSender;
-  private readonly handler: UpdateHandler;
+  private readonly sender: TelegramSender;
+  private readonly intake: TelegramIntake;
   private readonly secret?: string;
   private readonly lastGroupPost = new Map<string, number>();
   private readonly abort = new AbortController();
@@ -50,19 +51,18 @@ export class TelegramAdapter implements ChatAdapter {
     this.bot = new Telegraf(token, { telegram: { apiRoot: env.TELEGRAM_API_ROOT || 'https://api.telegram.org', webhookReply: false } });
     const telegram = this.bot.telegram;
     const callbacks = new CallbackData(redis);
-    this.sender = new MessageSender({ telegram, refs: new MessageRefs(redis), callbacks });
+    this.sender = new TelegramSender({ telegram, refs: new MessageRefs(redis), callbacks });
     const settings = config.chat.telegram;
-    this.handler = new UpdateHandler({
-      router: ctx.router,
+    this.intake = new TelegramIntake({
+      intake: new Intake({ router: ctx.router, redis, audit: ctx.audit, log: ctx.log }),
       gate: new ChatGate(settings?.chats ?? [], redis),
       sender: this.sender,
       callbacks,
       telegram,
-      redis,
       log: ctx.log,
       botUsername: () => settings?.botUsername ?? this.bot.botInfo?.username,
     });
-    this.bot.use((tgCtx) => this.handler.handle(tgCtx.update as TgUpdate));
+    this.bot.use((tgCtx) => this.intake.handle(tgCtx.update as TgUpdate));
     this.bot.catch((err) => ctx.log.error({ err: (err as Error).message }, 'telegram update failed'));
     if (!settings?.chats.length) ctx.log.warn('Telegram: chat.telegram.chats is empty, so no chat is served');
   }
@@ -95,7 +95,7 @@ export class TelegramAdapter implements ChatAdapter {
   private async paceGroup(chatId: string): Promise<void> {
     if (!chatId.startsWith('-')) return;
     const wait = (this.lastGroupPost.get(chatId) ?? 0) + GROUP_PACING_MS - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) await sleep(wait);
     this.lastGroupPost.set(chatId, Date.now());
   }
 
@@ -124,7 +124,8 @@ export class TelegramAdapter implements ChatAdapter {
   /** getMe (our @name, for `/deploy@name`), the command menu, then the webhook or polling; retried until it works. */
   private async introduce(): Promise<void> {
     const { env, log } = this.ctx;
-    for (let attempt = 0; !this.abort.signal.aborted; attempt++) {
+    const retry = new Backoff({ baseMs: 1000, maxMs: 30_000 });
+    while (!this.abort.signal.aborted) {
       try {
         this.bot.botInfo ??= await this.bot.telegram.getMe();
         // The menu is a convenience: a refusal (a bad description) must not keep the bot deaf.
@@ -137,12 +138,9 @@ export class TelegramAdapter implements ChatAdapter {
         log.info({ bot: this.bot.botInfo.username, mode: this.secret !== undefined ? 'webhook' : 'long polling' }, 'telegram connected');
         return;
       } catch (err) {
-        const delay = INTRODUCE_RETRY_MS[Math.min(attempt, INTRODUCE_RETRY_MS.length - 1)]!;
+        const delay = retry.next();
         log.warn({ err: (err as Error).message, retryInMs: delay }, 'telegram not reachable yet');
-        await new Promise((r) => {
-          const t = setTimeout(r, delay);
-          this.abort.signal.addEventListener('abort', () => (clearTimeout(t), r(undefined)), { once: true });
-        });
+        await sleep(delay, this.abort.signal);
       }
     }
   }

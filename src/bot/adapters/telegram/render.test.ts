@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderTelegramHtml, TELEGRAM_TEXT_LIMIT } from './telegram-html.js';
+import { escapeHtml, renderTelegramHtml, TELEGRAM_TEXT_LIMIT } from './render.js';
 
 /** What a Telegram client shows for our HTML: tags removed, the four entities decoded. */
 function visible(html: string): string {

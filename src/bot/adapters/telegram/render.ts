@@ -1,4 +1,4 @@
-import type { Message } from '../../core/message.js';
+import type { Message } from '../../../core/message.js';
 
 /** Telegram: "Text of the message to be sent, 1-4096 characters after entities parsing" (sendMessage). */
 export const TELEGRAM_TEXT_LIMIT = 4096;

@@ -4,17 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../src/bot/adapters/chat-adapter.js';
 import { CallbackData } from '../../src/bot/adapters/telegram/callback-data.js';
 import { MessageRefs } from '../../src/bot/adapters/telegram/message-refs.js';
-import { MessageSender } from '../../src/bot/adapters/telegram/message-sender.js';
+import { TelegramSender } from '../../src/bot/adapters/telegram/sender.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { startTelegramApi, tooManyRequests, type TelegramApiDouble } from '../support/telegram-api.js';
 import { BOT_TOKEN } from './harness.js';
 
 /** The sending half against the Bot API stand-in and a real Redis: limits, documents, errors, races. */
-describe('MessageSender', () => {
+describe('TelegramSender', () => {
   let redis: TestRedis;
   let client: Redis;
   let api: TelegramApiDouble;
-  let sender: MessageSender;
+  let sender: TelegramSender;
   const place = { chatId: '-1009990001', topic: 12, replyTo: 300 };
 
   beforeAll(async () => {
@@ -22,7 +22,7 @@ describe('MessageSender', () => {
     client = new Redis(redis.url);
     api = await startTelegramApi({ token: BOT_TOKEN });
     const telegram = new Telegraf(BOT_TOKEN, { telegram: { apiRoot: api.url, webhookReply: false } }).telegram;
-    sender = new MessageSender({ telegram, refs: new MessageRefs(client), callbacks: new CallbackData(client) });
+    sender = new TelegramSender({ telegram, refs: new MessageRefs(client), callbacks: new CallbackData(client) });
   });
   afterAll(async () => {
     client?.disconnect();

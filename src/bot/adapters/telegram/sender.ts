@@ -1,7 +1,7 @@
 import type { Telegram } from 'telegraf';
 import type { Message } from '../../../core/message.js';
 import { renderPlain } from '../../render/plain.js';
-import { renderTelegramHtml } from '../../render/telegram-html.js';
+import { renderTelegramHtml } from './render.js';
 import { DeliveryError } from '../chat-adapter.js';
 import { isNotModified, isUneditable, toDeliveryError } from './api-errors.js';
 import type { CallbackData, InlineKeyboard } from './callback-data.js';
@@ -23,7 +23,7 @@ export interface PostOptions {
  * (in the same forum topic), later ones edit it; `threaded` ones reply under it; attachments
  * and over-long texts go out as documents. Errors come out as `DeliveryError`s.
  */
-export class MessageSender {
+export class TelegramSender {
   constructor(
     private readonly deps: { telegram: Telegram; refs: MessageRefs; callbacks: CallbackData },
   ) {}

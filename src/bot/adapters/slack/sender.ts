@@ -2,7 +2,7 @@ import type { App, types as SlackTypes } from '@slack/bolt';
 import type { Logger } from '../../../core/logger.js';
 import type { Message } from '../../../core/message.js';
 import type { OutboxEvent } from '../../../jobs/outbox.js';
-import { renderBlockKit, type SlackBlock, type SlackFile, type SlackMessage } from '../../render/block-kit.js';
+import { renderBlockKit, type SlackBlock, type SlackFile, type SlackMessage } from './render.js';
 import { DeliveryError } from '../chat-adapter.js';
 import type { MessageRef, SlackRecords } from './message-refs.js';
 import { slackErrorCode, toDeliveryError } from './web-api-errors.js';
@@ -19,7 +19,7 @@ const RESPONSE_URL_TIMEOUT_MS = 5000;
  * ones edit it (`chat.update`), `threaded` ones reply under it; files too long for a message
  * are uploaded in its thread (files.getUploadURLExternal → upload → files.completeUploadExternal).
  */
-export class SlackPoster {
+export class SlackSender {
   constructor(
     private readonly deps: { client: SlackClient; records: SlackRecords; log: Logger },
   ) {}
@@ -39,8 +39,11 @@ export class SlackPoster {
       } else {
         keyed = await this.postKeyed(channel, event.key, thread, rendered);
       }
+      // Marked after it went out, so a failed upload is retried with the event (at least once).
       for (const file of rendered.files) {
-        if (await this.deps.records.firstUpload(keyed.channel, event.key, file)) await this.upload(keyed.channel, thread ?? keyed.ts, file);
+        if (await this.deps.records.uploaded(keyed.channel, event.key, file)) continue;
+        await this.upload(keyed.channel, thread ?? keyed.ts, file);
+        await this.deps.records.markUploaded(keyed.channel, event.key, file);
       }
     } catch (err) {
       const failure = toDeliveryError(err, `posting to ${channel}`);
@@ -86,7 +89,7 @@ export class SlackPoster {
     const origin = await this.deps.records.getOrigin(event.conversation.channel, event.key).catch(() => undefined);
     if (!origin?.responseUrl) return;
     // Every message of the job fails the same way: say it once.
-    if (!(await this.deps.records.firstSeen(`explained:${event.conversation.channel}:${event.key}`).catch(() => false))) return;
+    if (!(await this.deps.records.firstExplanation(event.conversation.channel, event.key).catch(() => false))) return;
     await this.respondPrivately(origin.responseUrl, { status: 'failure', text: `opsbot could not post here: ${reason}. The job itself was not affected.` }).catch((err: unknown) =>
       this.deps.log.warn({ err: (err as Error).message }, 'could not explain a failed delivery'),
     );

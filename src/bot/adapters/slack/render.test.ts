@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeMrkdwn, renderBlockKit, SLACK_LIMITS, type SlackBlock } from './block-kit.js';
+import { escapeMrkdwn, renderBlockKit, SLACK_LIMITS, type SlackBlock } from './render.js';
 
 const sectionTexts = (blocks: SlackBlock[]) => blocks.flatMap((b) => (b.type === 'section' && 'text' in b ? [b.text.text] : []));
 

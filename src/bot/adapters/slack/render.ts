@@ -1,4 +1,4 @@
-import type { Button, Message, MessageStatus } from '../../core/message.js';
+import type { Button, Message, MessageStatus } from '../../../core/message.js';
 
 /**
  * Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks): a message holds
