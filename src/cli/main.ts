@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { OpsbotApp } from '../app.js';
+import { OpsbotApp } from '../app/opsbot-app.js';
 import { ConfigError, loadConfig, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
 import { formatMissingEnv, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { Telegraf } from 'telegraf';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DeliveryError } from '../../src/bot/adapters/chat-adapter.js';
+import { DeliveryError } from '../../src/jobs/outbox.js';
 import { CallbackData } from '../../src/bot/adapters/telegram/callback-data.js';
 import { MessageRefs } from '../../src/bot/adapters/telegram/message-refs.js';
 import { TelegramSender } from '../../src/bot/adapters/telegram/sender.js';

@@ -7,15 +7,16 @@ import type { Platform } from '../../core/message.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Policy } from '../../core/policy.js';
 import type { Redactor } from '../../core/redact.js';
-import type { OutboxEvent } from '../../jobs/outbox.js';
+import type { OutboxConsumer, OutboxEvent } from '../../jobs/outbox.js';
 import type { CommandRouter } from '../router.js';
 
 /**
  * What every chat platform adapter offers (STYLE: one folder per platform, same small
- * interface). Receiving is the adapter's own business (webhook, socket, terminal); it turns each
- * event into a `Command` for the router. Sending is `deliver`: one outbox event → platform calls.
+ * interface). Receiving is the adapter's own business (webhook, socket, terminal); Slack and
+ * Telegram hand each request to the intake pipeline (bot/intake.ts), which runs it through the
+ * router at most once. Sending is `deliver`: one outbox event → platform calls.
  */
-export interface ChatAdapter {
+export interface ChatAdapter extends OutboxConsumer {
   readonly platform: Platform;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -26,16 +27,6 @@ export interface ChatAdapter {
   deliver(event: OutboxEvent): Promise<void>;
   /** Minimum gap between two messages to one conversation (platform limits), in ms. */
   readonly pacingMs: number;
-}
-
-export class DeliveryError extends Error {
-  constructor(
-    message: string,
-    readonly opts: { retryAfterMs?: number; permanent?: boolean } = {},
-  ) {
-    super(message);
-    this.name = 'DeliveryError';
-  }
 }
 
 /** What a chat adapter may use; handed in by the composition root. */

@@ -3,7 +3,7 @@ import type { Logger } from '../../../core/logger.js';
 import type { Message } from '../../../core/message.js';
 import type { OutboxEvent } from '../../../jobs/outbox.js';
 import { renderBlockKit, type SlackBlock, type SlackFile, type SlackMessage } from './render.js';
-import { DeliveryError } from '../chat-adapter.js';
+import { DeliveryError } from '../../../jobs/outbox.js';
 import type { MessageRef, SlackRecords } from './message-refs.js';
 import { slackErrorCode, toDeliveryError } from './web-api-errors.js';
 

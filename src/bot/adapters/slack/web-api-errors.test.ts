@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeliveryError } from '../chat-adapter.js';
+import { DeliveryError } from '../../../jobs/outbox.js';
 import { toDeliveryError } from './web-api-errors.js';
 
 const platform = (error: string) => Object.assign(new Error(`An API error occurred: ${error}`), { code: 'slack_webapi_platform_error', data: { ok: false, error } });

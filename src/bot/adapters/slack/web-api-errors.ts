@@ -1,4 +1,4 @@
-import { DeliveryError } from '../chat-adapter.js';
+import { DeliveryError } from '../../../jobs/outbox.js';
 
 /** Errors Slack answers with `ok: false` that a retry can cure; every other one is permanent. */
 const TRANSIENT_ERRORS = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);

@@ -1,4 +1,4 @@
-import { DeliveryError } from '../chat-adapter.js';
+import { DeliveryError } from '../../../jobs/outbox.js';
 
 /** The error body of the Bot API: `{ ok: false, error_code, description, parameters: { retry_after } }`. */
 export interface TelegramErrorBody {

@@ -2,7 +2,7 @@ import type { Telegram } from 'telegraf';
 import type { Message } from '../../../core/message.js';
 import { renderPlain } from '../../render/plain.js';
 import { renderTelegramHtml } from './render.js';
-import { DeliveryError } from '../chat-adapter.js';
+import { DeliveryError } from '../../../jobs/outbox.js';
 import { isNotModified, isUneditable, toDeliveryError } from './api-errors.js';
 import type { CallbackData, InlineKeyboard } from './callback-data.js';
 import type { MessageRefs } from './message-refs.js';

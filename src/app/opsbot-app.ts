@@ -1,34 +1,31 @@
 import { hostname, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import type { ChatAdapter } from './bot/adapters/chat-adapter.js';
-import { ConsoleAdapter } from './bot/adapters/console/console-adapter.js';
-import { createChatAdapters } from './bot/adapters/index.js';
-import { OutboxDelivery } from './bot/delivery.js';
-import { ALL_COMMANDS } from './bot/commands/index.js';
-import type { CommandDeps } from './bot/commands/spec.js';
-import { CommandRouter } from './bot/router.js';
-import { AuditLog } from './core/audit.js';
-import type { LoadedConfig } from './core/config/load.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from './core/embedded-redis.js';
-import { OpsbotError } from './core/errors.js';
-import { createLogger, type Logger } from './core/logger.js';
-import { Metrics } from './core/metrics.js';
-import { Policy } from './core/policy.js';
-import { Redactor } from './core/redact.js';
-import { connectChecked, redisTargetFromEnv, type RedisTarget } from './core/redis.js';
-import { parseDestination } from './core/destination.js';
-import type { NotifyPayload } from './jobs/handlers/notify.js';
-import { ClusterAccess } from './argocd/cluster-access.js';
-import { NotificationState } from './argocd/notification-state.js';
-import { Notifier } from './argocd/notifier.js';
-import { scheduleDriftChecks } from './jobs/handlers/drift.js';
-import { Outbox } from './jobs/outbox.js';
-import { JobQueues } from './jobs/queues.js';
-import { WorkerPool } from './jobs/worker-pool.js';
-import { HttpServer } from './server/http.js';
-import { mountDashboard } from './server/dashboard.js';
-import { wireJobKinds } from './app/job-kinds.js';
+import type { ChatAdapter } from '../bot/adapters/chat-adapter.js';
+import { ConsoleAdapter } from '../bot/adapters/console/console-adapter.js';
+import { createChatAdapters } from '../bot/adapters/index.js';
+import { ALL_COMMANDS } from '../bot/commands/index.js';
+import type { CommandDeps } from '../bot/commands/spec.js';
+import { CommandRouter } from '../bot/router.js';
+import { AuditLog } from '../core/audit.js';
+import type { LoadedConfig } from '../core/config/load.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from '../core/embedded-redis.js';
+import { OpsbotError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { Metrics } from '../core/metrics.js';
+import { Policy } from '../core/policy.js';
+import { Redactor } from '../core/redact.js';
+import { connectChecked, redisTargetFromEnv, type RedisTarget } from '../core/redis.js';
+import { ClusterAccess } from '../argocd/cluster-access.js';
+import type { Notifier } from '../argocd/notifier.js';
+import { startNotifications } from '../jobs/notification-hand-off.js';
+import { scheduleDriftChecks } from '../jobs/handlers/drift.js';
+import { Outbox, OutboxDelivery } from '../jobs/outbox.js';
+import { JobQueues } from '../jobs/queues.js';
+import { WorkerPool } from '../jobs/worker-pool.js';
+import { HttpServer } from '../server/http.js';
+import { mountDashboard } from '../server/dashboard.js';
+import { wireJobKinds } from './job-kinds.js';
 
 export interface AppOptions {
   loaded: LoadedConfig;
@@ -114,7 +111,7 @@ export class OpsbotApp {
         },
       );
       await this.workerPool.start();
-      await scheduleDriftChecks(this.queues.queue('drift'), config, this.log); // issue 11
+      await scheduleDriftChecks(this.queues.queue('drift'), config, this.log);
     }
 
     if (this.opts.consoleAs !== undefined) {
@@ -161,33 +158,13 @@ export class OpsbotApp {
     this.log.info({ workers: this.opts.workers, http: this.opts.http, config: this.opts.loaded.file }, 'opsbot started');
   }
 
-  /**
-   * Automated Argo CD notifications, in the processes that face chat. With several bot replicas
-   * every replica watches; the Redis-held notification state lets exactly one announce each
-   * operation, and the notify job id (the announcement key) makes the hand-off idempotent.
-   */
+  /** Argo CD notifications, in the processes that face chat (see startNotifications). */
   private async startNotifier(blocking: Redis): Promise<void> {
-    const { config } = this.opts.loaded;
-    if (!this.cluster?.connected || config.notifications.routes.length === 0) return;
+    if (!this.cluster?.connected || this.opts.loaded.config.notifications.routes.length === 0) return;
     const redis = blocking.duplicate();
     redis.on('error', () => undefined);
     this.connections.push(redis);
-    const watcher = await this.cluster.unstartedWatcher();
-    this.notifier = new Notifier({
-      watcher,
-      state: new NotificationState(redis),
-      routes: config.notifications.routes,
-      logger: this.log,
-      metrics: this.metrics,
-      repoWebUrl: config.gitops?.webUrl,
-      announce: async (a) => {
-        const payload: NotifyPayload = { destinations: a.destinations, groupKey: a.groupKey, message: a.message };
-        const requester = { platform: 'console' as const, id: 'argocd', displayName: 'Argo CD' };
-        await this.queues!.enqueueOnce('notify', payload, { requester, conversation: parseDestination(a.destinations[0] ?? 'console'), target: `${a.app.name} ${a.trigger}` }, a.key);
-      },
-    });
-    await this.notifier.start();
-    watcher.start();
+    this.notifier = await startNotifications({ config: this.opts.loaded.config, cluster: this.cluster, redis, queues: this.queues!, log: this.log, metrics: this.metrics });
   }
 
   private get home(): string {
