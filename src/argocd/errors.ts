@@ -1,8 +1,8 @@
 import { OpsbotError } from '../core/errors.js';
 
 /**
- * Errors of the Argo CD layer. Callers branch on `code`; the chat reply is chosen from the code
- * at the edge. Messages name the Application (namespace/name) and Argo CD's own words.
+ * Errors of the Argo CD layer. Callers branch on `code`. The message is written where the error
+ * is thrown and is what the chat shows: the Application (namespace/name) and Argo CD's own words.
  */
 export const ARGOCD_ERROR_CODES = [
   /** No kubeconfig and not running in a cluster: Argo CD features are off. */

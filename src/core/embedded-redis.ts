@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -60,15 +60,6 @@ export async function startEmbeddedRedis(dataDir: string): Promise<EmbeddedRedis
     url: `redis://127.0.0.1:${port}`,
     stop: () => stopProcess(proc),
   };
-}
-
-/** The port a previous embedded Redis used, if any (informational). */
-export function lastEmbeddedPort(dataDir: string): number | undefined {
-  try {
-    return Number(readFileSync(join(dataDir, 'port'), 'utf8'));
-  } catch {
-    return undefined;
-  }
 }
 
 function freeLoopbackPort(): Promise<number> {

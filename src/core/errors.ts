@@ -1,6 +1,7 @@
 /**
- * Every failure a user can meet has a stable code; the reply text is chosen from the code at
- * the edge, so every platform says the same thing and callers branch on codes, never on text.
+ * Every failure a user can meet has a stable code, and callers branch on codes, never on text.
+ * The reply text is written where the error is thrown (`userMessage`, free of secrets) and is
+ * passed to the chat as it is, so every platform says the same thing.
  */
 export type ErrorCode =
   | 'E_CONFIG'

@@ -48,7 +48,3 @@ export class Redactor {
     return out;
   }
 }
-
-export function isSecretName(name: string): boolean {
-  return SECRET_NAME.test(name);
-}

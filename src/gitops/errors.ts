@@ -1,9 +1,9 @@
 import { OpsbotError } from '../core/errors.js';
 
 /**
- * Errors of the GitOps layer. Callers branch on `code`, never on message text; the chat reply is
- * chosen from the code at the edge. Messages name the file (or remote) and the reason, and never
- * hold a credential (git output is redacted before it gets here).
+ * Errors of the GitOps layer. Callers branch on `code`, never on message text. The message is
+ * written where the error is thrown and is what the chat shows: it names the file (or remote)
+ * and the reason, and never holds a credential (git output is redacted before it gets here).
  */
 export const GITOPS_ERROR_CODES = [
   /** The tag file named in the config does not exist in the repository. */

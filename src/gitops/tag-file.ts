@@ -2,12 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { AppConfig, TagLocation } from '../core/config/schema.js';
 import type { EditResult } from './editors/edit-result.js';
-import { currentTag, editTagLocation } from './editors/tag-location.js';
+import { editTagLocation } from './editors/tag-location.js';
 import { GitopsError } from './errors.js';
 
 /**
  * The file side of an edit: read the configured file from a checkout, edit it, write it back.
- * This is what a deploy passes to `RepoWriter.commitChange` as its `edit` callback.
+ * This is what a deploy's change request runs as its `edit` (see jobs/handlers/deploy.ts).
  */
 export function resolveInside(workdir: string, file: string): string {
   const full = path.resolve(workdir, file);
@@ -31,8 +31,4 @@ export async function editTagFile(workdir: string, app: Pick<AppConfig, 'image'>
   const result = editTagLocation(text, app, location, ref);
   if (result.changed) await writeFile(resolveInside(workdir, location.path), result.text, 'utf8');
   return result;
-}
-
-export async function readCurrentTag(workdir: string, app: Pick<AppConfig, 'image'>, location: TagLocation): Promise<string | null> {
-  return currentTag(await readTagFile(workdir, location.path), app, location);
 }

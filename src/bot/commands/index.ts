@@ -7,7 +7,6 @@ import { history } from './history.js';
 import { rollback } from './rollback.js';
 import { status } from './status.js';
 import { help } from './help.js';
-// Terraform from chat (issue 11)
 import { infraApply } from './infra-apply.js';
 import { infraLocks } from './infra-locks.js';
 import { infraPlan } from './infra-plan.js';

@@ -5,13 +5,9 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { findSecrets } from './secrets-scan.js';
-import { checkReferences } from './references.js';
+import { checkReferences, type ConfigProblem } from './references.js';
 
-export interface ConfigProblem {
-  /** Dotted field path, e.g. `apps.web.environments.prod.path` (empty for the file as a whole). */
-  path: string;
-  message: string;
-}
+export type { ConfigProblem };
 
 export class ConfigError extends Error {
   readonly problems: ConfigProblem[];

@@ -1,5 +1,10 @@
 import type { Config } from './schema.js';
-import type { ConfigProblem } from './load.js';
+
+export interface ConfigProblem {
+  /** Dotted field path, e.g. `apps.web.environments.prod.path` (empty for the file as a whole). */
+  path: string;
+  message: string;
+}
 
 /** Cross-field checks a schema cannot express: every name used must be defined. */
 export function checkReferences(config: Config): ConfigProblem[] {
