@@ -1,3 +1,4 @@
+/* global module */
 /**
  * The layering of opsbot, checked on every build (`npm run deps`, run by .ci/run):
  *
