@@ -64,8 +64,9 @@ export async function landBatch(clone: LandingClone, target: LandTarget, reqs: C
         continue;
       }
       if (result.changed) {
-        await git.ok(['add', '--all'], { cwd });
-        const commit = await git.run(['commit', '--quiet', '--no-verify', '--no-gpg-sign', '--file', '-'], {
+        // --all takes what the edit changed: edits rewrite tracked files only (a missing file is
+        // E_FILE_MISSING), and the checkout is clean, so one process per change does it.
+        const commit = await git.run(['commit', '--all', '--quiet', '--no-verify', '--no-gpg-sign', '--file', '-'], {
           cwd,
           input: withJobTrailer(req.message(result), req.jobId),
           extraEnv: { GIT_AUTHOR_NAME: clone.author.name, GIT_AUTHOR_EMAIL: clone.author.email, GIT_COMMITTER_NAME: clone.author.name, GIT_COMMITTER_EMAIL: clone.author.email },
