@@ -1,15 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { config, FakeGitopsRepo, jobContext } from '../../../test/support/fakes.js';
+import { COMMANDS_CONFIG, config, FakeGitopsRepo, jobContext } from '../../../test/support/fakes.js';
 import { historyJob } from './history.js';
 
-const CONFIG = config(`
-gitops: { url: /srv/gitops.git }
-apps:
-  web:
-    image: ghcr.io/example/web
-    environments:
-      staging: { kind: kustomize, path: apps/web/staging/kustomization.yaml }
-`);
+const CONFIG = config(COMMANDS_CONFIG);
 
 describe('history job', () => {
   it('lists the deploys read from the tag file, newest first, with who and which commit', async () => {
@@ -35,7 +28,7 @@ describe('history job', () => {
   });
 
   it('an app gone from the configuration fails with E_UNKNOWN_APP', async () => {
-    const { ctx } = jobContext('history', { app: 'api', env: 'prod', n: 5 });
+    const { ctx } = jobContext('history', { app: 'worker', env: 'prod', n: 5 });
     await expect(historyJob({ config: CONFIG, repo: new FakeGitopsRepo({}) }).run(ctx)).rejects.toMatchObject({ code: 'E_UNKNOWN_APP' });
   });
 });
