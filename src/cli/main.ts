@@ -1,14 +1,22 @@
-import { Command, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
 import { OpsbotApp } from '../app.js';
-import { ConfigError, loadConfig, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
+import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
 import { formatMissingEnv, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
+import { addRedisCommand } from './redis-command.js';
+import { usageHint } from './usage-hint.js';
 
 /** opsbot's command line: one process kind per subcommand, all wired by OpsbotApp. */
 const program = new Command();
+const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
 program
   .name('opsbot')
   .description('ChatOps for GitOps deploys, Terraform and Argo CD — from Slack, Telegram or a terminal')
+  .version(version, '-V, --version', 'print the version and exit')
+  // Bad usage exits 2 (README: exit codes); commander's own errors would exit 1.
+  .exitOverride()
   .showHelpAfterError();
 
 const configOption = () => new Option('-c, --config <file>', 'config file (default: $OPSBOT_CONFIG, ./opsbot.yaml, or the bundled local config)');
@@ -46,10 +54,12 @@ program
   .addOption(configOption())
   .option('--as <name>', 'chat as console:<name> instead of your login name (for two-person flows)')
   .option('-e, --exec <command>', 'run one command non-interactively, e.g. --exec "/jobs"')
-  .option('--no-workers', 'do not run workers in this process (use workers sharing REDIS_URL)')
-  .action(async (opts: { config?: string; as?: string; exec?: string; workers: boolean }) => {
+  .option('--workers', 'run job workers in this process even when another opsbot process on this home runs them')
+  .option('--no-workers', 'do not run workers in this process (leave the jobs to other processes sharing the Redis)')
+  .action(async (opts: { config?: string; as?: string; exec?: string; workers?: boolean }) => {
     if (opts.as !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(opts.as)) fail(EXIT.rejected, `--as must be a name of letters, digits, . _ @ - (got "${opts.as}")`);
-    const app = new OpsbotApp({ loaded: load(opts.config), workers: opts.workers, http: false, allowEmbeddedRedis: true, consoleAs: opts.as ?? '' });
+    // Default: run workers unless another opsbot process on this OPSBOT_HOME already does.
+    const app = new OpsbotApp({ loaded: load(opts.config), workers: opts.workers ?? 'auto', http: false, allowEmbeddedRedis: true, consoleAs: opts.as ?? '' });
     if (opts.exec === undefined) return run(app, true);
     await startOrExit(app);
     const code = await app.console!.exec(opts.exec);
@@ -111,8 +121,7 @@ async function run(app: OpsbotApp, interactiveConsole: boolean): Promise<void> {
     if (stopping) return app.log.info({ signal }, 'already shutting down');
     stopping = true;
     app.log.info({ signal }, 'shutting down');
-    await app.stop();
-    process.exit(EXIT.ok);
+    process.exit((await app.stop()) ? EXIT.ok : EXIT.failed);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
@@ -127,4 +136,15 @@ function fail(code: number, message: string): never {
   process.exit(code);
 }
 
-await program.parseAsync(process.argv);
+addRedisCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  // --help, --version and `opsbot help` exit 0; anything else commander refused is bad usage.
+  if (err.exitCode === 0) process.exit(EXIT.ok);
+  const hint = usageHint(err);
+  if (hint) process.stderr.write(`${hint}\n`);
+  process.exit(EXIT.rejected);
+}
