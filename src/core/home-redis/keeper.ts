@@ -163,6 +163,8 @@ export class RedisKeeper {
       'maxmemory-policy noeviction',
       `pidfile ${q(this.paths.pidfile)}`,
       `requirepass ${q(password)}`,
+      // `ps` shows which home a redis-server serves (its title replaces the command line).
+      'proc-title-template "{title} {listen-addr} {server-mode} {config-file}"',
     ];
     writePrivateFile(this.paths.conf, `${conf.join('\n')}\n`);
     const child = spawn(this.redisBin, [this.paths.conf], { stdio: ['ignore', 'inherit', 'inherit'] });
