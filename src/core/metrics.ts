@@ -13,7 +13,7 @@ export class Metrics {
 
   readonly jobs = new Counter({
     name: 'opsbot_jobs_total',
-    help: 'Jobs finished, by kind and final state (succeeded, failed, cancelled, interrupted)',
+    help: 'Jobs finished, by kind and final state (succeeded, failed, cancelled, interrupted; answered and refused: an answer instead of the work, e.g. no cluster)',
     labelNames: ['kind', 'state'] as const,
     registers: [this.registry],
   });

@@ -7,6 +7,9 @@ import type { Outcome } from '../../command.js';
 import type { CommandRouter } from '../../router.js';
 import { renderPlain } from '../../render/plain.js';
 
+/** `console --exec`: 0 done or answered, 1 failed or cancelled, 2 refused (README: exit codes). */
+const EXIT_CODE = { succeeded: 0, answered: 0, failed: 1, cancelled: 1, refused: 2 } as const;
+
 /**
  * The terminal chat (like Hubot's shell adapter): the embedded default's face, and a
  * scriptable client (`--exec`). Replies come from the router at once; job progress and results
@@ -45,7 +48,7 @@ export class ConsoleAdapter {
     for await (const { event } of readOutbox(this.deps.reader, outboxStream(this.conversation), '0', this.abort.signal)) {
       if (event.key !== key) continue;
       this.print(event);
-      if (event.final) return event.final === 'succeeded' ? 0 : 1;
+      if (event.final) return EXIT_CODE[event.final];
     }
     return 1;
   }
