@@ -130,11 +130,11 @@ export class RepoWriter {
     });
   }
 
-  /** For rollback: the tag the file held before its current one, read from its history. */
-  previousTag(file: string, readTag: ReadTag): Promise<string | null> {
+  /** For rollback: the version to go back to (DeployHistory.rollbackTarget), read from the history. */
+  rollbackTarget(file: string, readTag: ReadTag, to?: string): Promise<string> {
     return this.exclusive(async () => {
       await this.sync(this.branch);
-      return this.history().previousTag(this.remoteRef(this.branch), file, readTag);
+      return this.history().rollbackTarget(this.remoteRef(this.branch), file, readTag, to);
     });
   }
 

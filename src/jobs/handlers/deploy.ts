@@ -20,7 +20,7 @@ export interface DeployPayload {
   verb: 'deploy' | 'rollback';
   app: string;
   env: string;
-  /** The tag or digest to deploy; absent for a rollback (the job reads it from history). */
+  /** The tag or digest to deploy; for a rollback, `--to` (else the job reads it from history). */
   ref?: string;
 }
 
@@ -72,6 +72,8 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     // bad credentials or a missing file fail at once. Retries find their own commit by trailer.
     attempts: 5,
     retryOn: ['E_PUSH_REFUSED'],
+    // Nothing was changed, and retrying would not help: a reply, not a failed job.
+    answers: { E_NO_PREVIOUS: 'refused', E_NOT_IN_HISTORY: 'refused' },
     // Deploys wait (for the lease, then for Argo CD); several waiting in one process also share
     // one lease hold and one push (CommitBatcher). Measured: bench/deploy-throughput.ts.
     concurrency: Math.max(DEPLOY_CONCURRENCY, deps.config.workers.concurrency),
@@ -124,11 +126,8 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
       const lock = await lease();
       try {
         let ref = job.payload.ref;
-        if (verb === 'rollback') {
-          const previous = await writer.previousTag(location.path, readTag);
-          if (!previous) throw new OpsbotError('E_NO_PREVIOUS', `${location.path} has no earlier tag of ${appConfig.image} in its history: nothing to roll back to.`);
-          ref = previous;
-        }
+        // The version before the last deploy (never one rolled back from), or `--to` from history.
+        if (verb === 'rollback') ref = await writer.rollbackTarget(location.path, readTag, job.payload.ref);
         if (!ref) throw new OpsbotError('E_BAD_TAG', 'no tag to deploy');
         await reporter.progress({ text: `${verb === 'rollback' ? 'Rolling back' : 'Deploying'} ${app} to ${ref} in ${env}: committing…` });
         const change = changeTo(ref);
