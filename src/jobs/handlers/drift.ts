@@ -8,31 +8,24 @@ import { planMessage } from '../../terraform/plan-message.js';
 import { openStack, planStack } from '../../terraform/stack-run.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { Outbox } from '../outbox.js';
+import { destinationConversation } from './notify.js';
 import type { TerraformJobDeps } from './plan.js';
 
 export interface DriftPayload {
   stack: string;
 }
 
-/** Where drift reports go when no notification route names a destination: a console stream. */
-export const DRIFT_CONSOLE: ConversationRef = { platform: 'console', channel: 'drift' };
 /** The scheduler's own final words go here; nobody reads it (bounded by the outbox MAXLEN). */
 const SCHEDULER_SINK: ConversationRef = { platform: 'console', channel: 'drift-scheduler' };
 const SCHEDULER_PREFIX = 'drift:';
 
 /**
  * Where drift is reported. The stack schema has no destination of its own (by agreement, no
- * schema change): the first destination of the first notification route, else the console.
+ * schema change): the first destination of the first notification route, else the console —
+ * the same stream as Argo CD notifications routed to `console`, which every console shows.
  */
 export function driftDestination(config: Pick<Config, 'notifications'>): ConversationRef {
-  const to = config.notifications.routes[0]?.to[0];
-  if (!to || to === 'console') return DRIFT_CONSOLE;
-  const [platform, rest = ''] = [to.slice(0, to.indexOf(':')), to.slice(to.indexOf(':') + 1)];
-  if (platform === 'telegram') {
-    const [chat = '', topic] = rest.split('/');
-    return { platform: 'telegram', channel: chat, ...(topic ? { thread: topic } : {}) };
-  }
-  return { platform: 'slack', channel: rest };
+  return destinationConversation(config.notifications.routes[0]?.to[0] ?? 'console');
 }
 
 /**

@@ -94,7 +94,7 @@ export class ConsoleAdapter {
   }
 
   private print(event: OutboxEvent): void {
-    const label = event.key.startsWith('job:') ? `[job ${event.key.slice(4)}] ` : event.key.startsWith('notify:') ? '[argo cd] ' : '';
+    const label = event.key.startsWith('job:') ? `[job ${event.key.slice(4)}] ` : event.key.startsWith('notify:') ? '[argo cd] ' : event.key.startsWith('drift:') ? '[drift] ' : '';
     this.say(`${label}${renderPlain(event.message)}`);
   }
 }
