@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { OpsbotApp } from '../app.js';
+import type { AppOptions, OpsbotApp } from '../app.js';
 import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
 import { formatMissingEnv, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
 import { addRedisCommand } from './redis-command.js';
-import { usageHint } from './usage-hint.js';
 
 /** opsbot's command line: one process kind per subcommand, all wired by OpsbotApp. */
 const program = new Command();
@@ -29,7 +28,7 @@ program
   .action(async (opts: { config?: string; console: boolean }) => {
     const loaded = requireEnv(load(opts.config), 'all');
     const interactive = opts.console && process.stdin.isTTY === true;
-    await run(new OpsbotApp({ loaded, workers: true, http: true, chat: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }), interactive);
+    await run(await newApp({ loaded, workers: true, http: true, chat: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }), interactive);
   });
 
 program
@@ -37,7 +36,7 @@ program
   .description('chat adapters and HTTP only (webhooks, health, metrics); jobs run in `opsbot worker` processes sharing REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
-    await run(new OpsbotApp({ loaded: requireEnv(load(opts.config), 'chat'), workers: false, http: true, chat: true, allowEmbeddedRedis: false }), false);
+    await run(await newApp({ loaded: requireEnv(load(opts.config), 'chat'), workers: false, http: true, chat: true, allowEmbeddedRedis: false }), false);
   });
 
 program
@@ -45,7 +44,7 @@ program
   .description('job workers only (plus health and metrics on PORT); scale out by running more of them against one REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
-    await run(new OpsbotApp({ loaded: requireEnv(load(opts.config), 'jobs'), workers: true, http: true, allowEmbeddedRedis: false }), false);
+    await run(await newApp({ loaded: requireEnv(load(opts.config), 'jobs'), workers: true, http: true, allowEmbeddedRedis: false }), false);
   });
 
 program
@@ -59,7 +58,7 @@ program
   .action(async (opts: { config?: string; as?: string; exec?: string; workers?: boolean }) => {
     if (opts.as !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(opts.as)) fail(EXIT.rejected, `--as must be a name of letters, digits, . _ @ - (got "${opts.as}")`);
     // Default: run workers unless another opsbot process on this OPSBOT_HOME already does.
-    const app = new OpsbotApp({ loaded: load(opts.config), workers: opts.workers ?? 'auto', http: false, allowEmbeddedRedis: true, consoleAs: opts.as ?? '' });
+    const app = await newApp({ loaded: load(opts.config), workers: opts.workers ?? 'auto', http: false, allowEmbeddedRedis: true, consoleAs: opts.as ?? '' });
     if (opts.exec === undefined) return run(app, true);
     await startOrExit(app);
     const code = await app.console!.exec(opts.exec);
@@ -100,6 +99,12 @@ function requireEnv(loaded: LoadedConfig, role: ProcessRole): LoadedConfig {
   if (missing.length === 0) return loaded;
   process.stderr.write(missing.map((m) => `opsbot: ${formatMissingEnv(m)}\n`).join(''));
   process.exit(EXIT.rejected);
+}
+
+/** The app (and everything it loads: BullMQ, Fastify, …) only for commands that run it. */
+async function newApp(opts: AppOptions): Promise<OpsbotApp> {
+  const { OpsbotApp } = await import('../app.js');
+  return new OpsbotApp(opts);
 }
 
 async function startOrExit(app: OpsbotApp): Promise<void> {
@@ -144,6 +149,7 @@ try {
   if (!(err instanceof CommanderError)) throw err;
   // --help, --version and `opsbot help` exit 0; anything else commander refused is bad usage.
   if (err.exitCode === 0) process.exit(EXIT.ok);
+  const { usageHint } = await import('./usage-hint.js');
   const hint = usageHint(err);
   if (hint) process.stderr.write(`${hint}\n`);
   process.exit(EXIT.rejected);
