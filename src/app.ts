@@ -127,7 +127,7 @@ export class OpsbotApp {
       reader.on('error', () => undefined);
       this.connections.push(reader);
       const name = this.opts.consoleAs || userInfo().username;
-      this.console = new ConsoleAdapter({ router: this.router, reader, actor: { platform: 'console', id: name, displayName: name } });
+      this.console = new ConsoleAdapter({ router: this.router, reader, actor: { platform: 'console', id: name, displayName: name }, completion: { commands: ALL_COMMANDS, config } });
     }
 
     if (this.opts.http) {
