@@ -41,7 +41,7 @@ export function stackSource(infra: Pick<InfraServices, 'baseDir' | 'stateHome'>,
  * only if it is that one), else the stack's choice or terraform/tofu from PATH, else the
  * OpenTofu the test environment builds. Missing: a clear error before anything runs.
  */
-export function terraformBinaryFor(stack: StackConfig, env: NodeJS.ProcessEnv): string {
+export function terraformBinaryFor(stack: Pick<StackConfig, 'binary'>, env: NodeJS.ProcessEnv): string {
   const fromEnv = env.TF_BINARY;
   if (fromEnv && (!stack.binary || fromEnv.split('/').pop()!.startsWith(stack.binary))) {
     const found = which(fromEnv, env);
