@@ -109,6 +109,7 @@ export class OpsbotApp {
     const runWorkers = this.opts.workers === 'auto' ? !this.embedded?.othersRunWorkers() : this.opts.workers;
     if (runWorkers) {
       this.embedded?.setWorkers(true);
+      this.metrics.initJobKinds(kinds.keys());
       this.workerPool = new WorkerPool(
         { redis: blocking, outbox, audit: new AuditLog(blocking, this.redactor), metrics: this.metrics, log: this.log, kinds },
         {

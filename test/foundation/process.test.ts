@@ -34,6 +34,16 @@ describe('opsbot processes', () => {
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.text)).toEqual({ status: 'ready', checks: { redis: true, workers: true } });
 
+    // Before any job: every kind's outcomes at 0 (so "no job finished in 10 m" is 0, not no
+    // data), and Node.js's own metrics under the names common dashboards expect.
+    const fresh = (await get(`${base}/metrics`)).text;
+    expect(fresh).toMatch(/^opsbot_jobs_total\{kind="deploy",state="succeeded"\} 0$/m);
+    expect(fresh).toMatch(/^opsbot_jobs_total\{kind="apply",state="failed"\} 0$/m);
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+      expect(fresh).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    expect(fresh).not.toMatch(/opsbot_process_|opsbot_nodejs_/);
+
     const res = await runOpsbot(['console', '--no-workers', '--as', 'alice', '--exec', '/diagnose'], { env });
     expect(res.code).toBe(0);
     const metrics = (await get(`${base}/metrics`)).text;
