@@ -130,10 +130,29 @@ async function run(app: OpsbotApp, interactiveConsole: boolean): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  watchNpmParent(() => void shutdown('npm exited'));
   if (interactiveConsole && app.console) {
     await app.console.interactive();
     await shutdown('end of console');
   }
+}
+
+/**
+ * Started by `npm start` or `npx opsbot`: npm exits at once on SIGTERM (status 143) without
+ * waiting for opsbot, which would run on as an orphan holding the port and the workers. When
+ * npm goes (our parent changes), shut down as if we had the signal ourselves. Only under npm:
+ * a process started from a shell with nohup must outlive that shell.
+ */
+function watchNpmParent(onGone: () => void): void {
+  if (!process.env.npm_command) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 500);
+  timer.unref();
 }
 
 function fail(code: number, message: string): never {
