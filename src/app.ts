@@ -40,7 +40,7 @@ export interface AppOptions {
   http: boolean;
   /** Run the chat adapters configured by the environment (Slack, Telegram) and deliver their outbox. */
   chat?: boolean;
-  /** Start a private redis-server when REDIS_URL is not set. */
+  /** Join (or start) the embedded redis-server of OPSBOT_HOME when REDIS_URL is not set. */
   allowEmbeddedRedis: boolean;
   /** Console chat identity (`console:<name>`), when this process hosts the console. */
   consoleAs?: string;

@@ -22,7 +22,7 @@ const configOption = () => new Option('-c, --config <file>', 'config file (defau
 
 program
   .command('start')
-  .description('everything in one process: chat adapters, workers, HTTP; the console chat too when run in a terminal. Starts a private redis-server when REDIS_URL is unset')
+  .description('everything in one process: chat adapters, workers, HTTP; the console chat too when run in a terminal. Without REDIS_URL, shares the embedded redis-server of OPSBOT_HOME')
   .addOption(configOption())
   .option('--no-console', 'do not open the console chat even in a terminal')
   .action(async (opts: { config?: string; console: boolean }) => {
