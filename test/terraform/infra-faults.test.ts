@@ -110,8 +110,8 @@ describe.skipIf(!haveTofu)('Terraform from chat: faults (real tofu)', () => {
     const worker = spawn(['worker'], { OPSBOT_CONFIG: driftConfig, PORT: '0', LOG_LEVEL: 'info' });
     // With no notification route, drift goes to the console's notifications (what a console shows).
     const readReports = async () => (await client.xrange('opsbot:outbox:console:notifications', '-', '+')).map(([, f]) => f[1] ?? '');
-    const calmChecked = async () => (await client.xrange('opsbot:audit', '-', '+')).some(([, f]) => f.join(' ').includes('job.drift') && f.join(' ').includes('stack calm'));
-    const deadline = Date.now() + 100_000; // the next minute, then a plan of each
+    const calmChecked = async () => (await client.xrange('opsbot:audit', '-', '+')).some(([, f]) => f.join(' ').includes('job.drift') && f.join(' ').includes('stack calm') && f.join(' ').includes('succeeded'));
+    const deadline = Date.now() + 170_000; // the next minute, a plan of each (and another minute if a round failed)
     let reports: string[] = [];
     while (Date.now() < deadline) {
       reports = await readReports();
@@ -129,5 +129,5 @@ describe.skipIf(!haveTofu)('Terraform from chat: faults (real tofu)', () => {
     // …and calm was checked, successfully, all along.
     const audit = (await client.xrange('opsbot:audit', '-', '+')).map(([, f]) => f.join(' '));
     expect(audit.some((a) => a.includes('job.drift') && a.includes('stack calm') && a.includes('succeeded'))).toBe(true);
-  });
+  }, 200_000);
 });

@@ -13,3 +13,13 @@ describe('cronProblem (driftCheck)', () => {
     ['@sometimes', /got 1 field$/],
   ])('refuses %s', (e, why) => expect(cronProblem(e)).toMatch(why));
 });
+
+describe('the cron parser', () => {
+  it('is the very one BullMQ schedules drift checks with, so what passes here is what runs', async () => {
+    const { createRequire } = await import('node:module');
+    const require = createRequire(import.meta.url);
+    const ours = (require('cron-parser/package.json') as { version: string }).version;
+    const bullmq = require('bullmq/package.json') as { dependencies: Record<string, string> };
+    expect(ours).toBe(bullmq.dependencies['cron-parser']);
+  });
+});
