@@ -9,7 +9,7 @@ describe('/rollback twice in a row (embedded default, real git)', () => {
   const home = tempDir('opsbot-home-');
   const env = baseEnv({ OPSBOT_HOME: home });
   const bare = join(home, 'gitops.git');
-  const chat = (line: string) => runOpsbot(['console', '--as', 'alice', '--exec', line], { env, timeoutMs: 60_000 });
+  const chat = (line: string) => runOpsbot(['console', '--as', 'alice', '--exec', line], { env, timeoutMs: 120_000 });
   const subjects = async () => (await git(bare, 'log', '--format=%s', 'main', '--', 'apps/web/overlays/staging/kustomization.yaml')).split('\n');
 
   it('goes 1.5.1 → 1.5.0 → 1.4.3, never back to 1.5.1; then says there is nothing left; --to picks from history', async () => {
