@@ -46,5 +46,5 @@ const unconfigured: GitopsRepo = {
   pushForReview: async () => missing(),
   deleteBranch: async () => missing(),
   history: async () => missing(),
-  previousTag: async () => missing(),
+  rollbackTarget: async () => missing(),
 };

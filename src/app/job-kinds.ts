@@ -4,7 +4,6 @@ import type { ClusterAccess } from '../argocd/cluster-access.js';
 import type { LoadedConfig } from '../core/config/load.js';
 import type { Logger } from '../core/logger.js';
 import type { Redactor } from '../core/redact.js';
-import { terraformBinary } from '../core/which.js';
 import { PullRequests } from '../gitops/pull-requests.js';
 import { ReviewStore } from '../gitops/review-store.js';
 import { applyJob } from '../jobs/handlers/apply.js';
@@ -18,7 +17,7 @@ import { reviewJob } from '../jobs/handlers/review.js';
 import { statusJob } from '../jobs/handlers/status.js';
 import type { JobKind } from '../jobs/kind.js';
 import { Outbox } from '../jobs/outbox.js';
-import type { InfraServices } from '../terraform/infra-services.js';
+import { terraformBinaryFor, type InfraServices } from '../terraform/infra-services.js';
 import { PlanStore } from '../terraform/plan-store.js';
 import { StackLocks } from '../terraform/stack-lock.js';
 import { TerraformStacks } from '../terraform/stack-run.js';
@@ -60,7 +59,15 @@ export async function wireJobKinds(opts: {
 
   const kinds = new Map<string, JobKind>();
   const add = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);
-  add(diagnoseJob({ redis: blocking, tfBinary: () => terraformBinary(env), tfConfigured: env.TF_BINARY }));
+  // The CLI a stack without a `binary` preference would run: what /diagnose reports is what jobs use.
+  const tfBinary = () => {
+    try {
+      return terraformBinaryFor({}, env);
+    } catch {
+      return undefined;
+    }
+  };
+  add(diagnoseJob({ redis: blocking, tfBinary, tfConfigured: env.TF_BINARY }));
   add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster }));
   add(reviewJob({ config, reviews, pullRequests, repo }));
   add(historyJob({ config, repo }));

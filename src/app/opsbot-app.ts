@@ -1,5 +1,4 @@
 import { hostname, userInfo } from 'node:os';
-import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { ChatAdapter } from '../bot/adapters/chat-adapter.js';
 import { ConsoleAdapter } from '../bot/adapters/console/console-adapter.js';
@@ -9,13 +8,14 @@ import type { CommandDeps } from '../bot/commands/spec.js';
 import { CommandRouter } from '../bot/router.js';
 import { AuditLog } from '../core/audit.js';
 import type { LoadedConfig } from '../core/config/load.js';
-import { startEmbeddedRedis, type EmbeddedRedis } from '../core/embedded-redis.js';
+import { joinEmbeddedRedis, type EmbeddedRedis } from '../core/embedded-redis.js';
 import { OpsbotError } from '../core/errors.js';
+import { opsbotHome } from '../core/home.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { Metrics } from '../core/metrics.js';
 import { Policy } from '../core/policy.js';
 import { Redactor } from '../core/redact.js';
-import { connectChecked, redisTargetFromEnv, type RedisTarget } from '../core/redis.js';
+import { connectChecked, redisTargetFromEnv, safeUrl, type RedisTarget } from '../core/redis.js';
 import { ClusterAccess } from '../argocd/cluster-access.js';
 import type { Notifier } from '../argocd/notifier.js';
 import { startNotifications } from '../jobs/notification-hand-off.js';
@@ -29,13 +29,16 @@ import { wireJobKinds } from './job-kinds.js';
 
 export interface AppOptions {
   loaded: LoadedConfig;
-  /** Run job workers in this process. */
-  workers: boolean;
+  /**
+   * Run job workers in this process. `auto` (the console): yes, unless it joined an embedded
+   * Redis where another opsbot process already runs them.
+   */
+  workers: boolean | 'auto';
   /** Serve HTTP (health, metrics, webhooks) on PORT. */
   http: boolean;
   /** Run the chat adapters configured by the environment (Slack, Telegram) and deliver their outbox. */
   chat?: boolean;
-  /** Start a private redis-server when REDIS_URL is not set. */
+  /** Join (or start) the embedded redis-server of OPSBOT_HOME when REDIS_URL is not set. */
   allowEmbeddedRedis: boolean;
   /** Console chat identity (`console:<name>`), when this process hosts the console. */
   consoleAs?: string;
@@ -61,7 +64,7 @@ export class OpsbotApp {
   private queues?: JobQueues;
   private embedded?: EmbeddedRedis;
   private readonly connections: Redis[] = [];
-  private stopping?: Promise<void>;
+  private stopping?: Promise<boolean>;
 
   constructor(private readonly opts: AppOptions) {
     const env = opts.env ?? process.env;
@@ -92,7 +95,7 @@ export class OpsbotApp {
       cluster: this.cluster,
       redactor: this.redactor,
       log: this.log,
-      seed: this.opts.workers,
+      seed: this.opts.workers !== false,
     });
     const audit = new AuditLog(fast, this.redactor);
     this.queues = new JobQueues(fast, kinds);
@@ -101,13 +104,17 @@ export class OpsbotApp {
     const deps: CommandDeps = { config, policy, queues: this.queues, audit, outbox: new Outbox(fast, this.redactor), reviews, commands: () => ALL_COMMANDS, infra };
     this.router = new CommandRouter(ALL_COMMANDS as never, deps, this.metrics, this.log);
 
-    if (this.opts.workers) {
+    const runWorkers = this.opts.workers === 'auto' ? !this.embedded?.othersRunWorkers() : this.opts.workers;
+    if (runWorkers) {
+      this.embedded?.setWorkers(true);
+      this.metrics.initJobKinds(kinds.keys());
       this.workerPool = new WorkerPool(
         { redis: blocking, outbox, audit: new AuditLog(blocking, this.redactor), metrics: this.metrics, log: this.log, kinds },
         {
           concurrency: config.workers.concurrency,
           lockDurationMs: Number(env.OPSBOT_JOB_LOCK_MS ?? 30_000),
-          shutdownGraceMs: config.workers.shutdownGrace,
+          // The rest of the grace is for cancelling what did not finish, and closing.
+          shutdownGraceMs: config.workers.shutdownGrace - Math.min(5000, Math.floor(config.workers.shutdownGrace / 4)),
         },
       );
       await this.workerPool.start();
@@ -119,7 +126,7 @@ export class OpsbotApp {
       reader.on('error', () => undefined);
       this.connections.push(reader);
       const name = this.opts.consoleAs || userInfo().username;
-      this.console = new ConsoleAdapter({ router: this.router, reader, actor: { platform: 'console', id: name, displayName: name } });
+      this.console = new ConsoleAdapter({ router: this.router, reader, actor: { platform: 'console', id: name, displayName: name }, completion: { commands: ALL_COMMANDS, config } });
     }
 
     if (this.opts.http) {
@@ -168,7 +175,7 @@ export class OpsbotApp {
   }
 
   private get home(): string {
-    return resolve((this.opts.env ?? process.env).OPSBOT_HOME ?? '.opsbot');
+    return opsbotHome(this.opts.env ?? process.env);
   }
 
   private async redisTarget(env: NodeJS.ProcessEnv): Promise<RedisTarget> {
@@ -177,26 +184,41 @@ export class OpsbotApp {
     if (!this.opts.allowEmbeddedRedis) {
       throw new OpsbotError('E_NO_REDIS', 'REDIS_URL is not set. Split processes (opsbot bot / opsbot worker) share one Redis: set REDIS_URL=redis://host:6379.');
     }
-    this.embedded = await startEmbeddedRedis(join(this.home, 'redis'));
-    this.log.info({ url: this.embedded.url }, 'embedded redis-server started');
+    this.embedded = await joinEmbeddedRedis(this.home, { command: process.argv.slice(2).join(' ').slice(0, 120), env });
+    this.log.info({ url: safeUrl(this.embedded.url), home: this.home }, 'using the embedded redis-server of OPSBOT_HOME');
     return { url: this.embedded.url };
   }
 
-  /** Stop intake, let running jobs finish within the grace period, close Redis. Idempotent. */
-  stop(): Promise<void> {
+  /**
+   * Stop intake, let running jobs finish, close Redis — all within `workers.shutdownGrace`,
+   * whatever Redis does (gone with the process group, its connections retry forever): at the
+   * deadline the connections are dropped and jobs still running are left to Redis's stalled-job
+   * recovery. Resolves to whether it finished in time. Idempotent.
+   */
+  stop(): Promise<boolean> {
     this.stopping ??= (async () => {
-      this.console?.stop();
-      await this.http?.close().catch(() => undefined);
-      await Promise.all(this.deliveries.map((d) => d.stop()));
-      await Promise.all(this.adapters.map((a) => a.stop().catch(() => undefined)));
-      await this.notifier?.stop().catch(() => undefined);
-      await this.cluster?.stop().catch(() => undefined);
-      await this.workerPool?.close().catch((err: unknown) => this.log.warn({ err }, 'worker shutdown'));
-      await this.queues?.close().catch(() => undefined);
+      const deadline = Date.now() + this.opts.loaded.config.workers.shutdownGrace;
+      const timeout = new Promise<false>((r) => setTimeout(() => r(false), Math.max(0, deadline - Date.now())).unref());
+      const inTime = await Promise.race([this.stopInOrder().then(() => true as const), timeout]);
+      if (!inTime) this.log.warn('shutdown grace over: closing Redis connections; unfinished jobs are recovered by the next worker');
       for (const c of this.connections) c.disconnect();
-      await this.embedded?.stop();
+      await this.embedded?.leave(Math.max(1000, deadline - Date.now()));
       this.log.info('opsbot stopped');
+      return inTime;
     })();
     return this.stopping;
+  }
+
+  private async stopInOrder(): Promise<void> {
+    this.console?.stop();
+    // The drain starts at once: a job's last words go to the outbox in Redis, not to a chat.
+    const draining = this.workerPool?.close().catch((err: unknown) => this.log.warn({ err }, 'worker shutdown'));
+    await this.http?.close().catch(() => undefined);
+    await Promise.all(this.deliveries.map((d) => d.stop()));
+    await Promise.all(this.adapters.map((a) => a.stop().catch(() => undefined)));
+    await this.notifier?.stop().catch(() => undefined);
+    await this.cluster?.stop().catch(() => undefined);
+    await draining;
+    await this.queues?.close().catch(() => undefined);
   }
 }

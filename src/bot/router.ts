@@ -6,6 +6,7 @@ import type { Metrics } from '../core/metrics.js';
 import type { Command, Outcome } from './command.js';
 import type { CommandDeps, CommandSpec } from './commands/spec.js';
 import { parseLine, type ParsedLine } from './parse.js';
+import { didYouMean } from '../core/suggest.js';
 
 /**
  * Parse → find the command → validate → policy → handler → one reply. Shared by every adapter;
@@ -36,7 +37,8 @@ export class CommandRouter {
         // `/infra` alone, or `/infra frobnicate`: show the subcommands there are.
         const subs = this.commands.filter((c) => c.name.startsWith(`${line.name} `));
         if (subs.length > 0) throw new OpsbotError('E_USAGE', `/${line.name} needs a subcommand:\n${subs.map((c) => `  ${c.usage}  —  ${c.summary}`).join('\n')}`);
-        throw new OpsbotError('E_UNKNOWN_COMMAND', `Unknown command /${line.name}. Type /help to see what you can ask.`);
+        const words = new Set(this.commands.map((c) => c.name.split(' ')[0]!));
+        throw new OpsbotError('E_UNKNOWN_COMMAND', `Unknown command /${line.name}.${didYouMean(line.name, words, (w) => `/${w}`)} Type /help to see what you can ask.`);
       }
       name = spec.name;
       const args = spec.parse(spec.name.includes(' ') ? { ...line, positional: line.positional.slice(1) } : line, this.deps);
@@ -52,6 +54,11 @@ export class CommandRouter {
       const code = isOpsbotError(err) ? err.code : 'E_INTERNAL';
       if (!isOpsbotError(err)) this.log.error({ err, command: name }, 'command failed');
       const text = isOpsbotError(err) ? err.userMessage : 'Something went wrong inside opsbot; the logs have the details.';
+      // A question about something that is not there gets an answer, not a refusal (/status).
+      if (isOpsbotError(err) && spec?.answers?.includes(err.code)) {
+        await this.record(command, name, target, 'answered', undefined, text);
+        return { kind: 'reply', message: { status: 'info', text: text.split('\n')[0] } };
+      }
       const result: AuditResult = code === 'E_DENIED' ? 'denied' : code === 'E_QUEUE_UNAVAILABLE' ? 'unavailable' : code === 'E_INTERNAL' ? 'failed' : 'invalid';
       await this.record(command, name, target, result, undefined, text);
       return { kind: 'rejected', code, message: { status: 'failure', text } };

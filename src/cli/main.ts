@@ -1,27 +1,34 @@
-import { Command, Option } from 'commander';
-import { OpsbotApp } from '../app/opsbot-app.js';
-import { ConfigError, loadConfig, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import type { AppOptions, OpsbotApp } from '../app/opsbot-app.js';
+import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
 import { formatMissingEnv, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
+import { addRedisCommand } from './redis-command.js';
 
 /** opsbot's command line: one process kind per subcommand, all wired by OpsbotApp. */
 const program = new Command();
+const { version } = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8')) as { version: string };
 program
   .name('opsbot')
   .description('ChatOps for GitOps deploys, Terraform and Argo CD — from Slack, Telegram or a terminal')
+  .version(version, '-V, --version', 'print the version and exit')
+  // Bad usage exits 2 (README: exit codes); commander's own errors would exit 1.
+  .exitOverride()
   .showHelpAfterError();
 
 const configOption = () => new Option('-c, --config <file>', 'config file (default: $OPSBOT_CONFIG, ./opsbot.yaml, or the bundled local config)');
 
 program
   .command('start')
-  .description('everything in one process: chat adapters, workers, HTTP; the console chat too when run in a terminal. Starts a private redis-server when REDIS_URL is unset')
+  .description('everything in one process: chat adapters, workers, HTTP; the console chat too when run in a terminal. Without REDIS_URL, shares the embedded redis-server of OPSBOT_HOME')
   .addOption(configOption())
   .option('--no-console', 'do not open the console chat even in a terminal')
   .action(async (opts: { config?: string; console: boolean }) => {
     const loaded = requireEnv(load(opts.config), 'all');
     const interactive = opts.console && process.stdin.isTTY === true;
-    await run(new OpsbotApp({ loaded, workers: true, http: true, chat: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }), interactive);
+    await run(await newApp({ loaded, workers: true, http: true, chat: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }), interactive);
   });
 
 program
@@ -29,7 +36,7 @@ program
   .description('chat adapters and HTTP only (webhooks, health, metrics); jobs run in `opsbot worker` processes sharing REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
-    await run(new OpsbotApp({ loaded: requireEnv(load(opts.config), 'chat'), workers: false, http: true, chat: true, allowEmbeddedRedis: false }), false);
+    await run(await newApp({ loaded: requireEnv(load(opts.config), 'chat'), workers: false, http: true, chat: true, allowEmbeddedRedis: false }), false);
   });
 
 program
@@ -37,7 +44,7 @@ program
   .description('job workers only (plus health and metrics on PORT); scale out by running more of them against one REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
-    await run(new OpsbotApp({ loaded: requireEnv(load(opts.config), 'jobs'), workers: true, http: true, allowEmbeddedRedis: false }), false);
+    await run(await newApp({ loaded: requireEnv(load(opts.config), 'jobs'), workers: true, http: true, allowEmbeddedRedis: false }), false);
   });
 
 program
@@ -46,10 +53,12 @@ program
   .addOption(configOption())
   .option('--as <name>', 'chat as console:<name> instead of your login name (for two-person flows)')
   .option('-e, --exec <command>', 'run one command non-interactively, e.g. --exec "/jobs"')
-  .option('--no-workers', 'do not run workers in this process (use workers sharing REDIS_URL)')
-  .action(async (opts: { config?: string; as?: string; exec?: string; workers: boolean }) => {
+  .option('--workers', 'run job workers in this process even when another opsbot process on this home runs them')
+  .option('--no-workers', 'do not run workers in this process (leave the jobs to other processes sharing the Redis)')
+  .action(async (opts: { config?: string; as?: string; exec?: string; workers?: boolean }) => {
     if (opts.as !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(opts.as)) fail(EXIT.rejected, `--as must be a name of letters, digits, . _ @ - (got "${opts.as}")`);
-    const app = new OpsbotApp({ loaded: load(opts.config), workers: opts.workers, http: false, allowEmbeddedRedis: true, consoleAs: opts.as ?? '' });
+    // Default: run workers unless another opsbot process on this OPSBOT_HOME already does.
+    const app = await newApp({ loaded: load(opts.config), workers: opts.workers ?? 'auto', http: false, allowEmbeddedRedis: true, consoleAs: opts.as ?? '' });
     if (opts.exec === undefined) return run(app, true);
     await startOrExit(app);
     const code = await app.console!.exec(opts.exec);
@@ -92,6 +101,12 @@ function requireEnv(loaded: LoadedConfig, role: ProcessRole): LoadedConfig {
   process.exit(EXIT.rejected);
 }
 
+/** The app (and everything it loads: BullMQ, Fastify, …) only for commands that run it. */
+async function newApp(opts: AppOptions): Promise<OpsbotApp> {
+  const { OpsbotApp } = await import('../app/opsbot-app.js');
+  return new OpsbotApp(opts);
+}
+
 async function startOrExit(app: OpsbotApp): Promise<void> {
   try {
     await app.start();
@@ -111,15 +126,33 @@ async function run(app: OpsbotApp, interactiveConsole: boolean): Promise<void> {
     if (stopping) return app.log.info({ signal }, 'already shutting down');
     stopping = true;
     app.log.info({ signal }, 'shutting down');
-    await app.stop();
-    process.exit(EXIT.ok);
+    process.exit((await app.stop()) ? EXIT.ok : EXIT.failed);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  watchNpmParent(() => void shutdown('npm exited'));
   if (interactiveConsole && app.console) {
     await app.console.interactive();
     await shutdown('end of console');
   }
+}
+
+/**
+ * Started by `npm start` or `npx opsbot`: npm exits at once on SIGTERM (status 143) without
+ * waiting for opsbot, which would run on as an orphan holding the port and the workers. When
+ * npm goes (our parent changes), shut down as if we had the signal ourselves. Only under npm:
+ * a process started from a shell with nohup must outlive that shell.
+ */
+function watchNpmParent(onGone: () => void): void {
+  if (!process.env.npm_command) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) {
+      clearInterval(timer);
+      onGone();
+    }
+  }, 500);
+  timer.unref();
 }
 
 function fail(code: number, message: string): never {
@@ -127,4 +160,16 @@ function fail(code: number, message: string): never {
   process.exit(code);
 }
 
-await program.parseAsync(process.argv);
+addRedisCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (!(err instanceof CommanderError)) throw err;
+  // --help, --version and `opsbot help` exit 0; anything else commander refused is bad usage.
+  if (err.exitCode === 0) process.exit(EXIT.ok);
+  const { usageHint } = await import('./usage-hint.js');
+  const hint = usageHint(err);
+  if (hint) process.stderr.write(`${hint}\n`);
+  process.exit(EXIT.rejected);
+}

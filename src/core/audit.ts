@@ -10,6 +10,10 @@ export type AuditResult =
   | 'failed'
   | 'cancelled'
   | 'interrupted'
+  /** A job that answered instead of acting ("not connected to a cluster"). */
+  | 'answered'
+  /** A job that found it could not act ("not in the history"): nothing done. */
+  | 'refused'
   | 'approved'
   | 'rejected'
   | 'info';

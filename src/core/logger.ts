@@ -9,7 +9,7 @@ export type { Logger };
  */
 export function createLogger(opts: { level?: string; pretty?: boolean; redactor: Redactor; destination?: number }): Logger {
   const level = opts.level ?? process.env.LOG_LEVEL ?? 'info';
-  const pretty = opts.pretty ?? (process.stdout.isTTY === true && !process.env.CI);
+  const pretty = (opts.pretty ?? (process.stdout.isTTY === true && !process.env.CI)) && prettyInstalled();
   const hooks = {
     streamWrite: (line: string) => opts.redactor.redact(line),
   };
@@ -21,4 +21,14 @@ export function createLogger(opts: { level?: string; pretty?: boolean; redactor:
     });
   }
   return pino({ level, hooks }, pino.destination({ dest: opts.destination ?? 2, sync: true }));
+}
+
+/** pino-pretty is a development dependency: a production install logs JSON even in a terminal. */
+function prettyInstalled(): boolean {
+  try {
+    import.meta.resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,8 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/** Final states of a job, as `opsbot_jobs_total{state}` counts them. */
+export const JOB_STATES = ['succeeded', 'failed', 'cancelled', 'interrupted', 'answered', 'refused'] as const;
+
 /** Prometheus metrics of one process; served at GET /metrics. */
 export class Metrics {
   readonly registry = new Registry();
@@ -13,7 +16,7 @@ export class Metrics {
 
   readonly jobs = new Counter({
     name: 'opsbot_jobs_total',
-    help: 'Jobs finished, by kind and final state (succeeded, failed, cancelled, interrupted)',
+    help: 'Jobs finished, by kind and final state (succeeded, failed, cancelled, interrupted; answered and refused: an answer instead of the work, e.g. no cluster)',
     labelNames: ['kind', 'state'] as const,
     registers: [this.registry],
   });
@@ -75,6 +78,16 @@ export class Metrics {
   });
 
   constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'opsbot_' });
+    // prom-client's defaults under their usual names (process_cpu_seconds_total,
+    // nodejs_heap_size_used_bytes, …): the common Node.js dashboards and alerts work as they are.
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * Every kind's outcomes exist from the start, at 0: `increase(opsbot_jobs_total[10m])` is 0
+   * rather than no data when no job has ever finished (docs/alerts.yaml, OpsbotJobsStuck).
+   */
+  initJobKinds(kinds: Iterable<string>): void {
+    for (const kind of kinds) for (const state of JOB_STATES) this.jobs.inc({ kind, state }, 0);
   }
 }

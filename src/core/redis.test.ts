@@ -3,7 +3,7 @@ import { connect, redisTargetFromEnv, safeUrl } from './redis.js';
 
 describe('redisTargetFromEnv', () => {
   it.each<[string, NodeJS.ProcessEnv, ReturnType<typeof redisTargetFromEnv>]>([
-    ['nothing set: no target (start/console run a private redis-server)', {}, undefined],
+    ['nothing set: no target (start/console share the embedded redis-server)', {}, undefined],
     ['a plain URL', { REDIS_URL: 'redis://redis:6379' }, { url: 'redis://redis:6379', sentinels: undefined, sentinelName: 'mymaster' }],
     ['TLS', { REDIS_URL: 'rediss://:pw@cache.example.net:6380/1' }, { url: 'rediss://:pw@cache.example.net:6380/1', sentinels: undefined, sentinelName: 'mymaster' }],
     [

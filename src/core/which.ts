@@ -14,9 +14,3 @@ export function which(name: string, env: NodeJS.ProcessEnv = process.env): strin
   }
   return undefined;
 }
-
-/** `TF_BINARY` if set, else `terraform`, else `tofu`, from PATH. */
-export function terraformBinary(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.TF_BINARY) return which(env.TF_BINARY, env);
-  return which('terraform', env) ?? which('tofu', env);
-}

@@ -1,4 +1,6 @@
 import { parseDeployMessage } from './deploy-message.js';
+import { GitopsError } from './errors.js';
+import { replayDeploys, rollbackVersion, type DeployTimeline } from './rollback-target.js';
 import type { GitRunner } from './git-runner.js';
 
 /**
@@ -8,6 +10,8 @@ import type { GitRunner } from './git-runner.js';
  */
 export interface DeployRecord {
   sha: string;
+  /** `rollback` for opsbot's rollback commits; every other change of the tag is a deploy. */
+  verb: 'deploy' | 'rollback';
   /** The tag or digest the file held after this commit. */
   tag: string | null;
   /** The one before (null when unknown). */
@@ -39,14 +43,36 @@ export class DeployHistory {
 
   /** The most recent `n` deploys of the file, newest first. */
   async list(rev: string, file: string, n: number, readTag?: ReadTag): Promise<DeployRecord[]> {
-    const out = await this.git.ok(
-      ['log', `-n${MAX_COMMITS}`, '--format=%H%x1f%aI%x1f%an%x1f%B%x1e', rev, '--', file],
-      { cwd: this.workdir },
-    );
-    const records: DeployRecord[] = [];
     // One extra, to fill in `from` of the last one; with readTag, commits that did not change the
-    // tag are dropped below, so read further (each such commit costs a `git show`).
-    const enough = readTag ? 3 * (n + 1) : n + 1;
+    // tag are dropped, so read further (each such commit costs a `git show`).
+    return (await this.changes(rev, file, readTag ? 3 * (n + 1) : n + 1, readTag)).slice(0, n);
+  }
+
+  /** Every change of the tag the history holds (up to MAX_COMMITS), replayed for /rollback. */
+  async timeline(rev: string, file: string, readTag: ReadTag): Promise<DeployTimeline> {
+    return replayDeploys((await this.changes(rev, file, MAX_COMMITS, readTag)).reverse());
+  }
+
+  /**
+   * The version `/rollback` goes to: the one before the last deploy, skipping versions that were
+   * rolled back from (rollback-target.ts); with `to`, that version, if the file ever held it.
+   */
+  async rollbackTarget(rev: string, file: string, readTag: ReadTag, to?: string): Promise<string> {
+    const t = await this.timeline(rev, file, readTag);
+    if (to !== undefined) {
+      if (t.seen.includes(to)) return to;
+      throw new GitopsError('E_NOT_IN_HISTORY', `${to} is not in the history of ${file}; nothing was changed. Versions it held: ${t.seen.slice(0, 10).join(', ') || 'none'}.`, file);
+    }
+    const target = rollbackVersion(t);
+    if (target) return target;
+    const why = t.rolledBackFrom.size > 0 ? `every earlier version was rolled back from (${[...t.rolledBackFrom].join(', ')})` : 'it has no earlier version';
+    throw new GitopsError('E_NO_PREVIOUS', `Nothing to roll back to in ${file}: ${why}. Deploy a version, or pick one with --to <tag>.`, file);
+  }
+
+  /** Changes of the tag, newest first: opsbot's commits from their message, others' by reading the file. */
+  private async changes(rev: string, file: string, enough: number, readTag?: ReadTag): Promise<DeployRecord[]> {
+    const out = await this.git.ok(['log', `-n${MAX_COMMITS}`, '--format=%H%x1f%aI%x1f%an%x1f%B%x1e', rev, '--', file], { cwd: this.workdir });
+    const records: DeployRecord[] = [];
     for (const raw of out.split('\x1e')) {
       if (records.length >= enough) break;
       const [sha, when, author, message] = raw.replace(/^\n/, '').split('\x1f');
@@ -55,6 +81,7 @@ export class DeployHistory {
       if (parsed) {
         records.push({
           sha,
+          verb: parsed.verb,
           tag: parsed.to,
           from: parsed.from,
           requestedBy: parsed.requestedBy ? `${parsed.requestedBy.name} (${parsed.requestedBy.platform}:${parsed.requestedBy.id})` : null,
@@ -64,7 +91,7 @@ export class DeployHistory {
         });
       } else if (readTag) {
         const tag = await this.tagAt(sha, file, readTag);
-        records.push({ sha, tag, from: null, requestedBy: author ?? null, when, byOpsbot: false });
+        records.push({ sha, verb: 'deploy', tag, from: null, requestedBy: author ?? null, when, byOpsbot: false });
       }
     }
     // A commit that touched the file without changing the tag (a label, a comment) is no deploy.
@@ -73,21 +100,7 @@ export class DeployHistory {
       const older = deploys[i + 1];
       if (deploys[i]!.from === null && older) deploys[i]!.from = older.tag;
     }
-    return deploys.slice(0, n);
-  }
-
-  /**
-   * The tag the file held before its current one. Works for commits not made by opsbot, because
-   * it reads the file at each commit rather than trusting messages.
-   */
-  async previousTag(rev: string, file: string, readTag: ReadTag): Promise<string | null> {
-    const out = await this.git.ok(['log', `-n${MAX_COMMITS}`, '--format=%H', rev, '--', file], { cwd: this.workdir });
-    const current = await this.tagAt(rev, file, readTag);
-    for (const sha of out.split('\n').filter(Boolean)) {
-      const tag = await this.tagAt(sha, file, readTag);
-      if (tag !== null && tag !== current) return tag;
-    }
-    return null;
+    return deploys;
   }
 
   private async tagAt(rev: string, file: string, readTag: ReadTag): Promise<string | null> {

@@ -35,6 +35,10 @@ export const GITOPS_ERROR_CODES = [
   'E_GIT',
   /** The GitHub API refused or failed a pull-request call. */
   'E_GITHUB',
+  /** /rollback: no earlier version to go back to (or every one was rolled back from). */
+  'E_NO_PREVIOUS',
+  /** /rollback --to: the file never held that version. */
+  'E_NOT_IN_HISTORY',
 ] as const;
 
 export type GitopsErrorCode = (typeof GITOPS_ERROR_CODES)[number];

@@ -62,7 +62,7 @@ export class GitopsRepository {
     return this.writer.historyOf(file, n, readTag);
   }
 
-  previousTag(file: string, readTag: ReadTag): Promise<string | null> {
-    return this.writer.previousTag(file, readTag);
+  rollbackTarget(file: string, readTag: ReadTag, to?: string): Promise<string> {
+    return this.writer.rollbackTarget(file, readTag, to);
   }
 }

@@ -114,11 +114,11 @@ export class RepoWriter {
     });
   }
 
-  /** For rollback: the tag the file held before its current one, read from its history. */
-  previousTag(file: string, readTag: ReadTag): Promise<string | null> {
+  /** For rollback: the version to go back to (DeployHistory.rollbackTarget), read from the history. */
+  rollbackTarget(file: string, readTag: ReadTag, to?: string): Promise<string> {
     return this.exclusive(async () => {
       await this.fetch(this.branch);
-      return this.history().previousTag(remoteRef(this.branch), file, readTag);
+      return this.history().rollbackTarget(remoteRef(this.branch), file, readTag, to);
     });
   }
 

@@ -2,6 +2,8 @@ import type { Logger } from '../core/logger.js';
 import type { Actor, ConversationRef, Message } from '../core/message.js';
 import type { Reporter } from './reporter.js';
 
+export type JobAnswer = 'answered' | 'refused';
+
 /** What every queued job carries besides its own payload. */
 export interface JobEnvelope<P = unknown> {
   /** Public job id, as users type it (`/cancel 12`). */
@@ -54,6 +56,13 @@ export interface JobKind<P = unknown> {
    * with backoff (idempotent kinds only) instead of failing at once. Others fail at once.
    */
   retryOn?: readonly string[];
+  /**
+   * Error codes that answer the question instead of failing the job: `answered` ("not
+   * connected to a cluster", "no such Application" — exit 0 in `console --exec`) or `refused`
+   * (nothing was done and cannot be: "not in the history" — exit 2). The job ends with the
+   * error's one-line text; it is not retried and never counted as failed.
+   */
+  answers?: Readonly<Partial<Record<string, JobAnswer>>>;
   /** No conversation to report to (notifications): outcomes go to the audit and metrics only. */
   quiet?: boolean;
   /**

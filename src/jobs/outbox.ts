@@ -19,7 +19,7 @@ export interface OutboxEvent {
   key: string;
   message: Message;
   /** Present on a job's last word: the conversation (and `console --exec`) knows it is over. */
-  final?: 'succeeded' | 'failed' | 'cancelled';
+  final?: 'succeeded' | 'failed' | 'cancelled' | 'answered' | 'refused';
   /** Post this under the keyed message (a thread reply) instead of editing it. */
   threaded?: boolean;
 }

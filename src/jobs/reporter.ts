@@ -12,6 +12,8 @@ export interface Reporter {
   succeeded(message: Message): Promise<void>;
   failed(message: Message): Promise<void>;
   cancelled(message: Message): Promise<void>;
+  /** The last word of a job that answered (or refused) instead of doing its work. */
+  answered(message: Message, how: 'answered' | 'refused'): Promise<void>;
 }
 
 export class OutboxReporter implements Reporter {
@@ -43,5 +45,9 @@ export class OutboxReporter implements Reporter {
 
   cancelled(message: Message): Promise<void> {
     return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: 'warning', ...message }, final: 'cancelled' });
+  }
+
+  answered(message: Message, how: 'answered' | 'refused'): Promise<void> {
+    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: how === 'refused' ? 'warning' : 'info', ...message }, final: how });
   }
 }

@@ -24,8 +24,11 @@ export interface GitopsRepo {
   deleteBranch(branch: string): Promise<void>;
   /** The last `n` deploys recorded in a file's history, newest first. */
   history(file: string, n: number, readTag?: ReadTag): Promise<DeployRecord[]>;
-  /** The tag a file held before its current one. */
-  previousTag(file: string, readTag: ReadTag): Promise<string | null>;
+  /**
+   * The version a rollback goes to: the one before the last deploy, never one rolled back from;
+   * or `to`, when it is in the file's history. Throws E_NO_PREVIOUS / E_NOT_IN_HISTORY.
+   */
+  rollbackTarget(file: string, readTag: ReadTag, to?: string): Promise<string>;
 }
 
 /** Pull requests of protected environments (PullRequests, on GitHub's REST API). */

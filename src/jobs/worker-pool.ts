@@ -105,8 +105,19 @@ export class WorkerPool {
         metrics.jobs.inc({ kind: kind.name, state: 'cancelled' });
         return { outcome: 'cancelled' };
       }
+      const answer = isOpsbotError(err) ? kind.answers?.[err.code] : undefined;
+      if (answer && isOpsbotError(err)) {
+        // An answer, not a failure: one line in the conversation, no retry, no stack anywhere.
+        await this.finish(env.id, () => reporter.answered({ text: err.userMessage }, answer));
+        await audit.append({ ...auditBase, result: answer, detail: err.userMessage });
+        metrics.jobs.inc({ kind: kind.name, state: answer });
+        log.info({ code: err.code }, `job ${answer}`);
+        return { outcome: answer };
+      }
       const text = isOpsbotError(err) ? err.userMessage : `Internal error in job ${env.id}; the logs have the details.`;
-      log.error({ err }, 'job failed');
+      // A stack only for what opsbot did not expect; an OpsbotError already says what went wrong.
+      if (isOpsbotError(err)) log.info({ code: err.code, reason: err.userMessage }, 'job failed');
+      else log.error({ err }, 'job failed');
       const attempts = job.opts.attempts ?? 1;
       const transient = !isOpsbotError(err) || (kind.retryOn?.includes(err.code) ?? false);
       if (kind.idempotent && attempt < attempts && transient) {
@@ -148,6 +159,7 @@ const QUIET_REPORTER: Reporter = {
   succeeded: async () => undefined,
   failed: async () => undefined,
   cancelled: async () => undefined,
+  answered: async () => undefined,
 };
 
 function withJobContext(message: Message, env: JobEnvelope): Message {

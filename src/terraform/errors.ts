@@ -40,6 +40,8 @@ export interface TerraformErrorDetails {
   lock?: LockInfo;
   /** For E_TF_CANCELLED: whether tofu stopped after SIGINT or had to be killed. */
   termination?: Termination;
+  /** The CLI that ran (`tofu` or `terraform`), to name it in what the chat is told. */
+  cli?: string;
   cause?: unknown;
 }
 
@@ -49,6 +51,7 @@ export class TerraformError extends Error {
   readonly diagnostics: Diagnostic[];
   readonly lock?: LockInfo;
   readonly termination?: Termination;
+  readonly cli: string;
 
   constructor(code: TerraformErrorCode, message: string, details: TerraformErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -58,6 +61,7 @@ export class TerraformError extends Error {
     this.diagnostics = details.diagnostics ?? [];
     this.lock = details.lock;
     this.termination = details.termination;
+    this.cli = details.cli ?? 'tofu';
   }
 }
 

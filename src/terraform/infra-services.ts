@@ -1,6 +1,7 @@
 import type { Config, StackConfig } from '../core/config/schema.js';
 import { NAME_PATTERN } from '../core/config/schema.js';
 import { OpsbotError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 import { which } from '../core/which.js';
 import { existsSync } from 'node:fs';
 import { defaultBinary } from './runner.js';
@@ -27,7 +28,7 @@ export function stackNamed(config: Pick<Config, 'stacks'>, name: string): StackC
   const list = known.length ? `Known stacks: ${known.join(', ')}.` : 'No stacks are configured (stacks: in opsbot.yaml).';
   if (!NAME_PATTERN.test(name)) throw new OpsbotError('E_BAD_ARGUMENT', `"${name}" is not a stack name (lowercase letters, digits and '-'). ${list}`);
   const stack = config.stacks[name];
-  if (!stack) throw new OpsbotError('E_UNKNOWN_STACK', `There is no stack "${name}". ${list}`);
+  if (!stack) throw new OpsbotError('E_UNKNOWN_STACK', `There is no stack "${name}".${didYouMean(name, known)} ${list}`);
   return stack;
 }
 
@@ -40,7 +41,7 @@ export function stackSource(infra: Pick<InfraServices, 'baseDir' | 'stateHome'>,
  * only if it is that one), else the stack's choice or terraform/tofu from PATH, else the
  * OpenTofu the test environment builds. Missing: a clear error before anything runs.
  */
-export function terraformBinaryFor(stack: StackConfig, env: NodeJS.ProcessEnv): string {
+export function terraformBinaryFor(stack: Pick<StackConfig, 'binary'>, env: NodeJS.ProcessEnv): string {
   const fromEnv = env.TF_BINARY;
   if (fromEnv && (!stack.binary || fromEnv.split('/').pop()!.startsWith(stack.binary))) {
     const found = which(fromEnv, env);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { TerraformError, isTerraformError } from './errors.js';
 import { summarizePlan } from './plan-summary.js';
 import { redact } from './redact.js';
+import { toOpsbotError } from './stack-run.js';
 import { TerraformRunner, defaultBinary } from './runner.js';
 import type { UiEvent } from './ui-events.js';
 
@@ -178,9 +179,13 @@ describe.skipIf(!haveTofu)('TerraformRunner against real tofu (examples/local)',
     expect(after.exitCode).toBe(2);
   });
 
-  it('SIGKILL after the grace period is reported, and the lock is still released', async () => {
+  it('SIGKILL after the grace period is reported, naming the CLI that ran (terraform here), and the lock is still released', async () => {
     const dir = await stack({ 'slow.tf': SLOW_TF });
-    const tf = runner({ graceMs: 1 });
+    // The same OpenTofu, installed under the name `terraform`: the chat must name what ran.
+    const bin = await mkdtemp(join(tmpdir(), 'opsbot-tf-bin-'));
+    temps.push(bin);
+    await symlink(binary, join(bin, 'terraform'));
+    const tf = runner({ graceMs: 1, binary: join(bin, 'terraform') });
     await tf.init(dir);
     const plan = await tf.plan(dir, { out: 'slow.tfplan' });
     const controller = new AbortController();
@@ -190,6 +195,8 @@ describe.skipIf(!haveTofu)('TerraformRunner against real tofu (examples/local)',
     const err = await failure(apply);
     expect(err.code).toBe('E_TF_CANCELLED');
     expect(err.termination).toBe('SIGKILL');
+    expect(err.message).toMatch(/^terraform apply cancelled/);
+    expect(toOpsbotError(err).userMessage).toMatch(/^Cancelled: terraform did not stop after SIGINT within the grace period and was killed \(SIGKILL\)\./);
     const after = await tf.plan(dir, { out: 'after.tfplan', lockTimeoutMs: 0 });
     expect(after.exitCode).toBe(2);
   });

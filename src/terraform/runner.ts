@@ -172,7 +172,7 @@ export class TerraformRunner {
   }
 
   private async run(dir: string, args: string[], signal?: AbortSignal, onLine?: (line: string) => void, extraEnv: Record<string, string> = {}): Promise<ProcessOutcome> {
-    if (signal?.aborted) throw new TerraformError('E_TF_CANCELLED', `tofu ${args[0]} cancelled before it started`);
+    if (signal?.aborted) throw new TerraformError('E_TF_CANCELLED', `${this.cli} ${args[0]} cancelled before it started`, { cli: this.cli });
     if (this.binary.includes('/')) {
       try {
         await access(this.binary, constants.X_OK);
@@ -215,9 +215,9 @@ export class TerraformRunner {
 
   private failure(command: string, outcome: ProcessOutcome, events: UiEvent[]): TerraformError {
     const diagnostics = diagnosticsOf(events);
-    const base = { exitCode: outcome.exitCode, diagnostics };
+    const base = { exitCode: outcome.exitCode, diagnostics, cli: this.cli };
     if (outcome.termination) {
-      return new TerraformError('E_TF_CANCELLED', `tofu ${command} cancelled (${outcome.termination === 'SIGINT' ? 'stopped after SIGINT' : 'killed after the grace period'})`, { ...base, termination: outcome.termination });
+      return new TerraformError('E_TF_CANCELLED', `${this.cli} ${command} cancelled (${outcome.termination === 'SIGINT' ? 'stopped after SIGINT' : 'killed after the grace period'})`, { ...base, termination: outcome.termination });
     }
     const stale = diagnostics.find((d) => d.summary === 'Saved plan is stale');
     if (stale) return new TerraformError('E_PLAN_STALE', `the saved plan is stale: ${stale.detail}`, base);
@@ -229,7 +229,13 @@ export class TerraformRunner {
     }
     const first = diagnostics.find((d) => d.severity === 'error');
     const reason = first ? `${first.summary}${first.detail ? `: ${first.detail}` : ''}` : lastLines(this.redact(outcome.stderr || outcome.stdout));
-    return new TerraformError('E_TF_FAILED', `tofu ${command} failed (exit ${outcome.exitCode}): ${reason}`, base);
+    return new TerraformError('E_TF_FAILED', `${this.cli} ${command} failed (exit ${outcome.exitCode}): ${reason}`, base);
+  }
+
+  /** `tofu` or `terraform`, as the binary is named (`tofu-v1.12.6` is tofu). */
+  private get cli(): string {
+    const name = this.binary.split('/').pop() ?? this.binary;
+    return name.startsWith('terraform') ? 'terraform' : name.startsWith('tofu') ? 'tofu' : name;
   }
 }
 

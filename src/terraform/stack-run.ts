@@ -142,10 +142,10 @@ export function toOpsbotError(err: TerraformError): OpsbotError {
       return new OpsbotError(
         'E_CANCELLED',
         err.termination === 'SIGKILL'
-          ? 'Cancelled: tofu did not stop after SIGINT within the grace period and was killed (SIGKILL). The state lock may remain; check the stack before the next run.'
+          ? `Cancelled: ${err.cli} did not stop after SIGINT within the grace period and was killed (SIGKILL). The state lock may remain; check the stack before the next run.`
           : err.termination === 'SIGINT'
-            ? 'Cancelled: tofu stopped cleanly after SIGINT and released the state lock.'
-            : 'Cancelled before tofu started.',
+            ? `Cancelled: ${err.cli} stopped cleanly after SIGINT and released the state lock.`
+            : `Cancelled before ${err.cli} started.`,
       );
     case 'E_PLAN_STALE':
       return new OpsbotError('E_PLAN_STALE', 'State changed since this plan — run a new plan (/infra plan <stack>). Nothing was applied: the CLI refused the stale plan.');

@@ -74,12 +74,13 @@ notifications:
     expect(res.stdout).toContain('CrashLoopBackOff');
   });
 
-  it('/status of an Application that does not exist, and without a cluster, say so clearly', async () => {
+  it('/status of an Application that does not exist, and without a cluster, is an answer: one line, exit 0, no stack', async () => {
     const missing = await runOpsbot(['console', '--as', 'alice', '--exec', '/status web ghost'], { env });
-    expect(missing.code).toBe(1);
-    expect(missing.stdout).toContain(`Argo CD Application ${ns}/no-such-app does not exist`);
+    expect(missing.code, missing.stdout + missing.stderr).toBe(0);
+    expect(missing.stdout).toMatch(new RegExp(`^\\[job \\d+\\] ℹ Argo CD Application ${ns}/no-such-app does not exist$`, 'm'));
+    expect(missing.stderr).not.toMatch(/\bat .*\.js:\d+|"stack"/);
     const none = await runOpsbot(['console', '--as', 'alice', '--exec', '/status web staging'], { env: { ...env, KUBECONFIG: '' } });
-    expect(none.code).toBe(1);
+    expect(none.code).toBe(0);
     expect(none.stdout).toContain('not connected to a Kubernetes cluster');
   });
 

@@ -14,7 +14,7 @@ if (!env.kube.available) console.warn(`argocd deploy tracker tests skipped: ${en
 function recordingReporter(): Reporter & { edits: Message[] } {
   const edits: Message[] = [];
   const keep = async (m: Message) => void edits.push(m);
-  return { edits, progress: keep, detail: keep, succeeded: keep, failed: keep, cancelled: keep };
+  return { edits, progress: keep, detail: keep, succeeded: keep, failed: keep, cancelled: keep, answered: keep };
 }
 
 describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube-apiserver', env.kube), () => {

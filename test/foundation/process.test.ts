@@ -1,10 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, symlinkSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chmodSync, existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { aliceAdminConfig, tempDir, writeConfig } from '../support/config.js';
 import { get } from '../support/http.js';
+import { redisServersFor } from '../support/home-redis.js';
 import { freePort } from '../support/ports.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { slowGitPath } from '../support/slow-git.js';
@@ -33,6 +33,16 @@ describe('opsbot processes', () => {
     const ready = await get(`${base}/readyz`);
     expect(ready.status).toBe(200);
     expect(JSON.parse(ready.text)).toEqual({ status: 'ready', checks: { redis: true, workers: true } });
+
+    // Before any job: every kind's outcomes at 0 (so "no job finished in 10 m" is 0, not no
+    // data), and Node.js's own metrics under the names common dashboards expect.
+    const fresh = (await get(`${base}/metrics`)).text;
+    expect(fresh).toMatch(/^opsbot_jobs_total\{kind="deploy",state="succeeded"\} 0$/m);
+    expect(fresh).toMatch(/^opsbot_jobs_total\{kind="apply",state="failed"\} 0$/m);
+    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+      expect(fresh).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
+    }
+    expect(fresh).not.toMatch(/opsbot_process_|opsbot_nodejs_/);
 
     const res = await runOpsbot(['console', '--no-workers', '--as', 'alice', '--exec', '/diagnose'], { env });
     expect(res.code).toBe(0);
@@ -81,8 +91,9 @@ describe('the embedded default', () => {
     const first = await runOpsbot(['console', '--as', 'alice', '--exec', '/diagnose'], { env });
     expect(first.code, first.stderr).toBe(0);
     expect(existsSync(join(home, 'redis', 'appendonlydir'))).toBe(true);
-    const port = Number(readFileSync(join(home, 'redis', 'port'), 'utf8'));
-    expect(await listening(port)).toBe(false);
+    // The last (only) process waits for the keeper to stop it before exiting.
+    expect(redisServersFor(home)).toEqual([]);
+    expect(existsSync(join(home, 'redis', 'keeper.json'))).toBe(false);
 
     const second = await runOpsbot(['console', '--as', 'alice', '--exec', '/jobs'], { env });
     expect(second.stdout).toMatch(/\b1\s+diagnose\s+succeeded\s+worker\s+console:alice/);
@@ -113,7 +124,8 @@ describe('the embedded default', () => {
     expect(res.code).toBe(2);
     const lines = res.stderr.trim().split('\n');
     expect(lines[0]).toBe(`opsbot: ${bad}: invalid configuration`);
-    expect(lines.slice(1).sort()).toEqual(['  (file): unknown key "colour"', '  workers.concurrency: must be number, got string'].sort());
+    // Undefined names are reported in the same round as the schema problems, not after them.
+    expect(lines.slice(1).sort()).toEqual(['  (file): unknown key "colour"', '  workers.concurrency: must be number, got string', '  access.rules.0.subjects.0: group "ops" is not defined under groups (defined: none)'].sort());
     const refs = await runOpsbot(['check-config', '--config', writeConfig('access: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }\n')]);
     expect(refs.stderr).toContain('access.rules.0.subjects.0: group "ops" is not defined under groups');
     const good = await runOpsbot(['check-config', '--config', CONFIG]);
@@ -121,11 +133,3 @@ describe('the embedded default', () => {
     expect(good.stdout).toContain(': valid');
   });
 });
-
-function listening(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = connect(port, '127.0.0.1');
-    s.once('connect', () => (s.destroy(), resolve(true)));
-    s.once('error', () => resolve(false));
-  });
-}

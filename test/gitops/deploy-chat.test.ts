@@ -109,7 +109,7 @@ describe('/deploy, /rollback, /history from the console', () => {
     expect(await git(repo.bare, 'log', '-1', '--format=%s', 'main')).toBe('rollback(web): 1.5.0 → 1.4.3 [staging]');
     const hist = await chat('/history web staging 5', 'carol');
     expect(hist.code).toBe(0);
-    expect(hist.stdout).toMatch(/1\.4\.3\s+[0-9a-f]{8}\s+alice \(console:alice\)\n.*1\.5\.0\s+[0-9a-f]{8}\s+alice \(console:alice\)\n.*1\.4\.3\s+[0-9a-f]{8}\s+ci-bot/);
+    expect(hist.stdout).toMatch(/1\.4\.3\s+[0-9a-f]{8}\s+alice \(console:alice\)\s+← current, rollback from 1\.5\.0\n.*1\.5\.0\s+[0-9a-f]{8}\s+alice \(console:alice\)\s+rolled back\n.*1\.4\.3\s+[0-9a-f]{8}\s+ci-bot/);
   });
 
   it('edits Helm values and plain multi-document manifests, tags and digests', async () => {

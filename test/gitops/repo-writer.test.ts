@@ -182,7 +182,9 @@ describe('RepoWriter history and rollback', () => {
     ]);
     expect(history[0]).toMatchObject({ jobId: 'job-h2', when: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     expect(await w.historyOf(PROD.path, 1)).toHaveLength(1);
-    expect(await w.previousTag(PROD.path, read)).toBe('1.6.0');
+    expect(await w.rollbackTarget(PROD.path, read)).toBe('1.6.0');
+    expect(await w.rollbackTarget(PROD.path, read, '1.4.2')).toBe('1.4.2');
+    await expect(w.rollbackTarget(PROD.path, read, '9.9.9')).rejects.toMatchObject({ code: 'E_NOT_IN_HISTORY' });
     expect(await w.readFile(PROD.path)).toContain('newTag: "1.7.0"');
     expect(await w.readFile('nope.yaml')).toBeNull();
   });

@@ -49,8 +49,9 @@ export class OpsbotProcess {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}) {
-    this.child = spawn(process.execPath, [OPSBOT_BIN, ...args], { env: opts.env ?? baseEnv(), cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  /** `detached`: its own process group (as a shell starts a job), so a test can signal the group. */
+  constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean } = {}) {
+    this.child = spawn(process.execPath, [OPSBOT_BIN, ...args], { env: opts.env ?? baseEnv(), cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached });
     this.child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));

@@ -19,6 +19,7 @@ import { CommandRouter } from '../../src/bot/router.js';
 import { Metrics } from '../../src/core/metrics.js';
 import type { ChangeRequest, ChangeResult, EditOutcome } from '../../src/gitops/change.js';
 import type { DeployRecord, ReadTag } from '../../src/gitops/deploy-history.js';
+import { GitopsError } from '../../src/gitops/errors.js';
 import type { PullRequestInfo } from '../../src/gitops/pull-requests.js';
 import type { Review } from '../../src/gitops/review-store.js';
 import type { JobContext, JobEnvelope } from '../../src/jobs/kind.js';
@@ -52,6 +53,7 @@ export function recordingReporter(): Reporter & { said: { kind: string; message:
     succeeded: keep('succeeded'),
     failed: keep('failed'),
     cancelled: keep('cancelled'),
+    answered: keep('answered'),
   };
 }
 
@@ -102,7 +104,13 @@ export class FakeGitopsRepo implements GitopsRepo {
     return this.records.slice(0, n);
   }
 
-  async previousTag(): Promise<string | null> {
+  /** `previous` stands for what DeployHistory would find; `to` must be a tag of `records`. */
+  async rollbackTarget(file: string, _readTag: ReadTag, to?: string): Promise<string> {
+    if (to !== undefined) {
+      if (this.records.some((r) => r.tag === to)) return to;
+      throw new GitopsError('E_NOT_IN_HISTORY', `${to} is not in the history of ${file}; nothing was changed.`, file);
+    }
+    if (this.previous === null) throw new GitopsError('E_NO_PREVIOUS', `Nothing to roll back to in ${file}.`, file);
     return this.previous;
   }
 

@@ -73,6 +73,7 @@ describe.skipIf(!haveTofu)('Terraform from chat (real tofu)', () => {
     expect(applied.code, applied.stdout + applied.stderr).toBe(0);
     expect(applied.stdout).toContain(`Plan ${id} approved by bob (1 of 1)`);
     expect(applied.stdout).toContain('✔ Applied: stack main');
+    expect(applied.stdout).toMatch(/— job \d+ · apply · planned by alice \(console:alice\) · approved by console:bob$/m);
     expect(applied.stdout).toContain('Apply complete! Resources: 5 added, 0 changed, 0 destroyed.');
     expect(applied.stdout).toContain('workers = ["opsbot-demo-worker-0","opsbot-demo-worker-1"]');
     const state = JSON.parse(readFileSync(join(repos.main, 'infra', 'terraform.tfstate'), 'utf8')) as { resources: unknown[] };

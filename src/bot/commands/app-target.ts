@@ -1,5 +1,6 @@
 import type { AppConfig, Config, TagLocation } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
+import { didYouMean } from '../../core/suggest.js';
 
 export interface AppTarget {
   app: string;
@@ -16,7 +17,7 @@ export function resolveAppTarget(config: Config, app: string, env: string | unde
   const appConfig = config.apps[app];
   if (!appConfig) {
     const known = Object.keys(config.apps);
-    throw new OpsbotError('E_UNKNOWN_APP', `Unknown app "${app}". Known apps: ${known.join(', ') || 'none configured'}.\nUsage: ${usageLine}`);
+    throw new OpsbotError('E_UNKNOWN_APP', `Unknown app "${app}".${didYouMean(app, known)} Known apps: ${known.join(', ') || 'none configured'}.\nUsage: ${usageLine}`);
   }
   const envs = Object.keys(appConfig.environments);
   const chosen = env ?? (envs.length === 1 ? envs[0] : undefined);
@@ -25,7 +26,7 @@ export function resolveAppTarget(config: Config, app: string, env: string | unde
   }
   const location = appConfig.environments[chosen];
   if (!location) {
-    throw new OpsbotError('E_UNKNOWN_ENV', `${app} has no environment "${chosen}". Its environments: ${envs.join(', ')}.\nUsage: ${usageLine}`);
+    throw new OpsbotError('E_UNKNOWN_ENV', `${app} has no environment "${chosen}".${didYouMean(chosen, envs)} Its environments: ${envs.join(', ')}.\nUsage: ${usageLine}`);
   }
   return { app, env: chosen, appConfig, location };
 }

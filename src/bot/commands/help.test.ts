@@ -11,8 +11,16 @@ describe('/help', () => {
 
   it('lists only what the asker may ever do, generated from the command specs', async () => {
     const message = await help();
-    const usages = message.code?.split('\n').map((l) => l.split('  —  ')[0]);
+    const [commands = '', scope = ''] = message.code?.split('\n\n') ?? [];
+    const usages = commands.split('\n').map((l) => l.split('  —  ')[0]);
     expect(usages).toEqual(['/help', '/deploy approve <job-id>', '/deploy reject <job-id>', '/history <app> [env] [n]', '/status <app> [env]', '/infra reject <plan-id> [stack]', '/infra locks', '/jobs [n]', '/cancel <job-id>']);
+    // What carol may act on: read-only on every app environment, nothing on the stacks.
+    expect(scope.split('\n')).toEqual([
+      'app / stack  environment  you may',
+      'web          staging      status, history',
+      'web          prod         status, history',
+      'api          prod         status, history',
+    ]);
     expect(message.context).toBe('You are console:carol.');
   });
 

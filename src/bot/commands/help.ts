@@ -1,9 +1,15 @@
+import type { Action } from '../../core/config/schema.js';
+import { textTable } from '../../core/text-table.js';
+import type { CommandDeps } from './spec.js';
 import { defineCommand, expectArgs } from './spec.js';
+import type { Subject } from '../../core/policy.js';
+
+const APP_ACTIONS: readonly Action[] = ['deploy', 'rollback', 'status', 'history'];
 
 export const help = defineCommand({
   name: 'help',
   usage: '/help',
-  summary: 'List the commands you may use',
+  summary: 'List the commands you may use, and the apps, environments and stacks you may act on',
   action: null,
   parse(line) {
     expectArgs(help, line, { min: 0, max: 0 });
@@ -14,6 +20,23 @@ export const help = defineCommand({
       .commands()
       .filter((c) => c.action === null || deps.policy.mayEver(subject, c.action))
       .map((c) => `${c.usage}  —  ${c.summary}`);
-    return { kind: 'reply', message: { title: 'What you can ask opsbot', code: lines.join('\n'), context: `You are ${subject}.` } };
+    const targets = whatYouMayActOn(subject, deps);
+    return { kind: 'reply', message: { title: 'What you can ask opsbot', code: [lines.join('\n'), targets].filter(Boolean).join('\n\n'), context: `You are ${subject}.` } };
   },
 });
+
+/** Per app environment and per stack, what this person may do there (nothing listed: no access). */
+function whatYouMayActOn(subject: Subject, deps: CommandDeps): string {
+  const rows: string[][] = [];
+  for (const [app, cfg] of Object.entries(deps.config.apps)) {
+    for (const environment of Object.keys(cfg.environments)) {
+      const may = APP_ACTIONS.filter((a) => deps.policy.can(subject, a, { app, environment }).allowed);
+      if (may.length > 0) rows.push([app, environment, may.join(', ')]);
+    }
+  }
+  for (const stack of Object.keys(deps.config.stacks)) {
+    const may = [deps.policy.can(subject, 'infra.plan', { stack }).allowed && 'plan', deps.policy.canApprove(subject, stack).allowed && 'approve'].filter(Boolean);
+    if (may.length > 0) rows.push([`stack ${stack}`, '', may.join(', ')]);
+  }
+  return rows.length > 0 ? textTable(['app / stack', 'environment', 'you may'], rows) : '';
+}

@@ -10,9 +10,9 @@ describe('/jobs', () => {
     const message = (await routerFor([jobs], deps).handle(command('jobs 5', carol))).message;
     expect(message.title).toBe('Jobs');
     expect(message.code?.split('\n')).toEqual([
-      '  id  kind       state       target           requester  age',
-      '  12  deploy     succeeded   web@prod         console:carol  2m',
-      '  13  plan       active      stack core       console:carol  0s',
+      'id  kind    state      target      requester      age',
+      '12  deploy  succeeded  web@prod    console:carol  2m',
+      '13  plan    active     stack core  console:carol  0s',
     ]);
   });
 

@@ -1,3 +1,4 @@
+import { textTable } from '../../core/text-table.js';
 import { defineCommand, expectArgs, usage } from './spec.js';
 
 const DEFAULT_LIMIT = 10;
@@ -21,9 +22,9 @@ export const jobs = defineCommand({
     const now = Date.now();
     const rows = list.map((j) => {
       const state = j.outcome && j.state === 'completed' ? j.outcome : j.state;
-      return `${j.id.padStart(4)}  ${j.kind.padEnd(10)} ${state.padEnd(11)} ${j.target.padEnd(16)} ${j.requester.platform}:${j.requester.id}  ${age(now - Date.parse(j.createdAt))}`;
+      return [j.id.padStart(Math.max(...list.map((x) => x.id.length))), j.kind, state, j.target, `${j.requester.platform}:${j.requester.id}`, age(now - Date.parse(j.createdAt))];
     });
-    return { kind: 'reply', message: { title: 'Jobs', code: `  id  kind       state       target           requester  age\n${rows.join('\n')}` } };
+    return { kind: 'reply', message: { title: 'Jobs', code: textTable(['id', 'kind', 'state', 'target', 'requester', 'age'], rows) } };
   },
 });
 

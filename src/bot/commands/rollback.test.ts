@@ -19,6 +19,6 @@ describe('/rollback', () => {
 
   it('refuses extra arguments', async () => {
     const { deps } = commandDeps(COMMANDS_CONFIG);
-    expect((await routerFor([rollback], deps).handle(command('rollback web staging now'))).message.text).toBe('Too many arguments.\nUsage: /rollback <app> [env]');
+    expect((await routerFor([rollback], deps).handle(command('rollback web staging now'))).message.text).toBe('Too many arguments.\nUsage: /rollback <app> [env] [--to <tag>]');
   });
 });

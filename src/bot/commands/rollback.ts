@@ -1,22 +1,26 @@
+import { parseRequestedRef } from '../../gitops/editors/image-ref.js';
 import type { DeployPayload } from '../../jobs/handlers/deploy.js';
 import { resolveAppTarget } from './app-target.js';
 import { defineCommand, expectArgs, queueJob } from './spec.js';
 
 export const rollback = defineCommand({
   name: 'rollback',
-  usage: '/rollback <app> [env]',
-  summary: 'Go back to the tag before the current one (from the file’s git history)',
+  usage: '/rollback <app> [env] [--to <tag>]',
+  summary: 'Back to the version before the last deploy (never one rolled back from), or --to one from /history',
   action: 'rollback',
   parse(line, deps) {
-    expectArgs(rollback, line, { min: 1, max: 2 });
+    expectArgs(rollback, line, { min: 1, max: 2, flags: ['to'] });
     const [app, env] = line.positional as [string, string | undefined];
     const target = resolveAppTarget(deps.config, app, env, rollback.usage);
-    return { app: target.app, env: target.env };
+    const to = line.flags.to;
+    if (to !== undefined) parseRequestedRef(to); // a clear E_BAD_TAG before anything is queued
+    return { app: target.app, env: target.env, to };
   },
   resource: (a) => ({ app: a.app, environment: a.env }),
   target: (a) => `${a.app}@${a.env}`,
   handle(ctx) {
-    const payload: DeployPayload = { verb: 'rollback', app: ctx.args.app, env: ctx.args.env };
-    return queueJob(ctx, 'deploy', payload, `${payload.app}@${payload.env}`, `roll back ${payload.app} in ${payload.env}`);
+    const { app, env, to } = ctx.args;
+    const payload: DeployPayload = { verb: 'rollback', app, env, ...(to ? { ref: to } : {}) };
+    return queueJob(ctx, 'deploy', payload, `${app}@${env}`, `roll back ${app} in ${env}${to ? ` to ${to}` : ''}`);
   },
 });

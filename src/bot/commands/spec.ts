@@ -64,6 +64,8 @@ export interface CommandSpec<A = unknown> {
   summary: string;
   /** The policy action; `null` for commands anyone may run (help). */
   action: Action | null;
+  /** Error codes of `parse` that answer the question rather than refuse it (`/status nosuch`). */
+  answers?: readonly string[];
   /** Validate arguments; throw `usage(...)` on anything wrong. */
   parse(line: ParsedLine, deps: CommandDeps): A;
   /** What the action is about, for the access check. */

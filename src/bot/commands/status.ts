@@ -7,6 +7,7 @@ export const status = defineCommand({
   usage: '/status <app> [env]',
   summary: 'Argo CD sync and health of an app, its last operation and its pods',
   action: 'status',
+  answers: ['E_UNKNOWN_APP', 'E_UNKNOWN_ENV'],
   parse(line, deps) {
     expectArgs(status, line, { min: 1, max: 2 });
     const [app, env] = line.positional as [string, string | undefined];

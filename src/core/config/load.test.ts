@@ -67,6 +67,23 @@ describe('parseConfig', () => {
     expect(problems('workers: { concurrency: 0, shutdownGrace: 1 }\ncolour: x')).toHaveLength(3);
   });
 
+  it('reports a token-like value, schema problems and undefined groups in one round', () => {
+    const list = problems(
+      'chat: { slack: { channels: ["xoxb-123456789012-abcdefghijkl"] } }\nworkers: { concurrency: "two" }\n' +
+        'stacks: { core: { dir: t, driftCheck: "every day" } }\naccess: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }\n',
+    );
+    expect(list).toEqual([
+      'chat.slack.channels.0: looks like a Slack token; secrets must come from the environment, never from the config file',
+      expect.stringMatching(/^stacks\.core\.driftCheck: must be a cron expression of five fields .* got 2 fields$/),
+      'workers.concurrency: must be number, got string',
+      'access.rules.0.subjects.0: group "ops" is not defined under groups (defined: none)',
+    ]);
+  });
+
+  it.each(['every day', '0 0 6 * * 1-5', '61 * * * *'])('refuses driftCheck "%s"', (cron) => {
+    expect(problems(`stacks: { core: { dir: t, driftCheck: "${cron}" } }`)).toEqual([expect.stringMatching(/^stacks\.core\.driftCheck: /)]);
+  });
+
   it.each([
     ['a Slack token', 'chat: { slack: { channels: ["xoxb-123456789012-abcdefghijkl"] } }', /^chat\.slack\.channels\.0: looks like a Slack token/],
     ['a GitHub token', `gitops: { url: "ghp_${'a'.repeat(36)}" }`, /^gitops\.url: looks like a GitHub token/],

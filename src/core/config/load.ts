@@ -68,13 +68,12 @@ export function parseConfig(text: string, file = 'opsbot.yaml'): Config {
     );
   }
   const raw: unknown = doc.toJS() ?? {};
-  const secrets = findSecrets(raw);
-  if (secrets.length > 0) throw new ConfigError(file, secrets);
-
+  // Every kind of problem in one round: secret-looking values, schema, undefined names.
   const result = configSchema.safeParse(raw, { reportInput: true });
-  if (!result.success) throw new ConfigError(file, result.error.issues.map(issueToProblem));
-  const refs = checkReferences(result.data);
-  if (refs.length > 0) throw new ConfigError(file, refs);
+  const problems = [...findSecrets(raw), ...(result.success ? [] : result.error.issues.map(issueToProblem)), ...checkReferences(raw)];
+  const seen = new Set<string>();
+  const unique = problems.filter((p) => !seen.has(`${p.path}\0${p.message}`) && seen.add(`${p.path}\0${p.message}`));
+  if (!result.success || unique.length > 0) throw new ConfigError(file, unique);
   return result.data;
 }
 

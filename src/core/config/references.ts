@@ -1,47 +1,60 @@
-import type { Config } from './schema.js';
-
 export interface ConfigProblem {
   /** Dotted field path, e.g. `apps.web.environments.prod.path` (empty for the file as a whole). */
   path: string;
   message: string;
 }
 
-/** Cross-field checks a schema cannot express: every name used must be defined. */
-export function checkReferences(config: Config): ConfigProblem[] {
+/**
+ * Cross-field checks a schema cannot express: every name used must be defined. They read the
+ * file as written (not the validated config), so an undefined group is reported in the same
+ * round as schema problems elsewhere in the file, instead of only once those are fixed.
+ */
+export function checkReferences(raw: unknown): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const groups = new Set(Object.keys(config.groups));
-  const apps = new Set(Object.keys(config.apps));
-  const stacks = new Set(Object.keys(config.stacks));
+  const file = obj(raw);
+  const groups = new Set(Object.keys(obj(file.groups)));
+  const apps = new Set(Object.keys(obj(file.apps)));
+  const stacks = new Set(Object.keys(obj(file.stacks)));
 
   const checkSubject = (s: string, path: string) => {
     if (s.startsWith('group:') && !groups.has(s.slice(6))) {
       problems.push({ path, message: `group "${s.slice(6)}" is not defined under groups (defined: ${[...groups].join(', ') || 'none'})` });
     }
   };
-  const checkNames = (names: string[], known: Set<string>, what: string, path: string) => {
-    names.forEach((n, i) => {
-      if (!n.includes('*') && !known.has(n)) {
-        problems.push({ path: `${path}.${i}`, message: `${what} "${n}" is not defined (defined: ${[...known].join(', ') || 'none'})` });
-      }
-    });
+  const checkNames = (names: unknown, known: Set<string>, what: string, path: string) => {
+    for (const [n, i] of strings(names)) {
+      if (!n.includes('*') && !known.has(n)) problems.push({ path: `${path}.${i}`, message: `${what} "${n}" is not defined (defined: ${[...known].join(', ') || 'none'})` });
+    }
   };
 
-  for (const [g, members] of Object.entries(config.groups)) {
-    members.forEach((m, i) => {
-      if (m.startsWith('group:')) problems.push({ path: `groups.${g}.${i}`, message: 'groups cannot contain other groups' });
-    });
+  for (const [g, members] of Object.entries(obj(file.groups))) {
+    for (const [m, i] of strings(members)) if (m.startsWith('group:')) problems.push({ path: `groups.${g}.${i}`, message: 'groups cannot contain other groups' });
   }
-  config.access.rules.forEach((rule, r) => {
-    rule.subjects.forEach((s, i) => checkSubject(s, `access.rules.${r}.subjects.${i}`));
+  list(obj(file.access).rules).forEach((value, r) => {
+    const rule = obj(value);
+    for (const [s, i] of strings(rule.subjects)) checkSubject(s, `access.rules.${r}.subjects.${i}`);
     checkNames(rule.apps, apps, 'app', `access.rules.${r}.apps`);
     checkNames(rule.stacks, stacks, 'stack', `access.rules.${r}.stacks`);
   });
-  for (const [name, stack] of Object.entries(config.stacks)) {
-    stack.approvers.forEach((s, i) => checkSubject(s, `stacks.${name}.approvers.${i}`));
+  for (const [name, stack] of Object.entries(obj(file.stacks))) {
+    for (const [s, i] of strings(obj(stack).approvers)) checkSubject(s, `stacks.${name}.approvers.${i}`);
   }
-  config.notifications.routes.forEach((route, r) => checkNames(route.apps, apps, 'app', `notifications.routes.${r}.apps`));
-  if (Object.keys(config.apps).length > 0 && !config.gitops) {
+  list(obj(file.notifications).routes).forEach((route, r) => checkNames(obj(route).apps, apps, 'app', `notifications.routes.${r}.apps`));
+  if (apps.size > 0 && file.gitops === undefined) {
     problems.push({ path: 'gitops', message: 'is required when apps are defined (the repository their manifests live in)' });
   }
   return problems;
+}
+
+function obj(v: unknown): Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function list(v: unknown): unknown[] {
+  return Array.isArray(v) ? v : [];
+}
+
+/** The string items of a list, with their index (others are the schema's to report). */
+function strings(v: unknown): [string, number][] {
+  return list(v).flatMap((x, i): [string, number][] => (typeof x === 'string' ? [[x, i]] : []));
 }

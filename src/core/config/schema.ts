@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DESTINATION_FORMS, isDestination } from '../destination.js';
+import { cronProblem } from './cron.js';
 
 /**
  * The one schema of `opsbot.yaml`. Types, validation messages, the example file and the README
@@ -109,8 +110,16 @@ export const stackSchema = z.strictObject({
   requesterMayApprove: z.boolean().default(false).describe('May the requester approve their own plan?'),
   planTtl: duration.default(30 * 60_000).describe('How long a saved plan can be approved.'),
   lockTimeout: duration.default(60_000).describe('How long a job waits for the stack lock (and `-lock-timeout`).'),
-  /** Cron expression for scheduled drift checks. */
-  driftCheck: z.string().max(100).optional().describe('Cron expression for scheduled drift checks (six fields: seconds first).'),
+  /** Cron expression for scheduled drift checks (cron.ts: five fields). */
+  driftCheck: z
+    .string()
+    .max(100)
+    .superRefine((expr, ctx) => {
+      const problem = cronProblem(expr);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .describe('Scheduled drift check: a five-field cron expression (minute hour day-of-month month day-of-week, in the worker\'s time zone), e.g. `0 6 * * 1-5`, or `@daily`.'),
 });
 
 export const ruleSchema = z.strictObject({

@@ -64,7 +64,9 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
           await say({ text: `Applying plan ${planId} to stack ${name}…` });
           const result = await open.apply({ id: planId, file }, { signal, onEvent: (e) => progress.on(e) });
           await store.finish(planId, 'applied');
-          return appliedMessage(name, planId, plan.commit, progress, result.events);
+          // Four eyes, on the record: who planned it and who approved it, not only who clicked last.
+          const planner = `${plan.requester.displayName} (${plan.requester.platform}:${plan.requester.id})`;
+          return { ...appliedMessage(name, planId, plan.commit, progress, result.events), context: `job ${job.id} · apply · planned by ${planner} · approved by ${plan.approvers.join(', ') || job.requester.displayName}` };
         } finally {
           await open.dispose();
         }

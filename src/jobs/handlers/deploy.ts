@@ -15,7 +15,7 @@ export interface DeployPayload {
   verb: 'deploy' | 'rollback';
   app: string;
   env: string;
-  /** The tag or digest to deploy; absent for a rollback (the job reads it from history). */
+  /** The tag or digest to deploy; for a rollback, `--to` (else the job reads it from history). */
   ref?: string;
 }
 
@@ -55,13 +55,17 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     // bad credentials or a missing file fail at once.
     attempts: 5,
     retryOn: ['E_PUSH_REFUSED'],
+    // Nothing was changed, and retrying would not help: a reply, not a failed job.
+    answers: { E_NO_PREVIOUS: 'refused', E_NOT_IN_HISTORY: 'refused' },
     concurrency: Math.max(DEPLOY_CONCURRENCY, deps.config.workers.concurrency),
     async run({ job, reporter, signal }) {
       const target = deployTarget(deps, job.payload);
       const progress: Progress = (m) => reporter.progress(m);
       const doing = target.verb === 'rollback' ? 'Rolling back' : 'Deploying';
       await progress({ text: `${doing} ${target.app} in ${target.env}: waiting for the GitOps repository…` });
-      const ref = job.payload.ref ?? (await previousTag(deps.repo, target));
+      // A rollback's `ref` is its `--to` choice: checked against the history, like the default target.
+      const ref = target.verb === 'rollback' ? await rollbackTarget(deps.repo, target, job.payload.ref) : job.payload.ref;
+      if (!ref) throw new OpsbotError('E_BAD_TAG', 'no tag to deploy');
       await progress({ text: `${doing} ${target.app} to ${ref} in ${target.env}: committing…` });
       const change = tagChange(target, ref, job);
       return target.location.protected ? openReview(deps, target, ref, change, job, signal) : commitAndFollow(deps, target, ref, change, progress, signal);
@@ -81,10 +85,9 @@ function deployTarget(deps: DeployDeps, payload: DeployPayload): Target {
   return { app, env, appConfig, location, gitops, verb };
 }
 
-async function previousTag(repo: GitopsRepo, t: Target): Promise<string> {
-  const previous = await repo.previousTag(t.location.path, (text) => currentTag(text, t.appConfig, t.location));
-  if (!previous) throw new OpsbotError('E_NO_PREVIOUS', `${t.location.path} has no earlier tag of ${t.appConfig.image} in its history: nothing to roll back to.`);
-  return previous;
+/** The version before the last deploy (never one rolled back from), or `to` when it is in the history. */
+function rollbackTarget(repo: GitopsRepo, t: Target, to: string | undefined): Promise<string> {
+  return repo.rollbackTarget(t.location.path, (text) => currentTag(text, t.appConfig, t.location), to);
 }
 
 function tagChange(t: Target, ref: string, job: JobEnvelope<DeployPayload>): ChangeRequest<EditResult> {

@@ -14,7 +14,7 @@ describe('diagnose job', () => {
     expect(message.fields?.slice(1)).toEqual([
       { label: 'Redis', value: '7.0.15' },
       { label: 'git', value: 'git version 2.39.5' },
-      { label: 'Terraform CLI', value: 'OpenTofu v1.12.6' },
+      { label: 'Terraform CLI', value: 'OpenTofu v1.12.6 (/usr/bin/tofu)' },
     ]);
     expect(message.fields?.[0]?.value).toBe(`pid ${process.pid}, Node.js ${process.version}`);
   });

@@ -3,7 +3,7 @@ import { OpsbotError } from '../../core/errors.js';
 import { config, FakeLocks, FakeOutbox, FakePlanStore, FakeStacks, jobContext, NO_CHANGES } from '../../../test/support/fakes.js';
 import { driftDestination, driftJob } from './drift.js';
 
-const STACKS = `stacks: { core: { dir: terraform/core, driftCheck: "0 0 * * * *" } }`;
+const STACKS = `stacks: { core: { dir: terraform/core, driftCheck: "0 * * * *" } }`;
 
 function setup(yaml = STACKS) {
   const stacks = new FakeStacks();
@@ -21,7 +21,7 @@ describe('drift job', () => {
     expect(await run()).toEqual({ text: 'drift on core reported' });
     expect(locks.released).toEqual(['core']);
     const [event] = outbox.events;
-    expect(event?.conversation).toEqual({ platform: 'console', channel: 'drift' });
+    expect(event?.conversation).toEqual({ platform: 'console', channel: 'notifications' });
     expect(event?.key).toMatch(/^drift:core:\d+$/);
     expect(event?.message).toMatchObject({ status: 'warning', title: 'Drift on stack core: the infrastructure does not match its code', context: 'scheduled drift check (0 0 * * * *)' });
     expect(event?.message.buttons).toEqual([{ id: 'infra plan core', label: 'Plan', style: 'primary' }]);
@@ -42,8 +42,8 @@ describe('drift job', () => {
   });
 
   it.each([
-    ['no routes', '', { platform: 'console', channel: 'drift' }],
-    ['a console route', 'notifications: { routes: [ { triggers: [on-sync-failed], to: [console] } ] }', { platform: 'console', channel: 'drift' }],
+    ['no routes', '', { platform: 'console', channel: 'notifications' }],
+    ['a console route', 'notifications: { routes: [ { triggers: [on-sync-failed], to: [console] } ] }', { platform: 'console', channel: 'notifications' }],
     ['a Slack route', 'notifications: { routes: [ { triggers: [on-sync-failed], to: ["slack:C0123DEPLOY", console] } ] }', { platform: 'slack', channel: 'C0123DEPLOY' }],
     ['a Telegram topic', 'notifications: { routes: [ { triggers: [on-sync-failed], to: ["telegram:-1001234567890/7"] } ] }', { platform: 'telegram', channel: '-1001234567890', thread: '7' }],
   ])('drift goes to the first destination of the first route: %s', (_what, yaml, expected) => {

@@ -14,19 +14,17 @@ export interface DriftPayload {
   stack: string;
 }
 
-/** Where drift reports go when no notification route names a destination: a console stream. */
-export const DRIFT_CONSOLE: ConversationRef = { platform: 'console', channel: 'drift' };
 /** The scheduler's own final words go here; nobody reads it (bounded by the outbox MAXLEN). */
 const SCHEDULER_SINK: ConversationRef = { platform: 'console', channel: 'drift-scheduler' };
 const SCHEDULER_PREFIX = 'drift:';
 
 /**
  * Where drift is reported. The stack schema has no destination of its own (by agreement, no
- * schema change): the first destination of the first notification route, else the console.
+ * schema change): the first destination of the first notification route, else the console —
+ * the same stream as Argo CD notifications routed to `console`, which every console shows.
  */
 export function driftDestination(config: Pick<Config, 'notifications'>): ConversationRef {
-  const to = config.notifications.routes[0]?.to[0];
-  return to ? parseDestination(to, DRIFT_CONSOLE.channel) : DRIFT_CONSOLE;
+  return parseDestination(config.notifications.routes[0]?.to[0] ?? 'console');
 }
 
 /**

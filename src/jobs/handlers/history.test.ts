@@ -8,16 +8,16 @@ describe('history job', () => {
   it('lists the deploys read from the tag file, newest first, with who and which commit', async () => {
     const repo = new FakeGitopsRepo({});
     repo.records = [
-      { sha: 'a'.repeat(40), tag: '1.5.0', from: '1.4.3', requestedBy: 'alice (console:alice)', when: '2026-11-25T10:00:00Z', byOpsbot: true },
-      { sha: 'b'.repeat(40), tag: '1.4.3', from: null, requestedBy: 'ci-bot', when: '2026-11-24T09:30:00Z', byOpsbot: false },
+      { sha: 'a'.repeat(40), verb: 'deploy', tag: '1.5.0', from: '1.4.3', requestedBy: 'alice (console:alice)', when: '2026-11-25T10:00:00Z', byOpsbot: true },
+      { sha: 'b'.repeat(40), verb: 'deploy', tag: '1.4.3', from: null, requestedBy: 'ci-bot', when: '2026-11-24T09:30:00Z', byOpsbot: false },
     ];
     const { ctx } = jobContext('history', { app: 'web', env: 'staging', n: 5 });
     const message = await historyJob({ config: CONFIG, repo }).run(ctx);
     expect(message.title).toBe('History of web in staging (last 2)');
     expect(message.code?.split('\n')).toEqual([
-      'when              tag                  commit    by',
-      `2026-11-25 10:00  1.5.0                ${'a'.repeat(8)}  alice (console:alice)`,
-      `2026-11-24 09:30  1.4.3                ${'b'.repeat(8)}  ci-bot`,
+      'when              tag    commit    by',
+      `2026-11-25 10:00  1.5.0  ${'a'.repeat(8)}  alice (console:alice)  ← current`,
+      `2026-11-24 09:30  1.4.3  ${'b'.repeat(8)}  ci-bot`,
     ]);
   });
 

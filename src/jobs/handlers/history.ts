@@ -1,6 +1,7 @@
 import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import { currentTag } from '../../gitops/editors/tag-location.js';
+import { historyTable } from '../../gitops/history-table.js';
 import type { JobKind } from '../kind.js';
 import type { GitopsRepo } from '../seams.js';
 
@@ -23,8 +24,7 @@ export function historyJob(deps: { config: Config; repo: Pick<GitopsRepo, 'histo
       if (!appConfig || !location) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
       const records = await deps.repo.history(location.path, n, (text) => currentTag(text, appConfig, location));
       if (records.length === 0) return { title: `History of ${app} in ${env}`, text: `No deploys of ${appConfig.image} found in ${location.path}.` };
-      const rows = records.map((r) => `${r.when.slice(0, 16).replace('T', ' ')}  ${(r.tag ?? '?').padEnd(20)} ${r.sha.slice(0, 8)}  ${r.requestedBy ?? 'unknown'}`);
-      return { title: `History of ${app} in ${env} (last ${records.length})`, code: `when              tag                  commit    by\n${rows.join('\n')}` };
+      return { title: `History of ${app} in ${env} (last ${records.length})`, code: historyTable(records) };
     },
   };
 }

@@ -14,6 +14,8 @@ export function statusJob(deps: { config: Config; argocd: Pick<ArgoCd, 'status'>
     name: 'status',
     idempotent: true,
     attempts: 2,
+    // Nothing to look at is an answer to "what is its status?", not a failure of the job.
+    answers: { E_NO_CLUSTER: 'answered', E_ARGOCD_APP_MISSING: 'answered', E_UNKNOWN_APP: 'answered' },
     async run({ job, log }) {
       const { app, env } = job.payload;
       const location = deps.config.apps[app]?.environments[env];
