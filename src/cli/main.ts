@@ -3,6 +3,7 @@ import { OpsbotApp } from '../app.js';
 import { ConfigError, loadConfig, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
 import { formatMissingEnv, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
+import { accessWarnings } from '../core/policy-lint.js';
 
 /** opsbot's command line: one process kind per subcommand, all wired by OpsbotApp. */
 const program = new Command();
@@ -69,6 +70,10 @@ program
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
     for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);
+    for (const w of accessWarnings(config)) process.stderr.write(`opsbot: warning: ${w.path}: ${w.message}\n`);
+    if (!config.terraform.sandbox && Object.keys(config.stacks).length > 0) {
+      process.stderr.write('opsbot: warning: terraform.sandbox: false: stack code (whoever can push to a stack\'s branch) runs unsandboxed and can read the worker\'s memory, environment and files\n');
+    }
   });
 
 function load(flag: string | undefined): LoadedConfig {
