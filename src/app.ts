@@ -28,6 +28,7 @@ import { WorkerPool } from './jobs/worker-pool.js';
 import { HttpServer } from './server/http.js';
 import { mountDashboard } from './server/dashboard.js';
 import { wireJobKinds } from './app/job-kinds.js';
+import { sandboxWarning } from './terraform/sandbox.js';
 
 export interface AppOptions {
   loaded: LoadedConfig;
@@ -113,6 +114,8 @@ export class OpsbotApp {
         },
       );
       await this.workerPool.start();
+      const sandbox = await sandboxWarning(config, env);
+      if (sandbox) this.log.warn(sandbox);
       await scheduleDriftChecks(this.queues.queue('drift'), config, this.log); // issue 11
     }
 

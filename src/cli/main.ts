@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { OpsbotApp } from '../app.js';
 import { ConfigError, loadConfig, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
-import { formatMissingEnv, missingEnv, type ProcessRole } from '../core/config/required-env.js';
+import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
 import { accessWarnings } from '../core/policy-lint.js';
 
@@ -38,6 +38,7 @@ program
   .description('job workers only (plus health and metrics on PORT); scale out by running more of them against one REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
+    dropChatSecrets();
     await run(new OpsbotApp({ loaded: requireEnv(load(opts.config), 'jobs'), workers: true, http: true, allowEmbeddedRedis: false }), false);
   });
 
@@ -95,6 +96,23 @@ function requireEnv(loaded: LoadedConfig, role: ProcessRole): LoadedConfig {
   if (missing.length === 0) return loaded;
   process.stderr.write(missing.map((m) => `opsbot: ${formatMissingEnv(m)}\n`).join(''));
   process.exit(EXIT.rejected);
+}
+
+/**
+ * A worker runs jobs — and, through Terraform, stacks' code — but never talks to a chat
+ * platform: the chat and dashboard tokens have no business in it. Where Node has
+ * `process.execve` (22.15+, the image's Node 24) the worker replaces itself with a copy started
+ * without them, so not even /proc/<pid>/environ holds them; elsewhere they are removed from its
+ * environment, which every child inherits from.
+ */
+function dropChatSecrets(): void {
+  const names = Object.keys(process.env).filter(isChatOnlyVariable);
+  if (names.length === 0) return;
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const n of names) delete clean[n];
+  const proc = process as NodeJS.Process & { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never };
+  if (typeof proc.execve === 'function') proc.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], clean);
+  for (const n of names) delete process.env[n];
 }
 
 async function startOrExit(app: OpsbotApp): Promise<void> {

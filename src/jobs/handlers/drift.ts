@@ -5,7 +5,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ConversationRef, Message } from '../../core/message.js';
 import { stackNamed, stackSource } from '../../terraform/infra-services.js';
 import { planMessage } from '../../terraform/plan-message.js';
-import { openStack, planStack } from '../../terraform/stack-run.js';
+import { openStack, planStack, withinTimeout } from '../../terraform/stack-run.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { Outbox } from '../outbox.js';
 import type { TerraformJobDeps } from './plan.js';
@@ -58,23 +58,25 @@ export function driftJob(deps: TerraformJobDeps & { outbox: Outbox }): JobKind<D
         throw err;
       }
       try {
-        const open = await openStack(src, { env: deps.env, signal, say: quiet });
-        try {
-          const outcome = await planStack(open, src, { varFiles: [], signal, say: quiet });
-          if (outcome.summary.noChanges) return { text: `no drift on ${name}` };
-          const report: Message = {
-            ...planMessage({ stack: name, summary: outcome.summary, commit: open.checkout.commit }),
-            status: 'warning',
-            title: `Drift on stack ${name}: the infrastructure does not match its code`,
-            buttons: [{ id: `infra plan ${name}`, label: 'Plan', style: 'primary' }],
-            context: `scheduled drift check (${stack.driftCheck ?? ''})`,
-          };
-          await deps.outbox.publish({ conversation: driftDestination(deps.config), key: `drift:${name}:${Date.now()}`, message: report });
-          log.info({ stack: name }, 'drift reported');
-          return { text: `drift on ${name} reported` };
-        } finally {
-          await open.dispose();
-        }
+        const { outcome, commit } = await withinTimeout('plan', src, signal, async (limited) => {
+          const open = await openStack(src, { env: deps.env, signal: limited, say: quiet });
+          try {
+            return { outcome: await planStack(open, src, { varFiles: [], signal: limited, say: quiet }), commit: open.checkout.commit };
+          } finally {
+            await open.dispose();
+          }
+        });
+        if (outcome.summary.noChanges) return { text: `no drift on ${name}` };
+        const report: Message = {
+          ...planMessage({ stack: name, summary: outcome.summary, commit, varFiles: { stack: stack.varFiles, extra: [] } }),
+          status: 'warning',
+          title: `Drift on stack ${name}: the infrastructure does not match its code`,
+          buttons: [{ id: `infra plan ${name}`, label: 'Plan', style: 'primary' }],
+          context: `scheduled drift check (${stack.driftCheck ?? ''})`,
+        };
+        await deps.outbox.publish({ conversation: driftDestination(deps.config), key: `drift:${name}:${Date.now()}`, message: report });
+        log.info({ stack: name }, 'drift reported');
+        return { text: `drift on ${name} reported` };
       } finally {
         await lock.release();
       }

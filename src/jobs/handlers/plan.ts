@@ -5,7 +5,7 @@ import { stackNamed, stackSource, terraformBinaryFor, type InfraServices } from 
 import { planMessage } from '../../terraform/plan-message.js';
 import { checkStackPaths } from '../../terraform/stack-checkout.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
-import { openStack, planStack } from '../../terraform/stack-run.js';
+import { openStack, planStack, withinTimeout } from '../../terraform/stack-run.js';
 import type { JobKind } from '../kind.js';
 
 export interface PlanPayload {
@@ -44,19 +44,22 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
       let outcome;
       let commit: string | null;
       try {
-        const open = await openStack(src, { env: deps.env, signal, say });
-        try {
-          commit = open.checkout.commit;
-          await say({ text: `Planning stack ${name} at ${commit ? commit.slice(0, 12) : 'a copy of its directory'}…` });
-          outcome = await planStack(open, src, { varFiles, signal, say });
-        } finally {
-          await open.dispose();
-        }
+        ({ outcome, commit } = await withinTimeout('plan', src, signal, async (limited) => {
+          const open = await openStack(src, { env: deps.env, signal: limited, say });
+          try {
+            const at = open.checkout.commit;
+            await say({ text: `Planning stack ${name} at ${at ? at.slice(0, 12) : 'a copy of its directory'}…` });
+            return { outcome: await planStack(open, src, { varFiles, signal: limited, say }), commit: at };
+          } finally {
+            await open.dispose();
+          }
+        }));
       } finally {
         await lock.release();
       }
 
-      if (outcome.summary.noChanges) return planMessage({ stack: name, summary: outcome.summary, commit });
+      const files = { stack: stack.varFiles, extra: varFiles };
+      if (outcome.summary.noChanges) return planMessage({ stack: name, summary: outcome.summary, commit, varFiles: files });
       const stored = await deps.infra.store.save(
         { stack: name, requester: job.requester, conversation: job.conversation, commit, summary: outcome.summary, varFiles, ttlMs: stack.planTtl },
         outcome.planFile,
@@ -67,6 +70,7 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
         stack: name,
         summary: outcome.summary,
         commit,
+        varFiles: files,
         plan: { id: stored.id, expiresAt: stored.expiresAt, approvalsRequired: stack.approvalsRequired, requesterMayApprove: stack.requesterMayApprove },
         fullPlanPath,
         planText: outcome.planText,
