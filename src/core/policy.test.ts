@@ -132,6 +132,10 @@ access:
     ['console:auditor', 'deploy', { app: 'web', environment: 'prod' }, false],
     ['console:auditor', 'infra.plan', { stack: 'core' }, false],
     ['console:auditor', 'infra.approve', { stack: 'core' }, false],
+    // asked before the stack is known (/infra apply): "on any stack?"; precise once it is
+    ['console:planner', 'infra.approve', {}, true],
+    ['console:webadmin', 'infra.approve', {}, false],
+    ['console:webadmin', 'deploy', {}, true],
   ])('%s %s %j → %s', (subject, action, resource, allowed) => {
     expect(scoped.can(subject, action, resource).allowed).toBe(allowed);
   });

@@ -103,6 +103,11 @@ export class Policy {
 
   can(subject: Subject, action: Action, resource: Resource = {}): Decision {
     if (this.public(action)) return { allowed: true };
+    // An action that is always about an app or a stack, asked without one, is the coarse check
+    // made before the resource is known (/infra apply, before the plan names its stack): "on any?"
+    // The precise check follows once the resource is known.
+    const coarse = resource.app === undefined && resource.environment === undefined && resource.stack === undefined && !ACTION_RESOURCES[action].includes('none');
+    if (coarse) return this.mayEver(subject, action) ? { allowed: true } : { allowed: false, reason: denialReason(subject, action, resource) };
     const ids = this.identities(subject);
     const rule = this.config.access.rules.find((r) => r.subjects.some((s) => ids.has(s)) && grants(r, action) && covers(r, resource));
     if (rule) return { allowed: true };
