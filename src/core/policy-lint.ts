@@ -4,8 +4,8 @@ import { ACTION_RESOURCES, coversKind, isScoped } from './policy.js';
 
 /**
  * What `check-config` warns about in access rules: rules that grant more than they seem to
- * (everyone on a chat platform, every action, administration read as "everything") and rules
- * that grant less (an action the rule's scope cannot reach). Pure, so each case is table-tested.
+ * (everyone on a chat platform, every action) and rules that grant less (an action the rule's
+ * scope cannot reach, administration scoped to stacks). Pure, so each case is table-tested.
  */
 
 const MUTATING: readonly Action[] = ['deploy', 'rollback', 'infra.plan', 'infra.approve', 'cancel', 'admin'];
@@ -29,9 +29,6 @@ export function accessWarnings(config: Pick<Config, 'access' | 'groups' | 'stack
     if (everyone && mutating.length > 0) warnings.push({ path, message: `${everyone} may ${mutating.join(', ')}${scopeWords(rule)}` });
     if (rule.actions.includes('*')) {
       warnings.push({ path, message: `"*" grants every action — deploy, rollback, infra.plan, infra.approve, cancel and administration (admin)${scopeWords(rule)}` });
-    }
-    if (rule.actions.includes('admin') && !isScoped(rule)) {
-      warnings.push({ path, message: 'admin is administration only (/audit, /diagnose, /infra unlock of any stack, cancelling anyone\'s job); it does not grant deploy or infra actions: list those, or "*" for everything' });
     }
     if (isScoped(rule)) {
       for (const action of rule.actions) {

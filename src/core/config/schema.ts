@@ -129,7 +129,7 @@ export const stackSchema = z.strictObject({
 });
 
 export const ruleSchema = z.strictObject({
-  subjects: z.array(subject).min(1).describe('`slack:<user id>`, `telegram:<user id>`, `console:<name>`, `group:<name>`, `<platform>:*` or `*`.'),
+  subjects: z.array(subject).min(1).describe('`slack:<user id>`, `telegram:<user id>`, `console:<name>`, `group:<name>`, `person:<name>`, `<platform>:*` or `*`.'),
   actions: z.array(z.enum(RULE_ACTIONS)).min(1).describe('Actions allowed: deploy, rollback, status, history, infra.plan, infra.approve, jobs, cancel, admin (administration: /audit, /diagnose, /infra unlock, cancelling anyone\'s job), or `*` for every action.'),
   apps: z.array(pattern).optional().describe('Apps the rule covers (a name, a prefix ending in `*`, or `*`). A rule that names apps, environments or stacks covers only what it names: nothing on a dimension it leaves out, and no action without a resource.'),
   environments: z.array(pattern).optional().describe('Environments the rule covers (with `apps` unset: of every app).'),
