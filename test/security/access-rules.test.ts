@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUITE_TIMEOUT } from './leaks.js';
 import { baseEnv, runOpsbot } from '../support/cli.js';
 import { tempDir, writeConfig } from '../support/config.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -26,7 +27,7 @@ const RULES = [
  * check-config says which rules are wider or narrower than they look, and refuses a stack
  * without approvers.
  */
-describe.skipIf(!haveTofu)(`access rules grant only what they name${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`, () => {
+describe.skipIf(!haveTofu)(`access rules grant only what they name${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`, { timeout: SUITE_TIMEOUT }, () => {
   let redis: TestRedis;
   let client: Redis;
   let env: NodeJS.ProcessEnv;

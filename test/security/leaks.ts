@@ -6,6 +6,12 @@ import { tempDir } from '../support/config.js';
 import { checkSandbox } from '../../src/terraform/sandbox.js';
 import { TOFU } from '../terraform/stacks.js';
 
+/**
+ * Per test in these suites: each starts several opsbot processes and tofu runs, one after the
+ * other; on a loaded 2-core machine one CLI start alone can take 10 s.
+ */
+export const SUITE_TIMEOUT = 240_000;
+
 /** Whether this machine can run the sandbox; suites that need it skip with this reason otherwise. */
 export const sandbox = await checkSandbox();
 export const SANDBOX_SKIP = sandbox.ok ? '' : ` — skipped: ${sandbox.reason}`;

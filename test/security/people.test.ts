@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUITE_TIMEOUT } from './leaks.js';
 import { baseEnv, runOpsbot } from '../support/cli.js';
 import { writeConfig } from '../support/config.js';
 import { finalMessage, startSlackRig, type SlackRig } from '../slack/slack-harness.js';
@@ -17,7 +18,7 @@ const PEOPLE = { ann: ['slack:U0ANN', 'console:ann'], bob: ['slack:U0BOB', 'cons
  * twice, once per account. Plans count people, not accounts: both are refused, nothing is
  * applied, and a second person still completes the approval.
  */
-describe.skipIf(!haveTofu)(`approvals count people, not chat accounts (Slack + console, real tofu)${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`, () => {
+describe.skipIf(!haveTofu)(`approvals count people, not chat accounts (Slack + console, real tofu)${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`, { timeout: SUITE_TIMEOUT }, () => {
   let rig: SlackRig;
   let client: Redis;
   let consoleEnv: NodeJS.ProcessEnv;

@@ -2,6 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SUITE_TIMEOUT } from './leaks.js';
 import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { tempDir } from '../support/config.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -21,7 +22,7 @@ const hangingTf = (port: number) => `data "terraform_remote_state" "stuck" {\n  
  * output values stay out of chat unless the stack posts them, `--var-file` takes only what the
  * stack allows, and planTimeout / applyTimeout stop tofu and free the locks.
  */
-describe.skipIf(!haveTofu)(`plan limits (real tofu)${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`, () => {
+describe.skipIf(!haveTofu)(`plan limits (real tofu)${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`, { timeout: SUITE_TIMEOUT }, () => {
   let redis: TestRedis;
   let client: Redis;
   let env: NodeJS.ProcessEnv;

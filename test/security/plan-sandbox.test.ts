@@ -7,7 +7,7 @@ import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { tempDir } from '../support/config.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { LOCAL_BACKEND, TOFU, haveTofu, infraConfig, SKIP_REASON } from '../terraform/stacks.js';
-import { SANDBOX_SKIP, findLeaks, loot, redisTexts, sandbox, storedPlans } from './leaks.js';
+import { SANDBOX_SKIP, SUITE_TIMEOUT, findLeaks, loot, redisTexts, sandbox, storedPlans } from './leaks.js';
 
 /** The worker's secrets: none of them is the attacked stack's own. */
 const SECRETS = {
@@ -29,7 +29,7 @@ const CANARY = 'canary-in-opsbot-home-e9d8c7';
  * (so the full plan text carries it). Unsandboxed, the worker's secrets come out; sandboxed,
  * nothing of them appears anywhere the outside sees.
  */
-describe.skipIf(!haveTofu || !sandbox.ok)(`a plan cannot read the worker's secrets${haveTofu ? SANDBOX_SKIP : ` — skipped: ${SKIP_REASON}`}`, () => {
+describe.skipIf(!haveTofu || !sandbox.ok)(`a plan cannot read the worker's secrets${haveTofu ? SANDBOX_SKIP : ` — skipped: ${SKIP_REASON}`}`, { timeout: SUITE_TIMEOUT }, () => {
   let redis: TestRedis;
   let client: Redis;
   const procs: OpsbotProcess[] = [];

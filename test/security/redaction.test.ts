@@ -9,7 +9,7 @@ import { startRedis, type TestRedis } from '../support/redis.js';
 import { CHANNEL } from '../slack/slack-requests.js';
 import { startSlackRig, type SlackRig } from '../slack/slack-harness.js';
 import { SKIP_REASON, TOFU, haveTofu, infraConfig, planIdOf, stackRepo } from '../terraform/stacks.js';
-import { findLeaks, redisTexts } from './leaks.js';
+import { SUITE_TIMEOUT, findLeaks, redisTexts } from './leaks.js';
 
 /** A JSON secret: tofu re-renders it as an HCL object, so only its leaves can show. */
 const APP_CONFIG = '{"clientId": "client-id-4711aa", "clientSecret": "Qx7~client.secret-value"}';
@@ -50,7 +50,7 @@ resource "terraform_data" "quoted" {
  * lines, the quoted value escaped. None of it may reach chat, the stored plan text, logs or the
  * audit, and what is there must still say where it was cut out.
  */
-describe.skipIf(!haveTofu)(`redaction of structured secrets in a real plan${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`, () => {
+describe.skipIf(!haveTofu)(`redaction of structured secrets in a real plan${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`, { timeout: SUITE_TIMEOUT }, () => {
   let redis: TestRedis;
   let client: Redis;
 
