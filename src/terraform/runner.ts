@@ -1,11 +1,12 @@
 import { constants } from 'node:fs';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { TerraformError, type Diagnostic, type LockInfo } from './errors.js';
+import { TerraformError, type Diagnostic } from './errors.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 import { redactDeep, redactorFor } from './redact.js';
 import { bwrapArgs, checkSandbox } from './sandbox.js';
+import { localLockRecord, type LocalState } from './lock-record.js';
 import { diagnosticsOf, parseLockInfo, parseUiLine, type UiEvent } from './ui-events.js';
 import type { Redactor } from '../core/redact.js';
 
@@ -85,7 +86,7 @@ export class TerraformRunner {
   private readonly sandbox: TerraformRunnerOptions['sandbox'];
   private home?: Promise<string>;
   /** A `backend "local"` stack's state file and workspace dir (from init's -backend-config). */
-  private localState?: { path: string; workspaceDir?: string };
+  private localState?: LocalState;
 
   constructor(options: TerraformRunnerOptions = { sandbox: false }) {
     this.sourceEnv = options.sourceEnv ?? process.env;
@@ -238,25 +239,6 @@ export class TerraformRunner {
     return env;
   }
 
-  /**
-   * The local backend's lock record (`.terraform.tfstate.lock.info` beside the state), present
-   * while a run holds the lock or after one was killed holding it; undefined otherwise, and for
-   * remote backends (their lock lives in the backend).
-   */
-  private async lockRecord(workspace?: string): Promise<LockInfo | undefined> {
-    if (!this.localState) return undefined;
-    const { path, workspaceDir } = this.localState;
-    const state = workspace && workspace !== 'default' && workspaceDir ? join(workspaceDir, workspace, 'terraform.tfstate') : path;
-    const file = join(dirname(state), `.${state.split('/').pop()!}.lock.info`);
-    try {
-      const raw = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-      const str = (k: string) => (typeof raw[k] === 'string' ? this.redact(raw[k]) : undefined);
-      return { id: str('ID'), operation: str('Operation'), who: str('Who'), created: str('Created'), path: file };
-    } catch {
-      return undefined;
-    }
-  }
-
   private text(outcome: ProcessOutcome): TextResult {
     return { exitCode: outcome.exitCode, stdout: this.redact(outcome.stdout), stderr: this.redact(outcome.stderr) };
   }
@@ -266,7 +248,7 @@ export class TerraformRunner {
     const base = { exitCode: outcome.exitCode, diagnostics };
     if (outcome.termination) {
       // How tofu left the state lock: with a local backend, its lock record says (after a kill).
-      const lock = await this.lockRecord(workspace);
+      const lock = this.localState ? await localLockRecord(this.localState, workspace, (t) => this.redact(t)) : undefined;
       return new TerraformError('E_TF_CANCELLED', `tofu ${command} cancelled (${outcome.termination === 'SIGINT' ? 'stopped after SIGINT' : 'killed after the grace period'})`, { ...base, termination: outcome.termination, lock });
     }
     const stale = diagnostics.find((d) => d.summary === 'Saved plan is stale');
