@@ -40,9 +40,10 @@ RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no
 # --- runtime ---------------------------------------------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
 # tini reaps the git/ssh/tofu children and forwards SIGTERM to node, which drains its jobs
-# (workers.shutdownGrace) before exiting. git and ssh reach the GitOps and infra repositories.
+# (workers.shutdownGrace) before exiting. git and ssh reach the GitOps and infra repositories;
+# bubblewrap is Terraform's sandbox (it needs user namespaces from the container runtime).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tini git openssh-client ca-certificates \
+ && apt-get install -y --no-install-recommends tini git openssh-client ca-certificates bubblewrap \
  && rm -rf /var/lib/apt/lists/* \
  && groupadd --system --gid 10001 opsbot \
  && useradd --system --uid 10001 --gid opsbot --home-dir /home/opsbot --create-home --shell /usr/sbin/nologin opsbot

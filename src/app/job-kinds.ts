@@ -55,7 +55,7 @@ export async function wireJobKinds(opts: {
   const pullRequests = github
     ? new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
     : undefined;
-  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state') };
+  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state'), terraform: config.terraform };
 
   const kinds = new Map<string, JobKind>();
   const add = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);

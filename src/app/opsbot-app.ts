@@ -25,6 +25,7 @@ import { JobQueues } from '../jobs/queues.js';
 import { WorkerPool } from '../jobs/worker-pool.js';
 import { HttpServer } from '../server/http.js';
 import { mountDashboard } from '../server/dashboard.js';
+import { sandboxWarning } from '../terraform/sandbox.js';
 import { wireJobKinds } from './job-kinds.js';
 
 export interface AppOptions {
@@ -118,6 +119,8 @@ export class OpsbotApp {
         },
       );
       await this.workerPool.start();
+      const sandbox = await sandboxWarning(config, env);
+      if (sandbox) this.log.warn(sandbox);
       await scheduleDriftChecks(this.queues.queue('drift'), config, this.log);
     }
 

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { AppOptions, OpsbotApp } from '../app/opsbot-app.js';
 import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
-import { formatMissingEnv, missingEnv, type ProcessRole } from '../core/config/required-env.js';
+import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
+import { accessWarnings } from '../core/policy-lint.js';
 import { addRedisCommand } from './redis-command.js';
 
 /** opsbot's command line: one process kind per subcommand, all wired by OpsbotApp. */
@@ -44,6 +45,7 @@ program
   .description('job workers only (plus health and metrics on PORT); scale out by running more of them against one REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
+    dropChatSecrets();
     await run(await newApp({ loaded: requireEnv(load(opts.config), 'jobs'), workers: true, http: true, allowEmbeddedRedis: false }), false);
   });
 
@@ -78,6 +80,10 @@ program
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
     for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);
+    for (const w of accessWarnings(config)) process.stderr.write(`opsbot: warning: ${w.path}: ${w.message}\n`);
+    if (!config.terraform.sandbox && Object.keys(config.stacks).length > 0) {
+      process.stderr.write('opsbot: warning: terraform.sandbox: false: stack code (whoever can push to a stack\'s branch) runs unsandboxed and can read the worker\'s memory, environment and files\n');
+    }
   });
 
 function load(flag: string | undefined): LoadedConfig {
@@ -105,6 +111,23 @@ function requireEnv(loaded: LoadedConfig, role: ProcessRole): LoadedConfig {
 async function newApp(opts: AppOptions): Promise<OpsbotApp> {
   const { OpsbotApp } = await import('../app/opsbot-app.js');
   return new OpsbotApp(opts);
+}
+
+/**
+ * A worker runs jobs — and, through Terraform, stacks' code — but never talks to a chat
+ * platform: the chat and dashboard tokens have no business in it. Where Node has
+ * `process.execve` (22.15+, the image's Node 24) the worker replaces itself with a copy started
+ * without them, so not even /proc/<pid>/environ holds them; elsewhere they are removed from its
+ * environment, which every child inherits from.
+ */
+function dropChatSecrets(): void {
+  const names = Object.keys(process.env).filter(isChatOnlyVariable);
+  if (names.length === 0) return;
+  const clean: NodeJS.ProcessEnv = { ...process.env };
+  for (const n of names) delete clean[n];
+  const proc = process as NodeJS.Process & { execve?: (file: string, args: string[], env: NodeJS.ProcessEnv) => never };
+  if (typeof proc.execve === 'function') proc.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], clean);
+  for (const n of names) delete process.env[n];
 }
 
 async function startOrExit(app: OpsbotApp): Promise<void> {

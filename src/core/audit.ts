@@ -33,6 +33,9 @@ export const AUDIT_STREAM = 'opsbot:audit';
 /** Bounded so Redis does not grow forever; ~ lets Redis trim in whole nodes (cheap). */
 const AUDIT_MAXLEN = 100_000;
 
+/** Fields in opsbot's own vocabulary: never a secret, and their values must survive as they are. */
+const STRUCTURE = new Set(['time', 'platform', 'result']);
+
 /** Append-only record of every command outcome and every job outcome, in a Redis stream. */
 export class AuditLog {
   constructor(
@@ -44,7 +47,7 @@ export class AuditLog {
     const full: AuditEntry = { time: entry.time ?? new Date().toISOString(), ...entry };
     const fields: string[] = [];
     for (const [k, v] of Object.entries(full)) {
-      if (v !== undefined) fields.push(k, this.redactor.redact(String(v)));
+      if (v !== undefined) fields.push(k, STRUCTURE.has(k) ? String(v) : this.redactor.redact(String(v)));
     }
     await this.redis.xadd(AUDIT_STREAM, 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fields);
   }

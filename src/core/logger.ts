@@ -5,13 +5,14 @@ export type { Logger };
 
 /**
  * Structured JSON logs; pretty when a person is watching a terminal. Every line passes the
- * Redactor, so a secret that slips into a message or an error never reaches the log sink.
+ * Redactor, so a secret that slips into a message or an error never reaches the log sink — by
+ * structure (each string of the line's JSON), so the line stays JSON whatever the secret is.
  */
 export function createLogger(opts: { level?: string; pretty?: boolean; redactor: Redactor; destination?: number }): Logger {
   const level = opts.level ?? process.env.LOG_LEVEL ?? 'info';
   const pretty = (opts.pretty ?? (process.stdout.isTTY === true && !process.env.CI)) && prettyInstalled();
   const hooks = {
-    streamWrite: (line: string) => opts.redactor.redact(line),
+    streamWrite: (line: string) => opts.redactor.redactJsonLine(line),
   };
   if (pretty) {
     return pino({

@@ -19,3 +19,46 @@ describe('Redactor', () => {
     expect(new Redactor(['1', 'ab']).redact('a1b')).toBe('a1b');
   });
 });
+
+describe('redaction by structure', () => {
+  const JSON_SECRET = '{"clientId": "app-4711", "clientSecret": "Qx7~long.secret-value"}';
+  const MULTI = '-----BEGIN CERT-----\nMIIBszCCAVmgAwIBAgIUQ\nZZZ9secondline\n-----END CERT-----';
+  const QUOTED = 'pa"ss\\word-42';
+
+  it('knows the leaves of a JSON secret and the lines of a multi-line one', () => {
+    const r = new Redactor([JSON_SECRET, MULTI]);
+    // how tofu renders them in a plan: an HCL object, an indented heredoc
+    const plan = '+ input = {\n    + clientId     = "app-4711"\n    + clientSecret = "Qx7~long.secret-value"\n  }\n+ cert = <<-EOT\n      MIIBszCCAVmgAwIBAgIUQ\n      ZZZ9secondline\n  EOT';
+    const out = r.redact(plan);
+    for (const leaked of ['app-4711', 'Qx7~long.secret-value', 'MIIBszCCAVmgAwIBAgIUQ', 'ZZZ9secondline']) expect(out).not.toContain(leaked);
+    expect(out).toContain('clientSecret = "[redacted]"');
+  });
+
+  it('finds a secret with " or \\ raw, JSON-escaped and HCL-escaped', () => {
+    const r = new Redactor([QUOTED]);
+    expect(r.redact(`raw ${QUOTED}`)).toBe('raw [redacted]');
+    expect(r.redact(JSON.stringify({ v: QUOTED }))).toBe('{"v":"[redacted]"}');
+    expect(r.redactValue({ v: `x ${QUOTED} y` })).toEqual({ v: 'x [redacted] y' });
+  });
+
+  it('a secret equal to "true" leaves booleans, keys and kept fields alone: JSON stays JSON', () => {
+    const r = new Redactor(['true', 'success']);
+    const event = { conversation: { platform: 'console', channel: 'c1' }, key: 'job:1', final: 'succeeded', threaded: true, message: { status: 'success', text: 'it is true', buttons: [{ id: 'infra apply abcdefgh', label: 'true' }] } };
+    const keep = new Set(['platform', 'channel', 'key', 'final', 'status', 'id']);
+    const out = r.redactValue(event, keep);
+    expect(out.threaded).toBe(true);
+    expect(out.message.status).toBe('success');
+    expect(out.message.text).toBe('it is [redacted]');
+    expect(out.message.buttons[0]).toEqual({ id: 'infra apply abcdefgh', label: '[redacted]' });
+    expect(JSON.parse(JSON.stringify(out))).toEqual(out);
+  });
+
+  it('a log line stays JSON whatever the secret is', () => {
+    const r = new Redactor(['true', QUOTED]);
+    const line = `${JSON.stringify({ level: 30, ok: true, msg: `password ${QUOTED} is true` })}\n`;
+    const out = r.redactJsonLine(line);
+    expect(out.endsWith('\n')).toBe(true);
+    expect(JSON.parse(out)).toEqual({ level: 30, ok: true, msg: 'password [redacted] is [redacted]' });
+    expect(r.redactJsonLine('not json: true')).toBe('not json: [redacted]');
+  });
+});

@@ -26,6 +26,13 @@ export interface OutboxEvent {
 
 const MAXLEN = 10_000;
 
+/**
+ * Strings of an event that are opsbot's own vocabulary, never a secret: where it goes, its
+ * key, its state, a message's status, a button's command and style. Everything else that is a
+ * string (titles, texts, fields, code, attachments) is redacted before the event is serialised.
+ */
+const STRUCTURE = new Set(['platform', 'channel', 'thread', 'key', 'final', 'threaded', 'status', 'id', 'style']);
+
 /** Stream of one destination: per console session, per chat platform otherwise. */
 export function outboxStream(c: ConversationRef): string {
   return c.platform === 'console' ? `opsbot:outbox:console:${c.channel}` : `opsbot:outbox:${c.platform}`;
@@ -38,7 +45,7 @@ export class Outbox {
   ) {}
 
   async publish(event: OutboxEvent): Promise<void> {
-    const payload = this.redactor.redact(JSON.stringify(event));
+    const payload = JSON.stringify(this.redactor.redactValue(event, STRUCTURE));
     await this.redis.xadd(outboxStream(event.conversation), 'MAXLEN', '~', String(MAXLEN), '*', 'e', payload);
   }
 }

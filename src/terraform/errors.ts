@@ -5,6 +5,7 @@
  */
 export type TerraformErrorCode =
   | 'E_TF_MISSING' // the binary is not installed / not executable
+  | 'E_TF_SANDBOX' // the sandbox is required but cannot run on this machine; nothing was run
   | 'E_TF_BAD_INPUT' // a name or path we were given failed validation; nothing was run
   | 'E_TF_FAILED' // the CLI ran and reported errors (diagnostics attached)
   | 'E_TF_CANCELLED' // stopped through the AbortSignal

@@ -1,4 +1,4 @@
-import type { Config, StackConfig } from '../core/config/schema.js';
+import type { Config, StackConfig, TerraformSettings } from '../core/config/schema.js';
 import { NAME_PATTERN } from '../core/config/schema.js';
 import { OpsbotError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
@@ -20,6 +20,8 @@ export interface InfraServices {
   baseDir: string;
   /** State of `backend "local"` stacks cloned from a URL. */
   stateHome: string;
+  /** `terraform` settings of the config (the sandbox); absent: the defaults (sandboxed). */
+  terraform?: TerraformSettings;
 }
 
 /** A stack argument: strict name first (it reaches paths and Redis keys), then known. */
@@ -32,8 +34,8 @@ export function stackNamed(config: Pick<Config, 'stacks'>, name: string): StackC
   return stack;
 }
 
-export function stackSource(infra: Pick<InfraServices, 'baseDir' | 'stateHome'>, name: string, stack: StackConfig): StackSource {
-  return { name, stack, baseDir: infra.baseDir, stateHome: infra.stateHome };
+export function stackSource(infra: Pick<InfraServices, 'baseDir' | 'stateHome' | 'terraform'>, name: string, stack: StackConfig): StackSource {
+  return { name, stack, baseDir: infra.baseDir, stateHome: infra.stateHome, sandbox: infra.terraform?.sandbox ?? true };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Message } from '../core/message.js';
 import type { Diagnostic } from './errors.js';
 import type { GroupAction, PlanSummary } from './plan-summary.js';
+import { capLine } from './plan-text.js';
 
 /**
  * What a reviewer reads in ten seconds: counts, addresses grouped by action (most alarming
@@ -32,8 +33,8 @@ export function summaryLines(s: PlanSummary): string[] {
     if (g.more > 0) lines.push(`  … and ${g.more} more`);
   }
   if (s.outputs.length > 0) {
-    lines.push('outputs:');
-    for (const o of s.outputs) lines.push(`  ${o.name} (${o.action})${o.sensitive ? ': (sensitive)' : o.value !== undefined ? `: ${o.value}` : ': (known after apply)'}`);
+    lines.push(s.outputs.some((o) => o.hidden) ? 'outputs (values not posted for this stack):' : 'outputs:');
+    for (const o of s.outputs) lines.push(`  ${o.name} (${o.action})${o.sensitive ? ': (sensitive)' : o.hidden ? '' : o.value !== undefined ? `: ${o.value}` : ': (known after apply)'}`);
   }
   if (s.drift.addresses.length > 0) {
     lines.push('changed outside Terraform since the last apply:');
@@ -62,11 +63,20 @@ export interface PlanMessageInput {
   /** Where the full plan text was written, when the chat cannot take attachments (console). */
   fullPlanPath?: string;
   planText?: string;
+  /** The -var-files the plan was made with: the stack's, and those asked for with --var-file. */
+  varFiles?: { stack: readonly string[]; extra: readonly string[] };
+}
+
+/** A reviewer approves what was planned, including which var files fed it. */
+export function varFilesField(v: NonNullable<PlanMessageInput['varFiles']>): { label: string; value: string } {
+  const all = [...v.stack, ...v.extra.map((f) => `${f} (--var-file)`)];
+  return { label: 'Var files', value: all.length ? all.join(', ') : 'none' };
 }
 
 export function planMessage(input: PlanMessageInput): Message {
   const { stack, summary: s } = input;
   const fields = [{ label: 'Commit', value: shortCommit(input.commit) }];
+  if (input.varFiles) fields.push(varFilesField(input.varFiles));
   if (s.noChanges) {
     return { status: 'success', title: `No changes: stack ${stack}`, text: 'The infrastructure matches the configuration. Nothing to approve.', fields };
   }
@@ -93,8 +103,9 @@ export function formatDiagnostics(diagnostics: readonly Diagnostic[], limit = 5)
   const shown = diagnostics.filter((d) => d.severity === 'error').concat(diagnostics.filter((d) => d.severity === 'warning')).slice(0, limit);
   const lines = shown.map((d) => {
     const where = d.filename ? ` (${d.filename}${d.line !== undefined ? `:${d.line}` : ''})` : d.address ? ` (${d.address})` : '';
-    const detail = d.detail.trim().split('\n').slice(0, 6).join('\n    ');
-    return `${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.summary}${where}${detail ? `\n    ${detail}` : ''}`;
+    // A diagnostic can quote the stack's values (an error about a 1 MB string): lines are capped.
+    const detail = d.detail.trim().split('\n').slice(0, 6).map((l) => capLine(l, 300)).join('\n    ');
+    return `${d.severity === 'error' ? 'Error' : 'Warning'}: ${capLine(d.summary, 300)}${where}${detail ? `\n    ${detail}` : ''}`;
   });
   if (diagnostics.length > shown.length) lines.push(`… and ${diagnostics.length - shown.length} more`);
   return lines.join('\n');

@@ -34,10 +34,13 @@ export interface StoredPlan {
 export type ApprovalResult =
   | { kind: 'start'; approvals: number }
   | { kind: 'recorded'; approvals: number }
-  | { kind: 'already'; approvals: number }
+  /** `as`: the account this person approved with (maybe another of theirs). */
+  | { kind: 'already'; approvals: number; as: string }
   | { kind: 'superseded'; by: string }
   | { kind: 'rejected'; by: string }
-  | { kind: 'missing' | 'expired' | 'own' }
+  /** `requester`: the account the plan was made from (maybe another of the approver's). */
+  | { kind: 'own'; requester: string }
+  | { kind: 'missing' | 'expired' }
   | { kind: 'approved' | 'applying' | 'applied' | 'failed'; job: string };
 
 /** 8 characters of RFC 4648 base32 (40 bits): "infra apply <id>" stays far below Telegram's 64-byte callback_data. */
@@ -126,22 +129,25 @@ export class PlanStore {
     return (await this.redis.get(latestKey(stack))) ?? undefined;
   }
 
-  async approve(plan: Pick<StoredPlan, 'id' | 'stack'>, subject: string, rules: { required: number; requesterMayApprove: boolean }): Promise<ApprovalResult> {
-    const [kind, extra] = (await this.redis.eval(
+  /** `people`: account → person (Policy.people()); approvals and four eyes count people. */
+  async approve(plan: Pick<StoredPlan, 'id' | 'stack'>, subject: string, rules: { required: number; requesterMayApprove: boolean; people?: Record<string, string> }): Promise<ApprovalResult> {
+    const [kind, extra, as] = (await this.redis.eval(
       APPROVE, 3, planKey(plan.id), approversKey(plan.id), latestKey(plan.stack),
-      plan.id, subject, String(Date.now()), String(rules.required), rules.requesterMayApprove ? '1' : '0',
-    )) as [string, string];
+      plan.id, subject, String(Date.now()), String(rules.required), rules.requesterMayApprove ? '1' : '0', JSON.stringify(rules.people ?? {}),
+    )) as [string, string, string?];
     switch (kind) {
       case 'start':
       case 'recorded':
-      case 'already':
         return { kind, approvals: Number(extra) };
+      case 'already':
+        return { kind, approvals: Number(extra), as: as ?? subject };
       case 'superseded':
       case 'rejected':
         return { kind, by: extra };
+      case 'own':
+        return { kind, requester: extra };
       case 'missing':
       case 'expired':
-      case 'own':
         return { kind };
       default:
         return { kind: kind as 'approved' | 'applying' | 'applied' | 'failed', job: extra };

@@ -1,5 +1,6 @@
 import { planJsonSchema, type OutputChange, type ResourceChange } from './plan-schema.js';
 import { TerraformError } from './errors.js';
+import { capLine } from './plan-text.js';
 
 /**
  * Turns `tofu show -json <planfile>` into what a chat message needs: counts, addresses grouped
@@ -22,8 +23,10 @@ export interface OutputSummary {
   name: string;
   action: 'create' | 'update' | 'delete' | 'noop';
   sensitive: boolean;
-  /** Compact JSON of the planned value, present only if known and not sensitive. */
+  /** Compact JSON of the planned value, present only if known, not sensitive and not hidden. */
   value?: string;
+  /** The stack does not post output values (`postOutputs` off): the value was left out. */
+  hidden?: boolean;
 }
 
 export interface PlanSummary {
@@ -46,7 +49,12 @@ export interface SummaryOptions {
   limit?: number;
   /** Longest output value shown, in characters of JSON (default 120). */
   maxValueLength?: number;
+  /** Carry output values at all (the stack's `postOutputs`; default true). */
+  outputValues?: boolean;
 }
+
+/** An address is code-controlled (for_each keys): long ones are cut so a summary stays a summary. */
+const MAX_ADDRESS = 200;
 
 /** Most alarming first: that is the order a reviewer should read them in. */
 const GROUP_ORDER: GroupAction[] = ['destroy', 'replace', 'forget', 'update', 'create', 'read'];
@@ -91,15 +99,15 @@ export function summarizePlan(planJson: unknown, options: SummaryOptions = {}): 
     counts[action] += 1;
     if (action === 'noop') continue;
     const list = byAction.get(action) ?? [];
-    list.push(rc.address);
+    list.push(capLine(rc.address, MAX_ADDRESS));
     byAction.set(action, list);
   }
 
   const groups = GROUP_ORDER.filter((a) => byAction.has(a)).map((action) => truncate(action, byAction.get(action) ?? [], limit));
   const outputs = Object.entries(plan.output_changes ?? {})
-    .map(([name, change]) => summarizeOutput(name, change, options.maxValueLength ?? 120))
+    .map(([name, change]) => summarizeOutput(name, change, options.maxValueLength ?? 120, options.outputValues ?? true))
     .filter((o) => o.action !== 'noop');
-  const drifted = (plan.resource_drift ?? []).filter((rc) => isRealChange(rc)).map((rc) => rc.address);
+  const drifted = (plan.resource_drift ?? []).filter((rc) => isRealChange(rc)).map((rc) => capLine(rc.address, MAX_ADDRESS));
   const errored = plan.errored ?? false;
   const changing = counts.create + counts.update + counts.replace + counts.destroy + counts.forget;
 
@@ -124,7 +132,7 @@ function isRealChange(rc: ResourceChange): boolean {
   return action !== undefined && action !== 'noop';
 }
 
-function summarizeOutput(name: string, change: OutputChange, maxValueLength: number): OutputSummary {
+function summarizeOutput(name: string, change: OutputChange, maxValueLength: number, withValue: boolean): OutputSummary {
   const actions = change.actions.join(',');
   const action: OutputSummary['action'] =
     actions === 'create' ? 'create' : actions === 'delete' ? 'delete' : actions === 'no-op' ? 'noop' : 'update';
@@ -132,7 +140,8 @@ function summarizeOutput(name: string, change: OutputChange, maxValueLength: num
   const sensitive = change.after_sensitive !== false || change.before_sensitive === true;
   const summary: OutputSummary = { name, action, sensitive };
   const known = change.after_unknown === false || change.after_unknown === undefined;
-  if (!sensitive && known && action !== 'delete' && change.after !== undefined) {
+  if (!sensitive && !withValue) summary.hidden = true;
+  else if (!sensitive && known && action !== 'delete' && change.after !== undefined) {
     const json = JSON.stringify(change.after);
     summary.value = json.length > maxValueLength ? `${json.slice(0, Math.max(0, maxValueLength - 1))}…` : json;
   }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
 import type { Termination } from './errors.js';
@@ -7,6 +8,8 @@ import type { Termination } from './errors.js';
  * and implements cancellation the way a terminal's Ctrl-C does: SIGINT to the whole process
  * group (tofu and anything it started, e.g. a local-exec command), so tofu can stop cleanly,
  * write state and release its lock; SIGKILL only if it has not exited after `graceMs`.
+ * Under a sandbox, SIGINT goes to the processes inside it instead: bwrap itself has no handler
+ * for it, and its death would kill tofu (--die-with-parent) before it could release its lock.
  */
 
 export interface ProcessSpec {
@@ -17,6 +20,8 @@ export interface ProcessSpec {
   graceMs: number;
   signal?: AbortSignal;
   onLine?: (line: string) => void;
+  /** Who gets SIGINT: the process group (default), or the started process's descendants only (a sandbox). */
+  interrupt?: 'group' | 'descendants';
 }
 
 export interface ProcessOutcome {
@@ -52,7 +57,8 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
   const onAbort = () => {
     if (exited || subprocess.pid === undefined || termination) return;
     termination = 'SIGINT';
-    signalGroup(subprocess.pid, 'SIGINT');
+    if (spec.interrupt === 'descendants') for (const pid of descendants(subprocess.pid)) signalOne(pid, 'SIGINT');
+    else signalGroup(subprocess.pid, 'SIGINT');
     killTimer = setTimeout(() => {
       if (exited || subprocess.pid === undefined) return;
       termination = 'SIGKILL';
@@ -93,6 +99,35 @@ export async function runProcess(spec: ProcessSpec): Promise<ProcessOutcome> {
     termination,
     spawnError: spawnCode,
   };
+}
+
+/** Every process below `pid`, from /proc (Linux: where bwrap runs). */
+function descendants(pid: number): number[] {
+  const found: number[] = [];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return found;
+  }
+  for (const task of tasks) {
+    let children = '';
+    try {
+      children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const child of children.split(/\s+/).filter(Boolean).map(Number)) found.push(child, ...descendants(child));
+  }
+  return found;
+}
+
+function signalOne(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Already gone.
+  }
 }
 
 function signalGroup(pid: number, signal: NodeJS.Signals): void {

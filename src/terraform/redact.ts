@@ -1,26 +1,21 @@
 import { Redactor } from '../core/redact.js';
 
 /**
- * Removes every secret value from text produced by tofu. A value can appear raw (plain text,
- * local-exec output) or JSON-escaped (inside a `-json` line, where `"` becomes `\"`), so both
- * forms are replaced. Values shorter than 4 characters are left alone (see core Redactor).
+ * Removes every secret value from text produced by tofu: raw, JSON-escaped (inside a `-json`
+ * line), HCL-escaped, line by line and leaf by leaf (see core `secretForms`).
  */
 export function redact(text: string, secrets: Iterable<string>): string {
   return redactorFor(secrets).redact(text);
 }
 
 export function redactorFor(secrets: Iterable<string>): Redactor {
-  const forms: string[] = [];
-  for (const s of secrets) {
-    if (s === '') continue;
-    forms.push(s);
-    const escaped = JSON.stringify(s).slice(1, -1);
-    if (escaped !== s) forms.push(escaped);
-  }
-  return new Redactor(forms);
+  return new Redactor([...secrets].filter((s) => s !== ''));
 }
 
-/** Redacts every string inside a parsed JSON value (event objects), keys included. */
+/**
+ * Redacts every string inside a parsed JSON value from tofu (event objects, `show -json`), keys
+ * included: there, keys are data (map keys of the stack's values), not opsbot's structure.
+ */
 export function redactDeep<T>(value: T, redactor: Redactor): T {
   return walk(value, redactor) as T;
 }

@@ -44,8 +44,8 @@ async function stack(extra: Record<string, string> = {}): Promise<string> {
   return dir;
 }
 
-function runner(options: ConstructorParameters<typeof TerraformRunner>[0] = {}): TerraformRunner {
-  const r = new TerraformRunner({ passEnv: ['TF_VAR_db_password'], sourceEnv: { PATH: process.env.PATH, TF_VAR_db_password: SECRET }, ...options });
+function runner(options: Partial<ConstructorParameters<typeof TerraformRunner>[0]> = {}): TerraformRunner {
+  const r = new TerraformRunner({ passEnv: ['TF_VAR_db_password'], sourceEnv: { PATH: process.env.PATH, TF_VAR_db_password: SECRET }, sandbox: false, ...options });
   runners.push(r);
   return r;
 }
@@ -149,34 +149,54 @@ describe.skipIf(!haveTofu)('TerraformRunner against real tofu (examples/local)',
     }
   });
 
-  it('a held lock is E_STATE_LOCKED with the holder; SIGINT cancels the apply and releases the lock', async () => {
-    const dir = await stack({ 'slow.tf': SLOW_TF });
-    const tf = runner({ graceMs: 15_000 });
-    await tf.init(dir);
-    const plan = await tf.plan(dir, { out: 'slow.tfplan' });
-    const controller = new AbortController();
-    let started!: () => void;
-    const slowStarted = new Promise<void>((resolve) => (started = resolve));
-    const apply = tf.apply(dir, plan.planFile, (e) => {
-      if (e.type === 'apply_start' && e.address === 'terraform_data.slow') started();
-    }, { signal: controller.signal });
-    const applyFailure = failure(apply);
-    await slowStarted;
+  // In the sandbox SIGINT must reach tofu inside it, not bwrap (whose death would kill tofu
+  // before it releases its lock): the same behaviour, both ways.
+  describe.each([{ sandboxed: false }, { sandboxed: true }])('sandboxed: $sandboxed', ({ sandboxed }) => {
+    it('a held lock is E_STATE_LOCKED with the holder; SIGINT cancels the apply and releases the lock', async () => {
+      const dir = await stack({ 'slow.tf': SLOW_TF });
+      const tf = runner({ graceMs: 15_000, sandbox: sandboxed && { writable: [dir] } });
+      await tf.init(dir);
+      const plan = await tf.plan(dir, { out: 'slow.tfplan' });
+      const controller = new AbortController();
+      let started!: () => void;
+      const slowStarted = new Promise<void>((resolve) => (started = resolve));
+      const apply = tf.apply(dir, plan.planFile, (e) => {
+        if (e.type === 'apply_start' && e.address === 'terraform_data.slow') started();
+      }, { signal: controller.signal });
+      const applyFailure = failure(apply);
+      await slowStarted;
 
-    const locked = await failure(tf.plan(dir, { out: 'other.tfplan', lockTimeoutMs: 0 }));
-    expect(locked.code).toBe('E_STATE_LOCKED');
-    expect(locked.lock).toMatchObject({ operation: 'OperationTypeApply', path: 'terraform.tfstate' });
-    expect(locked.lock?.who).toMatch(/@/);
+      const locked = await failure(tf.plan(dir, { out: 'other.tfplan', lockTimeoutMs: 0 }));
+      expect(locked.code).toBe('E_STATE_LOCKED');
+      expect(locked.lock).toMatchObject({ operation: 'OperationTypeApply', path: 'terraform.tfstate' });
+      expect(locked.lock?.who).toMatch(/@/);
 
-    const t0 = Date.now();
-    controller.abort();
-    const cancelled = await applyFailure;
-    expect(cancelled.code).toBe('E_TF_CANCELLED');
-    expect(cancelled.termination).toBe('SIGINT');
-    expect(Date.now() - t0).toBeLessThan(10_000); // not the 30 s sleep, not the grace period
+      const t0 = Date.now();
+      controller.abort();
+      const cancelled = await applyFailure;
+      expect(cancelled.code).toBe('E_TF_CANCELLED');
+      expect(cancelled.termination).toBe('SIGINT');
+      expect(Date.now() - t0).toBeLessThan(10_000); // not the 30 s sleep, not the grace period
 
-    const after = await tf.plan(dir, { out: 'after.tfplan', lockTimeoutMs: 0 });
-    expect(after.exitCode).toBe(2);
+      const after = await tf.plan(dir, { out: 'after.tfplan', lockTimeoutMs: 0 });
+      expect(after.exitCode).toBe(2);
+    });
+
+    it('SIGKILL after the grace period is reported, and the lock is still released', async () => {
+      const dir = await stack({ 'slow.tf': SLOW_TF });
+      const tf = runner({ graceMs: 1, sandbox: sandboxed && { writable: [dir] } });
+      await tf.init(dir);
+      const plan = await tf.plan(dir, { out: 'slow.tfplan' });
+      const controller = new AbortController();
+      const apply = tf.apply(dir, plan.planFile, (e) => {
+        if (e.type === 'apply_start' && e.address === 'terraform_data.slow') controller.abort();
+      }, { signal: controller.signal });
+      const err = await failure(apply);
+      expect(err.code).toBe('E_TF_CANCELLED');
+      expect(err.termination).toBe('SIGKILL');
+      const after = await tf.plan(dir, { out: 'after.tfplan', lockTimeoutMs: 0 });
+      expect(after.exitCode).toBe(2);
+    });
   });
 
   it('SIGKILL after the grace period is reported, naming the CLI that ran (terraform here), and the lock is still released', async () => {

@@ -5,13 +5,17 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { TerraformError, type Diagnostic } from './errors.js';
 import { runProcess, type ProcessOutcome } from './process.js';
 import { redactDeep, redactorFor } from './redact.js';
+import { bwrapArgs, checkSandbox } from './sandbox.js';
+import { localLockRecord, type LocalState } from './lock-record.js';
 import { diagnosticsOf, parseLockInfo, parseUiLine, type UiEvent } from './ui-events.js';
 import type { Redactor } from '../core/redact.js';
 
 /**
  * Runs `tofu`/`terraform` for opsbot. Every call gets a minimal environment (PATH, a private
  * HOME, TF_IN_AUTOMATION, TF_INPUT=0, our own TF_CLI_CONFIG_FILE and only the variables named
- * in `passEnv`), and every event or text it returns has the values of those variables removed.
+ * in `passEnv`) — never the worker's own — and every event or text it returns has the values of
+ * those variables removed. With `sandbox`, it runs under bubblewrap (see sandbox.ts) and sees
+ * only the directories named there, its private HOME and its binary.
  */
 
 export interface TerraformRunnerOptions {
@@ -24,6 +28,12 @@ export interface TerraformRunnerOptions {
   graceMs?: number;
   /** Contents of the CLI configuration file (e.g. provider_installation); empty by default. */
   cliConfig?: string;
+  /**
+   * Run in the bubblewrap sandbox, able to write only these directories (plus its private HOME);
+   * `false`: unsandboxed (the stack's code can read whatever the worker's user can). A sandbox
+   * this machine cannot run is an error (E_TF_SANDBOX), never a silent fallback.
+   */
+  sandbox: false | { writable: readonly string[] };
 }
 
 export type EventHandler = (event: UiEvent) => void;
@@ -73,9 +83,12 @@ export class TerraformRunner {
   private readonly graceMs: number;
   private readonly cliConfig: string;
   private readonly redactor: Redactor;
+  private readonly sandbox: TerraformRunnerOptions['sandbox'];
   private home?: Promise<string>;
+  /** A `backend "local"` stack's state file and workspace dir (from init's -backend-config). */
+  private localState?: LocalState;
 
-  constructor(options: TerraformRunnerOptions = {}) {
+  constructor(options: TerraformRunnerOptions = { sandbox: false }) {
     this.sourceEnv = options.sourceEnv ?? process.env;
     this.binary = options.binary ?? defaultBinary(this.sourceEnv);
     this.passEnv = options.passEnv ?? [];
@@ -84,6 +97,7 @@ export class TerraformRunner {
     }
     this.graceMs = options.graceMs ?? 20_000;
     this.cliConfig = options.cliConfig ?? '';
+    this.sandbox = options.sandbox;
     this.redactor = redactorFor(this.passEnv.flatMap((n) => this.sourceEnv[n] ?? []));
   }
 
@@ -94,8 +108,11 @@ export class TerraformRunner {
 
   async init(dir: string, options: CallOptions & { backendConfig?: readonly string[] } = {}): Promise<TextResult> {
     const args = ['init', '-input=false', '-no-color', ...(options.backendConfig ?? []).map((c) => `-backend-config=${checkArg(c)}`)];
+    const setting = (key: string) => options.backendConfig?.find((c) => c.startsWith(`${key}=`))?.slice(key.length + 1);
+    const path = setting('path');
+    if (path) this.localState = { path, workspaceDir: setting('workspace_dir') };
     const outcome = await this.run(dir, args, options.signal);
-    if (outcome.exitCode !== 0) throw this.failure('init', outcome, []);
+    if (outcome.exitCode !== 0) throw await this.failure('init', outcome, []);
     return this.text(outcome);
   }
 
@@ -103,7 +120,7 @@ export class TerraformRunner {
   async ensureWorkspace(dir: string, workspace: string, options: CallOptions = {}): Promise<void> {
     workspaceEnv(workspace);
     const outcome = await this.run(dir, ['workspace', 'select', '-or-create=true', '-no-color', workspace], options.signal);
-    if (outcome.exitCode !== 0) throw this.failure('workspace select', outcome, []);
+    if (outcome.exitCode !== 0) throw await this.failure('workspace select', outcome, []);
   }
 
   async plan(dir: string, options: PlanOptions): Promise<PlanResult> {
@@ -113,7 +130,7 @@ export class TerraformRunner {
     if (options.lockTimeoutMs !== undefined) args.push(lockTimeout(options.lockTimeoutMs));
     const events: UiEvent[] = [];
     const outcome = await this.run(dir, args, options.signal, this.collect(events, options.onEvent), env);
-    if (outcome.exitCode !== 0 && outcome.exitCode !== 2) throw this.failure('plan', outcome, events);
+    if (outcome.exitCode !== 0 && outcome.exitCode !== 2) throw await this.failure('plan', outcome, events, options.workspace);
     const exitCode = outcome.exitCode === 2 ? 2 : 0;
     const planFile = isAbsolute(options.out) ? options.out : resolve(dir, options.out);
     return { exitCode, hasChanges: exitCode === 2, planFile, events, diagnostics: diagnosticsOf(events) };
@@ -122,7 +139,7 @@ export class TerraformRunner {
   /** `show -json` of a saved plan, parsed, with passed-through secret values removed. */
   async show(planFile: string, options: CallOptions & { dir?: string } = {}): Promise<unknown> {
     const outcome = await this.run(options.dir ?? dirname(planFile), ['show', '-json', '-no-color', checkArg(planFile)], options.signal);
-    if (outcome.exitCode !== 0) throw this.failure('show', outcome, []);
+    if (outcome.exitCode !== 0) throw await this.failure('show', outcome, []);
     try {
       return redactDeep(JSON.parse(outcome.stdout) as unknown, this.redactor);
     } catch (err) {
@@ -133,7 +150,7 @@ export class TerraformRunner {
   /** `show -no-color` of a saved plan: the full plain-text plan (tofu masks sensitive values), secrets removed. */
   async showText(planFile: string, options: CallOptions & { dir?: string } = {}): Promise<string> {
     const outcome = await this.run(options.dir ?? dirname(planFile), ['show', '-no-color', checkArg(planFile)], options.signal);
-    if (outcome.exitCode !== 0) throw this.failure('show', outcome, []);
+    if (outcome.exitCode !== 0) throw await this.failure('show', outcome, []);
     return this.redact(outcome.stdout);
   }
 
@@ -150,7 +167,7 @@ export class TerraformRunner {
     args.push(checkArg(planFile));
     const events: UiEvent[] = [];
     const outcome = await this.run(dir, args, options.signal, this.collect(events, onEvent), env);
-    if (outcome.exitCode !== 0) throw this.failure('apply', outcome, events);
+    if (outcome.exitCode !== 0) throw await this.failure('apply', outcome, events, options.workspace);
     return { exitCode: 0, events, diagnostics: diagnosticsOf(events) };
   }
 
@@ -180,11 +197,24 @@ export class TerraformRunner {
         throw new TerraformError('E_TF_MISSING', `Terraform/OpenTofu binary not found or not executable: ${this.binary}`);
       }
     }
-    const outcome = await runProcess({ binary: this.binary, args, cwd: dir, env: { ...(await this.baseEnv()), ...extraEnv }, graceMs: this.graceMs, signal, onLine });
+    const env = { ...(await this.baseEnv()), ...extraEnv };
+    const spec = { binary: this.binary, args, cwd: dir, env, graceMs: this.graceMs, signal, onLine };
+    const outcome = await runProcess(this.sandbox ? await this.sandboxed(spec, this.sandbox.writable) : spec);
     if (outcome.spawnError === 'ENOENT' || outcome.spawnError === 'EACCES') {
       throw new TerraformError('E_TF_MISSING', `Terraform/OpenTofu binary not found: ${this.binary} (set TF_BINARY)`);
     }
     return outcome;
+  }
+
+  /** The same call, through bwrap: tofu sees the work dir, its state, its HOME and its binary. */
+  private async sandboxed<S extends { binary: string; args: readonly string[]; cwd: string }>(spec: S, writable: readonly string[]): Promise<S & { interrupt: 'descendants' }> {
+    const check = await checkSandbox(this.sourceEnv);
+    if (!check.ok) {
+      throw new TerraformError('E_TF_SANDBOX', `Terraform's sandbox cannot run on this worker: ${check.reason}. Install bubblewrap and allow user namespaces, or set terraform.sandbox: false in opsbot.yaml to run stack code unsandboxed.`);
+    }
+    const home = await this.home!;
+    const args = [...bwrapArgs({ writable: [...writable, home], readable: [spec.binary] }, spec.cwd), '--', spec.binary, ...spec.args];
+    return { ...spec, binary: check.bwrap, args, interrupt: 'descendants' };
   }
 
   private async baseEnv(): Promise<Record<string, string>> {
@@ -213,11 +243,13 @@ export class TerraformRunner {
     return { exitCode: outcome.exitCode, stdout: this.redact(outcome.stdout), stderr: this.redact(outcome.stderr) };
   }
 
-  private failure(command: string, outcome: ProcessOutcome, events: UiEvent[]): TerraformError {
+  private async failure(command: string, outcome: ProcessOutcome, events: UiEvent[], workspace?: string): Promise<TerraformError> {
     const diagnostics = diagnosticsOf(events);
     const base = { exitCode: outcome.exitCode, diagnostics, cli: this.cli };
     if (outcome.termination) {
-      return new TerraformError('E_TF_CANCELLED', `${this.cli} ${command} cancelled (${outcome.termination === 'SIGINT' ? 'stopped after SIGINT' : 'killed after the grace period'})`, { ...base, termination: outcome.termination });
+      // How tofu left the state lock: with a local backend, its lock record says (after a kill).
+      const lock = this.localState ? await localLockRecord(this.localState, workspace, (t) => this.redact(t)) : undefined;
+      return new TerraformError('E_TF_CANCELLED', `${this.cli} ${command} cancelled (${outcome.termination === 'SIGINT' ? 'stopped after SIGINT' : 'killed after the grace period'})`, { ...base, termination: outcome.termination, lock });
     }
     const stale = diagnostics.find((d) => d.summary === 'Saved plan is stale');
     if (stale) return new TerraformError('E_PLAN_STALE', `the saved plan is stale: ${stale.detail}`, base);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { cp, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { execa } from 'execa';
@@ -23,6 +23,8 @@ export interface StackCheckout {
   commit: string | null;
   /** `-backend-config` values for `init` (see localStatePath). */
   backendConfig: string[];
+  /** Where a `backend "local"` stack's state lives (outside the work dir); undefined for remote backends. */
+  stateDir?: string;
   dispose(): Promise<void>;
 }
 
@@ -33,6 +35,8 @@ export interface StackSource {
   baseDir: string;
   /** Where state of a `backend "local"` stack cloned from a URL is kept. */
   stateHome: string;
+  /** Run tofu in the bubblewrap sandbox (config `terraform.sandbox`; default true). */
+  sandbox?: boolean;
 }
 
 const COMMIT = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -47,10 +51,21 @@ export function repoLocation(src: StackSource): { local: string } | { url: strin
   return { local: isAbsolute(repo) ? repo : resolve(src.baseDir, repo) };
 }
 
-/** Names and paths that reach git and tofu are checked again here: the config is not the only way in. */
+/**
+ * Names and paths that reach git and tofu are checked again here: the config is not the only way
+ * in. A var file asked for in chat (`--var-file`) must also be one the stack allows
+ * (`extraVarFiles`): a var file sets any variable, so by default the stack's own list is all.
+ */
 export function checkStackPaths(src: StackSource, extraVarFiles: readonly string[] = []): void {
   for (const [what, p] of [['dir', src.stack.dir], ...[...src.stack.varFiles, ...extraVarFiles].map((f) => ['var file', f] as const)] as const) {
     if (!REPO_PATH_PATTERN.test(p)) throw new OpsbotError('E_BAD_ARGUMENT', `Stack ${src.name}: ${what} "${p}" must be a relative path inside the repository (no "..", no absolute paths).`);
+  }
+  const allowed = src.stack.extraVarFiles ?? [];
+  for (const f of extraVarFiles) {
+    if (allowed.includes('*') || allowed.includes(f)) continue;
+    const own = src.stack.varFiles.length ? ` Its own var files (${src.stack.varFiles.join(', ')}) are always used.` : '';
+    const may = allowed.length ? `it allows only ${allowed.join(', ')}` : 'it takes no --var-file (stacks.' + src.name + '.extraVarFiles is empty)';
+    throw new OpsbotError('E_VAR_FILE_NOT_ALLOWED', `Stack ${src.name} does not allow --var-file ${f}: ${may}.${own} Nothing was planned.`);
   }
 }
 
@@ -83,8 +98,11 @@ export async function checkoutStack(src: StackSource, at: { commit?: string | nu
     await mustStayInside(work, dir, src);
     if (!existsSync(dir)) throw new OpsbotError('E_CHECKOUT', `Stack ${src.name}: directory ${src.stack.dir} does not exist in the repository${commit ? ` at ${commit.slice(0, 12)}` : ''}.`);
     for (const f of src.stack.varFiles) await mustStayInside(work, resolve(dir, f), src);
-    const backendConfig = (await usesLocalBackend(dir)) ? localStateConfig(localStatePath(src, where)) : [];
-    return { root, dir, commit, backendConfig, dispose };
+    const stateDir = (await usesLocalBackend(dir)) ? localStatePath(src, where) : undefined;
+    // It exists before tofu runs: the sandbox binds it, and only what exists can be bound.
+    if (stateDir) await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    const backendConfig = stateDir ? localStateConfig(stateDir) : [];
+    return { root, dir, commit, backendConfig, stateDir, dispose };
   } catch (err) {
     await dispose();
     throw err;

@@ -1,9 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { OpsbotError } from '../core/errors.js';
+import { isOpsbotError, OpsbotError } from '../core/errors.js';
 import type { Progress } from '../core/message.js';
 import { isTerraformError, type TerraformError } from './errors.js';
 import { formatDiagnostics } from './plan-message.js';
+import { capLine, capPlanText, hideOutputValues } from './plan-text.js';
 import { summarizePlan, type PlanSummary } from './plan-summary.js';
 import { TerraformRunner } from './runner.js';
 import { checkoutStack, type StackCheckout, type StackSource } from './stack-checkout.js';
@@ -25,7 +26,9 @@ export async function openStack(src: StackSource, opts: { commit?: string | null
   const binary = terraformBinaryFor(src.stack, opts.env);
   await opts.say({ text: opts.commit ? `Checking out commit ${opts.commit.slice(0, 12)} of stack ${src.name}…` : `Checking out stack ${src.name} (${src.stack.branch})…` });
   const checkout = await checkoutStack(src, { commit: opts.commit }, opts.signal);
-  const runner = new TerraformRunner({ binary, passEnv: src.stack.env, sourceEnv: opts.env });
+  // Sandboxed unless the config opts out: tofu may write its work dir and the stack's state, nothing else.
+  const sandbox = src.sandbox === false ? false : { writable: [checkout.root, ...(checkout.stateDir ? [checkout.stateDir] : [])] };
+  const runner = new TerraformRunner({ binary, passEnv: src.stack.env, sourceEnv: opts.env, sandbox });
   const dispose = async () => {
     await runner.dispose().catch(() => undefined);
     await checkout.dispose();
@@ -63,12 +66,41 @@ export async function planStack(open: OpenStack, src: StackSource, opts: { varFi
   const shown = await open.runner.show(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(rethrow);
   let summary: PlanSummary;
   try {
-    summary = summarizePlan(shown);
+    summary = summarizePlan(shown, { outputValues: src.stack.postOutputs });
   } catch (err) {
     rethrow(err);
   }
   const text = await open.runner.showText(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(rethrow);
-  return { summary, planFile: await readFile(result.planFile), planText: text };
+  const shownText = src.stack.postOutputs ? text : hideOutputValues(text, `stack ${src.name} does not post output values (postOutputs)`);
+  return { summary, planFile: await readFile(result.planFile), planText: capPlanText(shownText) };
+}
+
+/**
+ * Runs a plan or an apply (checkout and init included) within the stack's `planTimeout` /
+ * `applyTimeout`: past it, the same stop as /cancel — SIGINT to tofu, SIGKILL after the grace
+ * period — and a failure that names the limit and says how tofu left the state lock. A
+ * /cancel meanwhile stays a cancel.
+ */
+export async function withinTimeout<T>(kind: 'plan' | 'apply', src: StackSource, signal: AbortSignal, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ms = kind === 'plan' ? src.stack.planTimeout : src.stack.applyTimeout;
+  const limit = new AbortController();
+  const timer = setTimeout(() => limit.abort(new Error(`${kind}Timeout`)), ms);
+  try {
+    return await work(AbortSignal.any([signal, limit.signal]));
+  } catch (err) {
+    if (!limit.signal.aborted || signal.aborted) throw err;
+    const stop = isOpsbotError(err) && err.code === 'E_CANCELLED' ? ` ${err.userMessage.replace(/^Cancelled: /, '')}` : '';
+    throw new OpsbotError('E_TF_TIMEOUT', `The ${kind} of stack ${src.name} was stopped: it ran longer than ${kind}Timeout (${duration(ms)}).${stop}${kind === 'apply' ? ' The state may be partly applied: run a new plan to see where it stands.' : ''}`, { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function duration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
 }
 
 /** Edits one message while tofu plans: at most once a second, so the chat is not flooded. */
@@ -139,23 +171,37 @@ export function rethrow(err: unknown): never {
 export function toOpsbotError(err: TerraformError): OpsbotError {
   switch (err.code) {
     case 'E_TF_CANCELLED':
-      return new OpsbotError(
-        'E_CANCELLED',
-        err.termination === 'SIGKILL'
-          ? `Cancelled: ${err.cli} did not stop after SIGINT within the grace period and was killed (SIGKILL). The state lock may remain; check the stack before the next run.`
-          : err.termination === 'SIGINT'
-            ? `Cancelled: ${err.cli} stopped cleanly after SIGINT and released the state lock.`
-            : `Cancelled before ${err.cli} started.`,
-      );
+      return new OpsbotError('E_CANCELLED', `Cancelled: ${stopReport(err)}`, { cause: err });
     case 'E_PLAN_STALE':
       return new OpsbotError('E_PLAN_STALE', 'State changed since this plan — run a new plan (/infra plan <stack>). Nothing was applied: the CLI refused the stale plan.');
     case 'E_STATE_LOCKED':
       return new OpsbotError('E_STATE_LOCKED', `The Terraform state is locked${err.lock?.who ? ` by ${err.lock.who}` : ''}${err.lock?.operation ? ` (${err.lock.operation}` : ''}${err.lock?.created ? ` since ${err.lock.created})` : err.lock?.operation ? ')' : ''}${err.lock?.id ? `; lock id ${err.lock.id}` : ''}.`);
     case 'E_TF_MISSING':
       return new OpsbotError('E_TF_MISSING', `${err.message}. Install Terraform or OpenTofu on the worker, or set TF_BINARY.`);
+    case 'E_TF_SANDBOX':
+      return new OpsbotError('E_TF_SANDBOX', `${err.message} Nothing was run.`);
     default: {
       const diags = err.diagnostics.length ? `\n${formatDiagnostics(err.diagnostics)}` : '';
-      return new OpsbotError('E_TF_FAILED', diags ? `${err.message.split(':')[0]}:${diags}` : err.message);
+      return new OpsbotError('E_TF_FAILED', diags ? `${err.message.split(':')[0]}:${diags}` : err.message.split('\n').map((l) => capLine(l, 300)).join('\n'));
     }
   }
+}
+
+/**
+ * How tofu stopped, and how it left Terraform's state lock: released after SIGINT (unless it
+ * said it could not), or — killed — the lock record a local backend leaves, or a warning that a
+ * remote backend may still hold it.
+ */
+function stopReport(err: TerraformError): string {
+  if (err.termination === 'SIGINT') {
+    const release = err.diagnostics.find((d) => d.summary.startsWith('Error releasing the state lock'));
+    return release ? `${err.cli} stopped after SIGINT but could not release the state lock: ${capLine(release.detail.trim().split('\n')[0] ?? '', 200)}` : `${err.cli} stopped cleanly after SIGINT and released the state lock.`;
+  }
+  if (err.termination !== 'SIGKILL') return `${err.cli} had not started yet.`;
+  const killed = `${err.cli} did not stop after SIGINT within the grace period and was killed (SIGKILL).`;
+  const l = err.lock;
+  if (l?.id) {
+    return `${killed} It left its state lock record (lock id ${l.id}${l.operation ? `, ${l.operation}` : ''}${l.who ? ` by ${l.who}` : ''}) in ${l.path ?? 'the state directory'}; the local backend's lock itself ended with the process. Check the stack before the next run.`;
+  }
+  return `${killed} The state lock may remain (a remote backend keeps it until \`${err.cli} force-unlock <lock id>\`); check the stack before the next run.`;
 }

@@ -58,7 +58,8 @@ describe.skipIf(!tofu.available)(titled('fault: a worker SIGKILLed during a Terr
 
   it('the plan is redone by another worker: one summary with Approve/Reject, the stack lock freed', async () => {
     const repo = stackRepo({ example: false, files: { 'main.tf': 'resource "terraform_data" "doomed" {\n  input = "planned"\n}\n', 'backend.tf': LOCAL_BACKEND } });
-    const config = infraConfig({ doomed: { repo, dir: 'infra' } });
+    // Unsandboxed: the slow TF_BINARY wrapper execs the real tofu from outside what a sandbox would show it.
+    const config = infraConfig({ doomed: { repo, dir: 'infra' } }, { terraform: { sandbox: false } });
     const env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: tempDir('opsbot-home-'), ...tofu.env });
     const workerEnv = { ...env, OPSBOT_JOB_LOCK_MS: '2000', PORT: '0', LOG_LEVEL: 'info' };
     const slow = slowPlanBinary(tofu.env.TF_BINARY!);

@@ -8,7 +8,7 @@ gitops:
   url: https://github.com/example/gitops.git
   github: { owner: example, repo: gitops }
 stacks:
-  net: { dir: infra/net, env: [ARM_CLIENT_SECRET] }
+  net: { dir: infra/net, env: [ARM_CLIENT_SECRET], approvers: ["console:alice"] }
 chat:
   slack: {}
 `);

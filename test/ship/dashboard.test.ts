@@ -14,9 +14,10 @@ describe('operator view: the queue dashboard at /admin/queues', () => {
   let redis: TestRedis;
   const procs: OpsbotProcess[] = [];
 
-  async function worker(extra: Record<string, string | undefined>): Promise<string> {
+  /** The chat-facing process serves the dashboard; a worker drops the token (it talks to no person). */
+  async function serve(extra: Record<string, string | undefined>, kind: 'bot' | 'worker' = 'bot'): Promise<string> {
     const env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: writeConfig(''), OPSBOT_HOME: tempDir(), LOG_LEVEL: 'info', PORT: '0', ...extra });
-    const p = new OpsbotProcess(['worker'], { env });
+    const p = new OpsbotProcess([kind], { env });
     procs.push(p);
     const [, address] = await p.waitFor(/"address":"(http:\/\/[^"]+)"/, { stream: 'stderr' });
     return address!;
@@ -31,16 +32,22 @@ describe('operator view: the queue dashboard at /admin/queues', () => {
   });
 
   it('is off (404) when OPSBOT_DASHBOARD_TOKEN is not set, even with a token in the request', async () => {
-    const base = await worker({ OPSBOT_DASHBOARD_TOKEN: undefined });
+    const base = await serve({ OPSBOT_DASHBOARD_TOKEN: undefined });
     expect((await fetchText(`${base}/admin/queues`)).status).toBe(404);
     expect((await fetchText(`${base}/admin/queues/api/queues`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
+    expect((await fetchText(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('is off on a worker even with the token in its environment: workers drop it', async () => {
+    const base = await serve({ OPSBOT_DASHBOARD_TOKEN: TOKEN }, 'worker');
+    expect((await fetchText(`${base}/admin/queues`, { headers: { authorization: `Bearer ${TOKEN}` } })).status).toBe(404);
     expect((await fetchText(`${base}/healthz`)).status).toBe(200);
   });
 
   describe('with a token configured', () => {
     let base: string;
     beforeAll(async () => {
-      base = await worker({ OPSBOT_DASHBOARD_TOKEN: TOKEN });
+      base = await serve({ OPSBOT_DASHBOARD_TOKEN: TOKEN });
     });
 
     it.each<[string, Record<string, string>]>([

@@ -453,14 +453,17 @@ apps:
     environments:
       prod: { kind: helm-values, path: apps/api/values.yaml }
 stacks:
-  core: { dir: terraform/core, approvalsRequired: 2 }
+  core: { dir: terraform/core, approvalsRequired: 2, approvers: ["console:alice", "console:bob"], extraVarFiles: ["env/prod.tfvars"] }
 access:
   rules:
     - subjects: ["console:alice"]
       actions: [deploy, rollback, infra.plan, infra.approve, cancel, admin]
     - subjects: ["console:bob"]
-      actions: [deploy, infra.approve]
+      actions: [deploy]
       environments: [staging]
+    - subjects: ["console:bob"]
+      actions: [infra.approve]
+      stacks: [core]
 `;
 
 export const carol: Actor = { platform: 'console', id: 'carol', displayName: 'carol' };

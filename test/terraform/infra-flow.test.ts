@@ -28,7 +28,7 @@ describe.skipIf(!haveTofu)('Terraform from chat (real tofu)', () => {
     secret: stackRepo({ example: false, files: { 'secret.tf': SECRET_TF, 'backend.tf': 'terraform {\n  backend "local" {}\n}\n' } }),
   };
   const config = infraConfig({
-    main: { repo: repos.main, dir: 'infra', approvers: ['console:alice', 'console:bob', 'console:carol'] },
+    main: { repo: repos.main, dir: 'infra', approvers: ['console:alice', 'console:bob', 'console:carol'], postOutputs: true },
     sup: { repo: repos.sup, dir: 'infra' },
     stale: { repo: repos.stale, dir: 'infra' },
     twoeyes: { repo: repos.twoeyes, dir: 'infra', approvalsRequired: 2, approvers: ['console:bob', 'console:carol', 'console:erin'] },

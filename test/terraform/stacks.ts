@@ -45,11 +45,14 @@ export function headOf(repo: string): string {
   return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo }).toString().trim();
 }
 
+/** The people of infraConfig who hold infra.approve: a stack without its own approver list has them all. */
+export const APPROVERS = ['console:alice', 'console:bob', 'console:carol', 'console:dave', 'console:erin'];
+
 /** Everyone named here may plan and approve (stack approver lists narrow it); root is admin. */
 export function infraConfig(stacks: Record<string, Record<string, unknown>>, extra: Record<string, unknown> = {}): string {
   return writeConfig(
     stringify({
-      stacks,
+      stacks: Object.fromEntries(Object.entries(stacks).map(([name, stack]) => [name, { approvers: APPROVERS, ...stack }])),
       access: {
         rules: [
           { subjects: ['console:alice', 'console:bob', 'console:carol', 'console:dave', 'console:erin'], actions: ['infra.plan', 'infra.approve', 'jobs', 'cancel'] },

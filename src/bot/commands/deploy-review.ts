@@ -33,7 +33,7 @@ function reviewCommand(decision: ReviewPayload['decision']): CommandSpec<ReviewA
       if (!review) throw new OpsbotError('E_UNKNOWN_REVIEW', `There is no pull request waiting for job ${args.id}.`);
       const allowed = deps.policy.can(subject, 'deploy', { app: review.app, environment: review.env });
       if (!allowed.allowed) throw new OpsbotError('E_DENIED', `Denied: ${allowed.reason}`);
-      if (decision === 'approved' && review.requester === subject && !deps.config.gitops?.requesterMayApprove) {
+      if (decision === 'approved' && deps.policy.samePerson(review.requester, subject) && !deps.config.gitops?.requesterMayApprove) {
         throw new OpsbotError('E_DENIED', `Denied: you asked for this deploy; someone else must approve it.`);
       }
       const { won, found } = await reviews.decide(args.id, decision, subject);

@@ -30,7 +30,7 @@ describe('/infra apply', () => {
 
   it.each<[ApprovalResult, string]>([
     [{ kind: 'recorded', approvals: 1 }, 'Approval 1 of 2 recorded for plan abcdefgh (stack core); waiting for 1 more approver.'],
-    [{ kind: 'already', approvals: 1 }, 'You have already approved plan abcdefgh (1 of 2 approvals); it needs another approver.'],
+    [{ kind: 'already', approvals: 1, as: 'console:bob' }, 'You have already approved plan abcdefgh (1 of 2 approvals); it needs another approver.'],
     [{ kind: 'applying', job: '31' }, 'Plan abcdefgh is already approved; apply job 31 is on it. Nothing more to do.'],
   ])('%j is an informational reply, nothing queued', async (result, text) => {
     const { router, queues, store } = setup();
@@ -40,7 +40,7 @@ describe('/infra apply', () => {
   });
 
   it.each<[ApprovalResult, string, string]>([
-    [{ kind: 'own' }, 'E_DENIED', 'Denied: you requested plan abcdefgh; someone else must approve it (stack core does not allow requesters to approve their own plans).'],
+    [{ kind: 'own', requester: 'console:bob' }, 'E_DENIED', 'Denied: you requested plan abcdefgh; someone else must approve it (stack core does not allow requesters to approve their own plans).'],
     [{ kind: 'superseded', by: 'zzzzzzzz' }, 'E_PLAN_SUPERSEDED', 'Plan abcdefgh was superseded by plan zzzzzzzz, a newer plan of stack core. Review and approve that one instead.'],
     [{ kind: 'rejected', by: 'console:alice' }, 'E_PLAN_REJECTED', 'Plan abcdefgh was rejected by console:alice; it cannot be applied. Run /infra plan core for a new one.'],
     [{ kind: 'missing' }, 'E_UNKNOWN_PLAN', 'There is no plan abcdefgh any more; run /infra plan core.'],

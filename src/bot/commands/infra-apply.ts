@@ -36,7 +36,7 @@ export const infraApply = defineCommand({
     }
 
     const required = stack.approvalsRequired;
-    const result = await infra.store.approve(plan, subject, { required, requesterMayApprove: stack.requesterMayApprove });
+    const result = await infra.store.approve(plan, subject, { required, requesterMayApprove: stack.requesterMayApprove, people: deps.policy.people() });
     switch (result.kind) {
       case 'start': {
         let jobId: string;
@@ -57,12 +57,14 @@ export const infraApply = defineCommand({
         await auditDecision(ctx, plan, 'approved', `approval ${result.approvals} of ${required}`);
         return { kind: 'reply', message: { status: 'info', text: `Approval ${result.approvals} of ${required} recorded for plan ${plan.id} (stack ${plan.stack}); waiting for ${required - result.approvals} more approver${required - result.approvals > 1 ? 's' : ''}.` } };
       case 'already':
-        return { kind: 'reply', message: { status: 'info', text: `You have already approved plan ${plan.id} (${result.approvals} of ${required} approvals); it needs another approver.` } };
+        return { kind: 'reply', message: { status: 'info', text: `You have already approved plan ${plan.id}${result.as !== subject ? ` as ${result.as}, another account of ${deps.policy.personOf(subject)}` : ''} (${result.approvals} of ${required} approvals); it needs another approver.` } };
       case 'approved':
       case 'applying':
         return { kind: 'reply', message: { status: 'info', text: `Plan ${plan.id} is already approved${result.job ? `; apply job ${result.job} is on it` : ''}. Nothing more to do.` } };
-      case 'own':
-        return deny('E_DENIED', `Denied: you requested plan ${plan.id}; someone else must approve it (stack ${plan.stack} does not allow requesters to approve their own plans).`);
+      case 'own': {
+        const via = result.requester !== subject ? ` as ${result.requester}, another account of ${deps.policy.personOf(subject)}` : '';
+        return deny('E_DENIED', `Denied: you requested plan ${plan.id}${via}; someone else must approve it (stack ${plan.stack} does not allow requesters to approve their own plans).`);
+      }
       case 'superseded':
         return deny('E_PLAN_SUPERSEDED', `Plan ${plan.id} was superseded by plan ${result.by}, a newer plan of stack ${plan.stack}. Review and approve that one instead.`);
       case 'rejected':

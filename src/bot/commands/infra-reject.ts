@@ -15,7 +15,8 @@ export const infraReject = defineCommand({
     const { args, subject, deps, command } = ctx;
     const infra = deps.infra;
     const plan = await findPlan(infra, args);
-    if (actorSubject(plan.requester) !== subject) {
+    // The requester may withdraw their plan, from any of their accounts.
+    if (!deps.policy.samePerson(actorSubject(plan.requester), subject)) {
       const allowed = deps.policy.canApprove(subject, plan.stack);
       if (!allowed.allowed) {
         await auditDecision(ctx, plan, 'denied', `reject: ${allowed.reason ?? ''}`);

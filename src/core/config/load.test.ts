@@ -29,10 +29,12 @@ describe('parseConfig', () => {
   });
 
   it('fills defaults for apps and stacks', () => {
-    const c = parseConfig(`${APP}\nstacks:\n  core: { dir: terraform, planTtl: 10m }\n`);
+    const c = parseConfig(`${APP}\nstacks:\n  core: { dir: terraform, planTtl: 10m, approvers: ["console:bob"] }\n`);
     expect(c.apps.web?.environments.prod?.protected).toBe(false);
     expect(c.gitops?.author).toEqual({ name: 'opsbot', email: 'opsbot@localhost' });
     expect(c.stacks.core).toMatchObject({ branch: 'main', approvalsRequired: 1, requesterMayApprove: false, planTtl: 600_000 });
+    expect(c.stacks.core).toMatchObject({ planTimeout: 30 * 60_000, applyTimeout: 2 * 3_600_000, postOutputs: false, extraVarFiles: [] });
+    expect(c.terraform).toEqual({ sandbox: true });
   });
 
   it.each([
@@ -56,6 +58,12 @@ describe('parseConfig', () => {
     ['an undefined stack in a rule', 'access: { rules: [ { subjects: ["console:bob"], actions: [infra.plan], stacks: [core] } ] }', /^access\.rules\.0\.stacks\.0: stack "core" is not defined/],
     ['an undefined app in a route', `${APP}\nnotifications: { routes: [ { apps: [api], triggers: [on-sync-failed], to: [console] } ] }`, /^notifications\.routes\.0\.apps\.0: app "api" is not defined/],
     ['an undefined group among approvers', 'stacks: { core: { dir: t, approvers: ["group:sre"] } }', /^stacks\.core\.approvers\.0: group "sre" is not defined/],
+    ['a stack without approvers', 'stacks: { core: { dir: t } }', /^stacks\.core\.approvers: is required: who may approve plans of this stack/],
+    ['a stack with an empty approver list', 'stacks: { core: { dir: t, approvers: [] } }', /^stacks\.core\.approvers: needs at least one approver: without one, anyone with infra.approve could apply this stack/],
+    ['an undefined person among approvers', 'stacks: { core: { dir: t, approvers: ["person:ann"] } }', /^stacks\.core\.approvers\.0: person "ann" is not defined under people/],
+    ['one account for two people', 'people: { ann: ["slack:U1"], bob: ["console:bob", "slack:U1"] }', /^people\.bob\.1: slack:U1 already belongs to person "ann"/],
+    ['a wildcard as a person\'s account', 'people: { ann: ["slack:*"] }', /^people\.ann\.0: must be one account/],
+    ['a bad plan timeout', 'stacks: { core: { dir: t, approvers: ["console:a"], planTimeout: forever } }', /^stacks\.core\.planTimeout: must be a duration/],
     ['apps without a gitops repository', APP.replace('gitops: { url: /tmp/g.git }', ''), /^gitops: is required when apps are defined/],
     ['a bad destination', 'notifications: { routes: [ { triggers: [on-sync-failed], to: ["email:x@y"] } ] }', /^notifications\.routes\.0\.to\.0: must be/],
   ])('reports %s with the field path', (_what, text, expected) => {
@@ -70,7 +78,7 @@ describe('parseConfig', () => {
   it('reports a token-like value, schema problems and undefined groups in one round', () => {
     const list = problems(
       'chat: { slack: { channels: ["xoxb-123456789012-abcdefghijkl"] } }\nworkers: { concurrency: "two" }\n' +
-        'stacks: { core: { dir: t, driftCheck: "every day" } }\naccess: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }\n',
+        'stacks: { core: { dir: t, driftCheck: "every day", approvers: ["console:x"] } }\naccess: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }\n',
     );
     expect(list).toEqual([
       'chat.slack.channels.0: looks like a Slack token; secrets must come from the environment, never from the config file',
@@ -81,7 +89,7 @@ describe('parseConfig', () => {
   });
 
   it.each(['every day', '0 0 6 * * 1-5', '61 * * * *'])('refuses driftCheck "%s"', (cron) => {
-    expect(problems(`stacks: { core: { dir: t, driftCheck: "${cron}" } }`)).toEqual([expect.stringMatching(/^stacks\.core\.driftCheck: /)]);
+    expect(problems(`stacks: { core: { dir: t, driftCheck: "${cron}", approvers: ["console:x"] } }`)).toEqual([expect.stringMatching(/^stacks\.core\.driftCheck: /)]);
   });
 
   it.each([

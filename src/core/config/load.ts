@@ -83,6 +83,8 @@ function issueToProblem(issue: z.core.$ZodIssue): ConfigProblem {
     return { path, message: `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` };
   }
   if (issue.code === 'invalid_type') {
+    // A field's own message for a missing value says why it is required; zod's default does not.
+    if (issue.input === undefined && !issue.message.startsWith('Invalid input')) return { path, message: issue.message };
     const got = issue.input === undefined ? 'nothing' : Array.isArray(issue.input) ? 'a list' : typeof issue.input;
     return { path, message: issue.input === undefined ? `is required (${issue.expected})` : `must be ${issue.expected}, got ${got}` };
   }

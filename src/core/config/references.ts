@@ -15,10 +15,14 @@ export function checkReferences(raw: unknown): ConfigProblem[] {
   const groups = new Set(Object.keys(obj(file.groups)));
   const apps = new Set(Object.keys(obj(file.apps)));
   const stacks = new Set(Object.keys(obj(file.stacks)));
+  const people = new Set(Object.keys(obj(file.people)));
 
   const checkSubject = (s: string, path: string) => {
     if (s.startsWith('group:') && !groups.has(s.slice(6))) {
       problems.push({ path, message: `group "${s.slice(6)}" is not defined under groups (defined: ${[...groups].join(', ') || 'none'})` });
+    }
+    if (s.startsWith('person:') && !people.has(s.slice(7))) {
+      problems.push({ path, message: `person "${s.slice(7)}" is not defined under people (defined: ${[...people].join(', ') || 'none'})` });
     }
   };
   const checkNames = (names: unknown, known: Set<string>, what: string, path: string) => {
@@ -28,7 +32,19 @@ export function checkReferences(raw: unknown): ConfigProblem[] {
   };
 
   for (const [g, members] of Object.entries(obj(file.groups))) {
-    for (const [m, i] of strings(members)) if (m.startsWith('group:')) problems.push({ path: `groups.${g}.${i}`, message: 'groups cannot contain other groups' });
+    for (const [m, i] of strings(members)) {
+      if (m.startsWith('group:')) problems.push({ path: `groups.${g}.${i}`, message: 'groups cannot contain other groups' });
+      else checkSubject(m, `groups.${g}.${i}`);
+    }
+  }
+  // One account belongs to one person: otherwise "who approved" would have two answers.
+  const owner = new Map<string, string>();
+  for (const [person, accounts] of Object.entries(obj(file.people))) {
+    for (const [a, i] of strings(accounts)) {
+      const other = owner.get(a);
+      if (other !== undefined && other !== person) problems.push({ path: `people.${person}.${i}`, message: `${a} already belongs to person "${other}": an account is one person's` });
+      owner.set(a, person);
+    }
   }
   list(obj(file.access).rules).forEach((value, r) => {
     const rule = obj(value);

@@ -7,7 +7,7 @@ gitops:
   url: https://github.com/example/gitops.git
   github: { owner: example, repo: gitops }
 stacks:
-  net: { dir: infra/net, env: [ARM_CLIENT_SECRET, TF_VAR_db_password] }
+  net: { dir: infra/net, env: [ARM_CLIENT_SECRET, TF_VAR_db_password], approvers: ["console:alice"] }
 chat:
   slack: {}
   telegram: {}

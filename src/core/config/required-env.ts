@@ -65,3 +65,11 @@ export function formatMissingEnv(m: MissingEnv): string {
 function isSet(value: string | undefined): boolean {
   return value !== undefined && value.trim() !== '';
 }
+
+/**
+ * Variables only the chat side uses: the chat platforms' tokens and the dashboard's. A worker
+ * needs none of them, so it does not keep them where a job's child process could look.
+ */
+export function isChatOnlyVariable(name: string): boolean {
+  return /^(SLACK|TELEGRAM)_/.test(name) || name === 'OPSBOT_DASHBOARD_TOKEN';
+}

@@ -29,14 +29,20 @@ const duration = z
     return n * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit];
   });
 
-/** A subject: `<platform>:<id>` (`slack:U024BE7LH`, `telegram:123456`, `console:alice`) or `group:<name>`; `*` for everyone. */
-export const SUBJECT_PATTERN = /^((slack|telegram|console):[A-Za-z0-9._@-]{1,64}|group:[a-z0-9-]{1,63}|(slack|telegram|console):\*|\*)$/;
+/** One chat account: `slack:<user id>`, `telegram:<user id>`, `console:<name>`. */
+export const ACCOUNT_PATTERN = /^(slack|telegram|console):[A-Za-z0-9._@-]{1,64}$/;
+/** A subject: an account, `group:<name>`, `person:<name>`, a platform wildcard, or `*` for everyone. */
+export const SUBJECT_PATTERN = /^((slack|telegram|console):[A-Za-z0-9._@-]{1,64}|(group|person):[a-z0-9-]{1,63}|(slack|telegram|console):\*|\*)$/;
 const subject = z
   .string()
-  .regex(SUBJECT_PATTERN, 'must be "slack:<user id>", "telegram:<user id>", "console:<name>", "group:<name>" or "*"');
+  .regex(SUBJECT_PATTERN, 'must be "slack:<user id>", "telegram:<user id>", "console:<name>", "group:<name>", "person:<name>" or "*"');
+const account = z.string().regex(ACCOUNT_PATTERN, 'must be one account: "slack:<user id>", "telegram:<user id>" or "console:<name>" (no wildcard, group or person)');
 
 export const ACTIONS = ['deploy', 'rollback', 'status', 'history', 'infra.plan', 'infra.approve', 'jobs', 'cancel', 'admin'] as const;
 export type Action = (typeof ACTIONS)[number];
+/** What a rule's `actions` may list: an action, or `*` for every action (administration included). */
+export const RULE_ACTIONS = [...ACTIONS, '*'] as const;
+export type RuleAction = (typeof RULE_ACTIONS)[number];
 
 const pattern = z.string().regex(/^(\*|[a-z0-9][a-z0-9-]*\*?)$/, 'must be a name, a prefix ending in "*", or "*"');
 
@@ -102,14 +108,24 @@ export const stackSchema = z.strictObject({
   dir: repoPath.describe('Directory of the stack inside the repository.'),
   workspace: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a workspace name').optional().describe('Terraform workspace to select.'),
   varFiles: z.array(repoPath).default([]).describe('`-var-file`s, relative to `dir`.'),
+  extraVarFiles: z
+    .array(z.union([repoPath, z.literal('*')]))
+    .default([])
+    .describe('Var files `/infra plan --var-file` may add, relative to `dir`; `"*"` allows any file inside the repository. Default: none (`--var-file` is refused).'),
   /** Names of environment variables passed through to Terraform (values are never logged). */
   env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be an environment variable name')).default([]).describe('Names of environment variables passed through to Terraform (values are never logged); start refuses if one is unset.'),
   binary: z.enum(['terraform', 'tofu']).describe('The CLI to run when `TF_BINARY` is unset.').optional(),
-  approvers: z.array(subject).default([]).describe('Who may approve plans of this stack (subjects); they also need `infra.approve`.'),
-  approvalsRequired: z.number().int().min(1).max(5).default(1).describe('Distinct approvers needed before the apply starts.'),
+  approvers: z
+    .array(subject, { error: (iss) => (iss.input === undefined ? 'is required: who may approve plans of this stack (subjects, groups or people; they also need infra.approve)' : undefined) })
+    .min(1, 'needs at least one approver: without one, anyone with infra.approve could apply this stack')
+    .describe('Who may approve plans of this stack (subjects, groups or people); required. They also need `infra.approve` on the stack.'),
+  approvalsRequired: z.number().int().min(1).max(5).default(1).describe('Distinct approvers (people, see `people`) needed before the apply starts.'),
   requesterMayApprove: z.boolean().default(false).describe('May the requester approve their own plan?'),
   planTtl: duration.default(30 * 60_000).describe('How long a saved plan can be approved.'),
   lockTimeout: duration.default(60_000).describe('How long a job waits for the stack lock (and `-lock-timeout`).'),
+  planTimeout: duration.default(30 * 60_000).describe('A plan (checkout, init, plan, show) still running after this is stopped (SIGINT, then SIGKILL) and fails; the stack lock is freed.'),
+  applyTimeout: duration.default(2 * 3_600_000).describe("An apply still running after this gets SIGINT (SIGKILL after 20 s) and fails; the reply says how tofu left the state lock."),
+  postOutputs: z.boolean().default(false).describe('Show output values in chat (plan summary, full plan, apply result). Default: names only, since a stack\'s code decides what its outputs hold.'),
   /** Cron expression for scheduled drift checks (cron.ts: five fields). */
   driftCheck: z
     .string()
@@ -123,11 +139,11 @@ export const stackSchema = z.strictObject({
 });
 
 export const ruleSchema = z.strictObject({
-  subjects: z.array(subject).min(1).describe('`slack:<user id>`, `telegram:<user id>`, `console:<name>`, `group:<name>`, `<platform>:*` or `*`.'),
-  actions: z.array(z.enum(ACTIONS)).min(1).describe('Actions allowed: deploy, rollback, status, history, infra.plan, infra.approve, jobs, cancel, admin.'),
-  apps: z.array(pattern).default(['*']).describe('Apps the rule covers (a name, a prefix ending in `*`, or `*`).'),
-  environments: z.array(pattern).default(['*']).describe('Environments the rule covers.'),
-  stacks: z.array(pattern).default(['*']).describe('Terraform stacks the rule covers.'),
+  subjects: z.array(subject).min(1).describe('`slack:<user id>`, `telegram:<user id>`, `console:<name>`, `group:<name>`, `person:<name>`, `<platform>:*` or `*`.'),
+  actions: z.array(z.enum(RULE_ACTIONS)).min(1).describe('Actions allowed: deploy, rollback, status, history, infra.plan, infra.approve, jobs, cancel, admin (administration: /audit, /diagnose, /infra unlock, cancelling anyone\'s job), or `*` for every action.'),
+  apps: z.array(pattern).optional().describe('Apps the rule covers (a name, a prefix ending in `*`, or `*`). A rule that names apps, environments or stacks covers only what it names: nothing on a dimension it leaves out, and no action without a resource.'),
+  environments: z.array(pattern).optional().describe('Environments the rule covers (with `apps` unset: of every app).'),
+  stacks: z.array(pattern).optional().describe('Terraform stacks the rule covers.'),
 });
 
 export const TRIGGERS = [
@@ -154,6 +170,20 @@ export const configSchema = z.strictObject({
   gitops: gitopsSchema.optional().describe('The GitOps repository that Argo CD syncs; deploys commit here.'),
   apps: z.record(name('app name'), appSchema).default({}).describe('Apps that can be deployed, by name.'),
   stacks: z.record(name('stack name'), stackSchema).default({}).describe('Terraform stacks that can be planned and applied, by name.'),
+  /** People and their chat accounts: four-eyes and approval counts are per person. */
+  people: z
+    .record(name('person name'), z.array(account).min(1))
+    .default({})
+    .describe('People and their chat accounts (`slack:…`, `telegram:…`, `console:…`), referred to as `person:<name>`. Four-eyes rules and approval counts count people: one person\'s accounts are one approver, and none of them approves that person\'s own plan. An account not listed is a person of its own.'),
+  terraform: z
+    .strictObject({
+      sandbox: z
+        .boolean()
+        .default(true)
+        .describe("Run tofu/terraform in a bubblewrap sandbox that sees only the job's work dir, its state and the stack's own `env`. `false` only where the sandbox cannot run: stack code then runs as the worker's user and can read its memory, environment and files."),
+    })
+    .default({ sandbox: true })
+    .describe('How Terraform runs on the workers.'),
   /** Named groups of subjects, referred to as `group:<name>`. */
   groups: z.record(name('group name'), z.array(subject)).default({}).describe('Named groups of subjects, referred to as `group:<name>`.'),
   access: z
@@ -211,6 +241,7 @@ export type AppConfig = z.infer<typeof appSchema>;
 export type TagLocation = z.infer<typeof tagLocationSchema>;
 export type StackConfig = z.infer<typeof stackSchema>;
 export type Rule = z.infer<typeof ruleSchema>;
+export type TerraformSettings = Config['terraform'];
 export type Route = z.infer<typeof routeSchema>;
 export type GitopsConfig = z.infer<typeof gitopsSchema>;
 export type Trigger = (typeof TRIGGERS)[number];

@@ -4,7 +4,7 @@ import { sha256 } from '../../terraform/plan-store.js';
 import { config, FakeLocks, FakePlanStore, FakeStacks, jobContext } from '../../../test/support/fakes.js';
 import { applyJob, type ApplyPayload } from './apply.js';
 
-const CONFIG = config(`stacks: { core: { dir: terraform/core, lockTimeout: 1m } }`);
+const CONFIG = config(`stacks: { core: { dir: terraform/core, lockTimeout: 1m, approvers: ["console:alice"], postOutputs: true } }`);
 const FILE = Buffer.from('the saved plan');
 
 function setup() {

@@ -3,6 +3,7 @@ import type { Field, Message, Progress } from '../../core/message.js';
 import { stackNamed, stackSource } from '../../terraform/infra-services.js';
 import { sha256 } from '../../terraform/plan-store.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
+import { withinTimeout } from '../../terraform/stack-run.js';
 import type { UiEvent, UiOutput } from '../../terraform/ui-events.js';
 import type { JobKind } from '../kind.js';
 import type { TerraformJobDeps } from './plan.js';
@@ -57,19 +58,22 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
         if (!plan || !file) throw new OpsbotError('E_PLAN_EXPIRED', `Plan ${planId} has expired; run a new plan.`);
         if (sha256(file) !== plan.sha256) throw new OpsbotError('E_PLAN_CORRUPT', `Plan ${planId} does not match its SHA-256 any more; it was not applied. Run a new plan.`);
 
-        const open = await deps.stacks.open(src, { commit: plan.commit, signal, progress: say });
-        try {
-          const total = plan.summary.counts.create + plan.summary.counts.update + plan.summary.counts.replace + plan.summary.counts.destroy + plan.summary.counts.forget;
-          const progress = new ApplyProgress(name, total, say);
-          await say({ text: `Applying plan ${planId} to stack ${name}…` });
-          const result = await open.apply({ id: planId, file }, { signal, onEvent: (e) => progress.on(e) });
-          await store.finish(planId, 'applied');
-          // Four eyes, on the record: who planned it and who approved it, not only who clicked last.
-          const planner = `${plan.requester.displayName} (${plan.requester.platform}:${plan.requester.id})`;
-          return { ...appliedMessage(name, planId, plan.commit, progress, result.events), context: `job ${job.id} · apply · planned by ${planner} · approved by ${plan.approvers.join(', ') || job.requester.displayName}` };
-        } finally {
-          await open.dispose();
-        }
+        const message = await withinTimeout('apply', src, signal, async (limited) => {
+          const open = await deps.stacks.open(src, { commit: plan.commit, signal: limited, progress: say });
+          try {
+            const total = plan.summary.counts.create + plan.summary.counts.update + plan.summary.counts.replace + plan.summary.counts.destroy + plan.summary.counts.forget;
+            const progress = new ApplyProgress(name, total, say);
+            await say({ text: `Applying plan ${planId} to stack ${name}…` });
+            const result = await open.apply({ id: planId, file }, { signal: limited, onEvent: (e) => progress.on(e) });
+            return appliedMessage(name, planId, plan.commit, progress, result.events, stack.postOutputs);
+          } finally {
+            await open.dispose();
+          }
+        });
+        await store.finish(planId, 'applied');
+        // Four eyes, on the record: who planned it and who approved it, not only who clicked last.
+        const planner = `${plan.requester.displayName} (${plan.requester.platform}:${plan.requester.id})`;
+        return { ...message, context: `job ${job.id} · apply · planned by ${planner} · approved by ${plan.approvers.join(', ') || job.requester.displayName}` };
       } catch (err) {
         if (claimed) await store.finish(planId, 'failed');
         throw err;
@@ -121,18 +125,20 @@ class ApplyProgress {
   }
 }
 
-function appliedMessage(stack: string, planId: string, commit: string | null, progress: ApplyProgress, events: readonly UiEvent[]): Message {
+function appliedMessage(stack: string, planId: string, commit: string | null, progress: ApplyProgress, events: readonly UiEvent[], postOutputs: boolean): Message {
   const outputs = [...events].reverse().find((e): e is Extract<UiEvent, { type: 'outputs' }> => e.type === 'outputs')?.outputs ?? {};
   const summary = [...events].reverse().find((e) => e.type === 'change_summary');
   const fields: Field[] = [
     { label: 'Plan', value: planId },
     { label: 'Commit', value: commit ? commit.slice(0, 12) : 'no commit (plain directory)' },
   ];
-  const outputLines = Object.entries(outputs).map(([k, o]: [string, UiOutput]) => `${k} = ${o.sensitive ? '(sensitive)' : JSON.stringify(o.value)}`);
+  // Output values only where the stack opts in: its code decides what they hold.
+  const outputLines = Object.entries(outputs).map(([k, o]: [string, UiOutput]) => (postOutputs ? `${k} = ${o.sensitive ? '(sensitive)' : JSON.stringify(o.value)}` : k));
+  const header = postOutputs ? 'outputs:' : 'outputs (values not posted for this stack):';
   return {
     title: `Applied: stack ${stack}`,
     text: summary?.message ?? `${progress.done.length} resources changed.`,
     fields,
-    code: outputLines.length ? `outputs:\n${outputLines.map((l) => `  ${l}`).join('\n')}` : undefined,
+    code: outputLines.length ? `${header}\n${outputLines.map((l) => `  ${l}`).join('\n')}` : undefined,
   };
 }

@@ -3,7 +3,7 @@ import { OpsbotError } from '../../core/errors.js';
 import { config, FakeLocks, FakeOutbox, FakePlanStore, FakeStacks, jobContext, NO_CHANGES } from '../../../test/support/fakes.js';
 import { driftDestination, driftJob } from './drift.js';
 
-const STACKS = `stacks: { core: { dir: terraform/core, driftCheck: "0 * * * *" } }`;
+const STACKS = `stacks: { core: { dir: terraform/core, driftCheck: "0 * * * *", approvers: ["console:alice"] } }`;
 
 function setup(yaml = STACKS) {
   const stacks = new FakeStacks();

@@ -6,6 +6,7 @@ import type { Logger } from '../../core/logger.js';
 import type { ConversationRef, Message } from '../../core/message.js';
 import { stackNamed, stackSource } from '../../terraform/infra-services.js';
 import { planMessage } from '../../terraform/plan-message.js';
+import { withinTimeout } from '../../terraform/stack-run.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { Outbox } from '../outbox.js';
 import type { TerraformJobDeps } from './plan.js';
@@ -50,23 +51,25 @@ export function driftJob(deps: TerraformJobDeps & { outbox: Pick<Outbox, 'publis
         throw err;
       }
       try {
-        const open = await deps.stacks.open(src, { signal, progress: quiet });
-        try {
-          const outcome = await open.plan({ varFiles: [], signal, progress: quiet });
-          if (outcome.summary.noChanges) return { text: `no drift on ${name}` };
-          const report: Message = {
-            ...planMessage({ stack: name, summary: outcome.summary, commit: open.commit }),
-            status: 'warning',
-            title: `Drift on stack ${name}: the infrastructure does not match its code`,
-            buttons: [{ id: `infra plan ${name}`, label: 'Plan', style: 'primary' }],
-            context: `scheduled drift check (${stack.driftCheck ?? ''})`,
-          };
-          await deps.outbox.publish({ conversation: driftDestination(deps.config), key: `drift:${name}:${Date.now()}`, message: report });
-          log.info({ stack: name }, 'drift reported');
-          return { text: `drift on ${name} reported` };
-        } finally {
-          await open.dispose();
-        }
+        const { outcome, commit } = await withinTimeout('plan', src, signal, async (limited) => {
+          const open = await deps.stacks.open(src, { signal: limited, progress: quiet });
+          try {
+            return { outcome: await open.plan({ varFiles: [], signal: limited, progress: quiet }), commit: open.commit };
+          } finally {
+            await open.dispose();
+          }
+        });
+        if (outcome.summary.noChanges) return { text: `no drift on ${name}` };
+        const report: Message = {
+          ...planMessage({ stack: name, summary: outcome.summary, commit, varFiles: { stack: stack.varFiles, extra: [] } }),
+          status: 'warning',
+          title: `Drift on stack ${name}: the infrastructure does not match its code`,
+          buttons: [{ id: `infra plan ${name}`, label: 'Plan', style: 'primary' }],
+          context: `scheduled drift check (${stack.driftCheck ?? ''})`,
+        };
+        await deps.outbox.publish({ conversation: driftDestination(deps.config), key: `drift:${name}:${Date.now()}`, message: report });
+        log.info({ stack: name }, 'drift reported');
+        return { text: `drift on ${name} reported` };
       } finally {
         await lock.release();
       }

@@ -6,7 +6,7 @@ import { OpsbotError } from '../../core/errors.js';
 import { config, FakeLocks, FakePlanStore, FakeStacks, jobContext, NO_CHANGES } from '../../../test/support/fakes.js';
 import { planJob, type PlanPayload } from './plan.js';
 
-const CONFIG = config(`stacks: { core: { dir: terraform/core, approvalsRequired: 2, lockTimeout: 30s } }`);
+const CONFIG = config(`stacks: { core: { dir: terraform/core, approvalsRequired: 2, lockTimeout: 30s, approvers: ["console:alice"], extraVarFiles: [extra.tfvars] } }`);
 
 function setup(conversation: 'slack' | 'console' = 'slack') {
   const stacks = new FakeStacks();

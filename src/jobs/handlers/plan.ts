@@ -7,6 +7,7 @@ import { planMessage } from '../../terraform/plan-message.js';
 import type { PlanStore } from '../../terraform/plan-store.js';
 import { checkStackPaths } from '../../terraform/stack-checkout.js';
 import { describeHolder, type StackLocks } from '../../terraform/stack-lock.js';
+import { withinTimeout } from '../../terraform/stack-run.js';
 import type { JobKind } from '../kind.js';
 import type { StackRunner } from '../seams.js';
 
@@ -52,19 +53,22 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
       let outcome;
       let commit: string | null;
       try {
-        const open = await deps.stacks.open(src, { signal, progress: say });
-        try {
-          commit = open.commit;
-          await say({ text: `Planning stack ${name} at ${commit ? commit.slice(0, 12) : 'a copy of its directory'}…` });
-          outcome = await open.plan({ varFiles, signal, progress: say });
-        } finally {
-          await open.dispose();
-        }
+        ({ outcome, commit } = await withinTimeout('plan', src, signal, async (limited) => {
+          const open = await deps.stacks.open(src, { signal: limited, progress: say });
+          try {
+            const at = open.commit;
+            await say({ text: `Planning stack ${name} at ${at ? at.slice(0, 12) : 'a copy of its directory'}…` });
+            return { outcome: await open.plan({ varFiles, signal: limited, progress: say }), commit: at };
+          } finally {
+            await open.dispose();
+          }
+        }));
       } finally {
         await lock.release();
       }
 
-      if (outcome.summary.noChanges) return planMessage({ stack: name, summary: outcome.summary, commit });
+      const files = { stack: stack.varFiles, extra: varFiles };
+      if (outcome.summary.noChanges) return planMessage({ stack: name, summary: outcome.summary, commit, varFiles: files });
       const stored = await deps.infra.store.save(
         { stack: name, requester: job.requester, conversation: job.conversation, commit, summary: outcome.summary, varFiles, ttlMs: stack.planTtl },
         outcome.planFile,
@@ -75,6 +79,7 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
         stack: name,
         summary: outcome.summary,
         commit,
+        varFiles: files,
         plan: { id: stored.id, expiresAt: stored.expiresAt, approvalsRequired: stack.approvalsRequired, requesterMayApprove: stack.requesterMayApprove },
         fullPlanPath,
         planText: outcome.planText,

@@ -16,8 +16,8 @@ apps:
     environments:
       prod: { kind: manifest, path: c.yaml, container: worker }
 stacks:
-  local: { dir: x }
-  net: { dir: y }
+  local: { dir: x, approvers: ["console:alice"] }
+  net: { dir: y, approvers: ["console:alice"] }
 `);
 const complete = (line: string) => completeLine(line, ALL_COMMANDS, config);
 
