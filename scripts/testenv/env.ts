@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applicationControllerSpec, applyArgoConfig, argoPaths, prepareArgoDirs, repoServerSpec, type ArgoPaths } from './argocd.js';
 import { PARTS, type Part, type Settings } from './config.js';
@@ -146,7 +146,8 @@ function specFor(part: Part, s: Settings, p: Prepared): ServiceSpec {
 }
 
 function configDigest(spec: ServiceSpec): string {
-  return createHash('sha256').update(JSON.stringify([spec.binary, spec.args, spec.env ?? {}])).digest('hex').slice(0, 16);
+  const files = (spec.configFiles ?? []).map((f) => readFileSync(f, 'utf8'));
+  return createHash('sha256').update(JSON.stringify([spec.binary, spec.args, spec.env ?? {}, files])).digest('hex').slice(0, 16);
 }
 
 /** Reuses a healthy process of ours started the same way; otherwise (re)starts it. */

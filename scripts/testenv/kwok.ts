@@ -73,6 +73,7 @@ export function kwokSpec(binary: string, dir: string, ports: { kwok: number; api
       '--node-lease-duration-seconds', '40',
       // Pod IPs apart from the apiserver's service range (10.0.0.0/24); nothing routes to them.
       '--node-ip', '127.0.0.1', '--cidr', '10.244.0.1/16'],
+    configFiles: [stages],
     logFile: join(dir, 'logs', 'kwok.log'),
     cwd: join(dir, 'kwok'),
     // Ready when it has initialised its node (the node-initialize Stage ran).

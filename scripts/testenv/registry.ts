@@ -22,9 +22,12 @@ export interface RegistryFiles {
   password: string;
 }
 
-/** The password is made once and kept, like the certificates: tools logged in stay logged in. */
-function password(dir: string): string {
-  const file = join(dir, 'registry', 'password');
+/**
+ * Made once and kept, like the certificates: tools logged in stay logged in, and the
+ * configuration (hence the running registry) stays the same across `up`s.
+ */
+function kept(dir: string, name: string): string {
+  const file = join(dir, 'registry', name);
   if (!existsSync(file)) writeAtomic(file, randomBytes(18).toString('base64url'), 0o600);
   return readFileSync(file, 'utf8');
 }
@@ -32,7 +35,7 @@ function password(dir: string): string {
 export async function prepareRegistry(dir: string, htpasswdBin: string, cert: ServingCert, port: number): Promise<RegistryFiles> {
   const root = join(dir, 'registry');
   mkdirSync(join(root, 'data'), { recursive: true });
-  const pass = password(dir);
+  const pass = kept(dir, 'password');
   const htpasswd = join(root, 'htpasswd');
   // -B bcrypt (the only format the registry reads), -i password on stdin (never in argv), -c create.
   const r = await execa(htpasswdBin, ['-B', '-i', '-c', htpasswd, REGISTRY_USER], { input: pass, reject: false, all: true });
@@ -42,7 +45,7 @@ export async function prepareRegistry(dir: string, htpasswdBin: string, cert: Se
     log: { level: 'info', accesslog: { disabled: false } },
     storage: { filesystem: { rootdirectory: join(root, 'data') }, delete: { enabled: true }, cache: { blobdescriptor: 'inmemory' } },
     // No `debug` address: nothing but the API listens, and only on loopback.
-    http: { addr: `127.0.0.1:${port}`, secret: randomBytes(16).toString('hex'), tls: { certificate: cert.cert, key: cert.key } },
+    http: { addr: `127.0.0.1:${port}`, secret: kept(dir, 'http-secret'), tls: { certificate: cert.cert, key: cert.key } },
     auth: { htpasswd: { realm: 'opsbot-testenv', path: htpasswd } },
   };
   const path = join(root, 'config.yml');
@@ -71,6 +74,7 @@ export function registrySpec(binary: string, dir: string, port: number, files: R
     args: ['serve', files.config],
     // It would otherwise export traces to an OTLP collector on localhost that is not there.
     env: { OTEL_TRACES_EXPORTER: 'none' },
+    configFiles: [files.config],
     logFile: join(dir, 'logs', 'registry.log'),
     cwd: join(dir, 'registry'),
     probe: () => apiAnswers(port, ca, files.user, files.password),

@@ -43,6 +43,8 @@ export interface ServiceSpec {
   args: string[];
   /** Added to the inherited environment. */
   env?: Record<string, string>;
+  /** Files it reads its configuration from at start: a change to them restarts it on `up`. */
+  configFiles?: string[];
   logFile: string;
   /** Inside the state directory: part of how `isOurs` recognises the process later. */
   cwd: string;

@@ -92,9 +92,12 @@ describe.skipIf(!env.argocd.available)(titled('testenv: the GitOps loop (Argo CD
     const d = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ namespace: app.destination, name: 'web' });
     expect(d.status?.conditions).toContainEqual(expect.objectContaining({ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded' }));
     expect(d.status?.readyReplicas ?? 0).toBe(0);
-    // Still not Ready: the state is stable, not a step on the way to Running.
+    // Still not Ready: the state is stable, not a step on the way to Running — and settled:
+    // kwok does not keep rewriting it (nothing else writes these pods' status).
     const later = await pods(app.destination);
     expect(later.map((p) => [ready(p), p.status?.containerStatuses?.[0]?.state?.waiting?.reason])).toEqual([[false, 'ImagePullBackOff'], [false, 'ImagePullBackOff']]);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await pods(app.destination)).map((p) => p.metadata?.resourceVersion).sort()).toEqual(later.map((p) => p.metadata?.resourceVersion).sort());
   }, 150_000);
 
   it('a tag ending in -crash: the pods go CrashLoopBackOff with a growing restart count; Argo CD reports Degraded', async () => {
