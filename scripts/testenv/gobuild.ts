@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { TestenvError, tail } from './log.js';
+import { CancelledError, TestenvError, tail } from './log.js';
 import { cachedPath, type GoTool } from './tools.js';
 
 const GO_ENV = { CGO_ENABLED: '0', GOWORK: 'off' };
@@ -19,7 +19,7 @@ async function go(tool: GoTool, args: string[], cwd: string, signal?: AbortSigna
     cwd, env: goEnv(tool, extraEnv), stdin: 'ignore', reject: false, all: true,
     cancelSignal: signal, killSignal: 'SIGINT', forceKillAfterDelay: 10_000,
   });
-  if (r.isCanceled) throw new TestenvError(tool.name, 'build cancelled: another part failed to build');
+  if (r.isCanceled || signal?.aborted) throw new CancelledError(tool.name, 'build cancelled: another part failed to build');
   if (r.failed) {
     const why = r.exitCode === undefined ? (r.shortMessage ?? 'could not run go') : `exited with code ${r.exitCode}`;
     throw new TestenvError(tool.name, `build failed: \`${shown}\` (in ${cwd}) ${why}:\n${tail(r.all ?? '')}`);

@@ -30,7 +30,7 @@ describe.skipIf(!script.available)(titled('testenv up: a Go build that fails', s
     // The step log says which step failed, too.
     expect(r.all).toMatch(/✗ tofu v0\.0\.0-nonexistent — FAILED/);
     // The other build chains had started (into this empty cache) and were stopped.
-    expect(r.all).toMatch(/✗ (kube-apiserver|argocd) v[\d.]+ — FAILED/);
+    expect(r.all).toMatch(/✗ (kube-apiserver|argocd) v[\d.]+ — cancelled/);
     // No `go build` left writing into this cache, nor any server.
     expect(processesMentioning(root)).toEqual([]);
     expect(existsSync(join(cache, 'bin')) ? readdirSync(join(cache, 'bin')) : []).toEqual([]);
