@@ -1,15 +1,16 @@
 /**
- * The opsbot test environment: real Redis, OpenTofu, etcd and kube-apiserver (with Argo CD's
- * CRDs) on loopback. See docs/testenv.md.
+ * The opsbot test environment on loopback: Redis, OpenTofu, etcd, kube-apiserver,
+ * kube-controller-manager, kube-scheduler, kwok (a fake node's kubelet), Argo CD's repo-server
+ * and application-controller syncing a GitOps repository, and an OCI registry. See docs/testenv.md.
  *
  *   tsx scripts/testenv.ts up                        build what is missing, start what is not running
  *   tsx scripts/testenv.ts down                      stop what `up` started, by pid
- *   tsx scripts/testenv.ts restart etcd|kube-apiserver|redis
+ *   tsx scripts/testenv.ts restart <part>                   one of PARTS in testenv/config.ts
  *   tsx scripts/testenv.ts status
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PARTS, settings, type Part } from './testenv/config.js';
+import { PARTS, isPart, settings } from './testenv/config.js';
 import { down, restart, up } from './testenv/env.js';
 import { TestenvError, info } from './testenv/log.js';
 import { isOurs } from './testenv/proc.js';
@@ -47,11 +48,11 @@ async function main(argv: string[]): Promise<number> {
       info(`down in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       return 0;
     case 'restart': {
-      if (!PARTS.includes(arg as Part)) {
+      if (!isPart(arg)) {
         console.error(`usage: testenv restart ${PARTS.join('|')}`);
         return 2;
       }
-      await restart(settings(), arg as Part);
+      await restart(settings(), arg);
       return 0;
     }
     case 'status':

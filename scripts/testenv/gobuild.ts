@@ -2,57 +2,42 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { REPO_ROOT } from './config.js';
-import { TestenvError, tail } from './log.js';
-
-/** One binary built from a wrapper module under tools/ (see tools/README-like comments in each go.mod). */
-export interface GoTool {
-  /** Name of the part in messages and of the cached binary: `<name>-<version>`. */
-  name: string;
-  /** The release to build. */
-  version: string;
-  /** The release the committed wrapper pins. */
-  pinned: string;
-  /** Module and package whose `main` is built; the package is recorded as a Go `tool`. */
-  module: string;
-  pkg: string;
-  /** tools/<wrapper>/go.mod */
-  wrapper: string;
-  ldflags: (version: string) => string[];
-  tags?: string;
-  /** Rewrites replace lines of a temporary wrapper for a version other than the pinned one. */
-  replacesFor?: (version: string) => string[];
-}
+import { CancelledError, TestenvError, tail } from './log.js';
+import { cachedPath, type GoTool } from './tools.js';
 
 const GO_ENV = { CGO_ENABLED: '0', GOWORK: 'off' };
 
-interface Ran {
-  cmd: string;
-  cwd: string;
+function goEnv(tool: GoTool, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...GO_ENV, ...(tool.toolchain ? { GOTOOLCHAIN: tool.toolchain } : {}), ...extra };
 }
 
-async function go(part: string, args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<Ran> {
+async function go(tool: GoTool, args: string[], cwd: string, signal?: AbortSignal, extraEnv: Record<string, string> = {}): Promise<void> {
   const shown = `go ${args.join(' ')}`;
-  const r = await execa('go', args, { cwd, env: { ...GO_ENV, ...extraEnv }, stdin: 'ignore', reject: false, all: true });
+  // Cancelled with SIGINT, as Ctrl-C would: go stops starting new compiles, waits for the
+  // running ones and removes its work directory; SIGKILL only if it has not exited in 10 s.
+  const r = await execa('go', args, {
+    cwd, env: goEnv(tool, extraEnv), stdin: 'ignore', reject: false, all: true,
+    cancelSignal: signal, killSignal: 'SIGINT', forceKillAfterDelay: 10_000,
+  });
+  if (r.isCanceled || signal?.aborted) throw new CancelledError(tool.name, 'build cancelled: another part failed to build');
   if (r.failed) {
     const why = r.exitCode === undefined ? (r.shortMessage ?? 'could not run go') : `exited with code ${r.exitCode}`;
-    throw new TestenvError(part, `build failed: \`${shown}\` (in ${cwd}) ${why}:\n${tail(r.all ?? '')}`);
+    throw new TestenvError(tool.name, `build failed: \`${shown}\` (in ${cwd}) ${why}:\n${tail(r.all ?? '')}`);
   }
-  return { cmd: shown, cwd };
 }
 
 /**
  * A throw-away copy of the wrapper that records another release of the tool: used for version
  * overrides, so the committed go.mod/go.sum stay pinned.
  */
-async function overrideWrapper(tool: GoTool): Promise<string> {
+async function overrideWrapper(tool: GoTool, signal?: AbortSignal): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), `opsbot-${tool.name}-wrapper-`));
   copyFileSync(join(tool.wrapper, 'go.mod'), join(dir, 'go.mod'));
   if (existsSync(join(tool.wrapper, 'go.sum'))) copyFileSync(join(tool.wrapper, 'go.sum'), join(dir, 'go.sum'));
   const flags = `${process.env.GOFLAGS ?? ''} -mod=mod`.trim();
   const replaces = tool.replacesFor?.(tool.version) ?? [];
-  if (replaces.length) await go(tool.name, ['mod', 'edit', ...replaces.map((r) => `-replace=${r}`)], dir);
-  await go(tool.name, ['get', '-tool', `${tool.pkg}@${tool.version}`], dir, { GOFLAGS: flags });
+  if (replaces.length) await go(tool, ['mod', 'edit', ...replaces.map((r) => `-replace=${r}`)], dir, signal);
+  await go(tool, ['get', '-tool', `${tool.pkg}@${tool.version}`], dir, signal, { GOFLAGS: flags });
   return dir;
 }
 
@@ -63,15 +48,15 @@ export interface Built {
 
 /**
  * Builds `tool` into `<binDir>/<name>-<version>` unless it is there already. The binary is
- * written under a temporary name and renamed, so a failed or interrupted build never leaves
- * something that a later run would take for a finished one.
+ * written under a temporary name and renamed, so a failed, cancelled or interrupted build never
+ * leaves something that a later run would take for a finished one.
  */
-export async function buildTool(tool: GoTool, binDir: string): Promise<Built> {
-  const out = join(binDir, `${tool.name}-${tool.version}`);
+export async function buildTool(tool: GoTool, binDir: string, signal?: AbortSignal): Promise<Built> {
+  const out = cachedPath(tool, binDir);
   if (existsSync(out)) return { path: out, cached: true };
   mkdirSync(binDir, { recursive: true });
   const pinned = tool.version === tool.pinned;
-  const dir = pinned ? tool.wrapper : await overrideWrapper(tool);
+  const dir = pinned ? tool.wrapper : await overrideWrapper(tool, signal);
   const tmp = `${out}.tmp-${process.pid}`;
   try {
     const args = ['build', '-trimpath', '-o', tmp];
@@ -81,7 +66,7 @@ export async function buildTool(tool: GoTool, binDir: string): Promise<Built> {
     args.push(tool.pkg);
     // The pinned wrapper builds read-only against its committed go.sum: what is built is
     // exactly what is pinned. Override wrappers were just resolved with -mod=mod.
-    await go(tool.name, args, dir);
+    await go(tool, args, dir, signal);
     renameSync(tmp, out);
     return { path: out, cached: false };
   } finally {
@@ -90,66 +75,32 @@ export async function buildTool(tool: GoTool, binDir: string): Promise<Built> {
   }
 }
 
-const TOOLS = join(REPO_ROOT, 'tools');
-
-export function tofuTool(version: string, pinned: string): GoTool {
-  return {
-    name: 'tofu',
-    version,
-    pinned,
-    module: 'github.com/opentofu/opentofu',
-    pkg: 'github.com/opentofu/opentofu/cmd/tofu',
-    wrapper: join(TOOLS, 'tofu'),
-    // Without this, `tofu version` calls itself a development build.
-    ldflags: () => ['-X github.com/opentofu/opentofu/version.dev=no'],
+/**
+ * Runs `jobs` at most `limit` at a time. The first failure cancels the rest (their `go`
+ * process groups are killed, nothing half-built is kept) and is what the caller sees, so the
+ * part that failed is the one named.
+ */
+export async function runLimited<K extends string, T>(
+  jobs: Record<K, (signal: AbortSignal) => Promise<T>>,
+  limit: number,
+): Promise<Record<K, T>> {
+  const ctl = new AbortController();
+  const keys = Object.keys(jobs) as K[];
+  const out = {} as Record<K, T>;
+  let first: unknown;
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length && !ctl.signal.aborted) {
+      const key = keys[next++] as K;
+      try {
+        out[key] = await jobs[key](ctl.signal);
+      } catch (err) {
+        if (first === undefined) first = err;
+        ctl.abort();
+      }
+    }
   };
-}
-
-export function etcdTool(version: string, pinned: string): GoTool {
-  return {
-    name: 'etcd',
-    version,
-    pinned,
-    module: 'go.etcd.io/etcd/server/v3',
-    pkg: 'go.etcd.io/etcd/server/v3',
-    wrapper: join(TOOLS, 'etcd'),
-    ldflags: () => [],
-    // etcd's own api/client modules move in lock step with the server.
-    replacesFor: (v) =>
-      ['go.etcd.io/etcd/api/v3', 'go.etcd.io/etcd/client/pkg/v3', 'go.etcd.io/etcd/client/v3', 'go.etcd.io/etcd/pkg/v3'].map(
-        (m) => `${m}=${m}@${v}`,
-      ),
-  };
-}
-
-/** k8s.io/kubernetes v1.N.P publishes its staging modules (k8s.io/api, …) as v0.N.P. */
-export function stagingVersion(kubeVersion: string): string {
-  return kubeVersion.replace(/^v1\./, 'v0.');
-}
-
-export const KUBE_STAGING = [
-  'api', 'apiextensions-apiserver', 'apimachinery', 'apiserver', 'cli-runtime', 'client-go', 'cloud-provider',
-  'cluster-bootstrap', 'code-generator', 'component-base', 'component-helpers', 'controller-manager', 'cri-api',
-  'cri-client', 'csi-translation-lib', 'dynamic-resource-allocation', 'endpointslice', 'externaljwt', 'kms',
-  'kube-aggregator', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubectl', 'kubelet', 'metrics',
-  'mount-utils', 'pod-security-admission', 'sample-apiserver', 'sample-cli-plugin', 'sample-controller',
-].map((m) => `k8s.io/${m}`);
-
-export function kubeApiserverTool(version: string, pinned: string): GoTool {
-  return {
-    name: 'kube-apiserver',
-    version,
-    pinned,
-    module: 'k8s.io/kubernetes',
-    pkg: 'k8s.io/kubernetes/cmd/kube-apiserver',
-    wrapper: join(TOOLS, 'kube-apiserver'),
-    tags: 'selinux,notest,grpcnotrace',
-    // Without these, /version reports v0.0.0-master and clients warn about skew.
-    ldflags: (v) => {
-      const [major, minor] = v.replace(/^v/, '').split('.');
-      const pkg = 'k8s.io/component-base/version';
-      return [`-X ${pkg}.gitVersion=${v}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`];
-    },
-    replacesFor: (v) => KUBE_STAGING.map((m) => `${m}=${m}@${stagingVersion(v)}`),
-  };
+  await Promise.all(Array.from({ length: Math.min(limit, keys.length) }, worker));
+  if (first !== undefined) throw first;
+  return out;
 }

@@ -1,16 +1,12 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { TestenvError, tail } from './log.js';
 import { apiRequest } from './kube-api.js';
 import { writeAtomic } from './state.js';
 import { ADMIN_USER, OPSBOT_USER, type Pki } from './pki.js';
 
-export const ARGOCD_MODULE = 'github.com/argoproj/argo-cd/v3';
 export const ARGOCD_NAMESPACE = 'argocd';
 const FIELD_MANAGER = 'opsbot-testenv';
 
@@ -41,36 +37,10 @@ export function writeKubeconfigs(dir: string, port: number, pki: Pki): Kubeconfi
   return k;
 }
 
-export interface ArgoCrds {
-  application: string;
-  appproject: string;
-}
+export type Apply = (path: string, text: string) => Promise<void>;
 
-/**
- * Argo CD's CRDs exactly as the release ships them, from the module in the Go module cache
- * (downloaded through the proxy on first use): never hand-written, never committed.
- */
-export async function fetchArgoCrds(version: string): Promise<ArgoCrds> {
-  const args = ['mod', 'download', '-json', `${ARGOCD_MODULE}@${version}`];
-  // Outside any module, so the wrapper modules' go.mod files play no part.
-  const r = await execa('go', args, { cwd: tmpdir(), env: { GOWORK: 'off', GOFLAGS: '-mod=mod' }, stdin: 'ignore', reject: false });
-  const out = (() => {
-    try {
-      return JSON.parse(r.stdout) as { Dir?: string; Error?: string };
-    } catch {
-      return {};
-    }
-  })();
-  if (r.exitCode !== 0 || !out.Dir) {
-    throw new TestenvError('argocd-crds', `\`go ${args.join(' ')}\` failed: ${out.Error ?? tail(`${r.stderr}\n${r.stdout}`)}`);
-  }
-  const crds = join(out.Dir, 'manifests', 'crds');
-  return { application: join(crds, 'application-crd.yaml'), appproject: join(crds, 'appproject-crd.yaml') };
-}
-
-type Apply = (path: string, text: string) => Promise<void>;
-
-function applier(port: number, pki: Pki): Apply {
+/** Server-side apply as the environment's own field manager, forced: `up` converges on every run. */
+export function applier(port: number, pki: Pki): Apply {
   return async (path, text) => {
     const sep = path.includes('?') ? '&' : '?';
     const r = await apiRequest(port, pki, 'PATCH', `${path}${sep}fieldManager=${FIELD_MANAGER}&force=true`, {
@@ -95,7 +65,7 @@ async function waitEstablished(port: number, pki: Pki, name: string): Promise<vo
 }
 
 /** Retries while a just-established CRD's REST endpoint still answers 404. */
-async function applyWithRetry(apply: Apply, path: string, text: string): Promise<void> {
+export async function applyWithRetry(apply: Apply, path: string, text: string): Promise<void> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     try {
@@ -107,12 +77,19 @@ async function applyWithRetry(apply: Apply, path: string, text: string): Promise
   }
 }
 
-/** The opsbot user may read and patch Applications and read Pods: nothing else. */
+/**
+ * The opsbot user may read and patch Applications and read Pods: nothing else. Named
+ * `opsbot-testenv`, not `opsbot`: the example app `opsbot` (gitops/opsbot) that Argo CD syncs
+ * here owns a ClusterRole and ClusterRoleBinding `opsbot` (for its ServiceAccount), and would
+ * take these over.
+ */
+const RBAC_NAME = 'opsbot-testenv';
+
 const OPSBOT_RBAC = {
   role: {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: { name: 'opsbot' },
+    metadata: { name: RBAC_NAME },
     rules: [
       { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
@@ -121,14 +98,14 @@ const OPSBOT_RBAC = {
   binding: {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
-    metadata: { name: 'opsbot' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'opsbot' },
+    metadata: { name: RBAC_NAME },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: RBAC_NAME },
     subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: OPSBOT_USER }],
   },
 };
 
 /** Server-side apply is idempotent: running this on every `up` converges, and costs ~1 s. */
-export async function setupCluster(port: number, pki: Pki, crds: ArgoCrds): Promise<void> {
+export async function setupCluster(port: number, pki: Pki, crds: { application: string; appproject: string }): Promise<void> {
   const apply = applier(port, pki);
   const crdPath = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
   const names: string[] = [];
@@ -149,24 +126,6 @@ export async function setupCluster(port: number, pki: Pki, crds: ArgoCrds): Prom
     spec: { sourceRepos: ['*'], destinations: [{ namespace: '*', server: '*' }], clusterResourceWhitelist: [{ group: '*', kind: '*' }] },
   };
   await applyWithRetry(apply, `/apis/argoproj.io/v1alpha1/namespaces/${ARGOCD_NAMESPACE}/appprojects/default`, JSON.stringify(project));
-  await apply('/apis/rbac.authorization.k8s.io/v1/clusterroles/opsbot', JSON.stringify(OPSBOT_RBAC.role));
-  await apply('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/opsbot', JSON.stringify(OPSBOT_RBAC.binding));
-  await applyExampleApplications(apply);
-}
-
-/**
- * The example GitOps content's Argo CD Applications (`gitops/argocd/apps/`), so that the embedded
- * default pointed at this cluster (`set -a; . .testenv/env`) answers `/status web prod` and
- * follows a `/deploy` without editing any file. There is no Argo CD controller: their status is
- * whatever a test or a person writes.
- */
-async function applyExampleApplications(apply: Apply): Promise<void> {
-  const dir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'gitops', 'argocd', 'apps');
-  if (!existsSync(dir)) return;
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
-    const text = readFileSync(join(dir, file), 'utf8');
-    const doc = parse(text) as { kind?: string; metadata?: { name?: string; namespace?: string } };
-    if (doc.kind !== 'Application' || !doc.metadata?.name) continue;
-    await applyWithRetry(apply, `/apis/argoproj.io/v1alpha1/namespaces/${doc.metadata.namespace ?? ARGOCD_NAMESPACE}/applications/${doc.metadata.name}`, text);
-  }
+  await apply(`/apis/rbac.authorization.k8s.io/v1/clusterroles/${RBAC_NAME}`, JSON.stringify(OPSBOT_RBAC.role));
+  await apply(`/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/${RBAC_NAME}`, JSON.stringify(OPSBOT_RBAC.binding));
 }

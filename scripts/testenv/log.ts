@@ -10,6 +10,9 @@ export class TestenvError extends Error {
   }
 }
 
+/** A step stopped because another one failed: reported as cancelled, never as the failure. */
+export class CancelledError extends TestenvError {}
+
 export function info(msg: string): void {
   console.log(`[testenv] ${msg}`);
 }
@@ -28,7 +31,7 @@ export async function step<T>(name: string, fn: () => Promise<T>, note?: (r: T) 
     console.log(`[testenv] ✓ ${name} — ${secs(Date.now() - t0)}${extra}`);
     return r;
   } catch (err) {
-    console.error(`[testenv] ✗ ${name} — FAILED after ${secs(Date.now() - t0)}`);
+    console.error(`[testenv] ✗ ${name} — ${err instanceof CancelledError ? 'cancelled' : 'FAILED'} after ${secs(Date.now() - t0)}`);
     throw err;
   }
 }

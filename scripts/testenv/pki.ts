@@ -68,3 +68,23 @@ export async function ensurePki(stateDir: string, opensslPath: string): Promise<
   const tokens = JSON.parse(readFileSync(tokensJson, 'utf8')) as { admin: string; opsbot: string };
   return { ...p, adminToken: tokens.admin, opsbotToken: tokens.opsbot };
 }
+
+export interface ServingCert {
+  cert: string;
+  key: string;
+}
+
+/**
+ * A serving certificate for another loopback server (the registry), signed by the same CA as
+ * the apiserver's, so one CA file (KUBE_CA_FILE, REGISTRY_CA) trusts both. Made once, kept.
+ */
+export async function ensureServingCert(pki: Pki, opensslPath: string, name: string): Promise<ServingCert> {
+  const out = { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
+  if (existsSync(out.cert) && existsSync(out.key)) return out;
+  const ext = join(pki.dir, `${name}.ext`);
+  writeFileSync(ext, ['subjectAltName=IP:127.0.0.1,DNS:localhost', 'extendedKeyUsage=serverAuth', 'keyUsage=critical,digitalSignature,keyEncipherment', ''].join('\n'));
+  await openssl(opensslPath, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], pki.dir);
+  await openssl(opensslPath, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
+    '-out', `${name}.crt`, '-days', '3650', '-extfile', ext], pki.dir);
+  return out;
+}

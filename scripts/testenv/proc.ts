@@ -154,12 +154,12 @@ export interface Started {
  * `logFile`, working directory `cwd` inside the state dir), so that it outlives `npm run testenv`
  * and is stopped only by pid.
  */
-export function startDetached(cmd: string, args: string[], logFile: string, cwd: string): Started {
+export function startDetached(cmd: string, args: string[], logFile: string, cwd: string, env?: Record<string, string>): Started {
   const fd = openSync(logFile, 'a');
   // node:child_process rather than execa here: execa types only allow fds 3–9, and its
   // `{file}` targets pipe through this process, so the server would lose its output (and
   // get EPIPE) once `npm run testenv` exits. Still an argument array, never a shell.
-  const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', fd, fd] });
+  const child = spawn(cmd, args, { cwd, detached: true, stdio: ['ignore', fd, fd], env: env ? { ...process.env, ...env } : process.env });
   closeSync(fd);
   let code: number | undefined;
   child.once('exit', (c, signal) => {

@@ -4,17 +4,47 @@ import type { Part } from './config.js';
 import { apiRequest } from './kube-api.js';
 import type { Pki } from './pki.js';
 
+/** Every port the environment listens on, all on 127.0.0.1 (but see controllerMetrics). */
 export interface Ports {
   redis: number;
   etcd: number;
   etcdPeer: number;
   apiserver: number;
+  controllerManager: number;
+  scheduler: number;
+  kwok: number;
+  argocdRedis: number;
+  repoServer: number;
+  repoServerMetrics: number;
+  /** Argo CD's controller binds its metrics server to 0.0.0.0 (hard-coded in v3.6.1). */
+  controllerMetrics: number;
+  registry: number;
 }
+
+/** Which part listens on each port: a port is kept across runs while its part still runs. */
+export const PORT_OWNER: Record<keyof Ports, Part> = {
+  redis: 'redis',
+  etcd: 'etcd',
+  etcdPeer: 'etcd',
+  apiserver: 'kube-apiserver',
+  controllerManager: 'kube-controller-manager',
+  scheduler: 'kube-scheduler',
+  kwok: 'kwok',
+  argocdRedis: 'argocd-redis',
+  repoServer: 'argocd-repo-server',
+  repoServerMetrics: 'argocd-repo-server',
+  controllerMetrics: 'argocd-application-controller',
+  registry: 'registry',
+};
 
 export interface ServiceSpec {
   part: Part;
   binary: string;
   args: string[];
+  /** Added to the inherited environment. */
+  env?: Record<string, string>;
+  /** Files it reads its configuration from at start: a change to them restarts it on `up`. */
+  configFiles?: string[];
   logFile: string;
   /** Inside the state directory: part of how `isOurs` recognises the process later. */
   cwd: string;
@@ -49,16 +79,17 @@ async function etcdHealthy(port: number): Promise<boolean> {
   return body.health === 'true';
 }
 
-export function redisSpec(binary: string, dir: string, ports: Ports): ServiceSpec {
+/** The tests' Redis (`redis`) and Argo CD's own cache (`argocd-redis`): one spec, two instances. */
+export function redisSpec(binary: string, dir: string, port: number, part: 'redis' | 'argocd-redis' = 'redis'): ServiceSpec {
   return {
-    part: 'redis',
+    part,
     binary,
     // No persistence: test data is throw-away, and fsync on a 2-core CI box is slow.
-    args: ['--port', String(ports.redis), '--bind', '127.0.0.1', '--dir', join(dir, 'redis'), '--save', '', '--appendonly', 'no',
+    args: ['--port', String(port), '--bind', '127.0.0.1', '--dir', join(dir, part), '--save', '', '--appendonly', 'no',
       '--daemonize', 'no', '--maxmemory-policy', 'noeviction'],
-    logFile: join(dir, 'logs', 'redis.log'),
-    cwd: join(dir, 'redis'),
-    probe: () => redisPing(ports.redis),
+    logFile: join(dir, 'logs', `${part}.log`),
+    cwd: join(dir, part),
+    probe: () => redisPing(port),
     readyTimeoutMs: 15_000,
   };
 }
@@ -96,10 +127,7 @@ export function apiserverSpec(binary: string, dir: string, ports: Ports, pki: Pk
       '--service-account-issuer', `https://127.0.0.1:${ports.apiserver}`,
       '--service-account-key-file', pki.saPub, '--service-account-signing-key-file', pki.saKey,
       '--disable-admission-plugins', 'ServiceAccount',
-      '--profiling=false', '--v', '1',
-      // Extra flags (feature gates, audit…) for local experiments and for the fault test
-      // that makes the apiserver fail to start.
-      ...(process.env.OPSBOT_TESTENV_APISERVER_ARGS ?? '').split(/\s+/).filter(Boolean)],
+      '--profiling=false', '--v', '1'],
     logFile: join(dir, 'logs', 'kube-apiserver.log'),
     cwd: join(dir, 'kube'),
     probe: async () => (await apiRequest(ports.apiserver, pki, 'GET', '/readyz')).status === 200,

@@ -1,15 +1,18 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Part } from './config.js';
+import type { Ports } from './services.js';
 
 export interface ProcState {
   pid: number;
   binary: string;
+  /** Digest of the command line and environment it was started with: `up` restarts a part whose flags changed. */
+  config?: string;
 }
 
 /** What `up` started and on which ports; `down` and `restart` work from this alone. */
 export interface State {
-  ports: { redis?: number; etcd?: number; etcdPeer?: number; apiserver?: number };
+  ports: Partial<Ports>;
   procs: Partial<Record<Part, ProcState>>;
 }
 

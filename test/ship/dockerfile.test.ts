@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tofuTool } from '../../scripts/testenv/gobuild.js';
+import { tofuTool } from '../../scripts/testenv/tools.js';
 import { ROOT } from '../support/cli.js';
 import { envPairs, expandArgs, parseDockerfile, type Stage } from './dockerfile-parse.js';
 
@@ -85,7 +85,7 @@ describe('Dockerfile (offline lint)', () => {
     expect(ops(tofu, 'COPY').map((c) => c.args)).toContain('tools/tofu/go.mod tools/tofu/go.sum ./');
     const runs = ops(tofu, 'RUN').map((r) => r.args).join('\n');
     expect(runs).toContain('go mod verify');
-    const tool = tofuTool('v1.12.6', 'v1.12.6');
+    const tool = tofuTool('v1.12.6');
     expect(runs).toContain(`-ldflags "${tool.ldflags('v1.12.6').join(' ')}"`);
     expect(runs).toContain(`-trimpath`);
     expect(runs).toContain(tool.pkg);

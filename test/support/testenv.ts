@@ -1,7 +1,8 @@
 /**
  * How tests find the real parts started by `npm run testenv` (scripts/testenv.ts): Redis,
- * OpenTofu, and a kube-apiserver with Argo CD's CRDs. Suites skip, with the reason in their
- * title, when a part is not there: they never pass silently.
+ * OpenTofu, a kube-apiserver with Argo CD's CRDs, the GitOps loop (Argo CD's controller and
+ * repo-server, kube-controller-manager, kube-scheduler, kwok) and an OCI registry. Suites skip,
+ * with the reason in their title, when a part is not there: they never pass silently.
  *
  *   const env = testenv();
  *   describe.skipIf(!env.kube.available)(titled('argocd watcher', env.kube), () => { … });
@@ -37,6 +38,10 @@ export interface Testenv {
   redis: PartStatus;
   tofu: PartStatus;
   kube: PartStatus;
+  /** Argo CD syncing into the kube-apiserver, pods run by kwok (see test/support/argocd-app.ts). */
+  argocd: PartStatus;
+  /** The OCI registry (TLS, basic auth) and `crane`. */
+  registry: PartStatus;
   /** Everything in the env file (pids, ports, versions). */
   all: Record<string, string>;
 }
@@ -61,14 +66,20 @@ export function parseEnvFile(text: string): Record<string, string> {
   return out;
 }
 
-function pidAlive(pid: string | undefined): boolean {
-  if (!pid) return true; // no pid: a part we did not start (the caller's own cluster)
+/** Running and not a zombie (a process killed by a test may linger as one until reaped). */
+export function processRunning(pid: number | string): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
   } catch {
     return false;
   }
+}
+
+function pidAlive(pid: string | undefined): boolean {
+  if (!pid) return true; // no pid: a part we did not start (the caller's own cluster)
+  return processRunning(pid);
 }
 
 function executable(nameOrPath: string): string | undefined {
@@ -116,17 +127,46 @@ function kubePart(e: Record<string, string>, hint: string): PartStatus {
   return ok(env);
 }
 
+/**
+ * The GitOps loop. Only `npm run testenv` provides it: the suites' Applications sync from
+ * file:// repositories on this machine, which an Argo CD in another cluster cannot read.
+ */
+function argocdPart(e: Record<string, string>, hint: string, kube: PartStatus, fromProcess: boolean): PartStatus {
+  if (fromProcess) return no('needs Argo CD\'s repo-server on this machine (Applications sync from file:// repositories): only `npm run testenv` provides it');
+  if (!kube.available) return no(kube.reason ?? 'kube-apiserver unavailable');
+  if (!e.ARGOCD_CLUSTER_SERVER) return no(`ARGOCD_CLUSTER_SERVER is not set: an environment without the GitOps loop (${hint})`);
+  const pids: [string, string][] = [['KUBE_CONTROLLER_MANAGER_PID', 'kube-controller-manager'], ['KUBE_SCHEDULER_PID', 'kube-scheduler'], ['KWOK_PID', 'kwok'],
+    ['ARGOCD_REDIS_PID', 'Argo CD\'s redis-server'], ['ARGOCD_REPO_SERVER_PID', 'argocd-repo-server'], ['ARGOCD_APPLICATION_CONTROLLER_PID', 'argocd-application-controller']];
+  for (const [key, what] of pids) if (!e[key] || !pidAlive(e[key])) return no(`${what} pid ${e[key] ?? '(none)'} is not running (${hint})`);
+  const env: Record<string, string> = { ...kube.env };
+  for (const k of ['ARGOCD_CLUSTER_SERVER', 'ARGOCD_CLUSTER_NAME', 'ARGOCD_VERSION', 'KWOK_NODE', 'GITOPS_REPO', 'GITOPS_REPO_URL', 'GITOPS_BRANCH']) if (e[k]) env[k] = e[k];
+  return ok(env);
+}
+
+function registryPart(e: Record<string, string>, hint: string): PartStatus {
+  for (const k of ['REGISTRY_URL', 'REGISTRY_USER', 'REGISTRY_PASSWORD', 'REGISTRY_CA', 'CRANE']) if (!e[k]) return no(`${k} is not set (${hint})`);
+  if (!existsSync(e.REGISTRY_CA ?? '')) return no(`REGISTRY_CA ${e.REGISTRY_CA} does not exist (${hint})`);
+  const crane = executable(e.CRANE ?? '');
+  if (!crane) return no(`CRANE ${e.CRANE} is not an executable (${hint})`);
+  if (!pidAlive(e.REGISTRY_PID)) return no(`registry pid ${e.REGISTRY_PID} is not running (${hint})`);
+  return ok({ REGISTRY_URL: e.REGISTRY_URL ?? '', REGISTRY_USER: e.REGISTRY_USER ?? '', REGISTRY_PASSWORD: e.REGISTRY_PASSWORD ?? '', REGISTRY_CA: e.REGISTRY_CA ?? '', CRANE: crane });
+}
+
+function parts(source: string, e: Record<string, string>, hint: string, all: Record<string, string>): Testenv {
+  const kube = kubePart(e, hint);
+  const fromProcess = source === 'process.env';
+  return { source, redis: redisPart(e, hint), tofu: tofuPart(e, hint), kube, argocd: argocdPart(e, hint, kube, fromProcess), registry: registryPart(e, hint), all };
+}
+
 /** Reads an env file (no caching): for tests that bring up a private environment. */
 export function loadTestenv(file = defaultEnvFile()): Testenv {
   const fromProcess = process.env.OPSBOT_TESTENV_USE_PROCESS_ENV === '1' || !existsSync(file);
   if (fromProcess) {
     const e = Object.fromEntries(Object.entries(process.env).filter((kv): kv is [string, string] => kv[1] !== undefined));
-    const hint = `no ${file}: run \`npm run testenv\`, or export it for your own cluster/binary`;
-    return { source: 'process.env', redis: redisPart(e, hint), tofu: tofuPart(e, hint), kube: kubePart(e, hint), all: {} };
+    return parts('process.env', e, `no ${file}: run \`npm run testenv\`, or export it for your own cluster/binary`, {});
   }
   const e = parseEnvFile(readFileSync(file, 'utf8'));
-  const hint = `from ${file}: run \`npm run testenv\``;
-  return { source: file, redis: redisPart(e, hint), tofu: tofuPart(e, hint), kube: kubePart(e, hint), all: e };
+  return parts(file, e, `from ${file}: run \`npm run testenv\``, e);
 }
 
 let cached: Testenv | undefined;
@@ -179,7 +219,12 @@ export interface ApplicationObject {
   status?: Record<string, unknown>;
 }
 
-/** Creates an Argo CD Application (spec as given; `project` defaults to `default`). */
+/**
+ * Creates an Argo CD Application (spec as given; `project` defaults to `default`) whose status
+ * a test writes by hand. Create it in a namespace of the test's own: Argo CD's controller
+ * handles the Applications of ARGOCD_NAMESPACE only, and would overwrite a hand-written status
+ * there. For an Application Argo CD really syncs, see test/support/argocd-app.ts.
+ */
 export async function createApplication(
   kc: KubeConfig,
   namespace: string,
@@ -215,7 +260,17 @@ export async function patchApplicationStatus(
   return (await api.patchNamespacedCustomObject({ ...ARGO, namespace, name, body: { status } }, mergePatch())) as ApplicationObject;
 }
 
-/** Creates a Pod; with no kubelet it stays Pending until `writePodStatus` says otherwise. */
+/**
+ * A scheduler name no scheduler answers to: the test environment's kube-scheduler would put the
+ * pod on kwok's node and kwok would then write its status. A scene pod stays unscheduled, so
+ * the status a test writes is the only one it ever has.
+ */
+export const UNSCHEDULED = 'opsbot-test-unscheduled';
+
+/**
+ * Creates a Pod that nothing runs: it stays Pending until `writePodStatus` says otherwise. For
+ * pods that run, create a Deployment through Argo CD (test/support/argocd-app.ts).
+ */
 export async function createPod(
   kc: KubeConfig,
   namespace: string,
@@ -227,7 +282,7 @@ export async function createPod(
     namespace,
     body: {
       metadata: { name, namespace, labels: opts.labels },
-      spec: { containers: [{ name: 'app', image: opts.image ?? 'registry.example.invalid/app:1.0.0' }] },
+      spec: { schedulerName: UNSCHEDULED, containers: [{ name: 'app', image: opts.image ?? 'registry.example.invalid/app:1.0.0' }] },
     },
   });
 }

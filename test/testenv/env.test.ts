@@ -27,6 +27,17 @@ import { uniqueName } from './helpers.js';
 
 const env = testenv();
 
+/**
+ * A namespace of the test's own for Applications whose status it writes: Argo CD's controller
+ * handles only ARGOCD_NAMESPACE's, and would overwrite a hand-written status there.
+ */
+async function handWrittenNamespace(admin: KubeConfig, cleanup: (() => Promise<unknown>)[]): Promise<string> {
+  const name = uniqueName('hand-written');
+  await admin.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  cleanup.push(() => admin.makeApiClient(CoreV1Api).deleteNamespace({ name }));
+  return name;
+}
+
 function statusOf(err: unknown): number | undefined {
   return err instanceof ApiException ? err.code : undefined;
 }
@@ -83,8 +94,10 @@ describe.skipIf(!env.kube.available)(titled('testenv: kube-apiserver with Argo C
     else expect(v.gitVersion).toMatch(/^v1\.\d+/);
   });
 
-  it("serves Argo CD v3.5.7's own Application and AppProject CRDs, unchanged, and a default AppProject", async () => {
-    const goMod = await execa('go', ['mod', 'download', '-json', 'github.com/argoproj/argo-cd/v3@v3.5.7'], { cwd: tmpdir(), env: { GOFLAGS: '-mod=mod' } });
+  it("serves Argo CD's own Application and AppProject CRDs of the pinned release, unchanged, and a default AppProject", async () => {
+    const version = env.all.ARGOCD_VERSION ?? 'v3.6.1';
+    // Argo CD v3.6 declares go 1.27: downloading it needs that toolchain.
+    const goMod = await execa('go', ['mod', 'download', '-json', `github.com/argoproj/argo-cd/v3@${version}`], { cwd: tmpdir(), env: { GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'go1.27.3' } });
     const dir = (JSON.parse(goMod.stdout) as { Dir: string }).Dir;
     const objects = admin.makeApiClient(CustomObjectsApi);
     for (const file of ['application-crd.yaml', 'appproject-crd.yaml']) {
@@ -98,11 +111,11 @@ describe.skipIf(!env.kube.available)(titled('testenv: kube-apiserver with Argo C
     expect(project).toMatchObject({ metadata: { name: 'default', namespace: ns } });
   });
 
-  it('lets a test set an Application status by merge patch', async () => {
+  it('lets a test set an Application status by merge patch (outside the namespace Argo CD watches)', async () => {
     const name = uniqueName('app');
-    await createApplication(admin, ns, name);
-    cleanup.push(() => admin.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ ...ARGO, namespace: ns, name }));
-    const patched = await patchApplicationStatus(admin, ns, name, { sync: { status: 'OutOfSync' }, health: { status: 'Progressing' } });
+    const own = await handWrittenNamespace(admin, cleanup);
+    await createApplication(admin, own, name);
+    const patched = await patchApplicationStatus(admin, own, name, { sync: { status: 'OutOfSync' }, health: { status: 'Progressing' } });
     expect(patched.status).toMatchObject({ sync: { status: 'OutOfSync' }, health: { status: 'Progressing' } });
     expect(patched.spec).toMatchObject({ project: 'default' });
   });
@@ -125,8 +138,8 @@ describe.skipIf(!opsbotPart.available)(titled('testenv: the least-privilege opsb
 
   it('lets a test set an Application status by merge patch, and opsbot read, watch and patch it', async () => {
     const name = uniqueName('app');
+    const ns = await handWrittenNamespace(admin, cleanup);
     await createApplication(admin, ns, name);
-    cleanup.push(() => admin.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ ...ARGO, namespace: ns, name }));
     const events: string[] = [];
     const watch = await new Watch(opsbot).watch(`/apis/argoproj.io/v1alpha1/namespaces/${ns}/applications`, { fieldSelector: `metadata.name=${name}` },
       (phase, obj: { status?: { sync?: { status?: string } } }) => events.push(`${phase}:${obj.status?.sync?.status ?? '-'}`), () => undefined);
