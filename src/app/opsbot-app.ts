@@ -81,7 +81,8 @@ export class OpsbotApp {
 
     // Bounded wait so an orchestrator restarts a worker that cannot reach Redis.
     const connectTimeout = Number(env.REDIS_CONNECT_TIMEOUT_MS ?? 10_000);
-    const fast = await connectChecked(target, 'fast-fail', 'fast', connectTimeout);
+    // Only the chat platforms need the 2 s fast failure; a console alone can wait for a busy Redis.
+    const fast = await connectChecked(target, 'fast-fail', 'fast', connectTimeout, this.opts.chat ? 2000 : 10_000);
     const blocking = await connectChecked(target, 'blocking', 'blocking', connectTimeout);
     this.connections.push(fast, blocking);
 

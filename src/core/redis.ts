@@ -26,7 +26,12 @@ export type ConnectionRole =
   /** Producers on the request path: fail fast so a user hears "try again" at once. */
   | 'fast-fail';
 
-export function connect(target: RedisTarget, role: ConnectionRole, name: string): Redis {
+/**
+ * `commandTimeoutMs` of a fast-fail connection: 2 s where a chat platform waits for the answer
+ * (Slack allows 3 s to ack); a terminal can wait longer for a Redis that fsyncs every write on a
+ * busy disk rather than be told "try again".
+ */
+export function connect(target: RedisTarget, role: ConnectionRole, name: string, commandTimeoutMs = 2000): Redis {
   const common: RedisOptions = {
     connectionName: `opsbot-${name}`,
     // Reconnect by itself, backing off to 2 s; a lost Redis must not end the process.
@@ -36,7 +41,7 @@ export function connect(target: RedisTarget, role: ConnectionRole, name: string)
   const opts: RedisOptions =
     role === 'blocking'
       ? { ...common, maxRetriesPerRequest: null, enableOfflineQueue: true }
-      : { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 2000 };
+      : { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: commandTimeoutMs };
   if (target.sentinels?.length) {
     const u = new URL(target.url);
     return new Redis({
@@ -52,8 +57,8 @@ export function connect(target: RedisTarget, role: ConnectionRole, name: string)
 }
 
 /** Connect and check with PING, within a bounded time; a clear error otherwise. */
-export async function connectChecked(target: RedisTarget, role: ConnectionRole, name: string, timeoutMs = 5000): Promise<Redis> {
-  const client = connect(target, role, name);
+export async function connectChecked(target: RedisTarget, role: ConnectionRole, name: string, timeoutMs = 5000, commandTimeoutMs?: number): Promise<Redis> {
+  const client = connect(target, role, name, commandTimeoutMs);
   // Swallow connection errors here: ioredis emits them on every failed reconnect, and the
   // ready/readiness checks report the state instead.
   client.on('error', () => undefined);
