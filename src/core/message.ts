@@ -26,9 +26,17 @@ export interface Field {
   value: string;
 }
 
+/**
+ * What a click does: a chat command and its arguments (`{command: 'infra apply', args: [planId]}`).
+ * Jobs say what they offer; only the bot layer turns it into command text for a platform.
+ */
+export interface ButtonAction {
+  command: string;
+  args: readonly string[];
+}
+
 export interface Button {
-  /** Opaque action id the adapter sends back on click; short (Telegram allows 64 bytes). */
-  id: string;
+  action: ButtonAction;
   label: string;
   style?: 'primary' | 'danger';
   /** Ask "are you sure?" first, with this text. */

@@ -41,15 +41,15 @@ describe('redaction by structure', () => {
     expect(r.redactValue({ v: `x ${QUOTED} y` })).toEqual({ v: 'x [redacted] y' });
   });
 
-  it('a secret equal to "true" leaves booleans, keys and kept fields alone: JSON stays JSON', () => {
-    const r = new Redactor(['true', 'success']);
-    const event = { conversation: { platform: 'console', channel: 'c1' }, key: 'job:1', final: 'succeeded', threaded: true, message: { status: 'success', text: 'it is true', buttons: [{ id: 'infra apply abcdefgh', label: 'true' }] } };
-    const keep = new Set(['platform', 'channel', 'key', 'final', 'status', 'id']);
+  it('a secret equal to "true" leaves booleans, keys and kept fields (a button action, its words) alone: JSON stays JSON', () => {
+    const r = new Redactor(['true', 'success', 'abcdefgh']);
+    const event = { conversation: { platform: 'console', channel: 'c1' }, key: 'job:1', final: 'succeeded', threaded: true, message: { status: 'success', text: 'it is true', buttons: [{ action: { command: 'infra apply', args: ['abcdefgh'] }, label: 'true' }] } };
+    const keep = new Set(['platform', 'channel', 'key', 'final', 'status', 'command', 'args']);
     const out = r.redactValue(event, keep);
     expect(out.threaded).toBe(true);
     expect(out.message.status).toBe('success');
     expect(out.message.text).toBe('it is [redacted]');
-    expect(out.message.buttons[0]).toEqual({ id: 'infra apply abcdefgh', label: '[redacted]' });
+    expect(out.message.buttons[0]).toEqual({ action: { command: 'infra apply', args: ['abcdefgh'] }, label: '[redacted]' });
     expect(JSON.parse(JSON.stringify(out))).toEqual(out);
   });
 

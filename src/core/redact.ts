@@ -100,15 +100,16 @@ export class Redactor {
 
   /**
    * Redacts every string inside a value, leaving its shape alone: keys, numbers, booleans and
-   * null stay as they are, and the strings named in `keep` (by key, at any depth) are not
+   * null stay as they are, and the strings (or lists of strings) named in `keep` (by key, at any depth) are not
    * touched — they are opsbot's own vocabulary (a status, a conversation id, a button's command).
    */
   redactValue<T>(value: T, keep: ReadonlySet<string> = new Set()): T {
+    const isPlain = (x: unknown) => typeof x !== 'object' || (Array.isArray(x) && x.every((e) => typeof e === 'string'));
     const walk = (v: unknown): unknown => {
       if (typeof v === 'string') return this.redact(v);
       if (Array.isArray(v)) return v.map(walk);
       if (v !== null && typeof v === 'object') {
-        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, keep.has(k) && typeof x !== 'object' ? x : walk(x)]));
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, keep.has(k) && isPlain(x) ? x : walk(x)]));
       }
       return v;
     };

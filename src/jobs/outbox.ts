@@ -31,7 +31,7 @@ const MAXLEN = 10_000;
  * key, its state, a message's status, a button's command and style. Everything else that is a
  * string (titles, texts, fields, code, attachments) is redacted before the event is serialised.
  */
-const STRUCTURE = new Set(['platform', 'channel', 'thread', 'key', 'final', 'threaded', 'status', 'id', 'style']);
+const STRUCTURE = new Set(['platform', 'channel', 'thread', 'key', 'final', 'threaded', 'status', 'command', 'args', 'style']);
 
 /** Stream of one destination: per console session, per chat platform otherwise. */
 export function outboxStream(c: ConversationRef): string {

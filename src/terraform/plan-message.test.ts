@@ -15,13 +15,13 @@ describe('planMessage', () => {
     const m = planMessage({ stack: 'core', summary: summarizePlan(fixtureJson(fixture)), commit: 'a'.repeat(40), plan, planText: 'full text' });
     expect(m.status).toBe(status);
     expect(m.text).toContain(text);
-    expect(m.buttons?.map((b) => b.id)).toEqual(['infra apply abcdefgh', 'infra reject abcdefgh']);
+    expect(m.buttons?.map((b) => b.action)).toEqual([{ command: 'infra apply', args: ['abcdefgh'] }, { command: 'infra reject', args: ['abcdefgh'] }]);
     expect(m.buttons?.[0]?.style).toBe('primary');
     expect(m.buttons?.[0]?.confirm !== undefined).toBe(confirm);
     expect(m.attachment).toEqual({ name: 'plan-abcdefgh.txt', content: 'full text' });
     expect(JSON.stringify(m)).not.toContain(FIXTURE_PASSWORD);
-    // Telegram allows 64 bytes of callback_data.
-    for (const b of m.buttons ?? []) expect(Buffer.byteLength(b.id)).toBeLessThanOrEqual(64);
+    // Telegram allows 64 bytes of callback_data: the command text a button stands for fits.
+    for (const b of m.buttons ?? []) expect(Buffer.byteLength([b.action.command, ...b.action.args].join(' '))).toBeLessThanOrEqual(64);
   });
 
   it('says "no changes" and asks for no approval', () => {

@@ -89,8 +89,8 @@ export function planMessage(input: PlanMessageInput): Message {
     fields.push({ label: 'Approval', value: `${p.approvalsRequired} approver${p.approvalsRequired > 1 ? 's' : ''}${p.requesterMayApprove ? '' : ', not the requester'}; valid until ${new Date(p.expiresAt).toISOString()}` });
     message.buttons = [
       // The id IS the text command: any adapter sends it back through the router unchanged.
-      { id: `infra apply ${p.id}`, label: 'Approve', style: 'primary', ...(warning ? { confirm: `${warning} Apply plan ${p.id} to stack ${stack}?` } : {}) },
-      { id: `infra reject ${p.id}`, label: 'Reject', style: 'danger' },
+      { action: { command: 'infra apply', args: [p.id] }, label: 'Approve', style: 'primary', ...(warning ? { confirm: `${warning} Apply plan ${p.id} to stack ${stack}?` } : {}) },
+      { action: { command: 'infra reject', args: [p.id] }, label: 'Reject', style: 'danger' },
     ];
   }
   if (input.fullPlanPath) fields.push({ label: 'Full plan', value: input.fullPlanPath });

@@ -24,8 +24,8 @@ describe('CallbackData: tap again to confirm', () => {
 
   it('a button with confirm text goes by token, whose record carries the text; others are unchanged', async () => {
     const keyboard = await callbacks.keyboard([
-      { id: 'infra apply ABCD2345', label: 'Approve', style: 'primary', confirm: 'Destroys 2 resources. Apply plan ABCD2345 to stack core?' },
-      { id: 'infra reject ABCD2345', label: 'Reject' },
+      { action: { command: 'infra apply', args: ['ABCD2345'] }, label: 'Approve', style: 'primary', confirm: 'Destroys 2 resources. Apply plan ABCD2345 to stack core?' },
+      { action: { command: 'infra reject', args: ['ABCD2345'] }, label: 'Reject' },
     ]);
     const [approve, reject] = flat(keyboard);
     expect(approve!.text).toBe('Approve');

@@ -84,7 +84,7 @@ describe('TelegramSender', () => {
 
   it('buttons: short ids travel as callback_data, long ones as a token that resolves', async () => {
     const long = `infra apply ${'x'.repeat(70)}`;
-    const id = await sender.upsert(place, 'job:buttons', { text: 'Plan', buttons: [{ id: 'infra apply ABCD2345', label: 'Approve' }, { id: long, label: 'Long' }] });
+    const id = await sender.upsert(place, 'job:buttons', { text: 'Plan', buttons: [{ action: { command: 'infra apply', args: ['ABCD2345'] }, label: 'Approve' }, { action: { command: 'infra apply', args: ['x'.repeat(70)] }, label: 'Long' }] });
     const keyboard = (api.message(place.chatId, id!)!.reply_markup as { inline_keyboard: { callback_data: string }[][] }).inline_keyboard.flat();
     expect(keyboard[0]!.callback_data).toBe('infra apply ABCD2345');
     expect(Buffer.byteLength(keyboard[1]!.callback_data)).toBeLessThanOrEqual(64);

@@ -123,10 +123,10 @@ describe.skipIf(!haveTofu)('Terraform from chat: faults (real tofu)', () => {
     await worker.stop();
     reports = await readReports();
     expect(reports.length).toBeGreaterThan(0);
-    const first = JSON.parse(reports[0]!) as { message: { title: string; buttons: { id: string }[]; text: string } };
+    const first = JSON.parse(reports[0]!) as { message: { title: string; buttons: unknown[]; text: string } };
     expect(first.message.title).toBe('Drift on stack drifty: the infrastructure does not match its code');
     expect(first.message.text).toContain('5 to add');
-    expect(first.message.buttons).toEqual([{ id: 'infra plan drifty', label: 'Plan', style: 'primary' }]);
+    expect(first.message.buttons).toEqual([{ action: { command: 'infra plan', args: ['drifty'] }, label: 'Plan', style: 'primary' }]);
     expect(reports.every((r) => !r.includes('stack calm'))).toBe(true);
     // …and calm was checked, successfully, all along.
     const audit = (await client.xrange('opsbot:audit', '-', '+')).map(([, f]) => f.join(' '));

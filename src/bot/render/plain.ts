@@ -1,4 +1,5 @@
 import type { Message } from '../../core/message.js';
+import { buttonCommand } from '../button-command.js';
 
 const MARK: Record<NonNullable<Message['status']>, string> = {
   info: 'ℹ',
@@ -17,7 +18,7 @@ export function renderPlain(message: Message): string {
   else if (!message.title && mark) out.push(mark);
   for (const f of message.fields ?? []) out.push(`  ${f.label}: ${f.value}`);
   if (message.code) out.push(message.code.split('\n').map((l) => `  ${l}`).join('\n'));
-  if (message.buttons?.length) out.push(`  [${message.buttons.map((b) => `${b.label}: ${b.id}`).join('] [')}]`);
+  if (message.buttons?.length) out.push(`  [${message.buttons.map((b) => `${b.label}: ${buttonCommand(b)}`).join('] [')}]`);
   if (message.attachment) out.push(`  (attachment ${message.attachment.name}, ${message.attachment.content.length} bytes)`);
   if (message.context) out.push(`  — ${message.context}`);
   return out.join('\n');

@@ -106,9 +106,9 @@ describe('deploy job', () => {
     expect(reviews.reviews.get('12')).toMatchObject({ app: 'web', env: 'prod', ref: '1.5.0', branch: 'opsbot/web-prod-1.5.0', pr: 42, requester: 'console:alice', state: 'pending' });
     expect(message.title).toBe('Pull request #42: deploy(web): 1.4.3 → 1.5.0 [prod]');
     expect(message.text).toBe('prod is protected: someone allowed to deploy there (not alice) approves to merge, or rejects to close it.');
-    expect(message.buttons?.map((b) => [b.label, b.id])).toEqual([
-      ['Approve', 'deploy approve 12'],
-      ['Reject', 'deploy reject 12'],
+    expect(message.buttons?.map((b) => [b.label, b.action])).toEqual([
+      ['Approve', { command: 'deploy approve', args: ['12'] }],
+      ['Reject', { command: 'deploy reject', args: ['12'] }],
     ]);
     expect(argocd.followed).toHaveLength(0);
   });

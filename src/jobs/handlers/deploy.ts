@@ -158,8 +158,8 @@ async function openReview(deps: DeployDeps, t: Target, ref: string, change: Chan
     ],
     text: `${t.env} is protected: someone allowed to deploy there${t.gitops.requesterMayApprove ? '' : ` (not ${requester.displayName})`} approves to merge, or rejects to close it.`,
     buttons: [
-      { id: `deploy approve ${job.id}`, label: 'Approve', style: 'primary' },
-      { id: `deploy reject ${job.id}`, label: 'Reject', style: 'danger' },
+      { action: { command: 'deploy approve', args: [job.id] }, label: 'Approve', style: 'primary' },
+      { action: { command: 'deploy reject', args: [job.id] }, label: 'Reject', style: 'danger' },
     ],
   };
 }

@@ -24,7 +24,7 @@ describe('drift job', () => {
     expect(event?.conversation).toEqual({ platform: 'console', channel: 'notifications' });
     expect(event?.key).toMatch(/^drift:core:\d+$/);
     expect(event?.message).toMatchObject({ status: 'warning', title: 'Drift on stack core: the infrastructure does not match its code', context: 'scheduled drift check (0 * * * *)' });
-    expect(event?.message.buttons).toEqual([{ id: 'infra plan core', label: 'Plan', style: 'primary' }]);
+    expect(event?.message.buttons).toEqual([{ action: { command: 'infra plan', args: ['core'] }, label: 'Plan', style: 'primary' }]);
   });
 
   it('stays silent when nothing changed', async () => {

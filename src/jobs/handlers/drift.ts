@@ -64,7 +64,7 @@ export function driftJob(deps: TerraformJobDeps & { outbox: Pick<Outbox, 'publis
           ...planMessage({ stack: name, summary: outcome.summary, commit, varFiles: { stack: stack.varFiles, extra: [] } }),
           status: 'warning',
           title: `Drift on stack ${name}: the infrastructure does not match its code`,
-          buttons: [{ id: `infra plan ${name}`, label: 'Plan', style: 'primary' }],
+          buttons: [{ action: { command: 'infra plan', args: [name] }, label: 'Plan', style: 'primary' }],
           context: `scheduled drift check (${stack.driftCheck ?? ''})`,
         };
         await deps.outbox.publish({ conversation: driftDestination(deps.config), key: `drift:${name}:${Date.now()}`, message: report });

@@ -29,9 +29,9 @@ describe('plan job', () => {
     expect(saved).toMatchObject({ stack: 'core', commit: stacks.commit, varFiles: ['extra.tfvars'] });
     expect(reporter.progressTexts()).toContain(`Planning stack core at ${stacks.commit!.slice(0, 12)}…`);
     expect(message.title).toBe('Plan for stack core');
-    expect(message.buttons?.map((b) => [b.label, b.id])).toEqual([
-      ['Approve', `infra apply ${saved.id}`],
-      ['Reject', `infra reject ${saved.id}`],
+    expect(message.buttons?.map((b) => [b.label, b.action])).toEqual([
+      ['Approve', { command: 'infra apply', args: [saved.id] }],
+      ['Reject', { command: 'infra reject', args: [saved.id] }],
     ]);
     expect(message.attachment).toEqual({ name: `plan-${saved.id}.txt`, content: '+ terraform_data.x' });
   });

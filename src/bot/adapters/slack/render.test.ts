@@ -13,8 +13,8 @@ describe('renderBlockKit', () => {
       code: 'line & 1',
       context: 'job 12',
       buttons: [
-        { id: 'deploy approve 12', label: 'Approve', style: 'primary', confirm: 'Merge into prod?' },
-        { id: 'deploy reject 12', label: 'Reject', style: 'danger' },
+        { action: { command: 'deploy approve', args: ['12'] }, label: 'Approve', style: 'primary', confirm: 'Merge into prod?' },
+        { action: { command: 'deploy reject', args: ['12'] }, label: 'Reject', style: 'danger' },
       ],
     });
     expect(out.blocks.map((b) => b.type)).toEqual(['header', 'section', 'section', 'section', 'context', 'actions']);
@@ -38,7 +38,7 @@ describe('renderBlockKit', () => {
       fields: Array.from({ length: 23 }, (_, i) => ({ label: `f${i}`, value: 'v'.repeat(2500) })),
       code,
       attachment: { name: 'plan.txt', content: 'full plan' },
-      buttons: [{ id: 'infra apply ab12cd34', label: 'A'.repeat(100), confirm: 'c'.repeat(500) }],
+      buttons: [{ action: { command: 'infra apply', args: ['ab12cd34'] }, label: 'A'.repeat(100), confirm: 'c'.repeat(500) }],
     });
     expect(out.blocks.length).toBeLessThanOrEqual(SLACK_LIMITS.blocks);
     for (const b of out.blocks) {

@@ -1,4 +1,5 @@
 import type { Button, Message, MessageStatus } from '../../../core/message.js';
+import { buttonCommand } from '../../button-command.js';
 
 /**
  * Slack's Block Kit limits (https://docs.slack.dev/reference/block-kit/blocks): a message holds
@@ -117,12 +118,13 @@ function fieldBlocks(message: Message): SlackBlock[] {
 
 export function slackButton(button: Button, index: number): SlackButton | undefined {
   // The value is the command run on click; one that does not fit cannot be offered at all.
-  if (button.id.length > SLACK_LIMITS.buttonValue) return undefined;
+  const value = buttonCommand(button);
+  if (value.length > SLACK_LIMITS.buttonValue) return undefined;
   const out: SlackButton = {
     type: 'button',
     action_id: `${BUTTON_ACTION_PREFIX}${index}`,
     text: { type: 'plain_text', text: clip(button.label, SLACK_LIMITS.buttonText), emoji: true },
-    value: button.id,
+    value,
   };
   if (button.style) out.style = button.style;
   if (button.confirm) {

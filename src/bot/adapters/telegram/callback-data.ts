@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Button } from '../../../core/message.js';
+import { buttonCommand } from '../../button-command.js';
 import type { TgInlineButton, TgMessage } from './update-reader.js';
 
 /** Telegram: callback_data is "1-64 bytes". */
@@ -67,7 +68,8 @@ export class CallbackData {
   }
 
   private async encode(button: Button): Promise<string> {
-    const { id, confirm } = button;
+    const { confirm } = button;
+    const id = buttonCommand(button);
     if (!confirm && Buffer.byteLength(id, 'utf8') <= CALLBACK_DATA_MAX_BYTES && !id.startsWith(TOKEN_PREFIX)) return id;
     const token = newToken();
     const record = confirm ? JSON.stringify({ c: id, confirm } satisfies GuardedRecord) : id;
