@@ -376,6 +376,8 @@ export class FakeQueue implements JobQueue {
 
   async cancel(id: string): Promise<'removed' | 'signalled' | 'finished'> {
     this.cancelled.push(id);
+    // As BullMQ: a removed job is gone, with its data.
+    if (this.cancelResult === 'removed') this.summaries.delete(id);
     return this.cancelResult;
   }
 
