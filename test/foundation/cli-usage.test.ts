@@ -50,7 +50,7 @@ describe('the opsbot command line, as the README promises', () => {
       `gitops: { url: ${repo} }\n` +
         'apps:\n  web:\n    image: ghcr.io/example/web\n    environments:\n      staging: { kind: kustomize, path: web/staging.yaml }\n      prod: { kind: kustomize, path: web/prod.yaml }\n' +
         '  api:\n    image: ghcr.io/example/api\n    environments:\n      prod: { kind: kustomize, path: api/prod.yaml }\n' +
-        'stacks:\n  core: { dir: infra, approvers: ["console:carol"] }\n  net: { dir: net }\n' +
+        'stacks:\n  core: { dir: infra, approvers: ["console:carol"] }\n  net: { dir: net, approvers: ["console:carol"] }\n' +
         'access:\n  everyone: [jobs]\n  rules:\n    - subjects: ["console:bob"]\n      actions: [deploy, status]\n      apps: [web]\n      environments: [staging]\n' +
         '    - subjects: ["console:bob"]\n      actions: [infra.plan]\n      stacks: [core]\n',
     );
