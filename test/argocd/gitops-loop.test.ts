@@ -13,29 +13,31 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIsolatedApplication, deployment, type IsolatedApplication } from '../support/argocd-app.js';
 import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { tempDir, writeConfig } from '../support/config.js';
+import { startGitHubApi, type GitHubApiDouble } from '../support/github-api.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { adminKubeConfig, testenv, titled } from '../support/testenv.js';
 import { git } from '../gitops/bare-repo.js';
 
 const env = testenv();
 const FOLLOW_TIMEOUT = '5m';
+const GITHUB_TOKEN = 'ghp_looptoken0123456789abcdefghijklmnopq';
 
 /** Two apps in one Application (one environment's manifests), each with its own file. */
-function config(app: IsolatedApplication, extra = ''): string {
+function config(app: IsolatedApplication, github = false): string {
   const envOf = (name: string) => `{ kind: manifest, path: ${name}.yaml, container: ${name}, application: ${app.name} }`;
   return writeConfig(`
-gitops: { url: ${app.repo.bare} }
+gitops: { url: ${app.repo.bare}${github ? ', github: { owner: example, repo: gitops }' : ''} }
 argocd: { namespaces: [${app.namespace}], followTimeout: ${FOLLOW_TIMEOUT} }
 apps:
   web:
     image: ghcr.io/example/web
     environments:
       staging: ${envOf('web')}
+      prod: { kind: manifest, path: web.yaml, container: web, application: ${app.name}, protected: true }
   api:
     image: ghcr.io/example/api
     environments:
       staging: ${envOf('api')}
-${extra}
 access:
   rules:
     - subjects: ["console:*"]
@@ -55,7 +57,7 @@ describe.skipIf(!env.argocd.available)(titled('the deploy follow-up on the real 
     await redis?.close();
   });
 
-  async function loop(): Promise<{ app: IsolatedApplication; opsbotEnv: NodeJS.ProcessEnv }> {
+  async function loop(github?: { api: GitHubApiDouble; repos: Record<string, string> }): Promise<{ app: IsolatedApplication; opsbotEnv: NodeJS.ProcessEnv }> {
     const app = await createIsolatedApplication({
       prefix: 'loop',
       files: {
@@ -65,11 +67,18 @@ describe.skipIf(!env.argocd.available)(titled('the deploy follow-up on the real 
     });
     apps.push(app);
     await app.waitFor('Synced and Healthy', (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy', 90_000);
-    const opsbotEnv = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config(app), OPSBOT_HOME: tempDir('opsbot-loop-home-'), KUBECONFIG: env.kube.env.OPSBOT_KUBECONFIG });
+    if (github) github.repos['example/gitops'] = app.repo.bare;
+    const opsbotEnv = baseEnv({
+      REDIS_URL: redis.url,
+      OPSBOT_CONFIG: config(app, github !== undefined),
+      OPSBOT_HOME: tempDir('opsbot-loop-home-'),
+      KUBECONFIG: env.kube.env.OPSBOT_KUBECONFIG,
+      ...(github ? { GITHUB_TOKEN: GITHUB_TOKEN, GITHUB_API_URL: github.api.url } : {}),
+    });
     return { app, opsbotEnv };
   }
 
-  const chat = (e: NodeJS.ProcessEnv, line: string) => runOpsbot(['console', '--as', 'alice', '--exec', line], { env: e, timeoutMs: 240_000 });
+  const chat = (e: NodeJS.ProcessEnv, line: string, as = 'alice') => runOpsbot(['console', '--as', as, '--exec', line], { env: e, timeoutMs: 240_000 });
 
   /** Every revision Argo CD ever synced the Application to (status.history, written by its controller). */
   const syncedHistory = async (app: IsolatedApplication) => ((await app.get()).status as { history?: { revision?: string }[] } | undefined)?.history?.map((h) => h.revision) ?? [];
@@ -183,5 +192,26 @@ git update-ref refs/heads/main "$c" "$head"
     const r = await chat(opsbotEnv, '/deploy web 1.0.4-crash staging');
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/pod web-[a-z0-9]+-[a-z0-9]+: container web CrashLoopBackOff, \d+ restarts?, last Error \(exit 1\)/);
+  }, 300_000);
+
+  it('a protected deploy is followed after its pull request is merged, from the merge commit', async () => {
+    // The stand-in merges into the Application's own bare repository (it reads the map per request).
+    const repos: Record<string, string> = {};
+    const github = await startGitHubApi({ token: GITHUB_TOKEN, repos });
+    try {
+      const { app, opsbotEnv } = await loop({ api: github, repos });
+      const asked = await chat(opsbotEnv, '/deploy web 2.0.0 prod');
+      expect(asked.code, asked.stdout + asked.stderr).toBe(0);
+      const id = /Queued as job (\d+)/.exec(asked.stdout)![1]!;
+      const approved = await chat(opsbotEnv, `/deploy approve ${id}`, 'bob');
+      expect(approved.code, approved.stdout + approved.stderr).toBe(0);
+      const merge = await app.head();
+      expect(await git(app.repo.bare, 'rev-list', '--parents', '-n1', merge)).toMatch(/^[0-9a-f]{40} [0-9a-f]{40} [0-9a-f]{40}$/);
+      expect(approved.stdout).toContain('Approved by bob: web 2.0.0 merged into prod');
+      expect(approved.stdout).toContain(`runs ${merge.slice(0, 7)}: synced and healthy`);
+      expect(approved.stdout).toMatch(/Deployment web: 2\/2 updated, 2\/2 ready/);
+    } finally {
+      await github.close();
+    }
   }, 300_000);
 });
