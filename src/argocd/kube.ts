@@ -20,8 +20,8 @@ import {
   type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { parseApplication, type Application } from './application.js';
-import { ArgocdError } from './errors.js';
-import { kubeError } from './kube-errors.js';
+import { ArgocdError, notInstalled } from './errors.js';
+import { isUnservedKind, kubeError } from './kube-errors.js';
 
 export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 
@@ -66,7 +66,9 @@ export class KubeConnection {
 
   async listApplications(namespace: string): Promise<ApplicationList> {
     const list = await this.call(`list Applications in ${namespace}`, () =>
-      this.applicationsApi.listNamespacedCustomObject({ ...APPLICATIONS, namespace }),
+      this.applicationsApi.listNamespacedCustomObject({ ...APPLICATIONS, namespace }).catch((err: unknown) => {
+        throw isUnservedKind(err) ? notInstalled(namespace, err) : err;
+      }),
     );
     const raw = (list ?? {}) as { items?: unknown; metadata?: { resourceVersion?: unknown } };
     const rawItems = Array.isArray(raw.items) ? raw.items : [];
@@ -81,6 +83,7 @@ export class KubeConnection {
       const raw: unknown = await this.applicationsApi.getNamespacedCustomObject({ ...APPLICATIONS, namespace, name });
       return parseApplication(raw);
     } catch (err) {
+      if (isUnservedKind(err)) throw notInstalled(namespace, err);
       const e = kubeError(err, `get Application ${namespace}/${name}`);
       if (e.httpStatus === 404) return undefined;
       throw e;
@@ -99,6 +102,7 @@ export class KubeConnection {
       if (!app) throw new ArgocdError('E_KUBE_UNREACHABLE', `the API server answered the patch of ${namespace}/${name} with something that is not an Application`);
       return app;
     } catch (err) {
+      if (isUnservedKind(err)) throw notInstalled(namespace, err);
       const e = kubeError(err, `patch Application ${namespace}/${name}`);
       if (e.httpStatus === 404) throw new ArgocdError('E_ARGOCD_APP_MISSING', `Argo CD Application ${namespace}/${name} does not exist`, { cause: err, httpStatus: 404 });
       throw e;
