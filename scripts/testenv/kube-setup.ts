@@ -78,7 +78,9 @@ export async function applyWithRetry(apply: Apply, path: string, text: string): 
 }
 
 /**
- * The opsbot user may read and patch Applications and read Pods: nothing else. Named
+ * The opsbot user may read and patch Applications, read Pods, and read the workloads whose
+ * selectors find an Application's pods (Deployments, StatefulSets, DaemonSets, and the
+ * ReplicaSets that show a Deployment's rollout): nothing else. Named
  * `opsbot-testenv`, not `opsbot`: the example app `opsbot` (gitops/opsbot) that Argo CD syncs
  * here owns a ClusterRole and ClusterRoleBinding `opsbot` (for its ServiceAccount), and would
  * take these over.
@@ -93,6 +95,7 @@ const OPSBOT_RBAC = {
     rules: [
       { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list'] },
     ],
   },
   binding: {

@@ -47,4 +47,5 @@ const unconfigured: GitopsRepo = {
   deleteBranch: async () => missing(),
   history: async () => missing(),
   rollbackTarget: async () => missing(),
+  relate: async () => missing(),
 };

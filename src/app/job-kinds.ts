@@ -69,7 +69,7 @@ export async function wireJobKinds(opts: {
   };
   add(diagnoseJob({ redis: blocking, tfBinary, tfConfigured: env.TF_BINARY }));
   add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster }));
-  add(reviewJob({ config, reviews, pullRequests, repo }));
+  add(reviewJob({ config, reviews, pullRequests, repo, argocd: cluster }));
   add(historyJob({ config, repo }));
   add(statusJob({ config, argocd: cluster }));
   add(notifyJob({ outbox: new Outbox(blocking, opts.redactor) }));

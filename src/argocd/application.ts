@@ -14,6 +14,9 @@ export interface ApplicationSource {
 }
 
 export interface ApplicationResource {
+  /** API group: `apps` for Deployments; absent for the core group. */
+  group?: string;
+  version?: string;
   kind?: string;
   name?: string;
   namespace?: string;
@@ -37,6 +40,13 @@ export interface OperationState {
   initiatedBy?: { username?: string; automated: boolean };
 }
 
+/** `status.conditions`: ComparisonError (the repo-server could not render the source), SyncError, InvalidSpecError, …Warning. */
+export interface ApplicationCondition {
+  type: string;
+  message?: string;
+  lastTransitionTime?: string;
+}
+
 export interface Application {
   name: string;
   namespace: string;
@@ -53,6 +63,7 @@ export interface Application {
   health: { status?: string; message?: string; lastTransitionTime?: string };
   operationState?: OperationState;
   resources: ApplicationResource[];
+  conditions: ApplicationCondition[];
   reconciledAt?: string;
   observedAt?: string;
   /** True when the object had no `status` at all (Argo CD has not reconciled it yet). */
@@ -90,12 +101,21 @@ function resource(v: unknown): ApplicationResource | undefined {
   if (!r) return undefined;
   const h = obj(r.health);
   return {
+    group: str(r.group),
+    version: str(r.version),
     kind: str(r.kind),
     name: str(r.name),
     namespace: str(r.namespace),
     status: str(r.status),
     health: h ? { status: str(h.status), message: str(h.message) } : undefined,
   };
+}
+
+function condition(v: unknown): ApplicationCondition | undefined {
+  const c = obj(v);
+  const type = str(c?.type);
+  if (!c || !type) return undefined;
+  return { type, message: str(c.message), lastTransitionTime: str(c.lastTransitionTime) };
 }
 
 function operationState(v: unknown): OperationState | undefined {
@@ -149,6 +169,7 @@ export function parseApplication(raw: unknown): Application | undefined {
     resources: Array.isArray(status?.resources)
       ? status.resources.map(resource).filter((r): r is ApplicationResource => r !== undefined)
       : [],
+    conditions: Array.isArray(status?.conditions) ? status.conditions.map(condition).filter((c): c is ApplicationCondition => c !== undefined) : [],
     reconciledAt: str(status?.reconciledAt),
     observedAt: str(status?.observedAt),
     statusMissing: status === undefined,
@@ -190,6 +211,15 @@ export function appIdentity(app: Pick<Application, 'uid' | 'namespace' | 'name'>
 /** The resources that are not healthy, with Argo CD's reason — what a person needs to see first. */
 export function unhealthyResources(app: Application): ApplicationResource[] {
   return app.resources.filter((r) => r.health?.status !== undefined && r.health.status !== 'Healthy');
+}
+
+/**
+ * Conditions that stop Argo CD from syncing or comparing (ComparisonError, InvalidSpecError,
+ * SyncError, UnknownError, …): by Argo CD's naming, every type ending in `Error`. Warnings
+ * (OrphanedResourceWarning, …) do not block anything.
+ */
+export function errorConditions(app: Application): ApplicationCondition[] {
+  return app.conditions.filter((c) => c.type.endsWith('Error'));
 }
 
 /** Web links for commit SHAs when the repository's web address is known: `0123456 (https://…/commit/0123456…)`. */

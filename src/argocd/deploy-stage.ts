@@ -7,12 +7,22 @@
  * Stages may be skipped (an auto-sync can go from committed to Succeeded between two events);
  * the verdict depends only on the state, never on having seen the steps between.
  */
-import { isRefreshedAfterOperation, operationRevisions, sameRevision, syncedRevisions, unhealthyResources, type Application } from './application.js';
+import { isRefreshedAfterOperation, operationRevisions, syncedRevisions, unhealthyResources, type Application } from './application.js';
+import type { RevisionRelation } from './revision-lineage.js';
+import { exactRelation } from './revision-lineage.js';
 
 export const DEPLOY_STAGES = ['committed', 'out of sync', 'syncing', 'progressing', 'healthy'] as const;
 export type DeployStage = (typeof DEPLOY_STAGES)[number];
 
-export type DeployVerdict = { done: false; stage: DeployStage } | { done: true; ok: true } | { done: true; ok: false; reason: string };
+export type DeployVerdict =
+  | { done: false; stage: DeployStage }
+  | { done: true; ok: true; revision: string }
+  | { done: true; ok: false; reason: string }
+  /** A newer change of the same file is what Argo CD runs: neither success nor failure of this deploy. */
+  | { done: true; superseded: { by: string; jobId?: string } };
+
+/** How a revision relates to the followed commit; undefined while it is still being found out. */
+export type RelationOf = (revision: string) => RevisionRelation | undefined;
 
 const stage = (s: DeployStage): DeployVerdict => ({ done: false, stage: s });
 
@@ -28,12 +38,33 @@ function degradedReason(app: Application, when: string): string {
   return parts.join(': ');
 }
 
-export function assessDeploy(app: Application, revision: string): DeployVerdict {
-  const atTarget = syncedRevisions(app).some((r) => sameRevision(r, revision));
-  const op = app.operationState;
-  const opForTarget = op !== undefined && operationRevisions(op).some((r) => sameRevision(r, revision));
+/** The first of `revisions` that is (or contains, or supersedes) the followed commit. */
+function related(revisions: string[], relationOf: RelationOf): { revision: string; relation: RevisionRelation } | undefined {
+  for (const revision of revisions) {
+    const relation = relationOf(revision);
+    if (relation && relation.kind !== 'unrelated') return { revision, relation };
+  }
+  return undefined;
+}
 
-  if (op && opForTarget) {
+/**
+ * `revision` is the deploy's commit; `relationOf` says how the revisions Argo CD reports relate
+ * to it (default: only the commit itself counts). A later revision that contains the commit is
+ * as good as the commit; one that changed the same file again supersedes the deploy.
+ */
+export function assessDeploy(app: Application, revision: string, relationOf: RelationOf = (r) => exactRelation(revision, r)): DeployVerdict {
+  const synced = related(syncedRevisions(app), relationOf);
+  const op = app.operationState;
+  const opTarget = op ? related(operationRevisions(op), relationOf) : undefined;
+
+  // Argo CD has moved on to a newer change of the same file: that deploy reports on it.
+  for (const hit of [opTarget, synced]) {
+    if (hit?.relation.kind === 'superseded') return { done: true, superseded: { by: hit.relation.by, jobId: hit.relation.jobId } };
+  }
+  const atTarget = synced !== undefined;
+  const done = (): DeployVerdict => ({ done: true, ok: true, revision: synced?.revision ?? revision });
+
+  if (op && opTarget) {
     switch (op.phase) {
       case 'Failed':
       case 'Error': {
@@ -44,7 +75,7 @@ export function assessDeploy(app: Application, revision: string): DeployVerdict 
         // Until Argo CD has reconciled after the operation, health still describes the old state.
         if (!isRefreshedAfterOperation(app)) return stage('progressing');
         if (app.health.status === 'Degraded') return { done: true, ok: false, reason: degradedReason(app, 'after the sync') };
-        if (app.health.status === 'Healthy' && atTarget) return { done: true, ok: true };
+        if (app.health.status === 'Healthy' && atTarget) return done();
         return stage('progressing');
       default:
         // Running, Terminating, or a phase not written yet.
@@ -57,7 +88,7 @@ export function assessDeploy(app: Application, revision: string): DeployVerdict 
     // The commit changed nothing this app deploys (no operation needed), or was applied by
     // an operation Argo CD has since replaced in operationState: the live state is the commit's.
     if (!isRefreshedAfterOperation(app)) return stage('progressing');
-    if (app.health.status === 'Healthy') return { done: true, ok: true };
+    if (app.health.status === 'Healthy') return done();
     if (app.health.status === 'Degraded') return { done: true, ok: false, reason: degradedReason(app, 'at this revision') };
     return stage('progressing');
   }

@@ -7,14 +7,28 @@
  */
 import { OpsbotError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { Message, Progress } from '../core/message.js';
-import { revisionText, shortRevision, type Application } from './application.js';
+import type { Field, Message, Progress } from '../core/message.js';
+import { errorConditions, operationRevisions, revisionText, sameRevision, shortRevision, syncedRevisions, type Application } from './application.js';
 import type { ApplicationWatcher } from './application-watcher.js';
 import { assessDeploy, DEPLOY_STAGES, type DeployStage, type DeployVerdict } from './deploy-stage.js';
 import { ArgocdError } from './errors.js';
 import type { KubeConnection } from './kube.js';
+import { RevisionRelations, type RevisionLineage } from './revision-lineage.js';
 
 export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
+
+/**
+ * While Argo CD says Progressing, the pods are looked at this often: Argo CD keeps a Deployment
+ * whose pods cannot pull their image Progressing until its progressDeadlineSeconds (600 s by
+ * default), so the pods are where a doomed rollout shows first.
+ */
+export const ROLLOUT_POLL_MS = 2_000;
+
+/** What the workloads show while they roll out; `failure` ends the follow-up at once. */
+export interface RolloutView {
+  fields: Field[];
+  failure?: string;
+}
 
 export interface FollowRequest {
   namespace: string;
@@ -27,6 +41,10 @@ export interface FollowRequest {
   progress: Progress;
   signal?: AbortSignal;
   repoWebUrl?: string;
+  /** Whether a later revision contains the commit (the GitOps clone); without it only the exact commit counts. */
+  lineage?: RevisionLineage;
+  /** Reads the rollout while Argo CD says progressing (every ROLLOUT_POLL_MS). */
+  rollout?: (app: Application) => Promise<RolloutView>;
 }
 
 export interface DeployTrackerOptions {
@@ -66,6 +84,8 @@ export class DeployTracker {
     const { namespace, name, revision } = req;
     const started = this.now();
     const entered = new Map<DeployStage, number>([['committed', started]]);
+    const relations = new RevisionRelations(revision, req.lineage);
+    let rolloutFields: Field[] = [];
     const title = `${name}: deploying ${shortRevision(revision)}`;
     const render = (status: Message['status'], text: string | undefined, app: Application | undefined, finished: boolean): Message => ({
       status,
@@ -75,6 +95,7 @@ export class DeployTracker {
         { label: 'Stages', value: stageLine(entered, this.now(), finished) },
         { label: 'Revision', value: revisionText([revision], req.repoWebUrl) },
         ...(app ? [{ label: 'Sync', value: app.sync.status ?? 'unknown' }, { label: 'Health', value: app.health.status ?? 'unknown' }] : []),
+        ...(finished ? [] : rolloutFields),
       ],
       context: `Argo CD Application ${namespace}/${name}, ${seconds(this.now() - started)}`,
     });
@@ -93,6 +114,7 @@ export class DeployTracker {
         settled = true;
         unsubscribe();
         clearTimeout(timer);
+        if (poller) clearInterval(poller);
         req.signal?.removeEventListener('abort', onAbort);
         // The last edit shows the outcome; the caller posts its own final message.
         req.progress(message).then(
@@ -103,24 +125,66 @@ export class DeployTracker {
       const fail = (code: ConstructorParameters<typeof ArgocdError>[0], reason: string) =>
         finish(new ArgocdError(code, `${name} ${shortRevision(revision)}: ${reason}`), render('failure', reason, latest, true));
 
-      const consider = (app: Application) => {
-        latest = app;
-        const verdict: DeployVerdict = assessDeploy(app, revision);
-        if (verdict.done) {
-          if (verdict.ok) {
-            entered.set('healthy', this.now());
-            return finish(undefined, render('success', `${name} runs ${shortRevision(revision)}: synced and healthy`, app, true));
-          }
-          return fail('E_DEPLOY_FAILED', verdict.reason);
-        }
-        if (verdict.stage === lastStage) return;
+      const succeed = (app: Application, at: string) => {
+        entered.set('healthy', this.now());
+        const where = sameRevision(at, revision) ? '' : ` at ${shortRevision(at)}, which contains it`;
+        finish(undefined, render('success', `${name} runs ${shortRevision(revision)}: synced and healthy${where}`, app, true));
+      };
+      const superseded = (app: Application, by: string, jobId: string | undefined) =>
+        finish(undefined, {
+          ...render('warning', `superseded by ${shortRevision(by)}${jobId ? ` (job ${jobId})` : ''}: Argo CD runs a newer change of the same file`, app, true),
+          title: `${title}: superseded`,
+        });
+
+      const moveTo = (next: DeployStage, app: Application, rolloutChanged: boolean) => {
+        const forward = DEPLOY_STAGES.indexOf(next) > DEPLOY_STAGES.indexOf(lastStage);
         // Stages only move forward in the message: a later stage implies the earlier ones.
-        if (DEPLOY_STAGES.indexOf(verdict.stage) < DEPLOY_STAGES.indexOf(lastStage)) return;
-        lastStage = verdict.stage;
-        entered.set(verdict.stage, this.now());
-        req.progress(render('progress', undefined, app, false)).catch((err: unknown) => {
+        if (!forward && !rolloutChanged) return;
+        if (forward) {
+          lastStage = next;
+          entered.set(next, this.now());
+        }
+        req.progress(render('progress', errorConditions(app).map((c) => `${c.type}: ${c.message ?? ''}`).join('\n') || undefined, app, false)).catch((err: unknown) => {
           this.opts.logger?.warn({ err }, 'deploy progress edit failed');
         });
+      };
+
+      const evaluate = async () => {
+        const app = latest;
+        if (settled || !app) return;
+        const revisions = [...syncedRevisions(app), ...(app.operationState ? operationRevisions(app.operationState) : [])];
+        // A question git could not answer now stays open: the next event (at the latest Argo CD's
+        // next reconcile) asks again.
+        await relations.resolve(revisions).catch((err: unknown) => this.opts.logger?.warn({ err }, 'revision lineage unavailable'));
+        if (settled || app !== latest) return;
+        const verdict: DeployVerdict = assessDeploy(app, revision, (r) => relations.get(r));
+        if (verdict.done) {
+          if ('superseded' in verdict) return superseded(app, verdict.superseded.by, verdict.superseded.jobId);
+          if (verdict.ok) return succeed(app, verdict.revision);
+          return fail('E_DEPLOY_FAILED', verdict.reason);
+        }
+        let rolloutChanged = false;
+        if (verdict.stage === 'progressing' && req.rollout) {
+          poller ??= setInterval(() => consider(latest!), ROLLOUT_POLL_MS);
+          const view = await req.rollout(app).catch((err: unknown) => {
+            this.opts.logger?.warn({ err }, 'rollout not readable');
+            return undefined;
+          });
+          if (settled) return;
+          if (view?.failure) return fail('E_DEPLOY_FAILED', view.failure);
+          if (view && JSON.stringify(view.fields) !== JSON.stringify(rolloutFields)) {
+            rolloutFields = view.fields;
+            rolloutChanged = true;
+          }
+        }
+        moveTo(verdict.stage, app, rolloutChanged);
+      };
+      // One evaluation at a time, in the order the events came: answers from git are awaited.
+      let chain: Promise<void> = Promise.resolve();
+      let poller: ReturnType<typeof setInterval> | undefined;
+      const consider = (app: Application) => {
+        latest = app;
+        chain = chain.then(evaluate).catch((err: unknown) => this.opts.logger?.warn({ err }, 'deploy follow-up evaluation failed'));
       };
 
       const unsubscribe = this.opts.watcher.subscribe((type, app) => {

@@ -11,6 +11,8 @@ export const ARGOCD_ERROR_CODES = [
   'E_KUBE_FORBIDDEN',
   /** The API server could not be reached, or answered with a server error. */
   'E_KUBE_UNREACHABLE',
+  /** The API server does not serve applications.argoproj.io: Argo CD's CRDs are not installed. */
+  'E_ARGOCD_NOT_INSTALLED',
   /** The Application does not exist, or was deleted while it was followed. */
   'E_ARGOCD_APP_MISSING',
   /** Argo CD reported the sync failed, or the app degraded, while a deploy was followed. */
@@ -44,4 +46,9 @@ export function noCluster(): ArgocdError {
     'E_NO_CLUSTER',
     'opsbot is not connected to a Kubernetes cluster: set KUBECONFIG (and argocd.context) or run it in the cluster',
   );
+}
+
+/** What every Application read says when the API server does not know the kind at all. */
+export function notInstalled(namespace: string, cause?: unknown): ArgocdError {
+  return new ArgocdError('E_ARGOCD_NOT_INSTALLED', `Argo CD is not installed in namespace ${namespace}: the Kubernetes API server does not serve applications.argoproj.io (Argo CD's CRDs are missing)`, { cause, httpStatus: 404 });
 }

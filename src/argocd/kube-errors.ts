@@ -43,6 +43,27 @@ function statusMessage(err: unknown): string | undefined {
   return /Message: (.*)/.exec(text)?.[1]?.trim();
 }
 
+/**
+ * A 404 for the kind itself rather than for one object. For a missing object the API server
+ * answers a Status that names it (`details.name`); for a kind it does not serve it answers a
+ * Status naming nothing ("the server could not find the requested resource") or, when the whole
+ * API group is unknown, the plain text "404 page not found" (both seen from kube-apiserver v1.35).
+ */
+export function isUnservedKind(err: unknown): boolean {
+  if (httpStatusOf(err) !== 404) return false;
+  const body = (err as { body?: unknown }).body;
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return true;
+    }
+  }
+  const details = (parsed as { details?: { name?: unknown } } | undefined)?.details;
+  return typeof details?.name !== 'string';
+}
+
 export function kubeError(err: unknown, what: string): ArgocdError {
   if (err instanceof ArgocdError) return err;
   const status = httpStatusOf(err);

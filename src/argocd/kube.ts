@@ -7,16 +7,23 @@
 import { existsSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import {
+  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
   PatchStrategy,
   setHeaderOptions,
+  type V1DaemonSet,
+  type V1Deployment,
   type V1Pod,
+  type V1ReplicaSet,
+  type V1StatefulSet,
 } from '@kubernetes/client-node';
 import { parseApplication, type Application } from './application.js';
-import { ArgocdError } from './errors.js';
-import { kubeError } from './kube-errors.js';
+import { ArgocdError, notInstalled } from './errors.js';
+import { isUnservedKind, kubeError } from './kube-errors.js';
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet';
 
 export const APPLICATIONS = { group: 'argoproj.io', version: 'v1alpha1', plural: 'applications' } as const;
 
@@ -41,6 +48,7 @@ export interface ApplicationList {
 export class KubeConnection {
   readonly applicationsApi: CustomObjectsApi;
   readonly coreApi: CoreV1Api;
+  readonly appsApi: AppsV1Api;
 
   constructor(
     readonly kubeConfig: KubeConfig,
@@ -49,6 +57,7 @@ export class KubeConnection {
   ) {
     this.applicationsApi = kubeConfig.makeApiClient(CustomObjectsApi);
     this.coreApi = kubeConfig.makeApiClient(CoreV1Api);
+    this.appsApi = kubeConfig.makeApiClient(AppsV1Api);
   }
 
   get server(): string {
@@ -57,7 +66,9 @@ export class KubeConnection {
 
   async listApplications(namespace: string): Promise<ApplicationList> {
     const list = await this.call(`list Applications in ${namespace}`, () =>
-      this.applicationsApi.listNamespacedCustomObject({ ...APPLICATIONS, namespace }),
+      this.applicationsApi.listNamespacedCustomObject({ ...APPLICATIONS, namespace }).catch((err: unknown) => {
+        throw isUnservedKind(err) ? notInstalled(namespace, err) : err;
+      }),
     );
     const raw = (list ?? {}) as { items?: unknown; metadata?: { resourceVersion?: unknown } };
     const rawItems = Array.isArray(raw.items) ? raw.items : [];
@@ -72,6 +83,7 @@ export class KubeConnection {
       const raw: unknown = await this.applicationsApi.getNamespacedCustomObject({ ...APPLICATIONS, namespace, name });
       return parseApplication(raw);
     } catch (err) {
+      if (isUnservedKind(err)) throw notInstalled(namespace, err);
       const e = kubeError(err, `get Application ${namespace}/${name}`);
       if (e.httpStatus === 404) return undefined;
       throw e;
@@ -90,6 +102,7 @@ export class KubeConnection {
       if (!app) throw new ArgocdError('E_KUBE_UNREACHABLE', `the API server answered the patch of ${namespace}/${name} with something that is not an Application`);
       return app;
     } catch (err) {
+      if (isUnservedKind(err)) throw notInstalled(namespace, err);
       const e = kubeError(err, `patch Application ${namespace}/${name}`);
       if (e.httpStatus === 404) throw new ArgocdError('E_ARGOCD_APP_MISSING', `Argo CD Application ${namespace}/${name} does not exist`, { cause: err, httpStatus: 404 });
       throw e;
@@ -100,6 +113,27 @@ export class KubeConnection {
     const list = await this.call(`list pods in ${namespace} (${labelSelector})`, () =>
       this.coreApi.listNamespacedPod({ namespace, labelSelector }),
     );
+    return list.items;
+  }
+
+  /** A Deployment, StatefulSet or DaemonSet; undefined when it does not exist (pruned, not created yet). */
+  async getWorkload(kind: WorkloadKind, namespace: string, name: string): Promise<V1Deployment | V1StatefulSet | V1DaemonSet | undefined> {
+    const read = {
+      Deployment: () => this.appsApi.readNamespacedDeployment({ namespace, name }),
+      StatefulSet: () => this.appsApi.readNamespacedStatefulSet({ namespace, name }),
+      DaemonSet: () => this.appsApi.readNamespacedDaemonSet({ namespace, name }),
+    }[kind];
+    try {
+      return await read();
+    } catch (err) {
+      const e = kubeError(err, `get ${kind} ${namespace}/${name}`);
+      if (e.httpStatus === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]> {
+    const list = await this.call(`list replicasets in ${namespace} (${labelSelector})`, () => this.appsApi.listNamespacedReplicaSet({ namespace, labelSelector }));
     return list.items;
   }
 

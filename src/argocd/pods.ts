@@ -19,9 +19,60 @@ export interface PodSummary {
   /** Images of the app containers (status' image when known, else the spec's). */
   images: string[];
   deleting: boolean;
+  labels: Record<string, string>;
+  /** Containers stuck in a state that does not resolve by itself (see STUCK_REASONS). */
+  stuck: StuckContainer[];
 }
 
-/** Argo CD's default tracking label (application.resourceTrackingMethod: label). */
+export interface StuckContainer {
+  container: string;
+  reason: string;
+  message?: string;
+  restarts: number;
+  /** Why it last died, for a container that restarts: `Error (exit 1)`, `OOMKilled`. */
+  lastDeath?: string;
+}
+
+/**
+ * Waiting reasons a kubelet reports for a container that will not start without a change to
+ * the manifest or the image (kubelet's images/types.go and kuberuntime): a deploy that shows one
+ * has failed, even while Argo CD still says Progressing (until progressDeadlineSeconds).
+ * ErrImagePull alone is left out: the kubelet reports it on the first failed pull, which a
+ * registry hiccup can cause; ImagePullBackOff follows when the pull keeps failing.
+ */
+export const STUCK_REASONS = new Set(['ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff']);
+
+function stuckOf(statuses: V1ContainerStatus[] | undefined): StuckContainer[] {
+  const out: StuckContainer[] = [];
+  for (const c of statuses ?? []) {
+    const waiting = c.state?.waiting;
+    if (!waiting?.reason || !STUCK_REASONS.has(waiting.reason)) continue;
+    const last = c.lastState?.terminated;
+    out.push({
+      container: c.name,
+      reason: waiting.reason,
+      ...(waiting.message ? { message: waiting.message } : {}),
+      restarts: c.restartCount ?? 0,
+      ...(last ? { lastDeath: `${last.reason ?? 'terminated'}${last.exitCode !== undefined ? ` (exit ${last.exitCode})` : ''}` } : {}),
+    });
+  }
+  return out;
+}
+
+/** "pod web-7d4f-x2k: container web CrashLoopBackOff, 3 restarts, last Error (exit 1)" */
+export function stuckText(pod: PodSummary): string | undefined {
+  const s = pod.stuck[0];
+  if (!s) return undefined;
+  const restarts = s.reason === 'CrashLoopBackOff' ? `, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}${s.lastDeath ? `, last ${s.lastDeath}` : ''}` : '';
+  const why = s.reason !== 'CrashLoopBackOff' && s.message ? ` (${s.message.slice(0, 200)})` : '';
+  return `pod ${pod.name}: container ${s.container} ${s.reason}${restarts}${why}`;
+}
+
+/**
+ * Argo CD's tracking label (application.resourceTrackingMethod: label, the default before 3.0).
+ * Argo CD 3.x tracks by annotation (`argocd.argoproj.io/tracking-id`) and sets no label: pods are
+ * then found through the Application's workloads (workloads.ts), and this is the last resort.
+ */
 export const TRACKING_LABEL = 'app.kubernetes.io/instance';
 
 /** The configured selector, else Argo CD's tracking label with the Application's name. */
@@ -57,6 +108,8 @@ export function summarizePod(pod: V1Pod): PodSummary {
     reasons: [...reasonsOf(pod.status?.initContainerStatuses), ...reasonsOf(statuses)],
     images: [...new Set(images)],
     deleting: pod.metadata?.deletionTimestamp !== undefined,
+    labels: pod.metadata?.labels ?? {},
+    stuck: [...stuckOf(pod.status?.initContainerStatuses), ...stuckOf(statuses)],
   };
 }
 

@@ -4,11 +4,12 @@
  * pods (the pods failing — e.g. no RBAC for them — still leaves a useful answer).
  */
 import type { Field, Message } from '../core/message.js';
-import { revisionText, syncedRevisions, type Application } from './application.js';
+import { errorConditions, revisionText, syncedRevisions, type Application } from './application.js';
 import { ArgocdError } from './errors.js';
 import type { KubeConnection } from './kube.js';
 import { initiator, resourceLines } from './notification-message.js';
-import { fetchPods, podSelectorFor, renderPods, type PodSummary } from './pods.js';
+import { renderPods, type PodSummary } from './pods.js';
+import { appPods } from './workloads.js';
 
 export interface StatusOptions {
   /** The environment asked about, shown in the title. */
@@ -30,7 +31,7 @@ export function ago(iso: string | undefined, now: number): string | undefined {
 }
 
 function statusOf(app: Application, pods: PodSummary[] | undefined): Message['status'] {
-  if (app.health.status === 'Degraded' || app.operationState?.phase === 'Failed' || app.operationState?.phase === 'Error') return 'failure';
+  if (app.health.status === 'Degraded' || app.operationState?.phase === 'Failed' || app.operationState?.phase === 'Error' || errorConditions(app).length > 0) return 'failure';
   if (app.sync.status === 'Synced' && app.health.status === 'Healthy' && (pods ?? []).every((p) => p.ready)) return 'success';
   return 'warning';
 }
@@ -61,7 +62,9 @@ export function renderStatus(app: Application, pods: PodSummary[] | undefined, o
   } else {
     podNote = 'pods could not be read';
   }
-  const text = [op?.phase && op.phase !== 'Succeeded' ? op.message : undefined, app.health.message, podNote].filter(Boolean).join('\n');
+  // A ComparisonError (the repo-server could not fetch or render the source) is why nothing syncs: first.
+  const conditions = errorConditions(app).map((c) => `${c.type}: ${c.message ?? 'no message'}`);
+  const text = [...conditions, op?.phase && op.phase !== 'Succeeded' ? op.message : undefined, app.health.message, podNote].filter(Boolean).join('\n');
   return {
     status: statusOf(app, pods),
     title: `${app.name}${opts.env ? ` (${opts.env})` : ''}: ${app.sync.status ?? 'unknown'}, ${app.health.status ?? 'unknown'}`,
@@ -93,7 +96,7 @@ export async function fetchStatus(
   let pods: PodSummary[] | undefined;
   if (podNamespace) {
     try {
-      pods = await fetchPods(kube, { namespace: podNamespace, selector: podSelectorFor(app.name, target.podSelector) });
+      pods = (await appPods(kube, app, { podNamespace, podSelector: target.podSelector })).pods;
     } catch (err) {
       opts.onPodsError?.(err);
     }

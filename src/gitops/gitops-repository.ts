@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { acquireLock } from '../core/redis-lock.js';
 import type { ChangeRequest, ChangeResult, EditOutcome } from './change.js';
 import { CommitBatcher } from './commit-batcher.js';
+import type { CommitRelation, LineageQuestion } from './commit-lineage.js';
 import type { DeployRecord, ReadTag } from './deploy-history.js';
 import type { RepoWriter } from './repo-writer.js';
 
@@ -64,5 +65,10 @@ export class GitopsRepository {
 
   rollbackTarget(file: string, readTag: ReadTag, to?: string): Promise<string> {
     return this.writer.rollbackTarget(file, readTag, to);
+  }
+
+  /** Whether a revision Argo CD reports contains (or supersedes) a deploy's commit. */
+  relate(q: LineageQuestion): Promise<CommitRelation> {
+    return this.writer.relate(q);
   }
 }

@@ -4,6 +4,7 @@ import { backoffDelay } from '../core/backoff.js';
 import type { GitopsConfig } from '../core/config/schema.js';
 import { landBatch, remoteRef, type LandingClone } from './batch-landing.js';
 import type { ChangeRequest, ChangeResult, EditOutcome, LandOutcome, LandTarget } from './change.js';
+import { CommitLineage, type CommitRelation, type LineageQuestion } from './commit-lineage.js';
 import { DeployHistory, type DeployRecord, type ReadTag } from './deploy-history.js';
 import { GitopsError } from './errors.js';
 import { cacheDirName, parseRemote } from './git-remote.js';
@@ -120,6 +121,17 @@ export class RepoWriter {
       await this.fetch(this.branch);
       return this.history().rollbackTarget(remoteRef(this.branch), file, readTag, to);
     });
+  }
+
+  /**
+   * How a revision Argo CD reports relates to a deploy's commit (CommitLineage). Reading objects
+   * needs no turn in the clone's queue (a landing in progress never rewrites existing commits);
+   * only a fetch for a commit the clone lacks does.
+   */
+  async relate(q: LineageQuestion): Promise<CommitRelation> {
+    const fetchBranch = () => this.exclusive(async () => void (await this.fetch(this.branch)));
+    if (!(await stat(path.join(this.workdir, '.git')).then(() => true, () => false))) await fetchBranch();
+    return new CommitLineage(this.git, this.workdir, fetchBranch).relate(q);
   }
 
   private async landOne<T extends EditOutcome>(target: LandTarget, req: ChangeRequest<T>): Promise<ChangeResult<T>> {

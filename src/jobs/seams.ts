@@ -9,6 +9,7 @@ import type { StatusOptions, StatusTarget } from '../argocd/status-report.js';
 import type { StackConfig } from '../core/config/schema.js';
 import type { Message, Progress } from '../core/message.js';
 import type { ChangeRequest, ChangeResult, EditOutcome } from '../gitops/change.js';
+import type { CommitRelation, LineageQuestion } from '../gitops/commit-lineage.js';
 import type { DeployRecord, ReadTag } from '../gitops/deploy-history.js';
 import type { MergeMethod, PullRequestInfo } from '../gitops/pull-requests.js';
 import type { StackSource } from '../terraform/stack-checkout.js';
@@ -29,6 +30,8 @@ export interface GitopsRepo {
    * or `to`, when it is in the file's history. Throws E_NO_PREVIOUS / E_NOT_IN_HISTORY.
    */
   rollbackTarget(file: string, readTag: ReadTag, to?: string): Promise<string>;
+  /** Whether a revision (what Argo CD reports) contains the deploy's commit, or a newer change of its file. */
+  relate(q: LineageQuestion): Promise<CommitRelation>;
 }
 
 /** Pull requests of protected environments (PullRequests, on GitHub's REST API). */

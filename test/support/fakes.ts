@@ -19,6 +19,7 @@ import { CommandRouter } from '../../src/bot/router.js';
 import { Metrics } from '../../src/core/metrics.js';
 import type { ChangeRequest, ChangeResult, EditOutcome } from '../../src/gitops/change.js';
 import type { DeployRecord, ReadTag } from '../../src/gitops/deploy-history.js';
+import type { CommitRelation, LineageQuestion } from '../../src/gitops/commit-lineage.js';
 import { GitopsError } from '../../src/gitops/errors.js';
 import type { PullRequestInfo } from '../../src/gitops/pull-requests.js';
 import type { Review } from '../../src/gitops/review-store.js';
@@ -112,6 +113,11 @@ export class FakeGitopsRepo implements GitopsRepo {
     }
     if (this.previous === null) throw new GitopsError('E_NO_PREVIOUS', `Nothing to roll back to in ${file}.`, file);
     return this.previous;
+  }
+
+  /** Commits here have no history: a revision is the commit itself or unrelated (as without a clone). */
+  async relate(q: LineageQuestion): Promise<CommitRelation> {
+    return q.revision === q.commit ? { kind: 'same' } : { kind: 'unrelated' };
   }
 
   private async land<T extends EditOutcome>(branch: string, change: ChangeRequest<T>): Promise<ChangeResult<T>> {

@@ -54,7 +54,7 @@ const tagLocationBase = {
   /** Namespace of the app's pods (default: the Application's destination namespace). */
   namespace: z.string().regex(NAME_PATTERN, 'must be a Kubernetes namespace name').optional().describe("Namespace of the app's pods (default: the Application's destination namespace)."),
   /** Label selector for the app's pods, when Argo CD's tracking label is not used. */
-  podSelector: z.string().max(256).regex(/^[A-Za-z0-9._/=,!-]+$/, 'must be a label selector such as "app=web"').optional().describe("Label selector for the app's pods, when Argo CD's tracking label is not used."),
+  podSelector: z.string().max(256).regex(/^[A-Za-z0-9._/=,!-]+$/, 'must be a label selector such as "app=web"').optional().describe("Label selector for the app's pods, overriding how they are found by default: through the selectors of the Deployments, StatefulSets and DaemonSets in the Application's status.resources."),
   /** Deploys to a protected environment go through a pull request and an approval. */
   protected: z.boolean().default(false).describe('Deploys go through a pull request and an approval.'),
 };

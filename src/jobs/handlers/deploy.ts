@@ -1,5 +1,5 @@
 import type { AppConfig, Config, GitopsConfig, TagLocation } from '../../core/config/schema.js';
-import { isOpsbotError, OpsbotError } from '../../core/errors.js';
+import { OpsbotError } from '../../core/errors.js';
 import type { Actor, Message, Progress } from '../../core/message.js';
 import type { ChangeRequest, ChangeResult } from '../../gitops/change.js';
 import { formatDeployMessage } from '../../gitops/deploy-message.js';
@@ -8,6 +8,7 @@ import { currentTag } from '../../gitops/editors/tag-location.js';
 import { reviewBranchName } from '../../gitops/repo-writer.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
+import { followCommit } from '../deploy-follow.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { ArgoCd, GitopsRepo, PullRequestHost } from '../seams.js';
 
@@ -108,23 +109,7 @@ async function commitAndFollow(deps: DeployDeps, t: Target, ref: string, change:
   const committed = committedMessage(t, result);
   if (!deps.argocd.connected) return { ...committed, context: 'Argo CD follow-up skipped: not connected to a cluster (set KUBECONFIG).' };
   await progress({ ...committed, status: 'progress', context: 'committed; waiting for Argo CD…' });
-  try {
-    const followed = await deps.argocd.followDeploy({
-      application: t.location.application ?? `${t.app}-${t.env}`,
-      podNamespace: t.location.namespace,
-      podSelector: t.location.podSelector,
-      revision: result.sha,
-      timeoutMs: deps.config.argocd.followTimeout,
-      repoWebUrl: t.gitops.webUrl,
-      progress,
-      signal,
-    });
-    return { ...followed, title: committed.title, fields: [...(committed.fields ?? []), ...(followed.fields ?? [])] };
-  } catch (err) {
-    // A failure keeps the commit in the story: it was pushed either way.
-    if (signal.aborted || !isOpsbotError(err)) throw err;
-    throw new OpsbotError(err.code, `${committed.title} — committed ${result.sha.slice(0, 12)}, but Argo CD did not get there: ${err.userMessage}`, { cause: err });
-  }
+  return followCommit(deps, t, { sha: result.sha, title: committed.title ?? '', fields: committed.fields }, progress, signal);
 }
 
 function committedMessage(t: Target, result: ChangeResult<EditResult>): Message {

@@ -1,8 +1,9 @@
 import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
+import { followCommit } from '../deploy-follow.js';
 import type { JobKind } from '../kind.js';
-import type { GitopsRepo, PullRequestHost } from '../seams.js';
+import type { ArgoCd, GitopsRepo, PullRequestHost } from '../seams.js';
 
 export interface ReviewPayload {
   id: string;
@@ -12,14 +13,22 @@ export interface ReviewPayload {
 /**
  * The decided half of a protected deploy: merge the approved pull request (exactly the head
  * that was shown for review) or close the rejected one, and delete its branch. Idempotent: a
- * retry finds the pull request already merged or closed.
+ * retry finds the pull request already merged or closed. A merged change is then followed
+ * through Argo CD from its merge commit, as a direct deploy is from its own.
  */
-export function reviewJob(deps: { config: Config; reviews: Pick<ReviewStore, 'get'>; pullRequests?: PullRequestHost; repo: Pick<GitopsRepo, 'deleteBranch'> }): JobKind<ReviewPayload> {
+export function reviewJob(deps: {
+  config: Config;
+  reviews: Pick<ReviewStore, 'get'>;
+  pullRequests?: PullRequestHost;
+  repo: Pick<GitopsRepo, 'deleteBranch' | 'relate'>;
+  /** Absent or not connected: the job ends at the merge. */
+  argocd?: ArgoCd;
+}): JobKind<ReviewPayload> {
   return {
     name: 'review',
     idempotent: true,
     attempts: 3,
-    async run({ job, reporter }) {
+    async run({ job, reporter, signal }) {
       const review = await deps.reviews.get(job.payload.id);
       if (!review || !deps.pullRequests) throw new OpsbotError('E_UNKNOWN_REVIEW', `There is no pull request waiting for job ${job.payload.id}.`);
       const prs = deps.pullRequests;
@@ -29,13 +38,20 @@ export function reviewJob(deps: { config: Config; reviews: Pick<ReviewStore, 'ge
         await reporter.progress({ text: `Merging pull request #${review.pr} (${review.app} ${review.ref} → ${review.env})…` });
         const sha = pr.merged ? (pr.mergeCommitSha ?? pr.headSha) : (await prs.merge(review.pr, { sha: review.headSha, method: deps.config.gitops?.mergeMethod ?? 'merge' })).sha;
         await deps.repo.deleteBranch(review.branch).catch(() => undefined);
-        return {
+        const merged = {
           title: `Approved by ${who}: ${review.app} ${review.ref} merged into ${review.env}`,
           fields: [
             { label: 'Pull request', value: review.url },
             { label: 'Merge commit', value: sha.slice(0, 12) },
           ],
         };
+        const appConfig = deps.config.apps[review.app];
+        const location = appConfig?.environments[review.env];
+        const gitops = deps.config.gitops;
+        if (!deps.argocd?.connected || !appConfig || !location || !gitops) return merged;
+        const progress = (m: Parameters<typeof reporter.progress>[0]) => reporter.progress(m);
+        await progress({ ...merged, status: 'progress', context: 'merged; waiting for Argo CD…' });
+        return followCommit({ config: deps.config, repo: deps.repo, argocd: deps.argocd }, { app: review.app, env: review.env, appConfig, location, gitops }, { sha, ...merged }, progress, signal);
       }
       if (pr.state === 'open') await prs.close(review.pr);
       await deps.repo.deleteBranch(review.branch).catch(() => undefined);

@@ -1,5 +1,5 @@
 import type { Config } from '../../core/config/schema.js';
-import { OpsbotError } from '../../core/errors.js';
+import { isOpsbotError, OpsbotError } from '../../core/errors.js';
 import type { JobKind } from '../kind.js';
 import type { ArgoCd } from '../seams.js';
 
@@ -15,15 +15,21 @@ export function statusJob(deps: { config: Config; argocd: Pick<ArgoCd, 'status'>
     idempotent: true,
     attempts: 2,
     // Nothing to look at is an answer to "what is its status?", not a failure of the job.
-    answers: { E_NO_CLUSTER: 'answered', E_ARGOCD_APP_MISSING: 'answered', E_UNKNOWN_APP: 'answered' },
+    answers: { E_NO_CLUSTER: 'answered', E_ARGOCD_APP_MISSING: 'answered', E_ARGOCD_NOT_INSTALLED: 'answered', E_UNKNOWN_APP: 'answered' },
     async run({ job, log }) {
       const { app, env } = job.payload;
       const location = deps.config.apps[app]?.environments[env];
       if (!location) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
-      return deps.argocd.status(
-        { application: location.application ?? `${app}-${env}`, podNamespace: location.namespace, podSelector: location.podSelector },
-        { env, repoWebUrl: deps.config.gitops?.webUrl, onPodsError: (err) => log.warn({ err: (err as Error).message }, 'pods not readable') },
-      );
+      return deps.argocd
+        .status(
+          { application: location.application ?? `${app}-${env}`, podNamespace: location.namespace, podSelector: location.podSelector },
+          { env, repoWebUrl: deps.config.gitops?.webUrl, onPodsError: (err) => log.warn({ err: (err as Error).message }, 'pods not readable') },
+        )
+        .catch((err: unknown) => {
+          // "Argo CD is not installed in namespace argocd" says more with the command it answers.
+          if (isOpsbotError(err) && err.code === 'E_ARGOCD_NOT_INSTALLED') throw new OpsbotError(err.code, `/status: ${err.userMessage}`, { cause: err });
+          throw err;
+        });
     },
   };
 }
