@@ -20,7 +20,9 @@ import { ClusterAccess } from '../argocd/cluster-access.js';
 import type { Notifier } from '../argocd/notifier.js';
 import { startNotifications } from '../jobs/notification-hand-off.js';
 import { scheduleDriftChecks } from '../jobs/handlers/drift.js';
-import { Outbox, OutboxDelivery } from '../jobs/outbox.js';
+import { Outbox } from '../jobs/outbox.js';
+import { OutboxDelivery, outboxBacklog } from '../jobs/outbox-delivery.js';
+import { ParkedMessages } from '../jobs/parked-messages.js';
 import { JobQueues } from '../jobs/queues.js';
 import { WorkerPool } from '../jobs/worker-pool.js';
 import { HttpServer } from '../server/http.js';
@@ -147,6 +149,13 @@ export class OpsbotApp {
           for (const [queue, counts] of Object.entries(await this.queues!.counts())) {
             for (const [state, n] of Object.entries(counts)) this.metrics.queueDepth.set({ queue, state }, n);
           }
+          const parked = new ParkedMessages(fast);
+          for (const { platform } of this.adapters) {
+            const backlog = await outboxBacklog(fast, platform);
+            this.metrics.outboxWaiting.set({ platform }, backlog.waiting);
+            this.metrics.outboxOldestAge.set({ platform }, backlog.oldestAgeS);
+            this.metrics.outboxParkedNow.set({ platform }, await parked.count(platform));
+          }
         },
       });
       // Operator view (bull-board): mounted only when OPSBOT_DASHBOARD_TOKEN is set.
@@ -159,7 +168,7 @@ export class OpsbotApp {
       this.adapters = await createChatAdapters({ config, env, router: this.router, policy, http: this.http?.app, redis: fast, audit, metrics: this.metrics, redactor: this.redactor, log: this.log });
       for (const adapter of this.adapters) {
         await adapter.start();
-        const delivery = new OutboxDelivery({ redis: blocking.duplicate(), adapter, log: this.log, audit, consumer: `${hostname()}-${process.pid}` });
+        const delivery = new OutboxDelivery({ redis: blocking.duplicate(), adapter, log: this.log, audit, metrics: this.metrics, consumer: `${hostname()}-${process.pid}` });
         delivery.start();
         this.deliveries.push(delivery);
       }

@@ -46,6 +46,6 @@ export async function startNotifications(deps: {
 }
 
 async function handOff(queues: Pick<JobQueues, 'enqueueOnce'>, a: Announcement): Promise<void> {
-  const payload: NotifyPayload = { destinations: a.destinations, groupKey: a.groupKey, message: a.message };
+  const payload: NotifyPayload = { destinations: a.destinations, groupKey: a.groupKey, message: a.message, key: a.key };
   await queues.enqueueOnce('notify', payload, { requester: ARGO_CD, conversation: parseDestination(a.destinations[0] ?? 'console'), target: `${a.app.name} ${a.trigger}` }, a.key);
 }
