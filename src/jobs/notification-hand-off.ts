@@ -4,6 +4,7 @@ import { NotificationState } from '../argocd/notification-state.js';
 import { Notifier, type Announcement } from '../argocd/notifier.js';
 import type { Config } from '../core/config/schema.js';
 import { parseDestination } from '../core/destination.js';
+import { routeForApplications } from '../core/config/route-apps.js';
 import type { Logger } from '../core/logger.js';
 import type { Actor } from '../core/message.js';
 import type { Metrics } from '../core/metrics.js';
@@ -34,7 +35,7 @@ export async function startNotifications(deps: {
   const notifier = new Notifier({
     watcher,
     state: new NotificationState(deps.redis),
-    routes: config.notifications.routes,
+    routes: config.notifications.routes.map((r) => routeForApplications(config, r)),
     logger: deps.log,
     metrics: deps.metrics,
     repoWebUrl: config.gitops?.webUrl,
