@@ -17,7 +17,6 @@ import { Policy } from '../core/policy.js';
 import { Redactor } from '../core/redact.js';
 import { connectChecked, redisTargetFromEnv, safeUrl, type RedisTarget } from '../core/redis.js';
 import { ClusterAccess } from '../argocd/cluster-access.js';
-import type { Notifier } from '../argocd/notifier.js';
 import { startNotifications } from '../jobs/notification-hand-off.js';
 import { scheduleDriftChecks } from '../jobs/handlers/drift.js';
 import { Outbox } from '../jobs/outbox.js';
@@ -62,7 +61,7 @@ export class OpsbotApp {
   private workerPool?: WorkerPool;
   private adapters: ChatAdapter[] = [];
   private cluster?: ClusterAccess;
-  private notifier?: Notifier;
+  private notifier?: { stop(): Promise<void> };
   private readonly deliveries: OutboxDelivery[] = [];
   private queues?: JobQueues;
   private embedded?: EmbeddedRedis;
@@ -180,11 +179,11 @@ export class OpsbotApp {
 
   /** Argo CD notifications, in the processes that face chat (see startNotifications). */
   private async startNotifier(blocking: Redis): Promise<void> {
-    if (!this.cluster?.connected || this.opts.loaded.config.notifications.routes.length === 0) return;
+    if (!this.cluster?.connected) return;
     const redis = blocking.duplicate();
     redis.on('error', () => undefined);
     this.connections.push(redis);
-    this.notifier = await startNotifications({ config: this.opts.loaded.config, cluster: this.cluster, redis, queues: this.queues!, log: this.log, metrics: this.metrics });
+    this.notifier = await startNotifications({ loaded: this.opts.loaded, cluster: this.cluster, redis, queues: this.queues!, log: this.log, metrics: this.metrics });
   }
 
   private get home(): string {

@@ -7,6 +7,7 @@ import { describeRoutes } from '../core/config/route-apps.js';
 import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
 import { accessWarnings } from '../core/policy-lint.js';
+import { addOutboxCommand } from './outbox-command.js';
 import { addRedisCommand } from './redis-command.js';
 
 /** opsbot's command line: one process kind per subcommand, all wired by OpsbotApp. */
@@ -186,6 +187,7 @@ function fail(code: number, message: string): never {
 }
 
 addRedisCommand(program);
+addOutboxCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -91,7 +91,8 @@ describe.skipIf(!testEnv.kube.available)(titled('Notifications exactly once thro
   async function start(r: Rig): Promise<OpsbotProcess> {
     const bot = new OpsbotProcess(['start', '--no-console'], { env: r.env(await freePort()) });
     cleanups.push(async () => void (await bot.stop('SIGKILL')));
-    await bot.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 30_000 });
+    // Generous: a process start takes 10–15 s on a loaded 2-core machine.
+    await bot.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 90_000 });
     return bot;
   }
 
