@@ -17,10 +17,11 @@ import { Policy } from '../core/policy.js';
 import { Redactor } from '../core/redact.js';
 import { connectChecked, redisTargetFromEnv, safeUrl, type RedisTarget } from '../core/redis.js';
 import { ClusterAccess } from '../argocd/cluster-access.js';
-import type { Notifier } from '../argocd/notifier.js';
 import { startNotifications } from '../jobs/notification-hand-off.js';
 import { scheduleDriftChecks } from '../jobs/handlers/drift.js';
-import { Outbox, OutboxDelivery } from '../jobs/outbox.js';
+import { Outbox } from '../jobs/outbox.js';
+import { OutboxDelivery, outboxBacklog } from '../jobs/outbox-delivery.js';
+import { ParkedMessages } from '../jobs/parked-messages.js';
 import { JobQueues } from '../jobs/queues.js';
 import { WorkerPool } from '../jobs/worker-pool.js';
 import { HttpServer } from '../server/http.js';
@@ -60,7 +61,7 @@ export class OpsbotApp {
   private workerPool?: WorkerPool;
   private adapters: ChatAdapter[] = [];
   private cluster?: ClusterAccess;
-  private notifier?: Notifier;
+  private notifier?: { stop(): Promise<void> };
   private readonly deliveries: OutboxDelivery[] = [];
   private queues?: JobQueues;
   private embedded?: EmbeddedRedis;
@@ -147,6 +148,13 @@ export class OpsbotApp {
           for (const [queue, counts] of Object.entries(await this.queues!.counts())) {
             for (const [state, n] of Object.entries(counts)) this.metrics.queueDepth.set({ queue, state }, n);
           }
+          const parked = new ParkedMessages(fast);
+          for (const { platform } of this.adapters) {
+            const backlog = await outboxBacklog(fast, platform);
+            this.metrics.outboxWaiting.set({ platform }, backlog.waiting);
+            this.metrics.outboxOldestAge.set({ platform }, backlog.oldestAgeS);
+            this.metrics.outboxParkedNow.set({ platform }, await parked.count(platform));
+          }
         },
       });
       // Operator view (bull-board): mounted only when OPSBOT_DASHBOARD_TOKEN is set.
@@ -159,7 +167,7 @@ export class OpsbotApp {
       this.adapters = await createChatAdapters({ config, env, router: this.router, policy, http: this.http?.app, redis: fast, audit, metrics: this.metrics, redactor: this.redactor, log: this.log });
       for (const adapter of this.adapters) {
         await adapter.start();
-        const delivery = new OutboxDelivery({ redis: blocking.duplicate(), adapter, log: this.log, audit, consumer: `${hostname()}-${process.pid}` });
+        const delivery = new OutboxDelivery({ redis: blocking.duplicate(), adapter, log: this.log, audit, metrics: this.metrics, consumer: `${hostname()}-${process.pid}` });
         delivery.start();
         this.deliveries.push(delivery);
       }
@@ -171,11 +179,11 @@ export class OpsbotApp {
 
   /** Argo CD notifications, in the processes that face chat (see startNotifications). */
   private async startNotifier(blocking: Redis): Promise<void> {
-    if (!this.cluster?.connected || this.opts.loaded.config.notifications.routes.length === 0) return;
+    if (!this.cluster?.connected) return;
     const redis = blocking.duplicate();
     redis.on('error', () => undefined);
     this.connections.push(redis);
-    this.notifier = await startNotifications({ config: this.opts.loaded.config, cluster: this.cluster, redis, queues: this.queues!, log: this.log, metrics: this.metrics });
+    this.notifier = await startNotifications({ loaded: this.opts.loaded, cluster: this.cluster, redis, queues: this.queues!, log: this.log, metrics: this.metrics });
   }
 
   private get home(): string {

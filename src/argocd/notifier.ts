@@ -1,6 +1,7 @@
 /**
  * Glue from the cluster to the chat: watcher events → triggers (when) → the Redis memory
- * (whether it is still owed) → a rendered message (what) → the routes' destinations (where),
+ * (whether it is still owed) → a rendered message (what) → the routes' and the Application's
+ * own subscriptions' destinations (where),
  * handed to `announce`. Every watch event is evaluated, in order, per app; there is no
  * "changed since last seen" here — the once-per keys and the memory decide.
  */
@@ -14,6 +15,7 @@ import type { ApplicationWatcher, WatcherEventType } from './application-watcher
 import { renderNotification } from './notification-message.js';
 import type { NotificationState } from './notification-state.js';
 import { evaluateTriggers } from './triggers.js';
+import { subscriptionsOf, type Subscription } from './subscriptions.js';
 
 export interface Announcement {
   app: Application;
@@ -29,7 +31,8 @@ export interface Announcement {
 export interface NotifierOptions {
   watcher: ApplicationWatcher;
   state: NotificationState;
-  routes: Route[];
+  /** The config's routes, read at each evaluation (a reloaded config takes effect without a restart). */
+  routes: Route[] | (() => Route[]);
   /** Deliver (or durably enqueue) one notification. Throwing makes it owed again. */
   announce: (a: Announcement) => Promise<void>;
   logger?: Logger;
@@ -48,23 +51,27 @@ function routeMatches(route: Route, app: Application): boolean {
   );
 }
 
-/** Where notifications of `trigger` about `app` go, by the config's routes (deduplicated). */
-export function destinationsFor(routes: Route[], app: Application, trigger: Trigger): string[] {
+/** Where notifications of `trigger` about `app` go: the config's routes and the app's own subscriptions (deduplicated). */
+export function destinationsFor(routes: Route[], app: Application, trigger: Trigger, subscriptions: Subscription[] = []): string[] {
   const out = new Set<string>();
   for (const r of routes) if (r.triggers.includes(trigger) && routeMatches(r, app)) for (const d of r.to) out.add(d);
+  for (const s of subscriptions) if (s.trigger === trigger) for (const d of s.destinations) out.add(d);
   return [...out];
 }
 
-/** The triggers any route wants for this app. */
-export function routedTriggers(routes: Route[], app: Application): Trigger[] {
+/** The triggers any route or subscription wants for this app. */
+export function routedTriggers(routes: Route[], app: Application, subscriptions: Subscription[] = []): Trigger[] {
   const out = new Set<Trigger>();
   for (const r of routes) if (routeMatches(r, app)) for (const t of r.triggers) out.add(t);
+  for (const s of subscriptions) out.add(s.trigger);
   return [...out];
 }
 
 export class Notifier {
   private readonly chains = new Map<string, Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** Bad subscriptions already reported (app, annotation and value). */
+  private readonly reported = new Set<string>();
   private unsubscribe: (() => void) | undefined;
   private stopped = false;
 
@@ -122,8 +129,28 @@ export class Notifier {
     this.timers.add(t);
   }
 
+  private get routes(): Route[] {
+    return typeof this.opts.routes === 'function' ? this.opts.routes() : this.opts.routes;
+  }
+
+  /** The app's annotation subscriptions; what cannot be used is logged and counted once per annotation value. */
+  private subscriptions(app: Application): Subscription[] {
+    const { subscriptions, problems } = subscriptionsOf(app);
+    for (const p of problems) {
+      const seen = `${appIdentity(app)}|${p.annotation}=${app.annotations[p.annotation] ?? ''}`;
+      if (this.reported.has(seen)) continue;
+      // Bounded: a flood of bad annotations is reported again rather than held forever.
+      if (this.reported.size > 10_000) this.reported.clear();
+      this.reported.add(seen);
+      this.opts.metrics?.subscriptionErrors.inc({ reason: p.reason });
+      this.opts.logger?.warn({ app: `${app.namespace}/${app.name}`, annotation: p.annotation, reason: p.reason }, `notification subscription ignored: ${p.detail}`);
+    }
+    return subscriptions;
+  }
+
   private async evaluate(app: Application, deleted: boolean): Promise<void> {
-    const triggers = routedTriggers(this.opts.routes, app);
+    const subscriptions = this.subscriptions(app);
+    const triggers = routedTriggers(this.routes, app, subscriptions);
     if (triggers.length === 0) return;
     const hits = new Map(evaluateTriggers(app, { deleted }).map((h) => [h.trigger, h]));
     const claims = triggers.map((trigger) => ({ trigger, oncePer: hits.get(trigger)?.oncePer }));
@@ -135,21 +162,21 @@ export class Notifier {
       if (outcome !== 'none' && outcome !== undefined) this.opts.metrics?.argocdNotifications.inc({ trigger: claim.trigger, outcome });
       if (outcome === 'busy') busy = true;
       if (outcome !== 'owed' || !hit) continue;
-      await this.announceOne(app, deleted, claim.trigger, hit.oncePer, hit.groupKey);
+      await this.announceOne(app, deleted, claim.trigger, hit.oncePer, hit.groupKey, subscriptions);
     }
     // Another replica holds a lease: if it dies, the key is owed again once the lease ends.
     if (busy) this.later(app, deleted, this.opts.state.leaseMs + 250);
     if (deleted) await this.opts.state.forget(app);
   }
 
-  private async announceOne(app: Application, deleted: boolean, trigger: Trigger, oncePer: string, groupKey: string): Promise<void> {
+  private async announceOne(app: Application, deleted: boolean, trigger: Trigger, oncePer: string, groupKey: string, subscriptions: Subscription[]): Promise<void> {
     const announcement: Announcement = {
       app,
       trigger,
       key: `${appIdentity(app)}|${trigger}|${oncePer}`,
       groupKey,
       message: renderNotification(app, trigger, { repoWebUrl: this.opts.repoWebUrl }),
-      destinations: destinationsFor(this.opts.routes, app, trigger),
+      destinations: destinationsFor(this.routes, app, trigger, subscriptions),
     };
     try {
       await this.opts.announce(announcement);

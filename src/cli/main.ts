@@ -3,9 +3,11 @@ import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import type { AppOptions, OpsbotApp } from '../app/opsbot-app.js';
 import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
+import { describeRoutes } from '../core/config/route-apps.js';
 import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
 import { accessWarnings } from '../core/policy-lint.js';
+import { addOutboxCommand } from './outbox-command.js';
 import { addRedisCommand } from './redis-command.js';
 
 /** opsbot's command line: one process kind per subcommand, all wired by OpsbotApp. */
@@ -76,7 +78,8 @@ program
     const { config, file } = load(opts.config);
     process.stdout.write(
       `${file}: valid\n  apps: ${Object.keys(config.apps).join(', ') || 'none'}\n  stacks: ${Object.keys(config.stacks).join(', ') || 'none'}\n` +
-        `  groups: ${Object.keys(config.groups).join(', ') || 'none'}\n  access rules: ${config.access.rules.length}\n  notification routes: ${config.notifications.routes.length}\n`,
+        `  groups: ${Object.keys(config.groups).join(', ') || 'none'}\n  access rules: ${config.access.rules.length}\n  notification routes: ${config.notifications.routes.length}\n` +
+        describeRoutes(config).map((l) => `${l}\n`).join(''),
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
     for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);
@@ -184,6 +187,7 @@ function fail(code: number, message: string): never {
 }
 
 addRedisCommand(program);
+addOutboxCommand(program);
 
 try {
   await program.parseAsync(process.argv);

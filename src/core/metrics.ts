@@ -77,6 +77,48 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly outboxDelivered = new Counter({
+    name: 'opsbot_outbox_delivered_total',
+    help: 'Outbox messages delivered to a chat platform, by platform',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxParked = new Counter({
+    name: 'opsbot_outbox_parked_total',
+    help: 'Outbox messages parked after their retries (or a permanent refusal), by platform: see `opsbot outbox parked`',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxWaiting = new Gauge({
+    name: 'opsbot_outbox_backlog',
+    help: 'Outbox messages not yet delivered, by platform (parked ones excluded), read at scrape time',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxOldestAge = new Gauge({
+    name: 'opsbot_outbox_oldest_waiting_seconds',
+    help: 'Age of the oldest outbox message not yet delivered, by platform (0 when none waits), read at scrape time',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+
+  readonly outboxParkedNow = new Gauge({
+    name: 'opsbot_outbox_parked',
+    help: 'Outbox messages parked right now, by platform, read at scrape time',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+
+  readonly subscriptionErrors = new Counter({
+    name: 'opsbot_notification_subscription_errors_total',
+    help: 'Argo CD notification subscriptions (Application annotations) that could not be used, by reason (unknown-trigger, unknown-service, bad-recipient)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     // prom-client's defaults under their usual names (process_cpu_seconds_total,
     // nodejs_heap_size_used_bytes, …): the common Node.js dashboards and alerts work as they are.

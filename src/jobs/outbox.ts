@@ -1,17 +1,12 @@
 import type { Redis } from 'ioredis';
-import type { AuditLog } from '../core/audit.js';
-import { backoffDelay, sleep } from '../core/backoff.js';
-import type { Logger } from '../core/logger.js';
-import type { ConversationRef, Message, Platform } from '../core/message.js';
+import type { ConversationRef, Message } from '../core/message.js';
 import type { Redactor } from '../core/redact.js';
-import { acquireLock, type HeldLock } from '../core/redis-lock.js';
 
 /**
  * What a job says goes through the outbox, a Redis stream per destination, so a worker in any
  * process can report to a conversation held by another (a console session, a bot replica).
  * This module holds all of it: publishing (`Outbox`), reading a console session's stream in
- * order (`readOutbox`), and delivering a chat platform's stream to its adapter
- * (`OutboxDelivery`): at least once, each event acknowledged after it was delivered or given up.
+ * order (`readOutbox`). Delivering a chat platform's stream is outbox-delivery.ts.
  */
 export interface OutboxEvent {
   conversation: ConversationRef;
@@ -22,9 +17,29 @@ export interface OutboxEvent {
   final?: 'succeeded' | 'failed' | 'cancelled' | 'answered' | 'refused';
   /** Post this under the keyed message (a thread reply) instead of editing it. */
   threaded?: boolean;
+  /**
+   * This message's own identity (a notification's (app, trigger, operation) and destination).
+   * Published once per id, and the sender finds an earlier post of it (a crash after the post,
+   * before the acknowledgement) instead of posting again.
+   */
+  id?: string;
 }
 
-const MAXLEN = 10_000;
+/**
+ * Entries kept per stream. Trimming never drops an entry still owed: Redis trims by count
+ * whatever the consumer group has read, so this is far above any backlog the lanes keep
+ * (2,000 Applications × a few messages each).
+ */
+export const OUTBOX_MAXLEN = 100_000;
+/** How long a published id is remembered: longer than any delivery takes, including parked ones retried by hand. */
+const PUBLISHED_TTL_S = 7 * 24 * 3600;
+
+// KEYS: stream, published-marker   ARGV: maxlen, payload, ttl s  → 1 added, 0 already published
+const PUBLISH_ONCE = `
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', tonumber(ARGV[3])) == false then return 0 end
+redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*', 'e', ARGV[2])
+return 1
+`;
 
 /**
  * Strings of an event that are opsbot's own vocabulary, never a secret: where it goes, its
@@ -45,8 +60,20 @@ export class Outbox {
   ) {}
 
   async publish(event: OutboxEvent): Promise<void> {
-    const payload = JSON.stringify(this.redactor.redactValue(event, STRUCTURE));
-    await this.redis.xadd(outboxStream(event.conversation), 'MAXLEN', '~', String(MAXLEN), '*', 'e', payload);
+    await this.redis.xadd(outboxStream(event.conversation), 'MAXLEN', '~', String(OUTBOX_MAXLEN), '*', 'e', this.payload(event));
+  }
+
+  /**
+   * Appends an event that has an `id` at most once: the marker and the entry are written by one
+   * script. Resolves to false when it was published before — a retry after a crash finds it there.
+   */
+  async publishOnce(event: OutboxEvent & { id: string }): Promise<boolean> {
+    const stream = outboxStream(event.conversation);
+    return (await this.redis.eval(PUBLISH_ONCE, 2, stream, `${stream}:published:${event.id}`, String(OUTBOX_MAXLEN), this.payload(event), String(PUBLISHED_TTL_S))) === 1;
+  }
+
+  private payload(event: OutboxEvent): string {
+    return JSON.stringify(this.redactor.redactValue(event, STRUCTURE));
   }
 }
 
@@ -66,15 +93,6 @@ export async function* readOutbox(redis: Redis, stream: string, fromId: string, 
   }
 }
 
-/** What a delivery loop hands events to: a chat platform's adapter (ChatAdapter). */
-export interface OutboxConsumer {
-  readonly platform: Platform;
-  /** Minimum gap between two messages to one conversation (platform limits), in ms. */
-  readonly pacingMs: number;
-  /** Throw a `DeliveryError` to have the loop retry (rate limit, 5xx) or give up (permanent). */
-  deliver(event: OutboxEvent): Promise<void>;
-}
-
 export class DeliveryError extends Error {
   constructor(
     message: string,
@@ -82,104 +100,5 @@ export class DeliveryError extends Error {
   ) {
     super(message);
     this.name = 'DeliveryError';
-  }
-}
-
-const GROUP = 'delivery';
-const MAX_TRANSIENT_ATTEMPTS = 8;
-
-/**
- * Drains one platform's outbox stream into its adapter: in order (one deliverer per platform at
- * a time, by a Redis lease, so replicas never reorder a conversation), paced per conversation,
- * retried on rate limits (honouring Retry-After) and transient failures, acknowledged only once
- * delivered or given up — a crash redelivers what was not acknowledged.
- */
-export class OutboxDelivery {
-  private readonly abort = new AbortController();
-  private readonly lastSent = new Map<string, number>();
-  private loop?: Promise<void>;
-
-  constructor(
-    private readonly deps: { redis: Redis; adapter: OutboxConsumer; log: Logger; audit?: Pick<AuditLog, 'append'>; consumer: string },
-  ) {}
-
-  private get stream(): string {
-    return outboxStream({ platform: this.deps.adapter.platform, channel: '' });
-  }
-
-  start(): void {
-    this.loop = this.run().catch((err: unknown) => this.deps.log.error({ err }, 'outbox delivery stopped'));
-  }
-
-  async stop(): Promise<void> {
-    this.abort.abort();
-    await this.loop;
-  }
-
-  private async run(): Promise<void> {
-    const { redis } = this.deps;
-    await redis.xgroup('CREATE', this.stream, GROUP, '0', 'MKSTREAM').catch((err: Error) => {
-      if (!/BUSYGROUP/.test(err.message)) throw err;
-    });
-    while (!this.abort.signal.aborted) {
-      let lease: HeldLock;
-      try {
-        lease = await acquireLock(redis, `opsbot:lock:delivery:${this.deps.adapter.platform}`, { ttlMs: 10_000, waitMs: 5_000, signal: this.abort.signal, holder: this.deps.consumer });
-      } catch {
-        continue; // another replica delivers; stand by
-      }
-      try {
-        // Entries a previous deliverer read but never acknowledged come first: order is kept.
-        await this.drain('0', lease);
-        while (!this.abort.signal.aborted && lease.held()) await this.drain('>', lease);
-      } finally {
-        await lease.release();
-      }
-    }
-  }
-
-  private async drain(from: '0' | '>', lease: HeldLock): Promise<void> {
-    const { redis, consumer } = this.deps;
-    // Only new entries ('>') are worth blocking for; the pending list ('0') is read at once.
-    const res = (
-      from === '>'
-        ? await redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', 50, 'BLOCK', 1000, 'STREAMS', this.stream, from)
-        : await redis.xreadgroup('GROUP', GROUP, consumer, 'COUNT', 50, 'STREAMS', this.stream, from)
-    ) as [string, [string, string[]][]][] | null;
-    for (const [, entries] of res ?? []) {
-      for (const [id, fields] of entries) {
-        if (!lease.held() || this.abort.signal.aborted) return;
-        const raw = fields[1];
-        if (raw) await this.deliverOne(JSON.parse(raw) as OutboxEvent);
-        await this.deps.redis.xack(this.stream, GROUP, id);
-      }
-    }
-  }
-
-  private async deliverOne(event: OutboxEvent): Promise<void> {
-    const { adapter, log } = this.deps;
-    const where = `${event.conversation.platform}:${event.conversation.channel}`;
-    for (let attempt = 1; ; attempt++) {
-      const wait = (this.lastSent.get(where) ?? 0) + adapter.pacingMs - Date.now();
-      if (wait > 0) await sleep(wait, this.abort.signal);
-      try {
-        await adapter.deliver(event);
-        this.lastSent.set(where, Date.now());
-        return;
-      } catch (err) {
-        this.lastSent.set(where, Date.now());
-        const d = err instanceof DeliveryError ? err.opts : {};
-        if (d.permanent || attempt >= MAX_TRANSIENT_ATTEMPTS || this.abort.signal.aborted) {
-          log.error({ err: (err as Error).message, where, key: event.key }, 'message not delivered');
-          await this.deps.audit
-            ?.append({ actor: 'opsbot', platform: event.conversation.platform, action: 'deliver', target: where, result: 'failed', detail: (err as Error).message })
-            .catch(() => undefined);
-          return;
-        }
-        const delay = d.retryAfterMs ?? backoffDelay(attempt, { baseMs: 500, maxMs: 30_000, jitter: 'none' });
-        log.warn({ where, delay, attempt, err: (err as Error).message }, 'delivery retried');
-        await sleep(delay, this.abort.signal);
-      }
-    }
   }
 }

@@ -410,8 +410,17 @@ export class FakeAudit {
 export class FakeOutbox {
   readonly events: OutboxEvent[] = [];
 
+  private readonly ids = new Set<string>();
+
   async publish(event: OutboxEvent): Promise<void> {
     this.events.push(event);
+  }
+
+  async publishOnce(event: OutboxEvent & { id: string }): Promise<boolean> {
+    if (this.ids.has(event.id)) return false;
+    this.ids.add(event.id);
+    this.events.push(event);
+    return true;
   }
 }
 

@@ -26,6 +26,8 @@ export interface PostedMessage {
   thread_ts?: string;
   text: string;
   blocks: unknown[];
+  /** Message metadata posted with it (https://docs.slack.dev/messaging/message-metadata). */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
   /** Every version the message had, oldest first (postMessage, then each chat.update). */
   versions: { text: string; blocks: unknown[] }[];
 }
@@ -47,6 +49,11 @@ export interface SlackApiDouble {
   channelErrors: Map<string, string>;
   /** Members of user groups, for usergroups.users.list. */
   userGroups: Record<string, string[]>;
+  /**
+   * Hold the answer to the next chat.postMessage: the message is stored (it "went out"), the
+   * answer waits until `release` — a process killed meanwhile never learns its post succeeded.
+   */
+  holdNextPost(): Promise<{ message: PostedMessage; release: () => void }>;
   responseUrl(id: string): string;
   callsOf(method: string): SlackCall[];
   close(): Promise<void>;
@@ -61,7 +68,12 @@ interface Scripted {
 /** Fields the Web API client sends JSON-encoded inside a form. */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'files', 'metadata']);
 
-export async function startSlackApi(opts: { token: string; teamId?: string; botUserId?: string }): Promise<SlackApiDouble> {
+/**
+ * `postsPerChannelPerSecond`: Slack's posting limit, enforced — "1 per second per channel, short
+ * bursts >1 allowed" (https://docs.slack.dev/apis/web-api/rate-limits): a chat.postMessage to a
+ * channel that already had `burst` posts in the last second is answered 429 with Retry-After: 1.
+ */
+export async function startSlackApi(opts: { token: string; teamId?: string; botUserId?: string; postsPerChannelPerSecond?: { burst: number } }): Promise<SlackApiDouble> {
   const calls: SlackCall[] = [];
   const messages = new Map<string, PostedMessage>();
   const responses: SlackApiDouble['responses'] = [];
@@ -70,6 +82,8 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
   const userGroups: Record<string, string[]> = {};
   const channelErrors = new Map<string, string>();
   const pending = new Map<string, { filename: string; length: number }>();
+  const recentPosts = new Map<string, number[]>();
+  const holds: ((m: PostedMessage) => Promise<void>)[] = [];
   let seq = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
   const botUser = opts.botUserId ?? 'U0OPSBOT';
@@ -83,7 +97,8 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
       const channel = String(a.channel).startsWith('#') ? 'C0NAMED00' : String(a.channel);
       const text = String(a.text ?? '');
       const blocks = (a.blocks as unknown[]) ?? [];
-      messages.set(ts, { channel, ts, thread_ts: a.thread_ts ? String(a.thread_ts) : undefined, text, blocks, versions: [{ text, blocks }] });
+      const metadata = a.metadata as PostedMessage['metadata'];
+      messages.set(ts, { channel, ts, thread_ts: a.thread_ts ? String(a.thread_ts) : undefined, text, blocks, metadata, versions: [{ text, blocks }] });
       return { channel, ts, message: { type: 'message', text, user: botUser, bot_id: 'B0OPSBOT', ts, blocks, ...(a.thread_ts ? { thread_ts: a.thread_ts } : {}) } };
     },
     'chat.update': (a) => {
@@ -105,6 +120,17 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
       const files = (a.files as { id: string; title?: string }[]) ?? [];
       if (files.some((f) => !uploads.has(f.id))) return { ok: false, error: 'file_not_found' };
       return { files: files.map((f) => ({ id: f.id, title: f.title ?? uploads.get(f.id)!.filename, name: uploads.get(f.id)!.filename })) };
+    },
+    'conversations.history': (a) => {
+      // Top-level messages (thread parents included, replies not), newest first, as Slack answers.
+      const list = [...messages.values()].filter((m) => m.channel === a.channel && (!m.thread_ts || m.thread_ts === m.ts) && Number(m.ts) > Number(a.oldest ?? 0));
+      return { messages: list.reverse().map((m) => shown(m, a.include_all_metadata)), has_more: false };
+    },
+    'conversations.replies': (a) => {
+      const parent = messages.get(String(a.ts));
+      if (!parent || parent.channel !== a.channel) return { ok: false, error: 'thread_not_found' };
+      const replies = [...messages.values()].filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts && Number(m.ts) > Number(a.oldest ?? 0));
+      return { messages: [parent, ...replies].map((m) => shown(m, a.include_all_metadata)), has_more: false };
     },
     'usergroups.users.list': (a) => {
       const users = userGroups[String(a.usergroup)];
@@ -163,8 +189,20 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
       call.answer = 'unknown_method';
       return void send(200, { ok: false, error: 'unknown_method' });
     }
+    if (method === 'chat.postMessage' && opts.postsPerChannelPerSecond && args.channel) {
+      const now = Date.now();
+      const recent = (recentPosts.get(String(args.channel)) ?? []).filter((t) => t > now - 1000);
+      if (recent.length >= opts.postsPerChannelPerSecond.burst) {
+        call.answer = '429';
+        return void send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': '1' });
+      }
+      recent.push(now);
+      recentPosts.set(String(args.channel), recent);
+    }
     const out = impl(args);
     if (out.ok === false) call.answer = String(out.error);
+    const hold = method === 'chat.postMessage' && out.ok !== false ? holds.shift() : undefined;
+    if (hold) await hold(messages.get(String(out.ts))!);
     send(200, { ok: true, ...out, ...(out.ok === false ? { ok: false } : {}) });
   }
 
@@ -183,9 +221,23 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
     failNext: (method, error, times = 1) => add(method, { kind: 'error', value: error, times }),
     rateLimitNext: (method, seconds, times = 1) => add(method, { kind: '429', value: seconds, times }),
     responseUrl: (id) => `${origin}/respond/${id}`,
+    holdNextPost: () =>
+      new Promise((held) => {
+        holds.push(
+          (message) =>
+            new Promise<void>((release) => {
+              held({ message, release });
+            }),
+        );
+      }),
     callsOf: (method) => calls.filter((c) => c.method === method),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** A message as conversations.history / replies show it; metadata only when asked for. */
+function shown(m: PostedMessage, includeMetadata: unknown): Record<string, unknown> {
+  return { type: 'message', ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(m.metadata && String(includeMetadata) === 'true' ? { metadata: m.metadata } : {}) };
 }
 
 function parseArgs(raw: Buffer, contentType: string): Record<string, unknown> {

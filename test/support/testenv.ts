@@ -260,6 +260,12 @@ export async function patchApplicationStatus(
   return (await api.patchNamespacedCustomObject({ ...ARGO, namespace, name, body: { status } }, mergePatch())) as ApplicationObject;
 }
 
+/** Sets (or, with null, removes) annotations on an Application: a merge patch of its metadata. */
+export async function annotateApplication(kc: KubeConfig, namespace: string, name: string, annotations: Record<string, string | null>): Promise<ApplicationObject> {
+  const api = kc.makeApiClient(CustomObjectsApi);
+  return (await api.patchNamespacedCustomObject({ ...ARGO, namespace, name, body: { metadata: { annotations } } }, mergePatch())) as ApplicationObject;
+}
+
 /**
  * A scheduler name no scheduler answers to: the test environment's kube-scheduler would put the
  * pod on kwok's node and kwok would then write its status. A scene pod stays unscheduled, so

@@ -7,7 +7,8 @@ import type { Platform } from '../../core/message.js';
 import type { Metrics } from '../../core/metrics.js';
 import type { Policy } from '../../core/policy.js';
 import type { Redactor } from '../../core/redact.js';
-import type { OutboxConsumer, OutboxEvent } from '../../jobs/outbox.js';
+import type { OutboxEvent } from '../../jobs/outbox.js';
+import type { OutboxConsumer } from '../../jobs/outbox-delivery.js';
 import type { CommandRouter } from '../router.js';
 
 /**

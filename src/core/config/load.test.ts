@@ -56,7 +56,6 @@ describe('parseConfig', () => {
     ['an undefined group', 'access: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }', /^access\.rules\.0\.subjects\.0: group "ops" is not defined/],
     ['an undefined app in a rule', `${APP}\naccess: { rules: [ { subjects: ["console:bob"], actions: [deploy], apps: [api] } ] }`, /^access\.rules\.0\.apps\.0: app "api" is not defined \(defined: web\)/],
     ['an undefined stack in a rule', 'access: { rules: [ { subjects: ["console:bob"], actions: [infra.plan], stacks: [core] } ] }', /^access\.rules\.0\.stacks\.0: stack "core" is not defined/],
-    ['an undefined app in a route', `${APP}\nnotifications: { routes: [ { apps: [api], triggers: [on-sync-failed], to: [console] } ] }`, /^notifications\.routes\.0\.apps\.0: app "api" is not defined/],
     ['an undefined group among approvers', 'stacks: { core: { dir: t, approvers: ["group:sre"] } }', /^stacks\.core\.approvers\.0: group "sre" is not defined/],
     ['a stack without approvers', 'stacks: { core: { dir: t } }', /^stacks\.core\.approvers: is required: who may approve plans of this stack/],
     ['a stack with an empty approver list', 'stacks: { core: { dir: t, approvers: [] } }', /^stacks\.core\.approvers: needs at least one approver: without one, anyone with infra.approve could apply this stack/],

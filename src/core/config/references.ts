@@ -55,7 +55,7 @@ export function checkReferences(raw: unknown): ConfigProblem[] {
   for (const [name, stack] of Object.entries(obj(file.stacks))) {
     for (const [s, i] of strings(obj(stack).approvers)) checkSubject(s, `stacks.${name}.approvers.${i}`);
   }
-  list(obj(file.notifications).routes).forEach((route, r) => checkNames(obj(route).apps, apps, 'app', `notifications.routes.${r}.apps`));
+  // Route `apps` are opsbot apps or Argo CD Application names/patterns (route-apps.ts): any name is one of the two.
   if (apps.size > 0 && file.gitops === undefined) {
     problems.push({ path: 'gitops', message: 'is required when apps are defined (the repository their manifests live in)' });
   }

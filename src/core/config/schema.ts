@@ -159,7 +159,7 @@ export const TRIGGERS = [
 
 
 export const routeSchema = z.strictObject({
-  apps: z.array(pattern).default(['*']).describe('Applications whose events are routed (Argo CD Application names; patterns).'),
+  apps: z.array(pattern).default(['*']).describe('Whose events are routed: an opsbot app (meaning its environments\' Argo CD Applications), or an Argo CD Application name or pattern (`worker-*`). `check-config` shows which each entry is.'),
   projects: z.array(pattern).default(['*']).describe('Argo CD projects (patterns).'),
   labels: z.record(z.string(), z.string()).default({}).describe('Labels the Application must carry.'),
   triggers: z.array(z.enum(TRIGGERS)).min(1).describe('Events announced: on-created, on-deleted, on-deployed, on-health-degraded, on-sync-failed, on-sync-running, on-sync-status-unknown, on-sync-succeeded.'),

@@ -24,4 +24,13 @@ describe('notify job', () => {
     await expect(notifyJob({ outbox }).run(ctx)).rejects.toMatchObject({ code: 'E_BAD_DESTINATION' });
     expect(outbox.events).toHaveLength(0);
   });
+
+  it('with an announcement key, a job run again (its worker died after publishing) publishes nothing twice', async () => {
+    const outbox = new FakeOutbox();
+    const payload: NotifyPayload = { destinations: ['slack:C0123DEPLOY', 'console'], groupKey: 'g', message: { title: 'web synced' }, key: 'uid-web|on-sync-succeeded|op:T1@abc' };
+    const kind = notifyJob({ outbox });
+    await kind.run(jobContext('notify', payload).ctx);
+    await kind.run(jobContext('notify', payload).ctx);
+    expect(outbox.events.map((e) => e.id)).toEqual(['uid-web|on-sync-succeeded|op:T1@abc|slack:C0123DEPLOY', 'uid-web|on-sync-succeeded|op:T1@abc|console']);
+  });
 });

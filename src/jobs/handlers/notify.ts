@@ -9,24 +9,29 @@ export interface NotifyPayload {
   /** Messages about one operation of one app share it: the first is posted, the rest thread under it. */
   groupKey: string;
   message: Message;
+  /** The announcement's (app, trigger, operation) key: each destination gets it once, through crashes and job retries. */
+  key?: string;
 }
 
 /**
  * Hands one announced notification to each destination's outbox, where the platform's delivery
  * paces it and retries rate limits. Quiet: it has no conversation of its own to report to.
  */
-export function notifyJob(deps: { outbox: Pick<Outbox, 'publish'> }): JobKind<NotifyPayload> {
+export function notifyJob(deps: { outbox: Pick<Outbox, 'publish' | 'publishOnce'> }): JobKind<NotifyPayload> {
   return {
     name: 'notify',
     idempotent: true,
     attempts: 5,
     quiet: true,
     async run({ job }) {
-      const { destinations, groupKey, message } = job.payload;
+      const { destinations, groupKey, message, key } = job.payload;
       // Every destination is read first: one that is not one fails the job before anything is sent.
-      const conversations = destinations.map((d) => parseDestination(d));
-      for (const conversation of conversations) {
-        await deps.outbox.publish({ conversation, key: `notify:${groupKey}`, message, threaded: true });
+      const conversations = destinations.map((d) => ({ d, conversation: parseDestination(d) }));
+      for (const { d, conversation } of conversations) {
+        const event = { conversation, key: `notify:${groupKey}`, message, threaded: true };
+        // A job run again (its worker died after publishing) publishes nothing twice.
+        if (key) await deps.outbox.publishOnce({ ...event, id: `${key}|${d}` });
+        else await deps.outbox.publish(event);
       }
       return { text: `notified ${destinations.join(', ')}` };
     },

@@ -65,6 +65,31 @@ export class SlackRecords {
     return `${this.refKey(channel, key)}:file:${digest}`;
   }
 
+  /**
+   * Messages with an identity (outbox `id`): `attempt` is written just before the post (its
+   * time), `posted` just after (where it went). An attempt without a post means "it may have
+   * gone out": the sender looks for it in Slack before posting again.
+   */
+  async getPosted(channel: string, id: string): Promise<MessageRef | undefined> {
+    const raw = await this.redis.get(`opsbot:slack:posted:${channel}:${id}`);
+    return raw ? (JSON.parse(raw) as MessageRef) : undefined;
+  }
+
+  async markPosted(channel: string, id: string, ref: MessageRef): Promise<void> {
+    await this.redis.set(`opsbot:slack:posted:${channel}:${id}`, JSON.stringify(ref), 'EX', REF_TTL_S);
+  }
+
+  /** The time of an earlier attempt to post `id` (epoch ms), and records this one. */
+  async attempt(channel: string, id: string, now = Date.now()): Promise<number | undefined> {
+    const before = await this.redis.set(`opsbot:slack:attempt:${channel}:${id}`, String(now), 'EX', REF_TTL_S, 'GET');
+    return before ? Number(before) : undefined;
+  }
+
+  /** Slack answered the attempt with a refusal (429, an error): it surely did not post. */
+  async clearAttempt(channel: string, id: string): Promise<void> {
+    await this.redis.del(`opsbot:slack:attempt:${channel}:${id}`);
+  }
+
   /** True the first time a failed delivery of this message is to be explained (SET NX). */
   async firstExplanation(channel: string, key: string): Promise<boolean> {
     return (await this.redis.set(`opsbot:slack:seen:explained:${channel}:${key}`, '1', 'EX', EXPLAINED_TTL_S, 'NX')) === 'OK';

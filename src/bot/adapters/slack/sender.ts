@@ -5,7 +5,8 @@ import type { OutboxEvent } from '../../../jobs/outbox.js';
 import { renderBlockKit, type SlackBlock, type SlackFile, type SlackMessage } from './render.js';
 import { DeliveryError } from '../../../jobs/outbox.js';
 import type { MessageRef, SlackRecords } from './message-refs.js';
-import { slackErrorCode, toDeliveryError } from './web-api-errors.js';
+import { slackAnswered, slackErrorCode, toDeliveryError } from './web-api-errors.js';
+import { findPostedMessage, METADATA_EVENT } from './posted-lookup.js';
 
 type SlackClient = App['client'];
 /** Our block types are a strict subset of Block Kit's; the SDK's union is wider than TS can check structurally here. */
@@ -28,16 +29,18 @@ export class SlackSender {
     const { channel, thread } = event.conversation;
     const rendered = renderBlockKit(event.message);
     try {
+      if (event.id !== undefined && (await this.alreadyPosted(event, event.id))) return;
       const ref = await this.deps.records.getRef(channel, event.key);
       let keyed: MessageRef;
       if (ref && event.threaded) {
         // Slack has one level of threads: a reply to a message that is itself a reply goes to its parent.
-        await this.post(ref.channel, thread ?? ref.ts, rendered);
+        const reply = await this.post(ref.channel, thread ?? ref.ts, rendered, event.id);
+        if (event.id !== undefined) await this.deps.records.markPosted(channel, event.id, reply);
         keyed = ref;
       } else if (ref) {
-        keyed = (await this.update(ref, rendered)) ?? (await this.postKeyed(channel, event.key, thread, rendered));
+        keyed = (await this.update(ref, rendered)) ?? (await this.postKeyed(channel, event, thread, rendered));
       } else {
-        keyed = await this.postKeyed(channel, event.key, thread, rendered);
+        keyed = await this.postKeyed(channel, event, thread, rendered);
       }
       // Marked after it went out, so a failed upload is retried with the event (at least once).
       for (const file of rendered.files) {
@@ -46,22 +49,54 @@ export class SlackSender {
         await this.deps.records.markUploaded(keyed.channel, event.key, file);
       }
     } catch (err) {
+      // Slack answered (429 or ok:false): nothing was posted, so the next try need not look for it.
+      if (event.id !== undefined && slackAnswered(err)) await this.deps.records.clearAttempt(channel, event.id).catch(() => undefined);
       const failure = toDeliveryError(err, `posting to ${channel}`);
       if (failure.opts.permanent) await this.explainFailure(event, failure.message);
       throw failure;
     }
   }
 
-  private async postKeyed(channel: string, key: string, thread: string | undefined, rendered: SlackMessage): Promise<MessageRef> {
-    const ref = await this.post(channel, thread, rendered);
-    await this.deps.records.putRef(channel, key, ref);
+  private async postKeyed(channel: string, event: OutboxEvent, thread: string | undefined, rendered: SlackMessage): Promise<MessageRef> {
+    const ref = await this.post(channel, thread, rendered, event.id);
+    await this.deps.records.putRef(channel, event.key, ref);
+    if (event.id !== undefined) await this.deps.records.markPosted(channel, event.id, ref);
     return ref;
   }
 
-  private async post(channel: string, thread: string | undefined, rendered: SlackMessage): Promise<MessageRef> {
-    const res = await this.deps.client.chat.postMessage({ channel, text: rendered.text, blocks: rendered.blocks as PostBlocks, ...(thread ? { thread_ts: thread } : {}) });
+  private async post(channel: string, thread: string | undefined, rendered: SlackMessage, id?: string): Promise<MessageRef> {
+    const res = await this.deps.client.chat.postMessage({
+      channel,
+      text: rendered.text,
+      blocks: rendered.blocks as PostBlocks,
+      ...(thread ? { thread_ts: thread } : {}),
+      // The message carries its own identity, so a retry can find it (https://docs.slack.dev/messaging/message-metadata).
+      ...(id !== undefined ? { metadata: { event_type: METADATA_EVENT, event_payload: { opsbot_id: id } } } : {}),
+    });
     if (!res.ts) throw new DeliveryError(`Slack answered chat.postMessage in ${channel} without a ts`);
     return { channel: res.channel ?? channel, ts: res.ts };
+  }
+
+  /**
+   * Was this message posted already? Yes when it was recorded as posted. When an attempt was
+   * made but never recorded (the process died between Slack's answer and the record), the
+   * message is looked for in Slack by its metadata: found, it is recorded (and its key points
+   * at it) instead of being posted a second time.
+   */
+  private async alreadyPosted(event: OutboxEvent, id: string): Promise<boolean> {
+    const { records } = this.deps;
+    const { channel } = event.conversation;
+    if (await records.getPosted(channel, id)) return true;
+    const attemptedAt = await records.attempt(channel, id);
+    if (attemptedAt === undefined) return false;
+    const ref = await records.getRef(channel, event.key);
+    const parent = event.threaded && ref ? (event.conversation.thread ?? ref.ts) : event.conversation.thread;
+    const found = await findPostedMessage(this.deps.client, ref?.channel ?? channel, id, attemptedAt, parent);
+    if (!found) return false;
+    this.deps.log.info({ channel, id }, 'found the message posted before a crash; not posting it again');
+    if (!ref) await records.putRef(channel, event.key, found);
+    await records.markPosted(channel, id, found);
+    return true;
   }
 
   /** Edit the keyed message; undefined when it is gone (deleted by someone), so it is posted anew. */

@@ -32,6 +32,12 @@ export function slackErrorCode(err: unknown): string | undefined {
   return e?.code === 'slack_webapi_platform_error' ? e.data?.error : undefined;
 }
 
+/** Slack itself refused the call (rate limit, `ok: false`): the call had no effect. Network errors and timeouts leave that in doubt. */
+export function slackAnswered(err: unknown): boolean {
+  const code = (err as WebApiErrorShape)?.code;
+  return code === 'slack_webapi_rate_limited_error' || code === 'slack_webapi_platform_error';
+}
+
 /**
  * A Web API failure → the delivery loop's vocabulary: 429 with Retry-After → retry after that
  * long; 5xx, network and transient `ok:false` → retry with backoff; any other `ok:false`

@@ -2,6 +2,8 @@ import { Telegraf } from 'telegraf';
 import { Backoff, sleep } from '../../../core/backoff.js';
 import { OpsbotError } from '../../../core/errors.js';
 import type { OutboxEvent } from '../../../jobs/outbox.js';
+import type { ConversationRef } from '../../../core/message.js';
+import type { RateLimit } from '../../../jobs/rate-windows.js';
 import { ALL_COMMANDS } from '../../commands/index.js';
 import type { ChatAdapter } from '../chat-adapter.js';
 import type { AdapterContext } from '../chat-adapter.js';
@@ -15,10 +17,14 @@ import { Intake } from '../../intake.js';
 import { parseThread, type TgUpdate } from './update-reader.js';
 import { SECRET_HEADER, WEBHOOK_SECRET_PATTERN, webhookSecretMatches } from './webhook-secret.js';
 
-/** Telegram: "avoid sending more than one message per second" in a chat… */
+/**
+ * Telegram's limits (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this):
+ * "avoid sending more than one message per second" in a chat, "not able to send more than 20
+ * messages per minute to the same group", and "not more than about 30 messages per second" in all.
+ */
 const CHAT_PACING_MS = 1000;
-/** …and "bots are not able to send more than 20 messages per minute to the same group". */
-const GROUP_PACING_MS = 3000;
+const GROUP_PER_MINUTE = 20;
+const BOT_PER_SECOND = 30;
 /** Only what opsbot acts on; edits and channel posts are not even asked for. */
 const ALLOWED_UPDATES: ('message' | 'callback_query')[] = ['message', 'callback_query'];
 
@@ -35,7 +41,6 @@ export class TelegramAdapter implements ChatAdapter {
   private readonly sender: TelegramSender;
   private readonly intake: TelegramIntake;
   private readonly secret?: string;
-  private readonly lastGroupPost = new Map<string, number>();
   private readonly abort = new AbortController();
   private polling?: Promise<void>;
   private introducing?: Promise<void>;
@@ -85,18 +90,17 @@ export class TelegramAdapter implements ChatAdapter {
 
   async deliver(event: OutboxEvent): Promise<void> {
     const chatId = event.conversation.channel;
-    await this.paceGroup(chatId);
     const place = { chatId, ...parseThread(event.conversation.thread) };
     if (event.threaded) await this.sender.threaded(place, event.key, event.message);
     else await this.sender.upsert(place, event.key, event.message, { final: event.final !== undefined });
   }
 
-  /** Groups get one message per 3 s (the loop already keeps 1 s between messages to any chat). */
-  private async paceGroup(chatId: string): Promise<void> {
-    if (!chatId.startsWith('-')) return;
-    const wait = (this.lastGroupPost.get(chatId) ?? 0) + GROUP_PACING_MS - Date.now();
-    if (wait > 0) await sleep(wait);
-    this.lastGroupPost.set(chatId, Date.now());
+  /** The delivery loop's windows: the chat, the group (negative ids), the whole bot. */
+  rateLimits(c: ConversationRef): RateLimit[] {
+    const limits: RateLimit[] = [{ key: `telegram:${c.channel}`, max: 1, windowMs: CHAT_PACING_MS }];
+    if (c.channel.startsWith('-')) limits.push({ key: `telegram-group:${c.channel}`, max: GROUP_PER_MINUTE, windowMs: 60_000 });
+    limits.push({ key: 'telegram-bot', max: BOT_PER_SECOND, windowMs: 1000 });
+    return limits;
   }
 
   private registerWebhook(secret: string): void {

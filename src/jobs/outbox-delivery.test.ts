@@ -1,0 +1,124 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type TestRedis } from '../../test/support/redis.js';
+import { createLogger } from '../core/logger.js';
+import type { ConversationRef } from '../core/message.js';
+import { Redactor } from '../core/redact.js';
+import { DeliveryError, Outbox, type OutboxEvent } from './outbox.js';
+import { OutboxDelivery, outboxBacklog, type OutboxConsumer } from './outbox-delivery.js';
+import { ParkedMessages } from './parked-messages.js';
+
+/**
+ * The delivery loop against a real Redis, with an in-memory chat platform (the adapter
+ * interface): one lane per conversation, nothing dropped.
+ */
+class FakePlatform implements OutboxConsumer {
+  readonly platform = 'slack' as const;
+  readonly pacingMs = 50;
+  readonly delivered: { channel: string; title?: string; at: number }[] = [];
+  /** Per channel: what to throw instead of delivering (every time). */
+  readonly failing = new Map<string, DeliveryError>();
+
+  async deliver(event: OutboxEvent): Promise<void> {
+    const err = this.failing.get(event.conversation.channel);
+    if (err) throw err;
+    this.delivered.push({ channel: event.conversation.channel, title: event.message.title, at: Date.now() });
+  }
+}
+
+const to = (channel: string): ConversationRef => ({ platform: 'slack', channel });
+const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 10_000) => {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+describe('outbox delivery: a lane per conversation', () => {
+  let redis: TestRedis;
+  const clients: Redis[] = [];
+  const client = () => {
+    const c = new Redis(redis.url);
+    clients.push(c);
+    return c;
+  };
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    for (const c of clients) c.disconnect();
+    await redis.close();
+  });
+
+  async function rig(platform: FakePlatform) {
+    const c = client();
+    await c.flushall();
+    const delivery = new OutboxDelivery({ redis: client(), adapter: platform, log: createLogger({ level: 'silent', redactor: new Redactor() }), consumer: 'test' });
+    delivery.start();
+    return { outbox: new Outbox(c, new Redactor()), delivery, c };
+  }
+
+  it('a rate-limited channel (429, Retry-After 3 s) never delays another; its messages go out in order afterwards', async () => {
+    const platform = new FakePlatform();
+    platform.failing.set('CSLOW', new DeliveryError('ratelimited', { retryAfterMs: 3000 }));
+    const { outbox, delivery } = await rig(platform);
+    const start = Date.now();
+    for (let i = 0; i < 3; i++) await outbox.publish({ conversation: to('CSLOW'), key: `slow:${i}`, message: { title: `slow ${i}` } });
+    for (let i = 0; i < 3; i++) await outbox.publish({ conversation: to('CFAST'), key: `fast:${i}`, message: { title: `fast ${i}` } });
+    await until('the other channel delivered', () => platform.delivered.filter((d) => d.channel === 'CFAST').length === 3);
+    expect(Date.now() - start).toBeLessThan(3000); // not behind the 3 s Retry-After of the other channel
+    platform.failing.delete('CSLOW');
+    await until('the limited channel delivered after its wait', () => platform.delivered.filter((d) => d.channel === 'CSLOW').length === 3, 15_000);
+    expect(platform.delivered.filter((d) => d.channel === 'CSLOW').map((d) => d.title)).toEqual(['slow 0', 'slow 1', 'slow 2']);
+    await delivery.stop();
+  }, 30_000);
+
+  it('a permanent refusal is parked (listed, counted in the backlog as done), never dropped, and comes back on retry', async () => {
+    const platform = new FakePlatform();
+    platform.failing.set('CGONE', new DeliveryError('channel_not_found', { permanent: true }));
+    const { outbox, delivery, c } = await rig(platform);
+    await outbox.publish({ conversation: to('CGONE'), key: 'k', message: { title: 'lost?' } });
+    await outbox.publish({ conversation: to('COK'), key: 'k2', message: { title: 'fine' } });
+    const parked = new ParkedMessages(c);
+    await until('parked', async () => (await parked.count('slack')) === 1);
+    await until('acknowledged', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
+    const [m] = await parked.list('slack');
+    expect(m).toMatchObject({ reason: 'channel_not_found', attempts: 1 });
+    expect(ParkedMessages.describe(m!)).toEqual({ where: 'slack:CGONE', key: 'k', title: 'lost?' });
+    platform.failing.delete('CGONE');
+    expect(await parked.retry('slack', m!.id)).toBeDefined();
+    await until('delivered after the retry', () => platform.delivered.some((d) => d.channel === 'CGONE'));
+    expect(await parked.count('slack')).toBe(0);
+    expect(await parked.retry('slack', m!.id)).toBeUndefined();
+    await delivery.stop();
+  }, 30_000);
+
+  it('a deliverer that died with entries read but not acknowledged: the next one claims and delivers them', async () => {
+    const c = client();
+    await c.flushall();
+    const outbox = new Outbox(c, new Redactor());
+    await c.xgroup('CREATE', 'opsbot:outbox:slack', 'delivery', '0', 'MKSTREAM');
+    for (let i = 0; i < 3; i++) await outbox.publish({ conversation: to('CX'), key: `k${i}`, message: { title: `m${i}` } });
+    // A consumer that read them and died (another process name, never acknowledged).
+    await c.xreadgroup('GROUP', 'delivery', 'dead-process-123', 'COUNT', 10, 'STREAMS', 'opsbot:outbox:slack', '>');
+    expect((await outboxBacklog(c, 'slack')).waiting).toBe(3);
+    const platform = new FakePlatform();
+    const delivery = new OutboxDelivery({ redis: client(), adapter: platform, log: createLogger({ level: 'silent', redactor: new Redactor() }), consumer: 'successor' });
+    delivery.start();
+    await until('delivered', () => platform.delivered.length === 3);
+    expect(platform.delivered.map((d) => d.title)).toEqual(['m0', 'm1', 'm2']);
+    await until('backlog empty', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
+    await delivery.stop();
+  }, 30_000);
+
+  it('publishOnce: the same id twice is one entry', async () => {
+    const c = client();
+    await c.flushall();
+    const outbox = new Outbox(c, new Redactor());
+    const e = { conversation: to('CY'), key: 'k', message: { title: 't' }, id: 'app|on-deployed|op:1|slack:CY' };
+    expect(await outbox.publishOnce(e)).toBe(true);
+    expect(await outbox.publishOnce(e)).toBe(false);
+    expect(await c.xlen('opsbot:outbox:slack')).toBe(1);
+  });
+});

@@ -1,0 +1,261 @@
+import type { Redis } from 'ioredis';
+import type { AuditLog } from '../core/audit.js';
+import { backoffDelay, sleep } from '../core/backoff.js';
+import type { Logger } from '../core/logger.js';
+import type { ConversationRef, Platform } from '../core/message.js';
+import type { Metrics } from '../core/metrics.js';
+import { acquireLock, type HeldLock } from '../core/redis-lock.js';
+import { DeliveryError, outboxStream, type OutboxEvent } from './outbox.js';
+import { ParkedMessages } from './parked-messages.js';
+import { RateWindows, type RateLimit } from './rate-windows.js';
+
+/** What a delivery loop hands events to: a chat platform's adapter (ChatAdapter). */
+export interface OutboxConsumer {
+  readonly platform: Platform;
+  /** Minimum gap between two messages to one conversation (platform limits), in ms. */
+  readonly pacingMs: number;
+  /** The platform's limits a message to `c` falls under (default: one per `pacingMs` in that conversation). */
+  rateLimits?(c: ConversationRef): RateLimit[];
+  /** Throw a `DeliveryError` to have the loop retry (rate limit, 5xx) or park it (permanent). */
+  deliver(event: OutboxEvent): Promise<void>;
+}
+
+export const OUTBOX_GROUP = 'delivery';
+/** Transient failures (5xx, network) tried this often before the message is parked; 429s with Retry-After count too. */
+const MAX_ATTEMPTS = 8;
+/** Entries read but not yet delivered, across lanes: past this the reader waits (memory stays bounded). */
+const MAX_IN_FLIGHT = 20_000;
+
+interface Entry {
+  id: string;
+  raw: string;
+  event: OutboxEvent;
+}
+
+/** One conversation's queue: delivered in order, one at a time; other lanes never wait for it. */
+interface Lane {
+  queue: Entry[];
+  running?: Promise<void>;
+}
+
+/**
+ * Drains one platform's outbox stream into its adapter. One deliverer per platform at a time
+ * (a Redis lease, so replicas never reorder a conversation); inside it, **a lane per
+ * conversation**: each lane keeps its conversation's order, its pacing, its 429/Retry-After
+ * waits and its retries to itself, so a slow or rate-limited channel never delays another.
+ * An entry is acknowledged only once delivered or parked; a crash leaves it pending, and the
+ * next deliverer (this process restarted, or another replica) claims every pending entry
+ * before reading new ones. Nothing is dropped: after its retries a message is parked
+ * (parked-messages.ts), logged, audited and counted.
+ */
+export class OutboxDelivery {
+  private readonly abort = new AbortController();
+  private readonly windows = new RateWindows();
+  private readonly lanes = new Map<string, Lane>();
+  private inFlight = 0;
+  private loop?: Promise<void>;
+  /** Aborted when this lease period ends (lease lost, or a lane hit a Redis failure: start over from the pending list). */
+  private cycle?: AbortController;
+  private readonly parked: ParkedMessages;
+
+  constructor(
+    private readonly deps: { redis: Redis; adapter: OutboxConsumer; log: Logger; audit?: Pick<AuditLog, 'append'>; metrics?: Metrics; consumer: string },
+  ) {
+    this.parked = new ParkedMessages(deps.redis);
+  }
+
+  private get stream(): string {
+    return outboxStream({ platform: this.deps.adapter.platform, channel: '' });
+  }
+
+  start(): void {
+    this.loop = this.run().catch((err: unknown) => this.deps.log.error({ err }, 'outbox delivery stopped'));
+  }
+
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    const { redis } = this.deps;
+    await redis.xgroup('CREATE', this.stream, OUTBOX_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
+      if (!/BUSYGROUP/.test(err.message)) throw err;
+    });
+    while (!this.abort.signal.aborted) {
+      let lease: HeldLock;
+      try {
+        lease = await acquireLock(redis, `opsbot:lock:delivery:${this.deps.adapter.platform}`, { ttlMs: 10_000, waitMs: 5_000, signal: this.abort.signal, holder: this.deps.consumer });
+      } catch {
+        continue; // another replica delivers; stand by
+      }
+      const leaseLost = new AbortController();
+      this.cycle = leaseLost;
+      const signal = AbortSignal.any([this.abort.signal, leaseLost.signal]);
+      try {
+        // What a previous deliverer (a crashed process, a replica that lost the lease) read and
+        // never acknowledged is claimed first, then read in stream order: nothing owed is orphaned.
+        await this.claimPending();
+        await this.read('0', lease, signal);
+        while (!signal.aborted && lease.held()) await this.read('>', lease, signal);
+      } catch (err) {
+        this.deps.log.warn({ err: (err as Error).message }, 'outbox read failed; retrying');
+        await pause(1000, this.abort.signal);
+      } finally {
+        leaseLost.abort();
+        await this.settleLanes();
+        await lease.release();
+      }
+    }
+  }
+
+  private async claimPending(): Promise<void> {
+    let cursor = '0-0';
+    do {
+      const res = (await this.deps.redis.xautoclaim(this.stream, OUTBOX_GROUP, this.deps.consumer, 0, cursor, 'COUNT', 1000, 'JUSTID')) as [string, string[]];
+      cursor = res[0];
+    } while (cursor !== '0-0');
+  }
+
+  /** '0': this consumer's pending entries, paged by id; '>': new entries, blocking briefly. */
+  private async read(from: '0' | '>', lease: HeldLock, signal: AbortSignal): Promise<void> {
+    let after: string = from;
+    for (;;) {
+      while (this.inFlight >= MAX_IN_FLIGHT && !signal.aborted) await sleep(50, signal).catch(() => undefined);
+      if (signal.aborted || !lease.held()) return;
+      const { redis, consumer } = this.deps;
+      const res = (
+        from === '>'
+          ? await redis.xreadgroup('GROUP', OUTBOX_GROUP, consumer, 'COUNT', 500, 'BLOCK', 1000, 'STREAMS', this.stream, '>')
+          : await redis.xreadgroup('GROUP', OUTBOX_GROUP, consumer, 'COUNT', 500, 'STREAMS', this.stream, after)
+      ) as [string, [string, string[] | null][]][] | null;
+      const entries = res?.[0]?.[1] ?? [];
+      for (const [id, fields] of entries) {
+        after = id;
+        const raw = fields?.[1];
+        // A pending entry trimmed away has no fields: nothing left to deliver.
+        if (!raw) await redis.xack(this.stream, OUTBOX_GROUP, id);
+        else this.dispatch({ id, raw, event: JSON.parse(raw) as OutboxEvent }, signal);
+      }
+      if (from === '>' || entries.length === 0) return;
+    }
+  }
+
+  private dispatch(entry: Entry, signal: AbortSignal): void {
+    const c = entry.event.conversation;
+    const name = `${c.platform}:${c.channel}`;
+    let lane = this.lanes.get(name);
+    if (!lane) {
+      lane = { queue: [] };
+      this.lanes.set(name, lane);
+    }
+    lane.queue.push(entry);
+    this.inFlight++;
+    if (!lane.running) {
+      const l = lane;
+      l.running = this.runLane(name, l, signal).finally(() => {
+        l.running = undefined;
+        if (l.queue.length === 0) this.lanes.delete(name);
+      });
+    }
+  }
+
+  private async runLane(name: string, lane: Lane, signal: AbortSignal): Promise<void> {
+    while (lane.queue.length > 0 && !signal.aborted) {
+      const entry = lane.queue[0]!;
+      try {
+        const done = await this.deliverOne(entry, signal);
+        if (!done) return; // stopped mid-way: the entry stays pending for the next deliverer
+        await this.deps.redis.xack(this.stream, OUTBOX_GROUP, entry.id);
+      } catch (err) {
+        // Redis failed under us: end this lease period; the next one claims and rereads what is pending.
+        this.deps.log.warn({ err: (err as Error).message, where: name }, 'delivery interrupted; resuming from the pending list');
+        this.cycle?.abort();
+        return;
+      }
+      lane.queue.shift();
+      this.inFlight--;
+    }
+  }
+
+  /** After the lease is lost or on stop: lanes finish the call in progress; what they held stays pending. */
+  private async settleLanes(): Promise<void> {
+    await Promise.all([...this.lanes.values()].map((l) => l.running));
+    this.lanes.clear();
+    this.inFlight = 0;
+  }
+
+  private limitsFor(c: ConversationRef): RateLimit[] {
+    const { adapter } = this.deps;
+    return adapter.rateLimits?.(c) ?? [{ key: `${c.platform}:${c.channel}`, max: 1, windowMs: adapter.pacingMs }];
+  }
+
+  /** True when delivered or parked (acknowledge it); false when stopped before either. */
+  private async deliverOne(entry: Entry, signal: AbortSignal): Promise<boolean> {
+    const { adapter, log, metrics } = this.deps;
+    const { event } = entry;
+    const platform = adapter.platform;
+    const where = `${event.conversation.platform}:${event.conversation.channel}`;
+    const limits = this.limitsFor(event.conversation);
+    for (let attempt = 1; ; attempt++) {
+      const wait = this.windows.reserve(limits);
+      if (wait > 0 && !(await pause(wait, signal))) return false;
+      try {
+        await adapter.deliver(event);
+        metrics?.outboxDelivered.inc({ platform });
+        return true;
+      } catch (err) {
+        if (signal.aborted) return false;
+        const d = err instanceof DeliveryError ? err.opts : {};
+        const reason = (err as Error).message;
+        if (d.permanent || attempt >= MAX_ATTEMPTS) {
+          await this.park(entry, reason, attempt);
+          return true;
+        }
+        const delay = d.retryAfterMs ?? backoffDelay(attempt, { baseMs: 500, maxMs: 30_000, jitter: 'none' });
+        // A 429 is about this conversation's window (Slack: per channel): only this lane waits.
+        if (d.retryAfterMs !== undefined && limits[0]) this.windows.block(limits[0], delay);
+        log.warn({ where, delay, attempt, err: reason }, 'delivery retried');
+        if (!(await pause(d.retryAfterMs !== undefined ? 0 : delay, signal))) return false;
+      }
+    }
+  }
+
+  private async park(entry: Entry, reason: string, attempts: number): Promise<void> {
+    const { adapter, log, audit, metrics } = this.deps;
+    const where = `${entry.event.conversation.platform}:${entry.event.conversation.channel}`;
+    await this.parked.park({ id: entry.id, platform: adapter.platform, payload: entry.raw, reason, attempts, parkedAt: Date.now() });
+    metrics?.outboxParked.inc({ platform: adapter.platform });
+    log.error({ err: reason, where, key: entry.event.key, id: entry.id }, 'message not delivered: parked (opsbot outbox parked / opsbot outbox retry)');
+    await audit?.append({ actor: 'opsbot', platform: entry.event.conversation.platform, action: 'deliver', target: where, result: 'failed', detail: `parked as ${entry.id}: ${reason}` }).catch(() => undefined);
+  }
+}
+
+/** Sleeps unless stopped; false when stopped. */
+async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  if (ms > 0) await sleep(ms, signal).catch(() => undefined);
+  return !signal.aborted;
+}
+
+/** What waits in a platform's outbox, for the metrics: entries not yet delivered, and how long the oldest has waited. */
+export async function outboxBacklog(redis: Redis, platform: Platform): Promise<{ waiting: number; oldestAgeS: number }> {
+  const stream = outboxStream({ platform, channel: '' });
+  const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as (string | number | null)[][];
+  const group = groups.map((g) => fields(g)).find((g) => g.name === OUTBOX_GROUP);
+  if (!group) return { waiting: 0, oldestAgeS: 0 };
+  const pending = Number(group.pending ?? 0);
+  const lag = Number(group.lag ?? 0);
+  // Stream ids begin with the publish time in ms: the oldest waiting entry is the oldest pending
+  // one, or else the first after what the group has read.
+  const summary = (await redis.xpending(stream, OUTBOX_GROUP)) as [number, string | null, string | null, unknown];
+  let oldest = summary[1] ?? undefined;
+  if (!oldest && lag > 0) oldest = ((await redis.xrange(stream, `(${String(group['last-delivered-id'])}`, '+', 'COUNT', 1))[0]?.[0]) ?? undefined;
+  const at = oldest ? Number(oldest.split('-')[0]) : undefined;
+  return { waiting: pending + lag, oldestAgeS: at ? Math.max(0, (Date.now() - at) / 1000) : 0 };
+}
+
+function fields(flat: (string | number | null)[]): Record<string, string | number | null> {
+  const out: Record<string, string | number | null> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[String(flat[i])] = flat[i + 1] ?? null;
+  return out;
+}

@@ -1,0 +1,192 @@
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, describe, expect, it } from 'vitest';
+import { baseEnv, OpsbotProcess } from '../support/cli.js';
+import { writeConfig } from '../support/config.js';
+import { eventually } from '../support/http.js';
+import { freePort } from '../support/ports.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+import { startSlackApi, type PostedMessage, type SlackApiDouble } from '../support/slack-api.js';
+import { adminKubeConfig, createApplication, patchApplicationStatus, titled } from '../support/testenv.js';
+import { at, operation, status } from '../argocd/fixtures.js';
+import { createNamespace, deleteNamespace, env as testEnv } from '../argocd/kube-env.js';
+
+/**
+ * Fault: the notifying `opsbot start` is SIGKILLed in the middle of a round of syncs and started
+ * again at once. N Argo CD Applications on the real kube-apiserver, each routed to a Slack
+ * channel of its own, are synced three times; in every round one process is killed — at a
+ * random moment (between a claim and its hand-off, between a publish and its delivery…), and in
+ * round 2 while Slack holds the answer to a post it has already taken (the post went out, the
+ * process never learnt it). Counted at the Slack stand-in, which enforces Slack's posting limit
+ * (1 per second per channel, 429 with Retry-After past it): every operation's success is
+ * announced exactly once in every round, and no message (by its metadata id) appears twice.
+ *
+ * The Applications live in a namespace of their own, which the test environment's Argo CD
+ * controller does not reconcile; their statuses are written here the way that controller writes
+ * them (a merge patch of `status`: Running, then Succeeded and reconciled) — the controller
+ * cannot be made to run 3 × N operations on cue, so the states are hand-written.
+ */
+const N = 12;
+const ROUNDS = 3;
+const BOT_TOKEN = 'xoxb-sigkill-test';
+const channel = (i: number) => `C0SIGKILL${i}`;
+const appName = (i: number) => `app-${i}`;
+const revision = (round: number) => String(round).repeat(40);
+
+if (!testEnv.kube.available) console.warn(`notification SIGKILL tests skipped: ${testEnv.kube.reason}`);
+
+describe.skipIf(!testEnv.kube.available)(titled('Notifications exactly once through SIGKILL (real kube-apiserver, Redis, Slack stand-in)', testEnv.kube), () => {
+  const admin = testEnv.kube.available ? adminKubeConfig() : undefined!;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  });
+
+  interface Rig {
+    slack: SlackApiDouble;
+    ns: string;
+    redis: TestRedis;
+    env: (port: number) => NodeJS.ProcessEnv;
+  }
+
+  async function rig(prefix: string): Promise<Rig> {
+    const redis = await startRedis();
+    const slack = await startSlackApi({ token: BOT_TOKEN, postsPerChannelPerSecond: { burst: 1 } });
+    const ns = await createNamespace(prefix);
+    const home = mkdtempSync(join(tmpdir(), 'opsbot-sigkill-'));
+    cleanups.push(
+      () => redis.close(),
+      () => slack.close(),
+      () => deleteNamespace(ns),
+      async () => rmSync(home, { recursive: true, force: true }),
+    );
+    for (let i = 0; i < N; i++) {
+      await createApplication(admin, ns, appName(i));
+      await patchApplicationStatus(admin, ns, appName(i), status({}));
+    }
+    const routes = Array.from({ length: N }, (_, i) => `    - { apps: [${appName(i)}], triggers: [on-sync-running, on-sync-succeeded], to: ['slack:${channel(i)}'] }`).join('\n');
+    const config = writeConfig(`argocd: { namespaces: [${ns}] }\nnotifications:\n  routes:\n${routes}\n`);
+    const env = (port: number) =>
+      baseEnv({
+        REDIS_URL: redis.url,
+        OPSBOT_CONFIG: config,
+        OPSBOT_HOME: home,
+        KUBECONFIG: testEnv.kube.env.OPSBOT_KUBECONFIG ?? testEnv.all.OPSBOT_KUBECONFIG,
+        SLACK_BOT_TOKEN: BOT_TOKEN,
+        SLACK_SIGNING_SECRET: 'sigkill-signing-secret',
+        SLACK_API_URL: slack.url,
+        SLACK_BOT_USER_ID: 'U0OPSBOT',
+        PORT: String(port),
+        // A killed worker's notify job is taken over after its lock expires: keep that short here.
+        OPSBOT_JOB_LOCK_MS: '4000',
+        LOG_LEVEL: 'info',
+      });
+    return { slack, ns, redis, env };
+  }
+
+  async function start(r: Rig): Promise<OpsbotProcess> {
+    const bot = new OpsbotProcess(['start', '--no-console'], { env: r.env(await freePort()) });
+    cleanups.push(async () => void (await bot.stop('SIGKILL')));
+    // Generous: a process start took 13 s on this 2-core machine at rest, and over 90 s at a load average of 25.
+    await bot.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 240_000 });
+    return bot;
+  }
+
+  /** Every app has been evaluated once (its "seen" marker is in Redis): the baseline is laid, later operations are news. */
+  async function baselineLaid(r: Rig): Promise<void> {
+    const client = new Redis(r.redis.url);
+    try {
+      await eventually(async () => (await client.keys('opsbot:argocd:notify:*:seen:on-sync-succeeded')).length === N, 'every app evaluated once', 30_000);
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /** Argo CD's controller, as the status shows it: the operation runs, then succeeds and is reconciled. */
+  async function syncAll(r: Rig, round: number): Promise<void> {
+    const rev = revision(round);
+    const t = round * 100;
+    await Promise.all(
+      Array.from({ length: N }, async (_, i) => {
+        await patchApplicationStatus(admin, r.ns, appName(i), status({ sync: 'OutOfSync', health: 'Progressing', revision: rev, op: operation('Running', rev, at(t + i)) }));
+        await new Promise((res) => setTimeout(res, randomInt(0, 400)));
+        await patchApplicationStatus(admin, r.ns, appName(i), status({ revision: rev, op: operation('Succeeded', rev, at(t + i), at(t + i + 2)), reconciledAt: at(t + i + 3) }));
+      }),
+    );
+  }
+
+  const about = (m: PostedMessage, i: number, verb: 'synced' | 'is syncing', round: number) =>
+    m.channel === channel(i) && m.text.includes(`${appName(i)} ${verb}`) && JSON.stringify(m).includes(revision(round).slice(0, 7));
+  const count = (slack: SlackApiDouble, i: number, verb: 'synced' | 'is syncing', round: number) => [...slack.messages.values()].filter((m) => about(m, i, verb, round)).length;
+
+  /**
+   * One SIGKILL during the round: at a random moment, or while Slack holds the answer to a post it
+   * took — then the victim is the process delivering (the holder of the Slack delivery lease).
+   * Resolves to the index of the process killed.
+   */
+  async function killDuring(r: Rig, bots: OpsbotProcess[], preferred: number, how: 'random' | 'held-post'): Promise<number> {
+    if (how === 'held-post') {
+      const held = await r.slack.holdNextPost();
+      const client = new Redis(r.redis.url);
+      const holder = (await client.get('opsbot:lock:delivery:slack')) ?? '';
+      client.disconnect();
+      const victim = Math.max(0, bots.findIndex((b) => holder.endsWith(`-${b.pid}`)));
+      await bots[victim]!.stop('SIGKILL');
+      held.release();
+      return victim;
+    }
+    await new Promise((res) => setTimeout(res, randomInt(50, 1500)));
+    await bots[preferred]!.stop('SIGKILL');
+    return preferred;
+  }
+
+  /** After the round: every app's success announced; then long enough for a lease (15 s) and a stalled job to come back, still once. */
+  async function checkRound(r: Rig, round: number): Promise<void> {
+    await eventually(async () => Array.from({ length: N }, (_, i) => count(r.slack, i, 'synced', round)).every((c) => c >= 1), `round ${round}: every app announced`, 120_000);
+    await new Promise((res) => setTimeout(res, 20_000));
+    const counts = Array.from({ length: N }, (_, i) => ({ app: appName(i), synced: count(r.slack, i, 'synced', round), syncing: count(r.slack, i, 'is syncing', round) }));
+    expect(counts.filter((c) => c.synced !== 1 || c.syncing > 1), `round ${round}`).toEqual([]);
+  }
+
+  function noMessageTwice(slack: SlackApiDouble): void {
+    const ids = [...slack.messages.values()].map((m) => m.metadata?.event_payload.opsbot_id).filter((id) => id !== undefined);
+    expect(ids.length).toBeGreaterThanOrEqual(N * ROUNDS);
+    expect(ids.filter((id, k) => ids.indexOf(id) !== k)).toEqual([]);
+  }
+
+  it(`one process, killed once in every round: ${N} apps × ${ROUNDS} syncs, each announced exactly once`, async () => {
+    const r = await rig('opsbot-sigkill');
+    const bots = [await start(r)];
+    await baselineLaid(r);
+    for (let round = 1; round <= ROUNDS; round++) {
+      const syncing = syncAll(r, round);
+      await killDuring(r, bots, 0, round === 2 ? 'held-post' : 'random');
+      bots[0] = await start(r);
+      await syncing;
+      await checkRound(r, round);
+      // The post whose answer never arrived was looked for in Slack (by its metadata), not repeated.
+      if (round === 2) expect(r.slack.callsOf('conversations.history').length + r.slack.callsOf('conversations.replies').length).toBeGreaterThan(0);
+    }
+    noMessageTwice(r.slack);
+    // Slack's limit held: the stand-in answered 429 to whatever came too fast, and it was retried.
+    expect(r.slack.callsOf('chat.postMessage').filter((c) => c.answer === 'ok').length).toBe([...r.slack.messages.values()].length);
+  }, 1_200_000);
+
+  it(`two replicas on one Redis, one killed in every round: each operation announced exactly once`, async () => {
+    const r = await rig('opsbot-replicas-kill');
+    const bots = [await start(r), await start(r)];
+    await baselineLaid(r);
+    for (let round = 1; round <= ROUNDS; round++) {
+      const syncing = syncAll(r, round);
+      const victim = await killDuring(r, bots, round % 2, round === 2 ? 'held-post' : 'random');
+      bots[victim] = await start(r);
+      await syncing;
+      await checkRound(r, round);
+    }
+    noMessageTwice(r.slack);
+  }, 1_200_000);
+});
