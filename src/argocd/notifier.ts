@@ -14,6 +14,7 @@ import type { ApplicationWatcher, WatcherEventType } from './application-watcher
 import { renderNotification } from './notification-message.js';
 import type { NotificationState } from './notification-state.js';
 import { evaluateTriggers } from './triggers.js';
+import { ownEntry } from '../core/config/own-entry.js';
 
 export interface Announcement {
   app: Application;
@@ -44,7 +45,7 @@ function routeMatches(route: Route, app: Application): boolean {
   return (
     matchesAny(route.apps, app.name) &&
     matchesAny(route.projects, app.project ?? 'default') &&
-    Object.entries(route.labels).every(([k, v]) => app.labels[k] === v)
+    Object.entries(route.labels).every(([k, v]) => ownEntry(app.labels, k) === v)
   );
 }
 

@@ -10,6 +10,7 @@ import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { ArgoCd, GitopsRepo, PullRequestHost } from '../seams.js';
+import { ownEntry } from '../../core/config/own-entry.js';
 
 export interface DeployPayload {
   verb: 'deploy' | 'rollback';
@@ -75,8 +76,8 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
 
 function deployTarget(deps: DeployDeps, payload: DeployPayload): Target {
   const { app, env, verb } = payload;
-  const appConfig = deps.config.apps[app];
-  const location = appConfig?.environments[env];
+  const appConfig = ownEntry(deps.config.apps, app);
+  const location = appConfig && ownEntry(appConfig.environments, env);
   const gitops = deps.config.gitops;
   if (!appConfig || !location || !gitops) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
   if (location.protected && !deps.pullRequests) {
