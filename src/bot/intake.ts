@@ -2,6 +2,7 @@ import type { AuditLog } from '../core/audit.js';
 import type { Logger } from '../core/logger.js';
 import { actorSubject, type Actor } from '../core/message.js';
 import type { Command, Outcome } from './command.js';
+import { slowDownText, type PersonLimit } from './rate-limits.js';
 import type { CommandRouter } from './router.js';
 
 /**
@@ -41,6 +42,8 @@ export interface IntakeHooks<A extends Arrival, R> {
   refuse(arrival: A, reason: string): Promise<R>;
   /** Seen before (a platform retry, a replay): what to answer, running nothing. */
   repeated(arrival: A): R;
+  /** Past the person's command limit, the first time this window: tell them (later ones get `repeated`). */
+  slowDown(arrival: A, text: string): Promise<R>;
   route(arrival: A): Promise<Routed<R>>;
   /** Answer with the router's outcome: the ack. */
   ack(arrival: A, outcome: Outcome): Promise<R>;
@@ -55,7 +58,7 @@ export interface SeenRequests {
 const SEEN_TTL_S = 24 * 3600;
 
 export class Intake {
-  constructor(private readonly deps: { router: Pick<CommandRouter, 'handle'>; redis: SeenRequests; audit: Pick<AuditLog, 'append'>; log: Logger }) {}
+  constructor(private readonly deps: { router: Pick<CommandRouter, 'handle'>; redis: SeenRequests; audit: Pick<AuditLog, 'append'>; log: Logger; limit?: Pick<PersonLimit, 'take' | 'name' | 'perMinute'> }) {}
 
   async handle<A extends Arrival, R>(hooks: IntakeHooks<A, R>, arrival: A): Promise<R> {
     const reason = hooks.gate(arrival);
@@ -70,6 +73,18 @@ export class Intake {
       return hooks.refuse(arrival, reason);
     }
     if (!(await this.firstSeen(arrival.dedupeKey))) return hooks.repeated(arrival);
+    // After the dedupe (a platform's retry costs nothing), before any parsing or routing.
+    const limit = this.deps.limit;
+    const verdict = limit ? await limit.take(actorSubject(arrival.actor)) : { allowed: true as const };
+    if (!verdict.allowed) {
+      // One reply and one audit entry per person and window, whatever the flood: then silence.
+      if (!verdict.first) return hooks.repeated(arrival);
+      const text = slowDownText(limit!, verdict.retryAfterS);
+      await this.deps.audit
+        .append({ actor: actorSubject(arrival.actor), platform: hooks.platform, action: `${hooks.platform}.request`, target: arrival.place, result: 'limited', detail: text })
+        .catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'audit entry not written'));
+      return hooks.slowDown(arrival, text);
+    }
     const routed = await hooks.route(arrival);
     if ('answer' in routed) return routed.answer;
     return hooks.ack(arrival, await this.deps.router.handle(routed.command));

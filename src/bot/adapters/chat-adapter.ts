@@ -8,6 +8,7 @@ import type { Metrics } from '../../core/metrics.js';
 import type { Policy } from '../../core/policy.js';
 import type { Redactor } from '../../core/redact.js';
 import type { OutboxConsumer, OutboxEvent } from '../../jobs/outbox.js';
+import type { RateLimits } from '../rate-limits.js';
 import type { CommandRouter } from '../router.js';
 
 /**
@@ -42,6 +43,8 @@ export interface AdapterContext {
   redis: Redis;
   audit: AuditLog;
   metrics: Metrics;
+  /** Per-person limits; the command limit is applied where Slack and Telegram requests arrive. */
+  limits?: RateLimits;
   redactor: Redactor;
   log: Logger;
 }
