@@ -52,7 +52,7 @@ function rig(opts: { gate?: string; audit?: boolean; redisDown?: boolean; answer
   return { send, said, routed, audit, redis };
 }
 
-describe('intake pipeline: gate → dedupe → route → ack', () => {
+describe('intake pipeline: gate → limit → dedupe → route → ack', () => {
   it('runs a request through the router once, whatever the retries', async () => {
     const { send, routed } = rig();
     expect(await send('a')).toBe('ack: ran jobs');
@@ -80,15 +80,15 @@ describe('intake pipeline: gate → dedupe → route → ack', () => {
     expect(routed).toEqual(['jobs']);
   });
 
-  it('past the limit: one "slow down" reply and one audit entry, then silence; retries cost nothing', async () => {
-    const { send, routed, audit } = rig({ limit: 2 });
+  it('past the limit: one "slow down" reply and one audit entry, then silence; no dedupe key per limited request', async () => {
+    const { send, routed, audit, redis } = rig({ limit: 2 });
     expect(await send('a')).toBe('ack: ran jobs');
-    expect(await send('a')).toBe('seen before');
     expect(await send('b')).toBe('ack: ran jobs');
     expect(await send('c')).toBe('slow down: Slow down: opsbot takes at most 2 commands a minute from one person (limits.commandsPerMinute). Nothing was run; try again in 42 s.');
     expect(await send('d')).toBe('seen before');
     expect(await send('e')).toBe('seen before');
     expect(routed).toEqual(['jobs', 'jobs']);
+    expect([...redis.keys]).toEqual(['k:a', 'k:b']);
     expect(audit.entries.filter((e) => e.result === 'limited')).toEqual([expect.objectContaining({ actor: 'console:alice', action: 'slack.request', target: 'T1/C1' })]);
   });
 

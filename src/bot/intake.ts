@@ -7,7 +7,7 @@ import type { CommandRouter } from './router.js';
 
 /**
  * How a chat request becomes at most one command, the same on every platform that receives
- * requests from outside (Slack, Telegram): gate → dedupe → route → ack. The platform's intake
+ * requests from outside (Slack, Telegram): gate → per-person limit → dedupe → route → ack. The platform's intake
  * (adapters/<platform>/intake.ts) supplies the hooks: who may ask from where, how to tell a
  * refusal, what command a request carries, how to answer.
  *
@@ -72,8 +72,8 @@ export class Intake {
         .catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'audit entry not written'));
       return hooks.refuse(arrival, reason);
     }
-    if (!(await this.firstSeen(arrival.dedupeKey))) return hooks.repeated(arrival);
-    // After the dedupe (a platform's retry costs nothing), before any parsing or routing.
+    // Before the dedupe, whose key (one a request, kept a day) a flood would otherwise multiply;
+    // a platform's rare retry costs one more from the limit. Before any parsing or routing.
     const limit = this.deps.limit;
     const verdict = limit ? await limit.take(actorSubject(arrival.actor)) : { allowed: true as const };
     if (!verdict.allowed) {
@@ -85,6 +85,7 @@ export class Intake {
         .catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'audit entry not written'));
       return hooks.slowDown(arrival, text);
     }
+    if (!(await this.firstSeen(arrival.dedupeKey))) return hooks.repeated(arrival);
     const routed = await hooks.route(arrival);
     if ('answer' in routed) return routed.answer;
     return hooks.ack(arrival, await this.deps.router.handle(routed.command));
