@@ -130,12 +130,17 @@ access:
     expect(await main()).toBe(before);
   });
 
-  it('a push to the branch while the pull request waits: the approval refuses it and closes it, nothing merged', async () => {
+  /** alice asks for a protected deploy of `tag`: main before, the review branch, the job, the commit opsbot pushed. */
+  const reviewOpened = async (tag: string) => {
     const before = await main();
-    const branch = 'opsbot/web-prod-3.1.0';
-    const asked = await chat('/deploy web 3.1.0 prod', 'alice');
+    const branch = `opsbot/web-prod-${tag}`;
+    const asked = await chat(`/deploy web ${tag} prod`, 'alice');
     const [, id] = /Queued as job (\d+)/.exec(asked.stdout)!;
-    const pushed = await git(repo.bare, 'rev-parse', branch);
+    return { before, branch, id: id!, pushed: await git(repo.bare, 'rev-parse', branch) };
+  };
+
+  it('a push to the branch while the pull request waits: the approval refuses it and closes it, nothing merged', async () => {
+    const { before, branch, id, pushed } = await reviewOpened('3.1.0');
     expect(await redisClient().hget(`opsbot:review:${id}`, 'headSha')).toBe(pushed);
     const foreign = await sneak(branch);
     const merges = github.calls.filter((c) => c.method === 'PUT').length;
@@ -150,11 +155,7 @@ access:
   });
 
   it('a push that lands between the approval\'s look and the merge: GitHub refuses the merge (sha), the pull request is closed', async () => {
-    const before = await main();
-    const branch = 'opsbot/web-prod-3.2.0';
-    const asked = await chat('/deploy web 3.2.0 prod', 'alice');
-    const [, id] = /Queued as job (\d+)/.exec(asked.stdout)!;
-    const pushed = await git(repo.bare, 'rev-parse', branch);
+    const { before, branch, id, pushed } = await reviewOpened('3.2.0');
     github.onRequest = async (op) => {
       if (op === 'pulls/merge') await sneak(branch);
     };
