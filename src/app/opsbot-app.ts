@@ -5,6 +5,7 @@ import { ConsoleAdapter } from '../bot/adapters/console/console-adapter.js';
 import { createChatAdapters } from '../bot/adapters/index.js';
 import { ALL_COMMANDS } from '../bot/commands/index.js';
 import type { CommandDeps } from '../bot/commands/spec.js';
+import { limitedQueue, RateLimits } from '../bot/rate-limits.js';
 import { CommandRouter } from '../bot/router.js';
 import { AuditLog } from '../core/audit.js';
 import type { LoadedConfig } from '../core/config/load.js';
@@ -104,7 +105,8 @@ export class OpsbotApp {
     this.queues = new JobQueues(fast, kinds);
     const outbox = new Outbox(blocking, this.redactor);
     const policy = new Policy(config);
-    const deps: CommandDeps = { config, policy, queues: this.queues, audit, outbox: new Outbox(fast, this.redactor), reviews, commands: () => ALL_COMMANDS, infra };
+    const limits = new RateLimits(fast, config.limits, (s) => policy.personOf(s), this.metrics);
+    const deps: CommandDeps = { config, policy, queues: limitedQueue(this.queues, limits.jobs), audit, outbox: new Outbox(fast, this.redactor), reviews, commands: () => ALL_COMMANDS, infra };
     this.router = new CommandRouter(ALL_COMMANDS as never, deps, this.metrics, this.log);
 
     const runWorkers = this.opts.workers === 'auto' ? !this.embedded?.othersRunWorkers() : this.opts.workers;
@@ -139,6 +141,7 @@ export class OpsbotApp {
         host: env.HOST ?? '127.0.0.1',
         port: Number(env.PORT ?? 3000),
         metrics: this.metrics,
+        metricsToken: env.OPSBOT_METRICS_TOKEN,
         log: this.log,
         readiness: [
           { name: 'redis', check: async () => (await fast.ping()) === 'PONG' },
@@ -164,7 +167,7 @@ export class OpsbotApp {
 
     // Chat platforms (Slack, Telegram) in the processes that face chat: start and bot.
     if (this.opts.chat) {
-      this.adapters = await createChatAdapters({ config, env, router: this.router, policy, http: this.http?.app, redis: fast, audit, metrics: this.metrics, redactor: this.redactor, log: this.log });
+      this.adapters = await createChatAdapters({ config, env, router: this.router, policy, http: this.http?.app, redis: fast, audit, metrics: this.metrics, limits, redactor: this.redactor, log: this.log });
       for (const adapter of this.adapters) {
         await adapter.start();
         const delivery = new OutboxDelivery({ redis: blocking.duplicate(), adapter, log: this.log, audit, metrics: this.metrics, consumer: `${hostname()}-${process.pid}` });

@@ -16,6 +16,7 @@ import { renderNotification } from './notification-message.js';
 import type { NotificationState } from './notification-state.js';
 import { evaluateTriggers } from './triggers.js';
 import { subscriptionsOf, type Subscription } from './subscriptions.js';
+import { ownEntry } from '../core/config/own-entry.js';
 
 export interface Announcement {
   app: Application;
@@ -47,7 +48,7 @@ function routeMatches(route: Route, app: Application): boolean {
   return (
     matchesAny(route.apps, app.name) &&
     matchesAny(route.projects, app.project ?? 'default') &&
-    Object.entries(route.labels).every(([k, v]) => app.labels[k] === v)
+    Object.entries(route.labels).every(([k, v]) => ownEntry(app.labels, k) === v)
   );
 }
 

@@ -17,19 +17,34 @@ function seen(down = false) {
   };
 }
 
-function rig(opts: { gate?: string; audit?: boolean; redisDown?: boolean; answerItself?: boolean } = {}) {
+/** A per-person limit of `n` in memory (the real one, on Redis, is proven in test/security/flood.test.ts). */
+function limitOf(n: number) {
+  const taken = new Map<string, number>();
+  return {
+    name: 'commands' as const,
+    perMinute: n,
+    take: async (subject: string) => {
+      const count = (taken.get(subject) ?? 0) + 1;
+      taken.set(subject, count);
+      return count <= n ? { allowed: true as const } : { allowed: false as const, first: count === n + 1, retryAfterS: 42 };
+    },
+  };
+}
+
+function rig(opts: { gate?: string; audit?: boolean; redisDown?: boolean; answerItself?: boolean; limit?: number } = {}) {
   const said: string[] = [];
   const routed: string[] = [];
   const audit = new FakeAudit();
   const redis = seen(opts.redisDown);
   const router = { handle: async (c: Command): Promise<Outcome> => (routed.push(c.text), { kind: 'reply', message: { text: `ran ${c.text}` } }) };
-  const intake = new Intake({ router, redis, audit, log: silentLog });
+  const intake = new Intake({ router, redis, audit, log: silentLog, ...(opts.limit !== undefined ? { limit: limitOf(opts.limit) } : {}) });
   const hooks: IntakeHooks<Arrival & { text: string }, string> = {
     platform: 'slack',
     auditRefusals: opts.audit ?? true,
     gate: () => opts.gate,
     refuse: async (_a, reason) => `refused: ${reason}`,
     repeated: () => 'seen before',
+    slowDown: async (_a, text) => `slow down: ${text}`,
     route: async (a) => (opts.answerItself ? { answer: 'answered by the platform' } : { command: { actor: a.actor, conversation: { platform: 'slack', channel: 'C1' }, text: a.text } }),
     ack: async (_a, outcome) => `ack: ${outcome.message.text}`,
   };
@@ -37,7 +52,7 @@ function rig(opts: { gate?: string; audit?: boolean; redisDown?: boolean; answer
   return { send, said, routed, audit, redis };
 }
 
-describe('intake pipeline: gate → dedupe → route → ack', () => {
+describe('intake pipeline: gate → limit → dedupe → route → ack', () => {
   it('runs a request through the router once, whatever the retries', async () => {
     const { send, routed } = rig();
     expect(await send('a')).toBe('ack: ran jobs');
@@ -63,6 +78,18 @@ describe('intake pipeline: gate → dedupe → route → ack', () => {
     const { send, routed } = rig({ redisDown: true });
     expect(await send('a')).toBe('ack: ran jobs');
     expect(routed).toEqual(['jobs']);
+  });
+
+  it('past the limit: one "slow down" reply and one audit entry, then silence; no dedupe key per limited request', async () => {
+    const { send, routed, audit, redis } = rig({ limit: 2 });
+    expect(await send('a')).toBe('ack: ran jobs');
+    expect(await send('b')).toBe('ack: ran jobs');
+    expect(await send('c')).toBe('slow down: Slow down: opsbot takes at most 2 commands a minute from one person (limits.commandsPerMinute). Nothing was run; try again in 42 s.');
+    expect(await send('d')).toBe('seen before');
+    expect(await send('e')).toBe('seen before');
+    expect(routed).toEqual(['jobs', 'jobs']);
+    expect([...redis.keys]).toEqual(['k:a', 'k:b']);
+    expect(audit.entries.filter((e) => e.result === 'limited')).toEqual([expect.objectContaining({ actor: 'console:alice', action: 'slack.request', target: 'T1/C1' })]);
   });
 
   it('a platform may answer without the router', async () => {

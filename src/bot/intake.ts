@@ -2,11 +2,12 @@ import type { AuditLog } from '../core/audit.js';
 import type { Logger } from '../core/logger.js';
 import { actorSubject, type Actor } from '../core/message.js';
 import type { Command, Outcome } from './command.js';
+import { slowDownText, type PersonLimit } from './rate-limits.js';
 import type { CommandRouter } from './router.js';
 
 /**
  * How a chat request becomes at most one command, the same on every platform that receives
- * requests from outside (Slack, Telegram): gate → dedupe → route → ack. The platform's intake
+ * requests from outside (Slack, Telegram): gate → per-person limit → dedupe → route → ack. The platform's intake
  * (adapters/<platform>/intake.ts) supplies the hooks: who may ask from where, how to tell a
  * refusal, what command a request carries, how to answer.
  *
@@ -41,6 +42,8 @@ export interface IntakeHooks<A extends Arrival, R> {
   refuse(arrival: A, reason: string): Promise<R>;
   /** Seen before (a platform retry, a replay): what to answer, running nothing. */
   repeated(arrival: A): R;
+  /** Past the person's command limit, the first time this window: tell them (later ones get `repeated`). */
+  slowDown(arrival: A, text: string): Promise<R>;
   route(arrival: A): Promise<Routed<R>>;
   /** Answer with the router's outcome: the ack. */
   ack(arrival: A, outcome: Outcome): Promise<R>;
@@ -55,7 +58,7 @@ export interface SeenRequests {
 const SEEN_TTL_S = 24 * 3600;
 
 export class Intake {
-  constructor(private readonly deps: { router: Pick<CommandRouter, 'handle'>; redis: SeenRequests; audit: Pick<AuditLog, 'append'>; log: Logger }) {}
+  constructor(private readonly deps: { router: Pick<CommandRouter, 'handle'>; redis: SeenRequests; audit: Pick<AuditLog, 'append'>; log: Logger; limit?: Pick<PersonLimit, 'take' | 'name' | 'perMinute'> }) {}
 
   async handle<A extends Arrival, R>(hooks: IntakeHooks<A, R>, arrival: A): Promise<R> {
     const reason = hooks.gate(arrival);
@@ -68,6 +71,19 @@ export class Intake {
         .append({ actor: actorSubject(arrival.actor), platform: hooks.platform, action: `${hooks.platform}.request`, target: arrival.place, result: 'denied', detail: reason })
         .catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'audit entry not written'));
       return hooks.refuse(arrival, reason);
+    }
+    // Before the dedupe, whose key (one a request, kept a day) a flood would otherwise multiply;
+    // a platform's rare retry costs one more from the limit. Before any parsing or routing.
+    const limit = this.deps.limit;
+    const verdict = limit ? await limit.take(actorSubject(arrival.actor)) : { allowed: true as const };
+    if (!verdict.allowed) {
+      // One reply and one audit entry per person and window, whatever the flood: then silence.
+      if (!verdict.first) return hooks.repeated(arrival);
+      const text = slowDownText(limit!, verdict.retryAfterS);
+      await this.deps.audit
+        .append({ actor: actorSubject(arrival.actor), platform: hooks.platform, action: `${hooks.platform}.request`, target: arrival.place, result: 'limited', detail: text })
+        .catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'audit entry not written'));
+      return hooks.slowDown(arrival, text);
     }
     if (!(await this.firstSeen(arrival.dedupeKey))) return hooks.repeated(arrival);
     const routed = await hooks.route(arrival);

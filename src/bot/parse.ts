@@ -37,7 +37,9 @@ export function parseLine(line: string): ParsedLine {
   if (!first) throw new OpsbotError('E_USAGE', 'Type /help to see what you can ask.');
   const name = first.value.replace(/^\//, '').replace(/@[A-Za-z0-9_]+$/, '').toLowerCase();
 
-  const out: ParsedLine = { name, positional: [], flags: {}, pairs: {} };
+  // Keys are the user's words: objects without a prototype, so `--constructor` or a missing flag
+  // never reads an inherited property.
+  const out: ParsedLine = { name, positional: [], flags: Object.create(null) as Record<string, string>, pairs: Object.create(null) as Record<string, string> };
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
     const flag = !tok.quoted && /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(tok.value);

@@ -38,6 +38,10 @@ export class CommandRouter {
         const subs = this.commands.filter((c) => c.name.startsWith(`${line.name} `));
         if (subs.length > 0) throw new OpsbotError('E_USAGE', `/${line.name} needs a subcommand:\n${subs.map((c) => `  ${c.usage}  —  ${c.summary}`).join('\n')}`);
         const words = new Set(this.commands.map((c) => c.name.split(' ')[0]!));
+        // Whatever was typed, one metric series and one audit action: random words must not
+        // create a series (or an audit action) each. The word itself goes to the audit target.
+        name = 'unknown';
+        target = `/${line.name.slice(0, 40)}`;
         throw new OpsbotError('E_UNKNOWN_COMMAND', `Unknown command /${line.name}.${didYouMean(line.name, words, (w) => `/${w}`)} Type /help to see what you can ask.`);
       }
       name = spec.name;
@@ -59,7 +63,7 @@ export class CommandRouter {
         await this.record(command, name, target, 'answered', undefined, text);
         return { kind: 'reply', message: { status: 'info', text: text.split('\n')[0] } };
       }
-      const result: AuditResult = code === 'E_DENIED' ? 'denied' : code === 'E_QUEUE_UNAVAILABLE' ? 'unavailable' : code === 'E_INTERNAL' ? 'failed' : 'invalid';
+      const result: AuditResult = code === 'E_DENIED' ? 'denied' : code === 'E_RATE_LIMITED' ? 'limited' : code === 'E_QUEUE_UNAVAILABLE' ? 'unavailable' : code === 'E_INTERNAL' ? 'failed' : 'invalid';
       await this.record(command, name, target, result, undefined, text);
       return { kind: 'rejected', code, message: { status: 'failure', text } };
     }

@@ -16,6 +16,8 @@ export type AuditResult =
   | 'refused'
   | 'approved'
   | 'rejected'
+  /** Past a per-person rate limit: nothing was run. */
+  | 'limited'
   | 'info';
 
 export interface AuditEntry {
@@ -33,6 +35,13 @@ export const AUDIT_STREAM = 'opsbot:audit';
 /** Bounded so Redis does not grow forever; ~ lets Redis trim in whole nodes (cheap). */
 const AUDIT_MAXLEN = 100_000;
 
+/**
+ * Longest value kept per field. A reply quoted in `detail` is a few hundred characters; with the
+ * cap an entry stays under ~2 KB, so the stream's worst case is bounded (AUDIT_MAXLEN × ~2 KB),
+ * whatever someone types.
+ */
+export const AUDIT_FIELD_MAX = 600;
+
 /** Fields in opsbot's own vocabulary: never a secret, and their values must survive as they are. */
 const STRUCTURE = new Set(['time', 'platform', 'result']);
 
@@ -47,7 +56,7 @@ export class AuditLog {
     const full: AuditEntry = { time: entry.time ?? new Date().toISOString(), ...entry };
     const fields: string[] = [];
     for (const [k, v] of Object.entries(full)) {
-      if (v !== undefined) fields.push(k, STRUCTURE.has(k) ? String(v) : this.redactor.redact(String(v)));
+      if (v !== undefined) fields.push(k, capped(STRUCTURE.has(k) ? String(v) : this.redactor.redact(String(v))));
     }
     await this.redis.xadd(AUDIT_STREAM, 'MAXLEN', '~', String(AUDIT_MAXLEN), '*', ...fields);
   }
@@ -61,4 +70,11 @@ export class AuditLog {
       return obj as unknown as AuditEntry;
     });
   }
+}
+
+/** Cut after redaction, so the redactor saw the whole value. */
+function capped(value: string): string {
+  if (value.length <= AUDIT_FIELD_MAX) return value;
+  const note = `… (${value.length} chars)`;
+  return value.slice(0, AUDIT_FIELD_MAX - note.length) + note;
 }

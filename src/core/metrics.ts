@@ -14,6 +14,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly rateLimited = new Counter({
+    name: 'opsbot_rate_limited_total',
+    help: 'Chat commands and job requests refused by a per-person rate limit (limits in opsbot.yaml), by limit (commands, jobs)',
+    labelNames: ['limit'] as const,
+    registers: [this.registry],
+  });
+
   readonly jobs = new Counter({
     name: 'opsbot_jobs_total',
     help: 'Jobs finished, by kind and final state (succeeded, failed, cancelled, interrupted; answered and refused: an answer instead of the work, e.g. no cluster)',

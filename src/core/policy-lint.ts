@@ -1,6 +1,7 @@
 import type { Action, Config, Rule } from './config/schema.js';
 import type { ConfigProblem } from './config/load.js';
 import { ACTION_RESOURCES, coversKind, isScoped } from './policy.js';
+import { ownEntry } from './config/own-entry.js';
 
 /**
  * What `check-config` warns about in access rules: rules that grant more than they seem to
@@ -55,9 +56,10 @@ export function accessWarnings(config: Pick<Config, 'access' | 'groups' | 'stack
 /** Whom a rule's subjects reach beyond named people, directly or through a group. */
 function wildcardReach(subjects: readonly string[], groups: Config['groups']): string | undefined {
   for (const s of subjects) {
-    if (CHAT_WILDCARDS[s]) return CHAT_WILDCARDS[s];
+    const wildcard = ownEntry(CHAT_WILDCARDS, s);
+    if (wildcard) return wildcard;
     if (s.startsWith('group:')) {
-      const member = (groups[s.slice(6)] ?? []).find((m) => CHAT_WILDCARDS[m]);
+      const member = (ownEntry(groups, s.slice(6)) ?? []).find((m) => ownEntry(CHAT_WILDCARDS, m));
       if (member) return `${CHAT_WILDCARDS[member]} (${member} is in ${s})`;
     }
   }

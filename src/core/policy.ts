@@ -1,4 +1,5 @@
 import type { Action, Config, Rule } from './config/schema.js';
+import { ownEntry } from './config/own-entry.js';
 
 /** Who is asking: `platform:id`, as access rules name them. */
 export type Subject = `${'slack' | 'telegram' | 'console'}:${string}`;
@@ -126,7 +127,7 @@ export class Policy {
    * them), and only with `infra.approve` on the stack. Four-eyes rules live in the plan store.
    */
   canApprove(subject: Subject, stack: string): Decision {
-    const approvers = this.config.stacks[stack]?.approvers ?? [];
+    const approvers = ownEntry(this.config.stacks, stack)?.approvers ?? [];
     const ids = this.identities(subject);
     if (!approvers.some((a) => ids.has(a))) {
       return { allowed: false, reason: `you are not an approver of stack ${stack} (approvers: ${approvers.join(', ') || 'none'})` };

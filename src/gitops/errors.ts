@@ -35,6 +35,11 @@ export const GITOPS_ERROR_CODES = [
   'E_GIT',
   /** The GitHub API refused or failed a pull-request call. */
   'E_GITHUB',
+  /**
+   * A pull request's head is not the commit opsbot pushed (someone pushed to its branch): it is
+   * closed, never merged.
+   */
+  'E_HEAD_CHANGED',
   /** /rollback: no earlier version to go back to (or every one was rolled back from). */
   'E_NO_PREVIOUS',
   /** /rollback --to: the file never held that version. */

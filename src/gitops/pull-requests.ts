@@ -143,8 +143,9 @@ export class PullRequests {
   private failure(what: string, err: unknown): GitopsError {
     const code = status(err);
     const message = err instanceof Error ? err.message : String(err);
-    const reason = code === 401 ? 'the GitHub token was refused' : code === 405 ? 'GitHub says it is not mergeable' : code === 409 ? 'the branch changed since it was approved' : message;
-    return new GitopsError(code === 401 || code === 403 ? 'E_GIT_AUTH' : 'E_GITHUB', redactGitOutput(`could not ${what} in ${this.owner}/${this.repo}: ${reason}${code ? ` (HTTP ${code})` : ''}`, [this.token]));
+    const reason = code === 401 ? 'the GitHub token was refused' : code === 405 ? 'GitHub says it is not mergeable' : code === 409 ? 'its head is no longer the commit opsbot pushed (someone pushed to its branch)' : message;
+    // 409 is GitHub's answer to a merge whose `sha` is not the head ("Head branch was modified").
+    return new GitopsError(code === 401 || code === 403 ? 'E_GIT_AUTH' : code === 409 ? 'E_HEAD_CHANGED' : 'E_GITHUB', redactGitOutput(`could not ${what} in ${this.owner}/${this.repo}: ${reason}${code ? ` (HTTP ${code})` : ''}`, [this.token]));
   }
 }
 

@@ -13,6 +13,7 @@ export interface Review {
   branch: string;
   pr: number;
   url: string;
+  /** The commit opsbot pushed to the branch: the only head the approval may merge. */
   headSha: string;
   /** `platform:id` of who asked for the deploy. */
   requester: string;

@@ -1,6 +1,7 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { bearerMatches, sameToken } from './bearer-token.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 const COOKIE = 'opsbot_dashboard';
@@ -59,7 +60,7 @@ async function guard(req: FastifyRequest, reply: FastifyReply, g: Guard): Promis
   const url = new URL(req.url, 'http://dashboard.invalid');
   const fromQuery = url.searchParams.get('token');
   if (fromQuery !== null) {
-    if (!equal(fromQuery, g.token)) return deny(reply);
+    if (!sameToken(fromQuery, g.token)) return deny(reply);
     // The cookie holds a value derived from the token, never the token itself; the redirect drops
     // `?token=` from the address bar and the browser history.
     url.searchParams.delete('token');
@@ -68,10 +69,9 @@ async function guard(req: FastifyRequest, reply: FastifyReply, g: Guard): Promis
     await reply.redirect(`${url.pathname}${url.search}`, 303);
     return;
   }
-  const auth = req.headers.authorization;
-  if (auth?.startsWith('Bearer ') && equal(auth.slice('Bearer '.length).trim(), g.token)) return;
+  if (bearerMatches(req.headers.authorization, g.token)) return;
   const cookie = readCookie(req.headers.cookie, COOKIE);
-  if (cookie !== undefined && equal(cookie, g.session)) return;
+  if (cookie !== undefined && sameToken(cookie, g.session)) return;
   return deny(reply);
 }
 
@@ -84,12 +84,6 @@ async function deny(reply: FastifyReply): Promise<void> {
 
 function sessionValue(token: string): string {
   return createHmac('sha256', token).update('opsbot-dashboard-session-v1').digest('base64url');
-}
-
-/** Constant-time comparison (of fixed-length digests, so lengths leak nothing either). */
-function equal(given: string, expected: string): boolean {
-  const digest = (s: string) => createHmac('sha256', 'opsbot-compare').update(s).digest();
-  return timingSafeEqual(digest(given), digest(expected));
 }
 
 function readCookie(header: string | undefined, name: string): string | undefined {

@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../core/logger.js';
 import type { Metrics } from '../core/metrics.js';
+import { bearerMatches } from './bearer-token.js';
 
 export interface ReadinessCheck {
   name: string;
@@ -12,6 +13,8 @@ export interface HttpServerOptions {
   port: number;
   metrics: Metrics;
   readiness: ReadinessCheck[];
+  /** `OPSBOT_METRICS_TOKEN`: when set, /metrics answers only `Authorization: Bearer <token>`. */
+  metricsToken?: string;
   /** Refresh scrape-time gauges (queue depth) before /metrics answers. */
   beforeScrape?: () => Promise<void>;
   log: Logger;
@@ -37,7 +40,11 @@ export class HttpServer {
       const ok = Object.values(results).every(Boolean);
       return reply.code(ok ? 200 : 503).send({ status: ok ? 'ready' : 'not ready', checks: results });
     });
-    this.app.get('/metrics', async (_req, reply) => {
+    const metricsToken = opts.metricsToken?.trim() || undefined;
+    this.app.get('/metrics', async (req, reply) => {
+      if (metricsToken && !bearerMatches(req.headers.authorization, metricsToken)) {
+        return reply.code(401).header('www-authenticate', 'Bearer realm="opsbot metrics"').send({ error: 'unauthorized', message: 'Send Authorization: Bearer <OPSBOT_METRICS_TOKEN> (Prometheus: authorization.credentials_file).' });
+      }
       await withTimeout(opts.beforeScrape?.() ?? Promise.resolve(), 2000).catch(() => undefined);
       return reply.header('content-type', opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());
     });

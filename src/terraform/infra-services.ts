@@ -8,6 +8,7 @@ import { defaultBinary } from './runner.js';
 import type { PlanStore } from './plan-store.js';
 import type { StackLocks } from './stack-lock.js';
 import type { StackSource } from './stack-checkout.js';
+import { ownEntry } from '../core/config/own-entry.js';
 
 /**
  * What the /infra commands and the plan/apply/drift jobs share. The composition root builds
@@ -29,7 +30,7 @@ export function stackNamed(config: Pick<Config, 'stacks'>, name: string): StackC
   const known = Object.keys(config.stacks);
   const list = known.length ? `Known stacks: ${known.join(', ')}.` : 'No stacks are configured (stacks: in opsbot.yaml).';
   if (!NAME_PATTERN.test(name)) throw new OpsbotError('E_BAD_ARGUMENT', `"${name}" is not a stack name (lowercase letters, digits and '-'). ${list}`);
-  const stack = config.stacks[name];
+  const stack = ownEntry(config.stacks, name);
   if (!stack) throw new OpsbotError('E_UNKNOWN_STACK', `There is no stack "${name}".${didYouMean(name, known)} ${list}`);
   return stack;
 }

@@ -1,3 +1,4 @@
+import { Redis } from 'ioredis';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runOpsbot } from '../support/cli.js';
@@ -15,6 +16,8 @@ describe('protected deploys go through a pull request', () => {
   let repo: BareRepo;
   let github: GitHubApiDouble;
   let env: NodeJS.ProcessEnv;
+  let client: Redis | undefined;
+  const redisClient = () => (client ??= new Redis(redis.url));
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -40,6 +43,7 @@ access:
     env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: join(repo.root, 'home'), GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url });
   });
   afterAll(async () => {
+    client?.disconnect();
     await github.close();
     await redis.close();
     await repo.cleanup();
@@ -98,6 +102,70 @@ access:
     expect(late.code).toBe(2);
     expect(late.stdout).toContain('was already rejected');
     expect(await main()).toBe(before);
+  });
+
+  const pullOf = (branch: string) => [...github.pulls.values()].find((p) => p.head === branch)!;
+  const sneak = (branch: string) => repo.commitAsOther({ 'apps/web/overlays/prod/kustomization.yaml': KUSTOMIZATION.replace('1.4.2', '6.6.6-evil') }, 'sneak in a tag', branch);
+  const audited = async (action: string) => (await redisClient().xrange('opsbot:audit', '-', '+')).map(([, f]) => f.join(' ')).filter((e) => e.includes(action));
+
+  it('a push to the branch between opsbot\'s push and the pull request: refused, the pull request closed, nothing up for review', async () => {
+    const before = await main();
+    const branch = 'opsbot/web-prod-3.0.0';
+    let foreign = '';
+    github.onRequest = async (op) => {
+      if (op === 'pulls/create') foreign = await sneak(branch);
+    };
+    const asked = await chat('/deploy web 3.0.0 prod', 'alice').finally(() => (github.onRequest = undefined));
+    const [, id] = /Queued as job (\d+)/.exec(asked.stdout)!;
+    expect(foreign).toMatch(/^[0-9a-f]{40}$/);
+    expect(asked.stdout).toMatch(new RegExp(`Refused: branch ${branch} of pull request #\\d+ now points at ${foreign.slice(0, 12)}, not at [0-9a-f]{12}, the commit opsbot pushed`));
+    expect(asked.stdout).not.toContain('[Approve');
+    expect(pullOf(branch)).toMatchObject({ state: 'closed', merged: false });
+    expect(await branches()).not.toContain(branch);
+    expect(await main()).toBe(before);
+    expect(await redisClient().exists(`opsbot:review:${id}`)).toBe(0);
+    expect(await audited(`job.deploy`)).toEqual(expect.arrayContaining([expect.stringContaining(`action job.deploy target web@prod job ${id} result refused detail Refused: branch ${branch} of pull request`)]));
+    const approve = await chat(`/deploy approve ${id}`, 'bob');
+    expect(approve.stdout).toContain(`There is no pull request waiting for job ${id}.`);
+    expect(await main()).toBe(before);
+  });
+
+  /** alice asks for a protected deploy of `tag`: main before, the review branch, the job, the commit opsbot pushed. */
+  const reviewOpened = async (tag: string) => {
+    const before = await main();
+    const branch = `opsbot/web-prod-${tag}`;
+    const asked = await chat(`/deploy web ${tag} prod`, 'alice');
+    const [, id] = /Queued as job (\d+)/.exec(asked.stdout)!;
+    return { before, branch, id: id!, pushed: await git(repo.bare, 'rev-parse', branch) };
+  };
+
+  it('a push to the branch while the pull request waits: the approval refuses it and closes it, nothing merged', async () => {
+    const { before, branch, id, pushed } = await reviewOpened('3.1.0');
+    expect(await redisClient().hget(`opsbot:review:${id}`, 'headSha')).toBe(pushed);
+    const foreign = await sneak(branch);
+    const merges = github.calls.filter((c) => c.method === 'PUT').length;
+    const approved = await chat(`/deploy approve ${id}`, 'bob');
+    expect(approved.stdout).toContain(`Refused: branch ${branch} of pull request #${pullOf(branch).number} now points at ${foreign.slice(0, 12)}, not at ${pushed.slice(0, 12)}, the commit opsbot pushed — someone else pushed to it. The pull request is closed and the branch deleted; nothing was merged.`);
+    expect(github.calls.filter((c) => c.method === 'PUT')).toHaveLength(merges);
+    expect(pullOf(branch)).toMatchObject({ state: 'closed', merged: false });
+    expect(await branches()).not.toContain(branch);
+    expect(await main()).toBe(before);
+    expect(await repo.show('apps/web/overlays/prod/kustomization.yaml')).not.toContain('evil');
+    expect(await audited('job.review')).toEqual(expect.arrayContaining([expect.stringMatching(/result refused detail Refused: branch opsbot\/web-prod-3\.1\.0/)]));
+  });
+
+  it('a push that lands between the approval\'s look and the merge: GitHub refuses the merge (sha), the pull request is closed', async () => {
+    const { before, branch, id, pushed } = await reviewOpened('3.2.0');
+    github.onRequest = async (op) => {
+      if (op === 'pulls/merge') await sneak(branch);
+    };
+    const approved = await chat(`/deploy approve ${id}`, 'bob').finally(() => (github.onRequest = undefined));
+    expect(approved.stdout).toContain(`Refused: branch ${branch} of pull request #${pullOf(branch).number} has changed, not at ${pushed.slice(0, 12)}, the commit opsbot pushed`);
+    const merge = github.calls.filter((c) => c.method === 'PUT').at(-1)!;
+    expect(merge).toMatchObject({ status: 409, body: expect.objectContaining({ sha: pushed }) });
+    expect(pullOf(branch)).toMatchObject({ state: 'closed', merged: false });
+    expect(await main()).toBe(before);
+    expect(await repo.show('apps/web/overlays/prod/kustomization.yaml')).not.toContain('evil');
   });
 
   it('an unknown review is a clear reply', async () => {

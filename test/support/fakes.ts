@@ -147,17 +147,23 @@ export class FakePullRequests implements PullRequestHost {
   readonly merged: { number: number; sha?: string; method?: string }[] = [];
   readonly closed: number[] = [];
   state: Partial<PullRequestInfo> = {};
+  /** What the next merge throws (GitHub's 409 when the head moved). */
+  mergeError?: unknown;
+
+  /** With a repo, a pull request's head is the last commit the repo "pushed" to its branch, as on GitHub. */
+  constructor(private readonly repo?: FakeGitopsRepo) {}
 
   async open(req: { head: string; base: string; title: string; body?: string }): Promise<PullRequestInfo> {
     this.opened.push(req);
-    return this.info(41 + this.opened.length, req.head);
+    return { ...this.info(41 + this.opened.length, req.head), ...this.state };
   }
 
   async get(number: number): Promise<PullRequestInfo> {
-    return { ...this.info(number, 'opsbot/x'), ...this.state };
+    return { ...this.info(number, this.opened[number - 42]?.head ?? 'opsbot/x'), ...this.state };
   }
 
   async merge(number: number, opts: { sha?: string; method?: 'merge' | 'squash' | 'rebase' } = {}): Promise<{ sha: string }> {
+    if (this.mergeError) throw this.mergeError;
     this.merged.push({ number, ...opts });
     return { sha: 'm'.repeat(40) };
   }
@@ -168,7 +174,8 @@ export class FakePullRequests implements PullRequestHost {
   }
 
   private info(number: number, head: string): PullRequestInfo {
-    return { number, url: `https://github.example/org/gitops/pull/${number}`, state: 'open', merged: false, headRef: head, headSha: 'h'.repeat(40), baseRef: 'main', mergeCommitSha: null };
+    const headSha = this.repo?.commits.findLast((c) => c.branch === head)?.sha ?? 'h'.repeat(40);
+    return { number, url: `https://github.example/org/gitops/pull/${number}`, state: 'open', merged: false, headRef: head, headSha, baseRef: 'main', mergeCommitSha: null };
   }
 }
 

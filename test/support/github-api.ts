@@ -87,6 +87,12 @@ export interface GitHubApiDouble {
   url: string;
   calls: RecordedCall[];
   pulls: Map<number, PullState>;
+  /**
+   * Runs when an authorised, valid request arrives, before it is served: a test acts there as
+   * someone else would at that moment (e.g. pushes to a pull request's branch just before it is
+   * created or merged).
+   */
+  onRequest?: (operationId: string) => Promise<void>;
   close(): Promise<void>;
 }
 
@@ -103,6 +109,7 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
   const calls: RecordedCall[] = [];
   const pulls = new Map<number, PullState>();
   let nextNumber = 1;
+  const double: GitHubApiDouble = { url: '', calls, pulls, close: () => new Promise<void>((ok) => server.close(() => ok())) };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -139,6 +146,7 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     }
     if (call.violations.length) return send(422, { message: 'Validation Failed', errors: call.violations, documentation_url: 'https://docs.github.com/rest' });
+    await double.onRequest?.(call.operationId);
     const repoKey = `${params.owner}/${params.repo}`;
     const bare = opts.repos[repoKey];
     if (!bare) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
@@ -196,7 +204,8 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
   const server = createServer((req, res) => void handle(req, res).catch((err: unknown) => res.writeHead(500).end(String(err))));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}`, calls, pulls, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+  double.url = `http://127.0.0.1:${port}`;
+  return double;
 }
 
 function validation(field: string, code: string): Json {

@@ -9,6 +9,7 @@ import type { Policy } from '../../core/policy.js';
 import type { Redactor } from '../../core/redact.js';
 import type { OutboxEvent } from '../../jobs/outbox.js';
 import type { OutboxConsumer } from '../../jobs/outbox-delivery.js';
+import type { RateLimits } from '../rate-limits.js';
 import type { CommandRouter } from '../router.js';
 
 /**
@@ -43,6 +44,8 @@ export interface AdapterContext {
   redis: Redis;
   audit: AuditLog;
   metrics: Metrics;
+  /** Per-person limits; the command limit is applied where Slack and Telegram requests arrive. */
+  limits?: RateLimits;
   redactor: Redactor;
   log: Logger;
 }

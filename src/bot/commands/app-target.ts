@@ -1,6 +1,7 @@
 import type { AppConfig, Config, TagLocation } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
+import { ownEntry } from '../../core/config/own-entry.js';
 
 export interface AppTarget {
   app: string;
@@ -14,7 +15,7 @@ export interface AppTarget {
  * out when the app has only one. Errors list the known names, so the next try is right.
  */
 export function resolveAppTarget(config: Config, app: string, env: string | undefined, usageLine: string): AppTarget {
-  const appConfig = config.apps[app];
+  const appConfig = ownEntry(config.apps, app);
   if (!appConfig) {
     const known = Object.keys(config.apps);
     throw new OpsbotError('E_UNKNOWN_APP', `Unknown app "${app}".${didYouMean(app, known)} Known apps: ${known.join(', ') || 'none configured'}.\nUsage: ${usageLine}`);
@@ -24,7 +25,7 @@ export function resolveAppTarget(config: Config, app: string, env: string | unde
   if (chosen === undefined) {
     throw new OpsbotError('E_USAGE', `${app} has several environments (${envs.join(', ')}): say which.\nUsage: ${usageLine}`);
   }
-  const location = appConfig.environments[chosen];
+  const location = ownEntry(appConfig.environments, chosen);
   if (!location) {
     throw new OpsbotError('E_UNKNOWN_ENV', `${app} has no environment "${chosen}".${didYouMean(chosen, envs)} Its environments: ${envs.join(', ')}.\nUsage: ${usageLine}`);
   }

@@ -3,6 +3,7 @@ import type { ApplyPayload } from '../../jobs/handlers/apply.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
 import { auditDecision, findPlan, parsePlanRef, type PlanRef } from './infra-decision.js';
 import { defineCommand } from './spec.js';
+import { ownEntry } from '../../core/config/own-entry.js';
 
 /**
  * The text form of Approve (the button's id is this command). The rules are enforced here,
@@ -21,7 +22,7 @@ export const infraApply = defineCommand({
     const { args, subject, deps, command } = ctx;
     const infra = deps.infra;
     const plan = await findPlan(infra, args);
-    const stack = deps.config.stacks[plan.stack];
+    const stack = ownEntry(deps.config.stacks, plan.stack);
     if (!stack) throw new OpsbotError('E_UNKNOWN_STACK', `Plan ${plan.id} is for stack ${plan.stack}, which is no longer configured.`);
 
     const deny = async (code: ErrorCode, text: string): Promise<never> => {

@@ -208,6 +208,13 @@ export const configSchema = z.strictObject({
       shutdownGrace: duration.default(30_000).describe('Running jobs get this long to finish after SIGTERM.'),
     })
     .default({ concurrency: 2, shutdownGrace: 30_000 }).describe('Job workers.'),
+  limits: z
+    .strictObject({
+      commandsPerMinute: z.number().int().min(0).max(10_000).default(60).describe('Chat commands one person (all their accounts) may send per minute through Slack or Telegram; past it, one "slow down" reply, then silence until the minute is over. 0: no limit.'),
+      jobsPerMinute: z.number().int().min(0).max(10_000).default(30).describe('Jobs one person may queue per minute, from any platform (the console too); past it, each command that would queue one is refused with "slow down". 0: no limit.'),
+    })
+    .default({ commandsPerMinute: 60, jobsPerMinute: 30 })
+    .describe('Per-person rate limits, counted in Redis so that they hold across bot replicas: a flood from one account costs one reply and a bounded number of audit entries.'),
   chat: z
     .strictObject({
       slack: z

@@ -19,7 +19,7 @@ const kustomization = (tag: string) => `images:\n  - name: ghcr.io/example/web\n
 function setup(opts: { connected?: boolean; pullRequests?: boolean } = {}) {
   const repo = new FakeGitopsRepo({ 'apps/web/staging/kustomization.yaml': kustomization('1.4.3'), 'apps/web/prod/kustomization.yaml': kustomization('1.4.3') });
   const argocd = new FakeArgoCd(opts.connected ?? true);
-  const pullRequests = new FakePullRequests();
+  const pullRequests = new FakePullRequests(repo);
   const reviews = new FakeReviews();
   const kind = deployJob({ config: CONFIG, repo, argocd, reviews, ...(opts.pullRequests === false ? {} : { pullRequests }) });
   const run = (payload: DeployPayload, id?: string) => {
@@ -103,7 +103,7 @@ describe('deploy job', () => {
     expect(repo.files['apps/web/prod/kustomization.yaml']).toContain('1.4.3'); // main is untouched
     expect(pullRequests.opened[0]).toMatchObject({ head: 'opsbot/web-prod-1.5.0', base: 'main', title: 'deploy(web): 1.4.3 → 1.5.0 [prod]' });
     expect(pullRequests.opened[0]?.body).toContain('Opened by opsbot for alice; approve or reject it in the chat.');
-    expect(reviews.reviews.get('12')).toMatchObject({ app: 'web', env: 'prod', ref: '1.5.0', branch: 'opsbot/web-prod-1.5.0', pr: 42, requester: 'console:alice', state: 'pending' });
+    expect(reviews.reviews.get('12')).toMatchObject({ app: 'web', env: 'prod', ref: '1.5.0', branch: 'opsbot/web-prod-1.5.0', pr: 42, headSha: repo.commits[0]!.sha, requester: 'console:alice', state: 'pending' });
     expect(message.title).toBe('Pull request #42: deploy(web): 1.4.3 → 1.5.0 [prod]');
     expect(message.text).toBe('prod is protected: someone allowed to deploy there (not alice) approves to merge, or rejects to close it.');
     expect(message.buttons?.map((b) => [b.label, b.action])).toEqual([
@@ -111,6 +111,18 @@ describe('deploy job', () => {
       ['Reject', { command: 'deploy reject', args: ['12'] }],
     ]);
     expect(argocd.followed).toHaveLength(0);
+  });
+
+  it('a pull request whose head is not the pushed commit is closed, its branch deleted, and nothing is up for review', async () => {
+    const { repo, pullRequests, reviews, run } = setup();
+    pullRequests.state = { headSha: 'a'.repeat(40) }; // someone pushed between our push and the pull request
+    const done = run({ verb: 'deploy', app: 'web', env: 'prod', ref: '1.5.0' }, '12').done;
+    await expect(done).rejects.toMatchObject({ code: 'E_HEAD_CHANGED' });
+    await expect(done).rejects.toThrow(`Refused: branch opsbot/web-prod-1.5.0 of pull request #42 now points at aaaaaaaaaaaa, not at ${repo.commits[0]!.sha.slice(0, 12)}, the commit opsbot pushed`);
+    expect(pullRequests.closed).toEqual([42]);
+    expect(repo.deleted).toEqual(['opsbot/web-prod-1.5.0']);
+    expect(reviews.reviews.size).toBe(0);
+    expect(pullRequests.merged).toHaveLength(0);
   });
 
   it('refuses a protected environment without gitops.github, before touching the repository', async () => {
@@ -127,5 +139,6 @@ describe('deploy job', () => {
   it('is retried only on a refused push, and runs more at once than other kinds', () => {
     const { kind } = setup();
     expect(kind).toMatchObject({ idempotent: true, attempts: 5, retryOn: ['E_PUSH_REFUSED'], concurrency: 16 });
+    expect(kind.answers?.E_HEAD_CHANGED).toBe('refused');
   });
 });

@@ -10,7 +10,9 @@ import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
 import { followCommit } from '../deploy-follow.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
+import { refuseChangedHead } from '../review-head.js';
 import type { ArgoCd, GitopsRepo, PullRequestHost } from '../seams.js';
+import { ownEntry } from '../../core/config/own-entry.js';
 
 export interface DeployPayload {
   verb: 'deploy' | 'rollback';
@@ -57,7 +59,7 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     attempts: 5,
     retryOn: ['E_PUSH_REFUSED'],
     // Nothing was changed, and retrying would not help: a reply, not a failed job.
-    answers: { E_NO_PREVIOUS: 'refused', E_NOT_IN_HISTORY: 'refused' },
+    answers: { E_NO_PREVIOUS: 'refused', E_NOT_IN_HISTORY: 'refused', E_HEAD_CHANGED: 'refused' },
     concurrency: Math.max(DEPLOY_CONCURRENCY, deps.config.workers.concurrency),
     async run({ job, reporter, signal }) {
       const target = deployTarget(deps, job.payload);
@@ -76,8 +78,8 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
 
 function deployTarget(deps: DeployDeps, payload: DeployPayload): Target {
   const { app, env, verb } = payload;
-  const appConfig = deps.config.apps[app];
-  const location = appConfig?.environments[env];
+  const appConfig = ownEntry(deps.config.apps, app);
+  const location = appConfig && ownEntry(appConfig.environments, env);
   const gitops = deps.config.gitops;
   if (!appConfig || !location || !gitops) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
   if (location.protected && !deps.pullRequests) {
@@ -133,8 +135,11 @@ async function openReview(deps: DeployDeps, t: Target, ref: string, change: Chan
   if (!pushed.changed) return alreadyAt(t, ref, 'review');
   const [title = '', ...body] = change.message(pushed.result ?? { changed: true, text: '', old: null, new: ref }).split('\n');
   const requester: Actor = job.requester;
-  const pr = await deps.pullRequests!.open({ head: branch, base: t.gitops.branch, title, body: `${body.join('\n').trim()}\n\nOpened by opsbot for ${requester.displayName}; approve or reject it in the chat.` });
-  await deps.reviews.put({ id: job.id, app: t.app, env: t.env, ref, branch, pr: pr.number, url: pr.url, headSha: pr.headSha, requester: `${requester.platform}:${requester.id}`, state: 'pending' });
+  const prs = deps.pullRequests!;
+  const pr = await prs.open({ head: branch, base: t.gitops.branch, title, body: `${body.join('\n').trim()}\n\nOpened by opsbot for ${requester.displayName}; approve or reject it in the chat.` });
+  // A push to the branch between ours and the pull request's creation would be what reviewers see and approve.
+  if (pr.headSha !== pushed.sha) await refuseChangedHead({ pullRequests: prs, repo: deps.repo }, { pr: pr.number, branch, pushedSha: pushed.sha }, pr.headSha);
+  await deps.reviews.put({ id: job.id, app: t.app, env: t.env, ref, branch, pr: pr.number, url: pr.url, headSha: pushed.sha, requester: `${requester.platform}:${requester.id}`, state: 'pending' });
   return {
     title: `Pull request #${pr.number}: ${title}`,
     fields: [

@@ -4,6 +4,7 @@ import { currentTag } from '../../gitops/editors/tag-location.js';
 import { historyTable } from '../../gitops/history-table.js';
 import type { JobKind } from '../kind.js';
 import type { GitopsRepo } from '../seams.js';
+import { ownEntry } from '../../core/config/own-entry.js';
 
 export interface HistoryPayload {
   app: string;
@@ -19,8 +20,8 @@ export function historyJob(deps: { config: Config; repo: Pick<GitopsRepo, 'histo
     attempts: 2,
     async run({ job }) {
       const { app, env, n } = job.payload;
-      const appConfig = deps.config.apps[app];
-      const location = appConfig?.environments[env];
+      const appConfig = ownEntry(deps.config.apps, app);
+      const location = appConfig && ownEntry(appConfig.environments, env);
       if (!appConfig || !location) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
       const records = await deps.repo.history(location.path, n, (text) => currentTag(text, appConfig, location));
       if (records.length === 0) return { title: `History of ${app} in ${env}`, text: `No deploys of ${appConfig.image} found in ${location.path}.` };

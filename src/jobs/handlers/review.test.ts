@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { GitopsError } from '../../gitops/errors.js';
 import type { Review } from '../../gitops/review-store.js';
 import { bob, config, FakeGitopsRepo, FakePullRequests, FakeReviews, jobContext } from '../../../test/support/fakes.js';
 import { reviewJob, type ReviewPayload } from './review.js';
@@ -28,6 +29,23 @@ describe('review job', () => {
       { label: 'Pull request', value: REVIEW.url },
       { label: 'Merge commit', value: 'm'.repeat(12) },
     ]);
+  });
+
+  it('refuses a head that is not the commit opsbot pushed: closes the pull request, deletes the branch, merges nothing', async () => {
+    const { run, pullRequests, repo } = await setup('approved');
+    pullRequests.state = { headSha: 'a'.repeat(40) };
+    await expect(run()).rejects.toMatchObject({ code: 'E_HEAD_CHANGED', userMessage: expect.stringContaining('now points at aaaaaaaaaaaa, not at hhhhhhhhhhhh, the commit opsbot pushed') });
+    expect(pullRequests.merged).toHaveLength(0);
+    expect(pullRequests.closed).toEqual([42]);
+    expect(repo.deleted).toEqual(['opsbot/web-prod-1.5.0']);
+  });
+
+  it('a head that moves between the look and the merge: GitHub refuses (409), the pull request is closed', async () => {
+    const { run, pullRequests, repo } = await setup('approved');
+    pullRequests.mergeError = new GitopsError('E_HEAD_CHANGED', 'could not merge the pull request in org/gitops: its head is no longer the commit opsbot pushed (HTTP 409)');
+    await expect(run()).rejects.toMatchObject({ code: 'E_HEAD_CHANGED', userMessage: expect.stringContaining('Refused: branch opsbot/web-prod-1.5.0 of pull request #42 has changed') });
+    expect(pullRequests.closed).toEqual([42]);
+    expect(repo.deleted).toEqual(['opsbot/web-prod-1.5.0']);
   });
 
   it('a retry finds the pull request merged and does not merge again', async () => {

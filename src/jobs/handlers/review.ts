@@ -1,8 +1,10 @@
 import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
+import { isGitopsError } from '../../gitops/errors.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
 import { followCommit } from '../deploy-follow.js';
 import type { JobKind } from '../kind.js';
+import { refuseChangedHead } from '../review-head.js';
 import type { ArgoCd, GitopsRepo, PullRequestHost } from '../seams.js';
 
 export interface ReviewPayload {
@@ -28,6 +30,7 @@ export function reviewJob(deps: {
     name: 'review',
     idempotent: true,
     attempts: 3,
+    answers: { E_HEAD_CHANGED: 'refused' },
     async run({ job, reporter, signal }) {
       const review = await deps.reviews.get(job.payload.id);
       if (!review || !deps.pullRequests) throw new OpsbotError('E_UNKNOWN_REVIEW', `There is no pull request waiting for job ${job.payload.id}.`);
@@ -36,7 +39,13 @@ export function reviewJob(deps: {
       const who = job.requester.displayName;
       if (job.payload.decision === 'approved') {
         await reporter.progress({ text: `Merging pull request #${review.pr} (${review.app} ${review.ref} → ${review.env})…` });
-        const sha = pr.merged ? (pr.mergeCommitSha ?? pr.headSha) : (await prs.merge(review.pr, { sha: review.headSha, method: deps.config.gitops?.mergeMethod ?? 'merge' })).sha;
+        const pushed = { pr: review.pr, branch: review.branch, pushedSha: review.headSha };
+        const refuse = (found: string | undefined) => refuseChangedHead({ pullRequests: prs, repo: deps.repo }, pushed, found);
+        if (!pr.merged && pr.headSha !== review.headSha) await refuse(pr.headSha);
+        // With `sha`, GitHub itself refuses (409) a head that moves between our look and the merge.
+        const sha = pr.merged
+          ? (pr.mergeCommitSha ?? pr.headSha)
+          : (await prs.merge(review.pr, { sha: review.headSha, method: deps.config.gitops?.mergeMethod ?? 'merge' }).catch((err: unknown) => (isGitopsError(err, 'E_HEAD_CHANGED') ? refuse(undefined) : Promise.reject(err)))).sha;
         await deps.repo.deleteBranch(review.branch).catch(() => undefined);
         const merged = {
           title: `Approved by ${who}: ${review.app} ${review.ref} merged into ${review.env}`,

@@ -2,6 +2,7 @@ import type { Config } from '../../core/config/schema.js';
 import { isOpsbotError, OpsbotError } from '../../core/errors.js';
 import type { JobKind } from '../kind.js';
 import type { ArgoCd } from '../seams.js';
+import { ownEntry } from '../../core/config/own-entry.js';
 
 export interface StatusPayload {
   app: string;
@@ -18,7 +19,8 @@ export function statusJob(deps: { config: Config; argocd: Pick<ArgoCd, 'status'>
     answers: { E_NO_CLUSTER: 'answered', E_ARGOCD_APP_MISSING: 'answered', E_ARGOCD_NOT_INSTALLED: 'answered', E_UNKNOWN_APP: 'answered' },
     async run({ job, log }) {
       const { app, env } = job.payload;
-      const location = deps.config.apps[app]?.environments[env];
+      const appConfig = ownEntry(deps.config.apps, app);
+      const location = appConfig && ownEntry(appConfig.environments, env);
       if (!location) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
       return deps.argocd
         .status(

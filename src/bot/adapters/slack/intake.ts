@@ -106,6 +106,7 @@ export class SlackIntake {
     gate: (a) => this.gate(a),
     refuse: async (_a, reason) => ({ status: 'failure', text: reason }),
     repeated: () => undefined,
+    slowDown: async (_a, text) => ({ status: 'warning', text }),
     route: async (a) => {
       const text = commandText(this.deps.commands, a.command.command, a.command.text);
       if (text === undefined) {
@@ -130,6 +131,7 @@ export class SlackIntake {
     gate: (a) => this.gate(a),
     refuse: async (a, reason) => void (await a.tell({ status: 'failure', text: reason })),
     repeated: () => undefined,
+    slowDown: async (a, text) => void (await a.tell({ status: 'warning', text })),
     route: async (a) => {
       const message = clickedMessage(a);
       return { command: { actor: a.actor, conversation: { platform: 'slack', channel: a.channel, thread: message?.thread_ts ?? message?.ts }, text: a.action.value ?? '' } };

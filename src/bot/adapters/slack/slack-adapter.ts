@@ -60,7 +60,7 @@ export class SlackAdapter implements ChatAdapter {
     const records = new SlackRecords(ctx.redis);
     this.sender = new SlackSender({ client: this.app.client, records, log: ctx.log });
     new SlackIntake({
-      intake: new Intake({ router: ctx.router, redis: ctx.redis, audit: ctx.audit, log: ctx.log }),
+      intake: new Intake({ router: ctx.router, redis: ctx.redis, audit: ctx.audit, log: ctx.log, limit: ctx.limits?.commands }),
       records,
       sender: this.sender,
       log: ctx.log,

@@ -92,6 +92,7 @@ export class TelegramIntake {
       await this.deps.sender.reply(a.where, { status: 'warning', text: `opsbot is not enabled in this chat (chat id ${chatId}). An opsbot admin can add it to chat.telegram.chats.` });
     },
     repeated: () => undefined,
+    slowDown: async (a, text) => void (await this.deps.sender.reply(a.where, { status: 'warning', text })),
     route: async (a) => ({ command: { actor: a.actor, conversation: conversationOf(a.where), text: a.text } }),
     ack: async (a, outcome) => {
       // A queued job's ack is the job's own message: the worker's progress edits it.
@@ -107,6 +108,7 @@ export class TelegramIntake {
     refuse: async (a) => a.answer('opsbot is not enabled in this chat.', true),
     // Answered when it was first handled: nothing more to say.
     repeated: (a) => void (a.answered = true),
+    slowDown: async (a, text) => a.answer(text, true),
     route: (a) => this.routeTap(a),
     ack: async (a, outcome) => {
       const { where, actor } = a;

@@ -59,7 +59,7 @@ export class TelegramAdapter implements ChatAdapter {
     this.sender = new TelegramSender({ telegram, refs: new MessageRefs(redis), callbacks });
     const settings = config.chat.telegram;
     this.intake = new TelegramIntake({
-      intake: new Intake({ router: ctx.router, redis, audit: ctx.audit, log: ctx.log }),
+      intake: new Intake({ router: ctx.router, redis, audit: ctx.audit, log: ctx.log, limit: ctx.limits?.commands }),
       gate: new ChatGate(settings?.chats ?? [], redis),
       sender: this.sender,
       callbacks,
