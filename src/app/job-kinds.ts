@@ -19,6 +19,8 @@ import type { JobKind } from '../jobs/kind.js';
 import { Outbox } from '../jobs/outbox.js';
 import { terraformBinaryFor, type InfraServices } from '../terraform/infra-services.js';
 import { PlanStore } from '../terraform/plan-store.js';
+import { ReviewLocks } from '../terraform/review-lock.js';
+import { GitHubRepos } from '../terraform/stack-github.js';
 import { StackLocks } from '../terraform/stack-lock.js';
 import { TerraformStacks } from '../terraform/stack-run.js';
 import { gitopsRepository } from './gitops-repository.js';
@@ -55,7 +57,7 @@ export async function wireJobKinds(opts: {
   const pullRequests = github
     ? new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
     : undefined;
-  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state'), terraform: config.terraform };
+  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), holds: new ReviewLocks(fast), github: new GitHubRepos(env), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state'), terraform: config.terraform };
 
   const kinds = new Map<string, JobKind>();
   const add = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);

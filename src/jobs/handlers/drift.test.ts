@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OpsbotError } from '../../core/errors.js';
-import { config, FakeLocks, FakeOutbox, FakePlanStore, FakeStacks, jobContext, NO_CHANGES } from '../../../test/support/fakes.js';
+import { config, FakeLocks, FakeOutbox, FakePlanStore, FakeStacks, jobContext, NO_CHANGES, FakeHolds, NO_GITHUB } from '../../../test/support/fakes.js';
 import { driftDestination, driftJob } from './drift.js';
 
 const STACKS = `stacks: { core: { dir: terraform/core, driftCheck: "0 * * * *", approvers: ["console:alice"] } }`;
@@ -10,7 +10,7 @@ function setup(yaml = STACKS) {
   const outbox = new FakeOutbox();
   const locks = new FakeLocks();
   const cfg = config(yaml);
-  const kind = driftJob({ config: cfg, stacks, outbox, env: {}, infra: { store: new FakePlanStore(), locks, baseDir: '/srv/infra', stateHome: '/tmp/state' } });
+  const kind = driftJob({ config: cfg, stacks, outbox, env: {}, infra: { store: new FakePlanStore(), locks, holds: new FakeHolds(), github: NO_GITHUB, baseDir: '/srv/infra', stateHome: '/tmp/state' } });
   const { ctx } = jobContext('drift', { stack: 'core' });
   return { run: () => kind.run(ctx), stacks, outbox, locks, cfg };
 }
