@@ -199,6 +199,19 @@ describe.skipIf(!haveTofu)('Terraform for branches and pull requests (real tofu,
     expect(await queued()).toBe(before);
   });
 
+  it('/infra unlock: an approver frees a plan-to-apply lock; someone neither admin nor approver is denied', async () => {
+    const denied = await exec('mallory', '/infra unlock held');
+    expect(denied.code).toBe(2);
+    expect(denied.stdout).toContain('Denied: console:mallory may not admin; an approver of the stack may free only its plan-to-apply lock.');
+    const held = await exec('dave', '/infra locks');
+    if (held.stdout.includes('Stack held is locked')) {
+      const freed = await exec('erin', '/infra unlock held');
+      expect(freed.code, freed.stdout).toBe(0);
+      expect(freed.stdout).toContain('that plan-to-apply lock is freed.');
+    }
+    expect((await exec('dave', '/infra locks')).stdout).toContain('No stack is locked.');
+  }, 120_000);
+
   it('a pull request from a fork is refused where the stack does not allow forks', async () => {
     const sha = execFileSync('git', ['rev-parse', 'main'], { cwd: repos.pr }).toString().trim();
     const pr = await github.openPull({ owner: 'example', repo: 'infra-pr', head: 'theirs', fork: { sha }, author: 'stranger' });
