@@ -18,6 +18,7 @@ import { statusJob } from '../jobs/handlers/status.js';
 import type { JobKind } from '../jobs/kind.js';
 import { Outbox } from '../jobs/outbox.js';
 import { terraformBinaryFor, type InfraServices } from '../terraform/infra-services.js';
+import { DriftMemory } from '../terraform/drift-memory.js';
 import { PlanStore } from '../terraform/plan-store.js';
 import { ReviewLocks } from '../terraform/review-lock.js';
 import { GitHubRepos } from '../terraform/stack-github.js';
@@ -78,6 +79,6 @@ export async function wireJobKinds(opts: {
   const stacks = new TerraformStacks(env);
   add(planJob({ config, infra, stacks, env }));
   add(applyJob({ config, infra, stacks, env }));
-  add(driftJob({ config, infra, stacks, env, outbox: new Outbox(fast, opts.redactor) }));
+  add(driftJob({ config, infra, stacks, env, outbox: new Outbox(fast, opts.redactor), memory: new DriftMemory(fast) }));
   return { kinds, reviews, infra };
 }
