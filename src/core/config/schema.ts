@@ -141,8 +141,8 @@ export const stackSchema = z.strictObject({
     .describe('Scheduled drift check: a five-field cron expression (minute hour day-of-month month day-of-week, in the worker\'s time zone), e.g. `0 6 * * 1-5`, or `@daily`.'),
   github: z
     .strictObject({
-      owner: z.string().regex(GITHUB_NAME, 'must be a GitHub owner name'),
-      repo: z.string().regex(GITHUB_NAME, 'must be a GitHub repository name'),
+      owner: z.string().regex(GITHUB_NAME, 'must be a GitHub owner name').describe('The user or organisation, e.g. `example`.'),
+      repo: z.string().regex(GITHUB_NAME, 'must be a GitHub repository name').describe('The repository, e.g. `infra`.'),
       allowForks: z.boolean().default(false).describe('Plan pull requests whose code comes from a fork (stack code runs on the worker: off by default).'),
     })
     .optional()
