@@ -6,7 +6,7 @@ import { defineCommand, expectArgs, queueJob, usage } from './spec.js';
 export const infraDrift = defineCommand({
   name: 'infra drift',
   usage: '/infra drift <stack>',
-  summary: "Check a stack for drift now; its notify destination hears only when drift appears, changes or is gone",
+  summary: 'Check a stack for drift now; its notify destination hears only when drift appears, changes or is gone',
   // A drift check is a plan that is never saved: the right to plan covers it.
   action: 'infra.plan',
   parse(line, deps) {
@@ -18,5 +18,6 @@ export const infraDrift = defineCommand({
   },
   resource: (a) => ({ stack: a.stack }),
   target: (a) => `stack ${a.stack}`,
-  handle: (ctx) => queueJob<DriftPayload>(ctx, 'drift', { stack: ctx.args.stack }, `stack ${ctx.args.stack}`, `drift check of stack ${ctx.args.stack}`),
+  handle: (ctx) =>
+    queueJob<DriftPayload>(ctx, 'drift', { stack: ctx.args.stack }, `stack ${ctx.args.stack}`, `drift check of stack ${ctx.args.stack}`),
 });

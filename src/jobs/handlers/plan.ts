@@ -48,7 +48,14 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
     name: 'plan',
     idempotent: true,
     attempts: 2,
-    answers: { E_STACK_HELD: 'refused', E_UNKNOWN_BRANCH: 'refused', E_UNKNOWN_PR: 'refused', E_FORK_PR: 'refused', E_PR_CLOSED: 'refused', E_NO_GITHUB: 'refused' },
+    answers: {
+      E_STACK_HELD: 'refused',
+      E_UNKNOWN_BRANCH: 'refused',
+      E_UNKNOWN_PR: 'refused',
+      E_FORK_PR: 'refused',
+      E_PR_CLOSED: 'refused',
+      E_NO_GITHUB: 'refused',
+    },
     async run({ job, reporter, signal }) {
       const { stack: name, varFiles } = job.payload;
       const stack = stackNamed(deps.config, name);
@@ -61,9 +68,13 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
       const resolved: ResolvedSource | undefined = job.payload.source ? await resolveSource(src, job.payload.source, github, signal) : undefined;
       const person = new Policy(deps.config).personOf(actorSubject(job.requester));
       const pr = resolved?.source.kind === 'pr' ? { number: resolved.source.number, url: resolved.source.url } : undefined;
-      const hold = stack.lock === 'plan-to-apply' ? holdFor({ person, by: job.requester.displayName, source: sourceKey(resolved?.source, stack), pr }) : undefined;
+      const hold =
+        stack.lock === 'plan-to-apply'
+          ? holdFor({ person, by: job.requester.displayName, source: sourceKey(resolved?.source, stack), pr })
+          : undefined;
       if (hold) {
-        const other = (await holdInTheWay(deps.infra.holds, name, hold, github)) ?? (await deps.infra.holds.take(name, hold, stack.planTimeout + stack.planTtl));
+        const other =
+          (await holdInTheWay(deps.infra.holds, name, hold, github)) ?? (await deps.infra.holds.take(name, hold, stack.planTimeout + stack.planTtl));
         if (other) throw heldError(name, other);
       }
       try {
@@ -79,62 +90,84 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
 
 async function planUnderLock(
   deps: TerraformJobDeps,
-  ctx: Pick<Parameters<JobKind<PlanPayload>['run']>[0], 'job' | 'signal'> & { say: Progress; src: ReturnType<typeof stackSource>; resolved?: ResolvedSource; hold?: ReturnType<typeof holdFor> },
+  ctx: Pick<Parameters<JobKind<PlanPayload>['run']>[0], 'job' | 'signal'> & {
+    say: Progress;
+    src: ReturnType<typeof stackSource>;
+    resolved?: ResolvedSource;
+    hold?: ReturnType<typeof holdFor>;
+  },
 ): Promise<Message> {
-      const { job, say, signal, src, resolved, hold } = ctx;
-      const { stack: name, varFiles } = job.payload;
-      const stack = src.stack;
-      const busy = await deps.infra.locks.holder(name);
-      if (busy) await say({ text: `${describeHolder(name, busy)} Waiting up to ${Math.round(stack.lockTimeout / 1000)} s…` });
-      const lock = await deps.infra.locks.acquire(name, { job: job.id, kind: 'plan', by: job.requester.displayName, since: Date.now() }, { waitMs: stack.lockTimeout, signal });
-      let outcome;
-      let commit: string | null;
+  const { job, say, signal, src, resolved, hold } = ctx;
+  const { stack: name, varFiles } = job.payload;
+  const stack = src.stack;
+  const busy = await deps.infra.locks.holder(name);
+  if (busy) await say({ text: `${describeHolder(name, busy)} Waiting up to ${Math.round(stack.lockTimeout / 1000)} s…` });
+  const lock = await deps.infra.locks.acquire(
+    name,
+    { job: job.id, kind: 'plan', by: job.requester.displayName, since: Date.now() },
+    { waitMs: stack.lockTimeout, signal },
+  );
+  let outcome;
+  let commit: string | null;
+  try {
+    ({ outcome, commit } = await withinTimeout('plan', src, signal, async (limited) => {
+      const open = await deps.stacks.open(src, { commit: resolved?.commit, fetch: resolved?.fetch, signal: limited, progress: say });
       try {
-        ({ outcome, commit } = await withinTimeout('plan', src, signal, async (limited) => {
-          const open = await deps.stacks.open(src, { commit: resolved?.commit, fetch: resolved?.fetch, signal: limited, progress: say });
-          try {
-            const at = open.commit;
-            await say({ text: `Planning stack ${name} at ${at ? at.slice(0, 12) : 'a copy of its directory'}…` });
-            return { outcome: await open.plan({ varFiles, signal: limited, progress: say }), commit: at };
-          } finally {
-            await open.dispose();
-          }
-        }));
+        const at = open.commit;
+        await say({ text: `Planning stack ${name} at ${at ? at.slice(0, 12) : 'a copy of its directory'}…` });
+        return { outcome: await open.plan({ varFiles, signal: limited, progress: say }), commit: at };
       } finally {
-        await lock.release();
+        await open.dispose();
       }
+    }));
+  } finally {
+    await lock.release();
+  }
 
-      const files = { stack: stack.varFiles, extra: varFiles };
-      const source = resolved?.source;
-      const onPr = (planId?: string) => (source?.kind === 'pr' && commit ? reportPlanOnPullRequest(deps.infra.github.forStack(name, stack), { stack: name, source, commit, outcome, planId, job }) : Promise.resolve(undefined));
-      if (outcome.summary.noChanges) {
-        if (hold) await deps.infra.holds.release(name);
-        return withSource(planMessage({ stack: name, summary: outcome.summary, commit, varFiles: files }), source, await onPr());
-      }
-      const stored = await deps.infra.store.save(
-        { stack: name, requester: job.requester, conversation: job.conversation, commit, summary: outcome.summary, varFiles, ...(source ? { source } : {}), ttlMs: stack.planTtl },
-        outcome.planFile,
-      );
-      // From now on the hold lives as long as the plan can be approved, and names it.
-      if (hold) await deps.infra.holds.take(name, { ...hold, planId: stored.id }, stack.planTtl);
-      // The console cannot take attachments: the full plan goes to a file whose path is shown.
-      const fullPlanPath = job.conversation.platform === 'console' ? await writePlanText(deps.env, stored.id, outcome.planText) : undefined;
-      const message = planMessage({
-        stack: name,
-        summary: outcome.summary,
-        commit,
-        varFiles: files,
-        plan: { id: stored.id, expiresAt: stored.expiresAt, approvalsRequired: stack.approvalsRequired, requesterMayApprove: stack.requesterMayApprove },
-        fullPlanPath,
-        planText: outcome.planText,
-      });
-      return withSource(message, source, await onPr(stored.id));
+  const files = { stack: stack.varFiles, extra: varFiles };
+  const source = resolved?.source;
+  const onPr = (planId?: string) =>
+    source?.kind === 'pr' && commit
+      ? reportPlanOnPullRequest(deps.infra.github.forStack(name, stack), { stack: name, source, commit, outcome, planId, job })
+      : Promise.resolve(undefined);
+  if (outcome.summary.noChanges) {
+    if (hold) await deps.infra.holds.release(name);
+    return withSource(planMessage({ stack: name, summary: outcome.summary, commit, varFiles: files }), source, await onPr());
+  }
+  const stored = await deps.infra.store.save(
+    {
+      stack: name,
+      requester: job.requester,
+      conversation: job.conversation,
+      commit,
+      summary: outcome.summary,
+      varFiles,
+      ...(source ? { source } : {}),
+      ttlMs: stack.planTtl,
+    },
+    outcome.planFile,
+  );
+  // From now on the hold lives as long as the plan can be approved, and names it.
+  if (hold) await deps.infra.holds.take(name, { ...hold, planId: stored.id }, stack.planTtl);
+  // The console cannot take attachments: the full plan goes to a file whose path is shown.
+  const fullPlanPath = job.conversation.platform === 'console' ? await writePlanText(deps.env, stored.id, outcome.planText) : undefined;
+  const message = planMessage({
+    stack: name,
+    summary: outcome.summary,
+    commit,
+    varFiles: files,
+    plan: { id: stored.id, expiresAt: stored.expiresAt, approvalsRequired: stack.approvalsRequired, requesterMayApprove: stack.requesterMayApprove },
+    fullPlanPath,
+    planText: outcome.planText,
+  });
+  return withSource(message, source, await onPr(stored.id));
 }
 
 /** The chat names what was planned and links the pull request (and says if GitHub could not be told). */
 function withSource(message: Message, source: ResolvedSource['source'] | undefined, onPr: string | undefined): Message {
   if (!source) return message;
-  const field = source.kind === 'pr' ? { label: 'Pull request', value: `#${source.number} ${source.url}` } : { label: 'Branch', value: source.branch };
+  const field =
+    source.kind === 'pr' ? { label: 'Pull request', value: `#${source.number} ${source.url}` } : { label: 'Branch', value: source.branch };
   const fields = [...(message.fields ?? [])];
   fields.splice(message.fields?.[0]?.label === 'Plan' ? 1 : 0, 0, field);
   return { ...message, fields, ...(onPr ? { context: onPr } : {}) };
