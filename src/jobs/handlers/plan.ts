@@ -72,6 +72,9 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
         stack.lock === 'plan-to-apply'
           ? holdFor({ person, by: job.requester.displayName, source: sourceKey(resolved?.source, stack), pr })
           : undefined;
+      // A re-plan by the holder keeps the hold if it fails: their earlier plan still stands.
+      const before = hold ? await deps.infra.holds.get(name) : undefined;
+      const heldBefore = Boolean(hold && before && before.person === hold.person && before.source === hold.source);
       if (hold) {
         const other =
           (await holdInTheWay(deps.infra.holds, name, hold, github)) ?? (await deps.infra.holds.take(name, hold, stack.planTimeout + stack.planTtl));
@@ -81,7 +84,7 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
         return await planUnderLock(deps, { job, say, signal, src, resolved, hold });
       } catch (err) {
         // A plan that did not come about holds nothing.
-        if (hold) await deps.infra.holds.release(name).catch(() => undefined);
+        if (hold && !heldBefore) await deps.infra.holds.release(name).catch(() => undefined);
         throw err;
       }
     },
