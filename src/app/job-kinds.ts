@@ -18,7 +18,10 @@ import { statusJob } from '../jobs/handlers/status.js';
 import type { JobKind } from '../jobs/kind.js';
 import { Outbox } from '../jobs/outbox.js';
 import { terraformBinaryFor, type InfraServices } from '../terraform/infra-services.js';
+import { DriftMemory } from '../terraform/drift-memory.js';
 import { PlanStore } from '../terraform/plan-store.js';
+import { ReviewLocks } from '../terraform/review-lock.js';
+import { GitHubRepos } from '../terraform/stack-github.js';
 import { StackLocks } from '../terraform/stack-lock.js';
 import { TerraformStacks } from '../terraform/stack-run.js';
 import { gitopsRepository } from './gitops-repository.js';
@@ -55,7 +58,7 @@ export async function wireJobKinds(opts: {
   const pullRequests = github
     ? new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
     : undefined;
-  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state'), terraform: config.terraform };
+  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), holds: new ReviewLocks(fast), github: new GitHubRepos(env), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state'), terraform: config.terraform };
 
   const kinds = new Map<string, JobKind>();
   const add = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);
@@ -76,6 +79,6 @@ export async function wireJobKinds(opts: {
   const stacks = new TerraformStacks(env);
   add(planJob({ config, infra, stacks, env }));
   add(applyJob({ config, infra, stacks, env }));
-  add(driftJob({ config, infra, stacks, env, outbox: new Outbox(fast, opts.redactor) }));
+  add(driftJob({ config, infra, stacks, env, outbox: new Outbox(fast, opts.redactor), memory: new DriftMemory(fast) }));
   return { kinds, reviews, infra };
 }

@@ -58,8 +58,8 @@ export interface ArgoCd {
 export interface StackRunner {
   /** The CLI that runs the stack; throws E_TF_MISSING, so a job fails before it takes any lock. */
   binaryFor(stack: StackConfig): string;
-  /** Checks the stack out (at the branch head, or at `commit`) and initialises it. */
-  open(src: StackSource, opts: { commit?: string | null; signal: AbortSignal; progress: Progress }): Promise<OpenedStack>;
+  /** Checks the stack out (at the branch head, or at `commit`, fetching `fetch` first) and initialises it. */
+  open(src: StackSource, opts: { commit?: string | null; fetch?: string; signal: AbortSignal; progress: Progress }): Promise<OpenedStack>;
 }
 
 export interface OpenedStack {

@@ -6,6 +6,8 @@ import { which } from '../core/which.js';
 import { existsSync } from 'node:fs';
 import { defaultBinary } from './runner.js';
 import type { PlanStore } from './plan-store.js';
+import type { ReviewLocks } from './review-lock.js';
+import type { GitHubRepos } from './stack-github.js';
 import type { StackLocks } from './stack-lock.js';
 import type { StackSource } from './stack-checkout.js';
 import { ownEntry } from '../core/config/own-entry.js';
@@ -17,6 +19,10 @@ import { ownEntry } from '../core/config/own-entry.js';
 export interface InfraServices {
   store: PlanStore;
   locks: StackLocks;
+  /** Plan-to-apply locks of stacks with `lock: plan-to-apply`. */
+  holds: ReviewLocks;
+  /** The GitHub repositories of stacks (`stacks.<name>.github`). */
+  github: Pick<GitHubRepos, 'forStack'>;
   /** Directory relative stack repos are resolved against (the config file's). */
   baseDir: string;
   /** State of `backend "local"` stacks cloned from a URL. */

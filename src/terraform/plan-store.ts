@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Actor, ConversationRef } from '../core/message.js';
 import { actorSubject } from '../core/message.js';
+import type { PlanSource } from './plan-source.js';
 import type { PlanSummary } from './plan-summary.js';
 import { APPROVE, CLAIM, REJECT, RELEASE } from './plan-store-scripts.js';
 
@@ -25,6 +26,8 @@ export interface StoredPlan {
   sha256: string;
   summary: PlanSummary;
   varFiles: string[];
+  /** A branch or pull request other than the stack's branch; absent: the stack's branch. */
+  source?: PlanSource;
   state: PlanState;
   approvers: string[];
   applyJob?: string;
@@ -71,7 +74,7 @@ export class PlanStore {
   constructor(private readonly redis: Redis) {}
 
   /** Saves a plan and makes it the stack's latest: any older plan of the stack is superseded. */
-  async save(plan: { stack: string; requester: Actor; conversation: ConversationRef; commit: string | null; summary: PlanSummary; varFiles: string[]; ttlMs: number }, file: Buffer): Promise<StoredPlan> {
+  async save(plan: { stack: string; requester: Actor; conversation: ConversationRef; commit: string | null; summary: PlanSummary; varFiles: string[]; source?: PlanSource; ttlMs: number }, file: Buffer): Promise<StoredPlan> {
     const id = newPlanId();
     const now = Date.now();
     const stored: StoredPlan = { ...plan, id, createdAt: now, expiresAt: now + plan.ttlMs, sha256: sha256(file), state: 'pending', approvers: [] };
@@ -90,6 +93,7 @@ export class PlanStore {
         sha256: stored.sha256,
         summary: JSON.stringify(plan.summary),
         varFiles: JSON.stringify(plan.varFiles),
+        source: plan.source ? JSON.stringify(plan.source) : '',
         state: 'pending',
       })
       .pexpire(planKey(id), recordTtl)
@@ -113,6 +117,7 @@ export class PlanStore {
       sha256: h.sha256 ?? '',
       summary: JSON.parse(h.summary ?? '{}') as PlanSummary,
       varFiles: JSON.parse(h.varFiles ?? '[]') as string[],
+      ...(h.source ? { source: JSON.parse(h.source) as PlanSource } : {}),
       state: (h.state ?? 'pending') as PlanState,
       approvers,
       applyJob: h.applyJob || undefined,

@@ -69,7 +69,10 @@ export function checkStackPaths(src: StackSource, extraVarFiles: readonly string
   }
 }
 
-export async function checkoutStack(src: StackSource, at: { commit?: string | null }, signal?: AbortSignal): Promise<StackCheckout> {
+/** Refs fetched beside a clone: a pull request's head (a fork's code is only there). */
+const FETCHABLE = /^refs\/pull\/\d{1,9}\/head$/;
+
+export async function checkoutStack(src: StackSource, at: { commit?: string | null; fetch?: string }, signal?: AbortSignal): Promise<StackCheckout> {
   checkStackPaths(src);
   const root = await mkdtemp(join(tmpdir(), `opsbot-stack-${src.name}-`));
   const dispose = () => rm(root, { recursive: true, force: true });
@@ -88,6 +91,10 @@ export async function checkoutStack(src: StackSource, at: { commit?: string | nu
       if (at.commit) {
         if (!COMMIT.test(at.commit)) throw new OpsbotError('E_CHECKOUT', `not a commit id: ${at.commit}`);
         await git(['clone', '--quiet', '--no-checkout', '--', url, work], root, signal, src.name);
+        if (at.fetch) {
+          if (!FETCHABLE.test(at.fetch)) throw new OpsbotError('E_CHECKOUT', `not a pull request ref: ${at.fetch}`);
+          await git(['fetch', '--quiet', '--no-tags', 'origin', at.fetch], work, signal, src.name);
+        }
         await git(['checkout', '--quiet', '--detach', at.commit], work, signal, src.name);
       } else {
         await git(['clone', '--quiet', '--single-branch', '--no-tags', '--branch', src.stack.branch, '--', url, work], root, signal, src.name);

@@ -22,10 +22,10 @@ export interface OpenStack {
   dispose(): Promise<void>;
 }
 
-export async function openStack(src: StackSource, opts: { commit?: string | null; env: NodeJS.ProcessEnv; signal: AbortSignal; say: Progress }): Promise<OpenStack> {
+export async function openStack(src: StackSource, opts: { commit?: string | null; fetch?: string; env: NodeJS.ProcessEnv; signal: AbortSignal; say: Progress }): Promise<OpenStack> {
   const binary = terraformBinaryFor(src.stack, opts.env);
   await opts.say({ text: opts.commit ? `Checking out commit ${opts.commit.slice(0, 12)} of stack ${src.name}…` : `Checking out stack ${src.name} (${src.stack.branch})…` });
-  const checkout = await checkoutStack(src, { commit: opts.commit }, opts.signal);
+  const checkout = await checkoutStack(src, { commit: opts.commit, fetch: opts.fetch }, opts.signal);
   // Sandboxed unless the config opts out: tofu may write its work dir and the stack's state, nothing else.
   const sandbox = src.sandbox === false ? false : { writable: [checkout.root, ...(checkout.stateDir ? [checkout.stateDir] : [])] };
   const runner = new TerraformRunner({ binary, passEnv: src.stack.env, sourceEnv: opts.env, sandbox });
@@ -144,8 +144,8 @@ export class TerraformStacks {
     return terraformBinaryFor(stack, this.env);
   }
 
-  async open(src: StackSource, opts: { commit?: string | null; signal: AbortSignal; progress: Progress }): Promise<StackSession> {
-    const open = await openStack(src, { commit: opts.commit, env: this.env, signal: opts.signal, say: opts.progress });
+  async open(src: StackSource, opts: { commit?: string | null; fetch?: string; signal: AbortSignal; progress: Progress }): Promise<StackSession> {
+    const open = await openStack(src, { commit: opts.commit, fetch: opts.fetch, env: this.env, signal: opts.signal, say: opts.progress });
     return {
       commit: open.checkout.commit,
       plan: (o) => planStack(open, src, { varFiles: o.varFiles, signal: o.signal, say: o.progress }),

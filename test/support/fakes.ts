@@ -21,6 +21,7 @@ import type { ChangeRequest, ChangeResult, EditOutcome } from '../../src/gitops/
 import type { DeployRecord, ReadTag } from '../../src/gitops/deploy-history.js';
 import type { CommitRelation, LineageQuestion } from '../../src/gitops/commit-lineage.js';
 import { GitopsError } from '../../src/gitops/errors.js';
+import { OpsbotError } from '../../src/core/errors.js';
 import type { PullRequestInfo } from '../../src/gitops/pull-requests.js';
 import type { Review } from '../../src/gitops/review-store.js';
 import type { JobContext, JobEnvelope } from '../../src/jobs/kind.js';
@@ -29,6 +30,7 @@ import type { JobSummary } from '../../src/jobs/queues.js';
 import type { Reporter } from '../../src/jobs/reporter.js';
 import type { ArgoCd, GitopsRepo, OpenedStack, PullRequestHost, StackRunner } from '../../src/jobs/seams.js';
 import type { ApprovalResult, PlanState, StoredPlan } from '../../src/terraform/plan-store.js';
+import type { ReviewHold } from '../../src/terraform/review-lock.js';
 import type { StackLockEntry, StackLockHolder } from '../../src/terraform/stack-lock.js';
 import type { PlanOutcome } from '../../src/terraform/stack-run.js';
 import type { PlanSummary } from '../../src/terraform/plan-summary.js';
@@ -273,6 +275,40 @@ export class FakeLocks {
   }
 }
 
+/** Plan-to-apply holds in memory, with the same take rule as the Lua script. */
+export class FakeHolds {
+  readonly held = new Map<string, ReviewHold>();
+
+  async get(stack: string): Promise<ReviewHold | undefined> {
+    return this.held.get(stack);
+  }
+
+  async take(stack: string, hold: ReviewHold): Promise<ReviewHold | undefined> {
+    const h = this.held.get(stack);
+    if (h && (h.person !== hold.person || h.source !== hold.source)) return h;
+    this.held.set(stack, hold);
+    return undefined;
+  }
+
+  async release(stack: string, planId?: string): Promise<ReviewHold | undefined> {
+    const h = this.held.get(stack);
+    if (!h || (planId && h.planId !== planId)) return undefined;
+    this.held.delete(stack);
+    return h;
+  }
+
+  async list(): Promise<{ stack: string; hold: ReviewHold; ttlMs: number }[]> {
+    return [...this.held].map(([stack, hold]) => ({ stack, hold, ttlMs: 60_000 }));
+  }
+}
+
+/** Stacks without a GitHub repository: what a fast test that plans no pull request needs. */
+export const NO_GITHUB = {
+  forStack(name: string): never {
+    throw new OpsbotError('E_NO_GITHUB', `Stack ${name} has no GitHub repository.`);
+  },
+};
+
 /** Saved plans in memory; `approveResult` and `claimResult` stand for what the Lua scripts decide. */
 export class FakePlanStore {
   readonly plans = new Map<string, StoredPlan>();
@@ -440,6 +476,7 @@ export function commandDeps(yaml: string) {
   const reviews = new FakeReviews();
   const store = new FakePlanStore();
   const locks = new FakeLocks();
+  const holds = new FakeHolds();
   const deps: CommandDeps = {
     config: cfg,
     policy: new Policy(cfg),
@@ -447,10 +484,10 @@ export function commandDeps(yaml: string) {
     audit,
     outbox,
     reviews,
-    infra: { store, locks, baseDir: process.cwd(), stateHome: join(tmpdir(), 'opsbot-state') },
+    infra: { store, locks, holds, github: NO_GITHUB, baseDir: process.cwd(), stateHome: join(tmpdir(), 'opsbot-state') },
     commands: () => [],
   };
-  return { deps, queues, audit, outbox, reviews, store, locks };
+  return { deps, queues, audit, outbox, reviews, store, locks, holds };
 }
 
 /** A command as an adapter hands it to the router. */

@@ -80,6 +80,32 @@ interface PullState {
   mergeSha: string | null;
   mergedAt: string | null;
   createdAt: string;
+  /** The head is in a fork: its commits are only at `refs/pull/<n>/head` of this repository. */
+  fork?: boolean;
+  author?: string;
+  /** What GitHub reports: true, false (conflicts, failing requirements) or null (not computed yet). */
+  mergeable?: boolean | null;
+  reviews: { id: number; user: string; state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED'; commit: string; at: string }[];
+}
+
+export interface IssueComment {
+  id: number;
+  owner: string;
+  repo: string;
+  issue: number;
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface CommitStatus {
+  id: number;
+  repo: string;
+  sha: string;
+  state: string;
+  context: string;
+  description: string;
+  targetUrl: string | null;
 }
 
 export interface GitHubApiDouble {
@@ -93,6 +119,13 @@ export interface GitHubApiDouble {
    * created or merged).
    */
   onRequest?: (operationId: string) => Promise<void>;
+  comments: Map<number, IssueComment>;
+  /** Every status set, oldest first (GitHub keeps them all; the latest per context counts). */
+  statuses: CommitStatus[];
+  /** A pull request opened on GitHub by someone (a fork's, when `fork`: its head commit goes to refs/pull/<n>/head). */
+  openPull(p: { owner: string; repo: string; head: string; base?: string; title?: string; fork?: { sha: string }; author?: string }): Promise<PullState>;
+  /** A review submitted on GitHub by `user`. */
+  review(number: number, user: string, state: PullState['reviews'][number]['state']): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -108,8 +141,12 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
   }));
   const calls: RecordedCall[] = [];
   const pulls = new Map<number, PullState>();
+  const comments = new Map<number, IssueComment>();
+  const statuses: CommitStatus[] = [];
   let nextNumber = 1;
-  const double: GitHubApiDouble = { url: '', calls, pulls, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+  let nextId = 1;
+  // Assigned once the server listens; requests only arrive after that.
+  let double: GitHubApiDouble | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -146,7 +183,7 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     }
     if (call.violations.length) return send(422, { message: 'Validation Failed', errors: call.violations, documentation_url: 'https://docs.github.com/rest' });
-    await double.onRequest?.(call.operationId);
+    await double?.onRequest?.(call.operationId);
     const repoKey = `${params.owner}/${params.repo}`;
     const bare = opts.repos[repoKey];
     if (!bare) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
@@ -162,7 +199,7 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
         if ([...pulls.values()].some((p) => p.state === 'open' && p.head === head && p.base === b.base)) {
           return send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${params.owner}:${head}.` }], documentation_url: 'https://docs.github.com/rest' });
         }
-        const created: PullState = { number: nextNumber++, owner: params.owner!, repo: params.repo!, title: String(b.title ?? ''), body: String(b.body ?? ''), head, base: String(b.base), state: 'open', merged: false, mergeSha: null, mergedAt: null, createdAt: new Date().toISOString() };
+        const created: PullState = { number: nextNumber++, owner: params.owner!, repo: params.repo!, title: String(b.title ?? ''), body: String(b.body ?? ''), head, base: String(b.base), state: 'open', merged: false, mergeSha: null, mergedAt: null, createdAt: new Date().toISOString(), reviews: [] };
         pulls.set(created.number, created);
         return send(201, await pullJson(created, bare), responseSchema('201')?.schema);
       }
@@ -189,6 +226,35 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
         Object.assign(pr!, { merged: true, state: 'closed', mergeSha: merged, mergedAt: new Date().toISOString() });
         return send(200, { sha: merged, merged: true, message: 'Pull Request successfully merged' }, responseSchema('200')?.schema);
       }
+      case 'get /repos/{owner}/{repo}/pulls/{pull_number}/reviews':
+        return send(200, pr!.reviews.map((r) => reviewJson(pr!, r)), responseSchema('200')?.schema);
+      case 'get /repos/{owner}/{repo}/issues/{issue_number}/comments': {
+        const n = Number(params.issue_number);
+        if (!pulls.has(n)) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+        const list = [...comments.values()].filter((c) => c.owner === params.owner && c.repo === params.repo && c.issue === n);
+        return send(200, list.map(commentJson), responseSchema('200')?.schema);
+      }
+      case 'post /repos/{owner}/{repo}/issues/{issue_number}/comments': {
+        const n = Number(params.issue_number);
+        if (!pulls.has(n)) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+        const now = new Date().toISOString();
+        const c: IssueComment = { id: nextId++, owner: params.owner!, repo: params.repo!, issue: n, body: String(b.body), createdAt: now, updatedAt: now };
+        comments.set(c.id, c);
+        return send(201, commentJson(c), responseSchema('201')?.schema);
+      }
+      case 'patch /repos/{owner}/{repo}/issues/comments/{comment_id}': {
+        const c = comments.get(Number(params.comment_id));
+        if (!c || c.owner !== params.owner || c.repo !== params.repo) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+        Object.assign(c, { body: String(b.body), updatedAt: new Date().toISOString() });
+        return send(200, commentJson(c), responseSchema('200')?.schema);
+      }
+      case 'post /repos/{owner}/{repo}/statuses/{sha}': {
+        // GitHub answers 422 for a commit it does not have.
+        if ((await git(bare, ['cat-file', '-e', `${params.sha}^{commit}`])).exitCode !== 0) return send(422, { message: `No commit found for SHA: ${params.sha}`, documentation_url: 'https://docs.github.com/rest' });
+        const st: CommitStatus = { id: nextId++, repo: repoKey, sha: params.sha!, state: String(b.state), context: String(b.context ?? 'default'), description: String(b.description ?? ''), targetUrl: typeof b.target_url === 'string' ? b.target_url : null };
+        statuses.push(st);
+        return send(201, statusJson(st), responseSchema('201')?.schema);
+      }
       case 'delete /repos/{owner}/{repo}/git/refs/{ref}': {
         const ref = `refs/${params.ref}`;
         if ((await git(bare, ['update-ref', '-d', ref, (await git(bare, ['rev-parse', '--verify', '--quiet', ref])).stdout.trim() || '0'.repeat(40)])).exitCode !== 0) {
@@ -204,8 +270,49 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
   const server = createServer((req, res) => void handle(req, res).catch((err: unknown) => res.writeHead(500).end(String(err))));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
-  double.url = `http://127.0.0.1:${port}`;
+  const openPull: GitHubApiDouble['openPull'] = async (p) => {
+    const bare = opts.repos[`${p.owner}/${p.repo}`];
+    if (!bare) throw new Error(`no repository ${p.owner}/${p.repo} in the stand-in`);
+    const pr: PullState = { number: nextNumber++, owner: p.owner, repo: p.repo, title: p.title ?? p.head, body: '', head: p.head, base: p.base ?? 'main', state: 'open', merged: false, mergeSha: null, mergedAt: null, createdAt: new Date().toISOString(), reviews: [], ...(p.fork ? { fork: true } : {}), ...(p.author ? { author: p.author } : {}) };
+    // What GitHub does for every pull request: its head is readable at refs/pull/<n>/head.
+    if (p.fork) await git(bare, ['update-ref', `refs/pull/${pr.number}/head`, p.fork.sha]);
+    pulls.set(pr.number, pr);
+    return pr;
+  };
+  const review: GitHubApiDouble['review'] = async (number, user, state) => {
+    const pr = pulls.get(number);
+    if (!pr) throw new Error(`no pull request #${number}`);
+    pr.reviews.push({ id: nextId++, user, state, commit: (await headOf(opts.repos[`${pr.owner}/${pr.repo}`]!, pr)) ?? '0'.repeat(40), at: new Date().toISOString() });
+  };
+  double = { url: `http://127.0.0.1:${port}`, calls, pulls, comments, statuses, openPull, review, close: () => new Promise<void>((ok) => server.close(() => ok())) };
   return double;
+}
+
+async function headOf(bare: string, pr: PullState): Promise<string | null> {
+  if (!pr.fork) return sha(bare, pr.head);
+  const r = await git(bare, ['rev-parse', '--verify', '--quiet', `refs/pull/${pr.number}/head`]);
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}
+
+function example(name: string): Record<string, Json> {
+  return structuredClone(((resolve((loadSpec().components as Schema).examples) as Schema)[name] as Schema).value) as Record<string, Json>;
+}
+
+function userJson(login: string): Json {
+  return { ...(example('issue-comment').user as Record<string, Json>), login, html_url: `https://github.com/${login}` };
+}
+
+function reviewJson(pr: PullState, r: PullState['reviews'][number]): Json {
+  return { ...example('pull-request-review'), id: r.id, user: userJson(r.user), state: r.state, commit_id: r.commit, submitted_at: r.at, html_url: `https://github.com/${pr.owner}/${pr.repo}/pull/${pr.number}#pullrequestreview-${r.id}`, pull_request_url: `https://api.github.com/repos/${pr.owner}/${pr.repo}/pulls/${pr.number}` };
+}
+
+function commentJson(c: IssueComment): Json {
+  const api = `https://api.github.com/repos/${c.owner}/${c.repo}`;
+  return { ...example('issue-comment'), id: c.id, body: c.body, url: `${api}/issues/comments/${c.id}`, html_url: `https://github.com/${c.owner}/${c.repo}/pull/${c.issue}#issuecomment-${c.id}`, issue_url: `${api}/issues/${c.issue}`, created_at: c.createdAt, updated_at: c.updatedAt, user: userJson('opsbot[bot]') };
+}
+
+function statusJson(st: CommitStatus): Json {
+  return { ...example('status'), id: st.id, state: st.state, context: st.context, description: st.description, target_url: st.targetUrl, url: `https://api.github.com/repos/${st.repo}/statuses/${st.sha}`, created_at: new Date().toISOString(), updated_at: new Date().toISOString() };
 }
 
 function validation(field: string, code: string): Json {
@@ -235,12 +342,16 @@ async function mergeInRepo(bare: string, pr: PullState, headSha: string, method:
   return updated.exitCode === 0 ? commit : null;
 }
 
+function repoJson(base: Json | undefined, owner: string, repo: string, fork: boolean): Json {
+  return { ...(base as Record<string, Json>), name: repo, full_name: `${owner}/${repo}`, fork, html_url: `https://github.com/${owner}/${repo}` };
+}
+
 /** GitHub's example pull request, with this one's values in it. */
 async function pullJson(pr: PullState, bare: string): Promise<Json> {
   const example = structuredClone(((resolve((loadSpec().components as Schema).examples) as Schema)['pull-request'] as Schema).value) as Record<string, Json>;
   const web = `https://github.com/${pr.owner}/${pr.repo}`;
   const api = `https://api.github.com/repos/${pr.owner}/${pr.repo}`;
-  const headSha = (await sha(bare, pr.head)) ?? pr.mergeSha ?? '0'.repeat(40);
+  const headSha = (await headOf(bare, pr)) ?? pr.mergeSha ?? '0'.repeat(40);
   const baseSha = (await sha(bare, pr.base)) ?? '0'.repeat(40);
   const side = (s: Json | undefined, ref: string, commit: string) => ({ ...(s as Record<string, Json>), ref, sha: commit, label: `${pr.owner}:${ref}` });
   return {
@@ -258,11 +369,12 @@ async function pullJson(pr: PullState, bare: string): Promise<Json> {
     merged_at: pr.mergedAt,
     merged: pr.merged,
     merge_commit_sha: pr.mergeSha,
-    mergeable: pr.state === 'open' ? true : null,
+    mergeable: pr.state === 'open' ? (pr.mergeable === undefined ? true : pr.mergeable) : null,
+    user: { ...(example.user as Record<string, Json>), login: pr.author ?? 'octocat' },
     // GitHub's own example lists a team without the `type` its schema requires; nobody is requested here anyway.
     requested_reviewers: [],
     requested_teams: [],
-    head: side(example.head, pr.head, headSha),
-    base: side(example.base, pr.base, baseSha),
+    head: { ...side(example.head, pr.head, headSha), repo: repoJson((example.head as Record<string, Json>).repo, pr.fork ? `${pr.author ?? 'someone'}-fork` : pr.owner, pr.repo, Boolean(pr.fork)) },
+    base: { ...side(example.base, pr.base, baseSha), repo: repoJson((example.base as Record<string, Json>).repo, pr.owner, pr.repo, false) },
   };
 }

@@ -20,6 +20,7 @@ describe('ALL_COMMANDS', () => {
       'infra plan',
       'infra apply',
       'infra reject',
+      'infra drift',
       'infra locks',
       'infra unlock',
       'jobs',

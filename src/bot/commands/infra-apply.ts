@@ -1,5 +1,7 @@
-import { OpsbotError, type ErrorCode } from '../../core/errors.js';
+import { isOpsbotError, OpsbotError, type ErrorCode } from '../../core/errors.js';
 import type { ApplyPayload } from '../../jobs/handlers/apply.js';
+import { checkApplyGate } from '../../terraform/apply-gate.js';
+import { stackSource } from '../../terraform/infra-services.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
 import { auditDecision, findPlan, parsePlanRef, type PlanRef } from './infra-decision.js';
 import { defineCommand } from './spec.js';
@@ -34,6 +36,13 @@ export const infraApply = defineCommand({
     if (plan.state === 'pending') {
       const holder = await infra.locks.holder(plan.stack);
       if (holder) throw new OpsbotError('E_STACK_LOCKED', `${describeHolder(plan.stack, holder)} Your approval was not recorded; approve again when it has finished.`);
+      // Stale code or unmet applyRequirements: refused before the approval counts (the job checks again).
+      try {
+        await checkApplyGate(stackSource(infra, plan.stack, stack), plan, () => infra.github.forStack(plan.stack, stack));
+      } catch (err) {
+        if (isOpsbotError(err)) return deny(err.code, `${err.userMessage} Your approval was not recorded.`);
+        throw err;
+      }
     }
 
     const required = stack.approvalsRequired;

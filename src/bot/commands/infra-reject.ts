@@ -29,6 +29,8 @@ export const infraReject = defineCommand({
       throw new OpsbotError('E_PLAN_STATE', `Plan ${plan.id} is ${result.state}${result.by ? ` (by ${result.by})` : ''}; only a pending plan can be rejected.`);
     }
     await auditDecision(ctx, plan, 'rejected', `rejected by ${subject}`);
+    // A rejected plan no longer holds its stack (lock: plan-to-apply).
+    await infra.holds.release(plan.stack, plan.id);
     return { kind: 'reply', message: { status: 'warning', title: `Plan ${plan.id} rejected`, text: `${command.actor.displayName} rejected plan ${plan.id} of stack ${plan.stack}. Nothing will be applied.` } };
   },
 });

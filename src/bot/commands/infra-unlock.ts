@@ -1,12 +1,15 @@
 import { NAME_PATTERN } from '../../core/config/schema.js';
+import { OpsbotError } from '../../core/errors.js';
+import { describeHold } from '../../terraform/review-lock.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
 import { defineCommand, expectArgs, usage } from './spec.js';
 
 export const infraUnlock = defineCommand({
   name: 'infra unlock',
   usage: '/infra unlock <stack>',
-  summary: "Free a stuck stack lock (admins; audited). Terraform's own state lock is not touched",
-  action: 'admin',
+  summary: "Free a stuck stack lock (admins), or a plan-to-apply lock (admins and the stack's approvers); audited. Terraform's own state lock is not touched",
+  // Checked in the handler: an approver of the stack may free its plan-to-apply lock, only an admin a job's lock.
+  action: null,
   parse(line) {
     expectArgs(infraUnlock, line, { min: 1, max: 1 });
     const stack = line.positional[0]!;
@@ -17,17 +20,28 @@ export const infraUnlock = defineCommand({
   resource: (a) => ({ stack: a.stack }),
   target: (a) => `stack ${a.stack}`,
   async handle({ args, deps, subject, command }) {
-    const held = await deps.infra.locks.forceUnlock(args.stack);
-    if (held === null) return { kind: 'reply', message: { text: `Stack ${args.stack} was not locked.` } };
-    const was = describeHolder(args.stack, held ?? undefined);
-    await deps.audit.append({ actor: subject, platform: command.actor.platform, action: 'infra.unlock', target: `stack ${args.stack}`, result: 'succeeded', detail: was });
-    return {
-      kind: 'reply',
-      message: {
-        status: 'warning',
-        title: `Stack ${args.stack} unlocked`,
-        text: `${was}\nIts lock is freed. If that job was killed mid-apply, Terraform's state lock may remain too: \`tofu force-unlock <lock id>\` in the stack, after checking nobody is applying.`,
-      },
-    };
+    const admin = deps.policy.can(subject, 'admin');
+    const approver = deps.policy.canApprove(subject, args.stack);
+    const audit = (result: 'succeeded' | 'denied', detail: string) => deps.audit.append({ actor: subject, platform: command.actor.platform, action: 'infra.unlock', target: `stack ${args.stack}`, result, detail });
+    if (!admin.allowed && !approver.allowed) {
+      await audit('denied', admin.reason ?? '');
+      throw new OpsbotError('E_DENIED', `Denied: ${admin.reason}; an approver of the stack may free only its plan-to-apply lock.`);
+    }
+    const freed: string[] = [];
+    const hold = await deps.infra.holds.release(args.stack);
+    if (hold) freed.push(`${describeHold(args.stack, hold)}: that plan-to-apply lock is freed.`);
+    if (admin.allowed) {
+      const held = await deps.infra.locks.forceUnlock(args.stack);
+      if (held !== null) freed.push(`${describeHolder(args.stack, held ?? undefined)}\nIts lock is freed. If that job was killed mid-apply, Terraform's state lock may remain too: \`tofu force-unlock <lock id>\` in the stack, after checking nobody is applying.`);
+    } else if (await deps.infra.locks.holder(args.stack)) {
+      if (!hold) {
+        await audit('denied', `job lock: ${admin.reason ?? ''}`);
+        throw new OpsbotError('E_DENIED', `Denied: ${admin.reason}. Stack ${args.stack} is locked by a running job; only an admin frees that lock.`);
+      }
+      freed.push(`A running job's lock on stack ${args.stack} stays: only an admin frees it.`);
+    }
+    if (!freed.length) return { kind: 'reply', message: { text: `Stack ${args.stack} was not locked.` } };
+    await audit('succeeded', freed.join(' '));
+    return { kind: 'reply', message: { status: 'warning', title: `Stack ${args.stack} unlocked`, text: freed.join('\n') } };
   },
 });

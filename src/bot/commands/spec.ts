@@ -8,6 +8,7 @@ import type { Outbox } from '../../jobs/outbox.js';
 import type { JobSummary } from '../../jobs/queues.js';
 import type { InfraServices } from '../../terraform/infra-services.js';
 import type { PlanStore } from '../../terraform/plan-store.js';
+import type { ReviewLocks } from '../../terraform/review-lock.js';
 import type { StackLocks } from '../../terraform/stack-lock.js';
 import type { Command, Outcome } from '../command.js';
 import type { ParsedLine } from '../parse.js';
@@ -25,9 +26,10 @@ export interface JobQueue {
 }
 
 /** The Terraform plan store and stack locks as the /infra commands use them. */
-export type CommandInfra = Pick<InfraServices, 'baseDir' | 'stateHome'> & {
+export type CommandInfra = Pick<InfraServices, 'baseDir' | 'stateHome' | 'github'> & {
   store: Pick<PlanStore, 'get' | 'approve' | 'release' | 'setApplyJob' | 'reject'>;
   locks: Pick<StackLocks, 'holder' | 'list' | 'forceUnlock'>;
+  holds: Pick<ReviewLocks, 'get' | 'release' | 'list'>;
 };
 
 /** What command handlers may use; handed in by the composition root. */

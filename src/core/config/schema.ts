@@ -101,6 +101,9 @@ export const gitopsSchema = z.strictObject({
   mergeMethod: z.enum(['merge', 'squash']).default('merge').describe('How approved pull requests are merged.'),
 });
 
+/** GitHub owner and repository names: letters, digits, '.', '_', '-' (they reach URLs). */
+const GITHUB_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
 export const stackSchema = z.strictObject({
   /** The infra repository: a path or URL. Default: the directory of the config file. */
   repo: z.string().min(1).optional().describe('The infra repository: a path or URL. Default: the directory of the config file.'),
@@ -136,6 +139,23 @@ export const stackSchema = z.strictObject({
     })
     .optional()
     .describe('Scheduled drift check: a five-field cron expression (minute hour day-of-month month day-of-week, in the worker\'s time zone), e.g. `0 6 * * 1-5`, or `@daily`.'),
+  github: z
+    .strictObject({
+      owner: z.string().regex(GITHUB_NAME, 'must be a GitHub owner name').describe('The user or organisation, e.g. `example`.'),
+      repo: z.string().regex(GITHUB_NAME, 'must be a GitHub repository name').describe('The repository, e.g. `infra`.'),
+      allowForks: z.boolean().default(false).describe('Plan pull requests whose code comes from a fork (stack code runs on the worker: off by default).'),
+    })
+    .optional()
+    .describe('The GitHub repository of the stack\'s code (needs `GITHUB_TOKEN`): `/infra plan --pr` plans its pull requests, comments the plan and sets the `opsbot/plan: <stack>` status.'),
+  applyRequirements: z
+    .array(z.enum(['approved', 'mergeable']))
+    .default([])
+    .describe('Checked on GitHub at apply, on top of the approvals in chat: the pull request is `approved` (a review approves it, none requests changes) and `mergeable`. A plan of another branch is refused; a plan of `branch` needs none.'),
+  lock: z
+    .enum(['job', 'plan-to-apply'])
+    .default('job')
+    .describe('`job`: the stack is locked while a plan or apply runs. `plan-to-apply`: also from a plan until its apply, rejection, expiry or the merge of its pull request; another person\'s plan is refused.'),
+  notify: z.string().refine(isDestination, DESTINATION_FORMS).optional().describe('Where drift reports of this stack go (`slack:<channel>`, `telegram:<chat id>` or `console`); default: the first notification route\'s first destination.'),
 });
 
 export const ruleSchema = z.strictObject({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { OpsbotError } from '../../core/errors.js';
 import { sha256 } from '../../terraform/plan-store.js';
-import { config, FakeLocks, FakePlanStore, FakeStacks, jobContext } from '../../../test/support/fakes.js';
+import { config, FakeLocks, FakePlanStore, FakeStacks, jobContext, FakeHolds, NO_GITHUB } from '../../../test/support/fakes.js';
 import { applyJob, type ApplyPayload } from './apply.js';
 
 const CONFIG = config(`stacks: { core: { dir: terraform/core, lockTimeout: 1m, approvers: ["console:alice"], postOutputs: true } }`);
@@ -12,7 +12,7 @@ function setup() {
   const store = new FakePlanStore();
   const locks = new FakeLocks();
   store.add({ id: 'abcdefgh', stack: 'core', sha256: sha256(FILE), commit: 'c'.repeat(40) }, FILE);
-  const kind = applyJob({ config: CONFIG, stacks, env: {}, infra: { store, locks, baseDir: '/srv/infra', stateHome: '/tmp/state' } });
+  const kind = applyJob({ config: CONFIG, stacks, env: {}, infra: { store, locks, holds: new FakeHolds(), github: NO_GITHUB, baseDir: '/srv/infra', stateHome: '/tmp/state' } });
   const { ctx, job } = jobContext<ApplyPayload>('apply', { planId: 'abcdefgh', stack: 'core' }, { id: '21' });
   return { run: () => kind.run(ctx), kind, job, stacks, store, locks };
 }

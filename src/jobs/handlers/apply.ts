@@ -1,7 +1,10 @@
 import { isOpsbotError, OpsbotError } from '../../core/errors.js';
 import type { Field, Message, Progress } from '../../core/message.js';
 import { stackNamed, stackSource } from '../../terraform/infra-services.js';
-import { sha256 } from '../../terraform/plan-store.js';
+import { checkApplyGate } from '../../terraform/apply-gate.js';
+import { fetchRef } from '../../terraform/plan-source.js';
+import { sha256, type StoredPlan } from '../../terraform/plan-store.js';
+import { reportApplyOnPullRequest } from '../../terraform/pr-report.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
 import { withinTimeout } from '../../terraform/stack-run.js';
 import type { UiEvent, UiOutput } from '../../terraform/ui-events.js';
@@ -22,6 +25,7 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
   return {
     name: 'apply',
     idempotent: false,
+    answers: { E_PLAN_OUTDATED: 'refused', E_APPLY_REQUIREMENT: 'refused' },
     interruptedMessage: (env) =>
       `Job ${env.id} (apply ${env.target}) was interrupted — state may be partly applied; state lock may remain. ` +
       `It is not re-run automatically: check the stack, /infra locks and /infra unlock if needed, then run a new plan.`,
@@ -49,7 +53,24 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
         throw isOpsbotError(err) && err.code === 'E_STACK_LOCKED' ? new OpsbotError(err.code, `${err.userMessage} Plan ${planId} was not applied; approve it again when the stack is free.`) : err;
       }
       let claimed = false;
+      /** The pull request's `opsbot/plan` status follows the apply. */
+      const prStatus = async (plan: StoredPlan, applied: boolean) => {
+        if (plan.source?.kind !== 'pr' || !plan.commit) return '';
+        const status = await reportApplyOnPullRequest(deps.infra.github.forStack(name, stack), { stack: name, commit: plan.commit, planId, applied, approvers: plan.approvers });
+        return status || `status ${applied ? 'applied' : 'failed'} on pull request #${plan.source.number}`;
+      };
       try {
+        const before = await store.get(planId);
+        const github = () => deps.infra.github.forStack(name, stack);
+        // The approval was checked against GitHub; a push or a lost review since then still stops it here.
+        if (before) {
+          try {
+            await checkApplyGate(src, before, github);
+          } catch (err) {
+            await store.release(planId);
+            throw err;
+          }
+        }
         const claim = await store.claim({ id: planId, stack: name }, job.id);
         if (claim.state !== 'applying') throw notApplicable(planId, claim.state, claim.extra);
         claimed = true;
@@ -59,7 +80,7 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
         if (sha256(file) !== plan.sha256) throw new OpsbotError('E_PLAN_CORRUPT', `Plan ${planId} does not match its SHA-256 any more; it was not applied. Run a new plan.`);
 
         const message = await withinTimeout('apply', src, signal, async (limited) => {
-          const open = await deps.stacks.open(src, { commit: plan.commit, signal: limited, progress: say });
+          const open = await deps.stacks.open(src, { commit: plan.commit, fetch: fetchRef(plan.source), signal: limited, progress: say });
           try {
             const total = plan.summary.counts.create + plan.summary.counts.update + plan.summary.counts.replace + plan.summary.counts.destroy + plan.summary.counts.forget;
             const progress = new ApplyProgress(name, total, say);
@@ -71,11 +92,17 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
           }
         });
         await store.finish(planId, 'applied');
+        await deps.infra.holds.release(name, planId);
+        const onPr = await prStatus(plan, true);
         // Four eyes, on the record: who planned it and who approved it, not only who clicked last.
         const planner = `${plan.requester.displayName} (${plan.requester.platform}:${plan.requester.id})`;
-        return { ...message, context: `job ${job.id} · apply · planned by ${planner} · approved by ${plan.approvers.join(', ') || job.requester.displayName}` };
+        return { ...message, context: `job ${job.id} · apply · planned by ${planner} · approved by ${plan.approvers.join(', ') || job.requester.displayName}${onPr ? ` · ${onPr}` : ''}` };
       } catch (err) {
-        if (claimed) await store.finish(planId, 'failed');
+        if (claimed) {
+          await store.finish(planId, 'failed');
+          const plan = await store.get(planId);
+          if (plan) await prStatus(plan, false);
+        }
         throw err;
       } finally {
         await lock.release();

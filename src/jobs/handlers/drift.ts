@@ -5,7 +5,8 @@ import { isOpsbotError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { ConversationRef, Message } from '../../core/message.js';
 import { stackNamed, stackSource } from '../../terraform/infra-services.js';
-import { planMessage } from '../../terraform/plan-message.js';
+import { driftChange, driftFingerprint, type DriftMemory } from '../../terraform/drift-memory.js';
+import { planMessage, shortCommit } from '../../terraform/plan-message.js';
 import { withinTimeout } from '../../terraform/stack-run.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { Outbox } from '../outbox.js';
@@ -20,20 +21,21 @@ const SCHEDULER_SINK: ConversationRef = { platform: 'console', channel: 'drift-s
 const SCHEDULER_PREFIX = 'drift:';
 
 /**
- * Where drift is reported. The stack schema has no destination of its own (by agreement, no
- * schema change): the first destination of the first notification route, else the console —
- * the same stream as Argo CD notifications routed to `console`, which every console shows.
+ * Where drift of a stack without its own `notify` is reported: the first destination of the
+ * first notification route, else the console — the same stream as Argo CD notifications routed
+ * to `console`, which every console shows.
  */
 export function driftDestination(config: Pick<Config, 'notifications'>): ConversationRef {
   return parseDestination(config.notifications.routes[0]?.to[0] ?? 'console');
 }
 
 /**
- * Scheduled drift check: a plan that says nothing when the stack matches its code, and posts
- * the summary with a "Plan" button to the drift destination when it does not. A busy stack
+ * A drift check (scheduled, or `/infra drift <stack>`): a plan whose summary goes to the stack's
+ * `notify` destination only when the drift appears or changes, and once when it is gone — silent
+ * between (DriftMemory). The asker of `/infra drift` hears the outcome either way. A busy stack
  * is skipped (the next run will look again); nothing is stored, nothing can be approved.
  */
-export function driftJob(deps: TerraformJobDeps & { outbox: Pick<Outbox, 'publish'> }): JobKind<DriftPayload> {
+export function driftJob(deps: TerraformJobDeps & { outbox: Pick<Outbox, 'publish'>; memory: Pick<DriftMemory, 'swap'> }): JobKind<DriftPayload> {
   return {
     name: 'drift',
     idempotent: true,
@@ -59,17 +61,28 @@ export function driftJob(deps: TerraformJobDeps & { outbox: Pick<Outbox, 'publis
             await open.dispose();
           }
         });
-        if (outcome.summary.noChanges) return { text: `no drift on ${name}` };
+        const now = outcome.summary.noChanges ? null : driftFingerprint(outcome.summary);
+        const change = driftChange(await deps.memory.swap(name, now), now);
+        const how = job.requester.id === 'drift-check' ? `scheduled drift check (${stack.driftCheck ?? ''})` : `drift check by ${job.requester.displayName}`;
+        const to = stack.notify ? parseDestination(stack.notify) : driftDestination(deps.config);
+        if (change === 'gone') {
+          const gone: Message = { status: 'success', title: `Drift on stack ${name} is gone`, text: 'The infrastructure matches its code again.', fields: [{ label: 'Commit', value: shortCommit(commit) }], context: how };
+          await deps.outbox.publish({ conversation: to, key: `drift:${name}:${Date.now()}`, message: gone });
+          log.info({ stack: name }, 'drift gone reported');
+          return { text: `drift on ${name} is gone (reported)` };
+        }
+        if (!now) return { text: `no drift on ${name}` };
         const report: Message = {
           ...planMessage({ stack: name, summary: outcome.summary, commit, varFiles: { stack: stack.varFiles, extra: [] } }),
           status: 'warning',
-          title: `Drift on stack ${name}: the infrastructure does not match its code`,
+          title: `Drift on stack ${name}${change === 'changed' ? ' has changed' : ''}: the infrastructure does not match its code`,
           buttons: [{ action: { command: 'infra plan', args: [name] }, label: 'Plan', style: 'primary' }],
-          context: `scheduled drift check (${stack.driftCheck ?? ''})`,
+          context: how,
         };
-        await deps.outbox.publish({ conversation: driftDestination(deps.config), key: `drift:${name}:${Date.now()}`, message: report });
-        log.info({ stack: name }, 'drift reported');
-        return { text: `drift on ${name} reported` };
+        if (change === 'same') return { text: `drift on ${name} unchanged since it was reported (not posted again)` };
+        await deps.outbox.publish({ conversation: to, key: `drift:${name}:${Date.now()}`, message: report });
+        log.info({ stack: name, change }, 'drift reported');
+        return { text: `drift on ${name} ${change === 'changed' ? 'changed' : 'found'} (reported)` };
       } finally {
         await lock.release();
       }

@@ -34,7 +34,7 @@ describe('console Tab completion', () => {
     ['/rollback web staging --', [['--to '], '--']],
     ['/rollback web staging --to ', [[], '']],
     ['/status wor', [['worker '], 'wor']],
-    ['/infra ', [['apply', 'locks', 'plan', 'reject', 'unlock'], '']],
+    ['/infra ', [['apply', 'drift', 'locks', 'plan', 'reject', 'unlock'], '']],
     ['/infra pl', [['plan '], 'pl']],
     ['/infra plan ', [['local', 'net'], '']],
     ['/infra unlock n', [['net '], 'n']],
