@@ -15,17 +15,21 @@ export function httpStatusOf(err: unknown): number | undefined {
   return undefined;
 }
 
+/** The error's body: a parsed `Status` object, or the text when it is not JSON. */
+function errorBody(err: unknown): { parsed?: unknown; text?: string } {
+  const body = (err as { body?: unknown }).body;
+  if (typeof body !== 'string') return { parsed: body };
+  try {
+    return { parsed: JSON.parse(body) };
+  } catch {
+    return { text: body };
+  }
+}
+
 /** The API server's own words (a `Status` object's message), when the body holds one. */
 function statusMessage(err: unknown): string | undefined {
-  const body = (err as { body?: unknown }).body;
-  let parsed: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return body.trim().slice(0, 300) || undefined;
-    }
-  }
+  const { parsed, text: plain } = errorBody(err);
+  if (plain !== undefined) return plain.trim().slice(0, 300) || undefined;
   const msg = (parsed as { message?: unknown } | undefined)?.message;
   if (typeof msg === 'string') return msg;
   // client-node 1.x ApiException text: "HTTP-Code: 403\nMessage: …\nBody: {…Status…}\nHeaders: {…}".
@@ -51,15 +55,8 @@ function statusMessage(err: unknown): string | undefined {
  */
 export function isUnservedKind(err: unknown): boolean {
   if (httpStatusOf(err) !== 404) return false;
-  const body = (err as { body?: unknown }).body;
-  let parsed: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      return true;
-    }
-  }
+  const { parsed, text } = errorBody(err);
+  if (text !== undefined) return true;
   const details = (parsed as { details?: { name?: unknown } } | undefined)?.details;
   return typeof details?.name !== 'string';
 }

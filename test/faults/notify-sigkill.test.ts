@@ -145,8 +145,13 @@ describe.skipIf(!testEnv.kube.available)(titled('Notifications exactly once thro
   }
 
   /** After the round: every app's success announced; then long enough for a lease (15 s) and a stalled job to come back, still once. */
-  async function checkRound(r: Rig, round: number): Promise<void> {
-    await eventually(async () => Array.from({ length: N }, (_, i) => count(r.slack, i, 'synced', round)).every((c) => c >= 1), `round ${round}: every app announced`, 120_000);
+  async function checkRound(r: Rig, round: number, bots: OpsbotProcess[]): Promise<void> {
+    const missing = () => Array.from({ length: N }, (_, i) => i).filter((i) => count(r.slack, i, 'synced', round) === 0);
+    await eventually(async () => missing().length === 0, `round ${round}: every app announced`, 120_000).catch((err: Error) => {
+      // What is missing, and what the processes said about it (warnings and errors only).
+      const said = bots.map((b) => b.stderr.split('\n').filter((l) => /"level":(40|50|60)/.test(l)).slice(-15).join('\n')).join('\n---\n');
+      throw new Error(`${err.message}: missing ${missing().map(appName).join(', ')}\n${said}`);
+    });
     await new Promise((res) => setTimeout(res, 20_000));
     const counts = Array.from({ length: N }, (_, i) => ({ app: appName(i), synced: count(r.slack, i, 'synced', round), syncing: count(r.slack, i, 'is syncing', round) }));
     expect(counts.filter((c) => c.synced !== 1 || c.syncing > 1), `round ${round}`).toEqual([]);
@@ -167,7 +172,7 @@ describe.skipIf(!testEnv.kube.available)(titled('Notifications exactly once thro
       await killDuring(r, bots, 0, round === 2 ? 'held-post' : 'random');
       bots[0] = await start(r);
       await syncing;
-      await checkRound(r, round);
+      await checkRound(r, round, bots);
       // The post whose answer never arrived was looked for in Slack (by its metadata), not repeated.
       if (round === 2) expect(r.slack.callsOf('conversations.history').length + r.slack.callsOf('conversations.replies').length).toBeGreaterThan(0);
     }
@@ -185,7 +190,7 @@ describe.skipIf(!testEnv.kube.available)(titled('Notifications exactly once thro
       const victim = await killDuring(r, bots, round % 2, round === 2 ? 'held-post' : 'random');
       bots[victim] = await start(r);
       await syncing;
-      await checkRound(r, round);
+      await checkRound(r, round, bots);
     }
     noMessageTwice(r.slack);
   }, 1_200_000);
