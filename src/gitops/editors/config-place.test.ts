@@ -113,7 +113,7 @@ describe('editConfig: the diff is the changed keys, nothing else', () => {
 });
 
 describe('refusals name the file and the reason', () => {
-  const refusals = [
+  const refusals: { name: string; place: () => ConfigPlace; file: string; set?: Record<string, string>; unset?: string[]; code: string; says: RegExp }[] = [
     { name: 'set a valueFrom (Secret) key', place: backend, file: 'config-backend-multidoc.yaml', set: { DB_PASSWORD: 'x' }, code: 'E_VALUE_FROM', says: /DB_PASSWORD .*comes from a Secret \(valueFrom\)/ },
     { name: 'unset a valueFrom (field) key', place: backend, file: 'config-backend-multidoc.yaml', unset: ['POD_NAME'], code: 'E_VALUE_FROM', says: /field metadata\.name/ },
     { name: 'no such container', place: () => envPlace('f', 'api'), file: 'config-backend-multidoc.yaml', set: { A: 'b' }, code: 'E_KEY_MISSING', says: /no container "api"/ },
