@@ -43,6 +43,8 @@ export function configJob(deps: ConfigDeps): JobKind<ConfigPayload> {
     idempotent: true,
     attempts: 5,
     retryOn: ['E_PUSH_REFUSED'],
+    // Nothing was changed, and retrying would not help: a reply, not a failed job.
+    answers: { E_VALUE_FROM: 'refused' },
     concurrency: deps.config.workers.concurrency,
     async run({ job, reporter, signal }) {
       const t = configTarget(deps.config, job.payload.app, job.payload.env);
