@@ -83,7 +83,7 @@ access:
       actions: [deploy]
 `;
 
-describe('/config from the console', () => {
+describe('/config from the console', { timeout: 120_000 }, () => {
   let redis: TestRedis;
   let client: Redis;
   let repo: BareRepo;
