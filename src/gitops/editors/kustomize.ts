@@ -9,7 +9,6 @@ import {
   lineCol,
   lineEndOf,
   lineOf,
-  lineStartOf,
   loadDocuments,
   mapsIn,
   newlineOf,
