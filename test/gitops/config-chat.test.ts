@@ -5,31 +5,16 @@
  * kind of manifests (a multi-document file whose init container comes before the main one, a
  * ConfigMap beside its Deployment, a kustomize configMapGenerator).
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { baseEnv, ROOT, runOpsbot } from '../support/cli.js';
 import { writeConfig } from '../support/config.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
-import { createBareRepo, git, type BareRepo } from './bare-repo.js';
+import { createBareRepo, exampleFiles, git, type BareRepo } from './bare-repo.js';
 
 const fixture = (name: string) => readFileSync(join(ROOT, 'src/gitops/editors/fixtures', name), 'utf8');
-
-/** The example GitOps content of this repository, as files for a fresh bare repository. */
-export function exampleFiles(): Record<string, string> {
-  const root = join(ROOT, 'gitops');
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out[relative(root, full)] = readFileSync(full, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
-}
 
 const APPS = `
 apps:
