@@ -45,6 +45,7 @@ const unconfigured: GitopsRepo = {
   commit: async () => missing(),
   pushForReview: async () => missing(),
   deleteBranch: async () => missing(),
+  readFile: async () => missing(),
   history: async () => missing(),
   rollbackTarget: async () => missing(),
   relate: async () => missing(),

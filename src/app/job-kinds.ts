@@ -7,6 +7,8 @@ import type { Redactor } from '../core/redact.js';
 import { PullRequests } from '../gitops/pull-requests.js';
 import { ReviewStore } from '../gitops/review-store.js';
 import { applyJob } from '../jobs/handlers/apply.js';
+import { configListJob } from '../jobs/handlers/config-list.js';
+import { configJob } from '../jobs/handlers/config.js';
 import { deployJob } from '../jobs/handlers/deploy.js';
 import { diagnoseJob } from '../jobs/handlers/diagnose.js';
 import { driftJob } from '../jobs/handlers/drift.js';
@@ -72,6 +74,8 @@ export async function wireJobKinds(opts: {
   };
   add(diagnoseJob({ redis: blocking, tfBinary, tfConfigured: env.TF_BINARY }));
   add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster }));
+  add(configJob({ config, repo, pullRequests, reviews, argocd: cluster }));
+  add(configListJob({ config, repo }));
   add(reviewJob({ config, reviews, pullRequests, repo, argocd: cluster }));
   add(historyJob({ config, repo }));
   add(statusJob({ config, argocd: cluster }));

@@ -29,7 +29,7 @@ export function accessWarnings(config: Pick<Config, 'access' | 'groups' | 'stack
     const mutating = rule.actions.includes('*') ? MUTATING : MUTATING.filter((a) => rule.actions.includes(a));
     if (everyone && mutating.length > 0) warnings.push({ path, message: `${everyone} may ${mutating.join(', ')}${scopeWords(rule)}` });
     if (rule.actions.includes('*')) {
-      warnings.push({ path, message: `"*" grants every action — deploy, rollback, infra.plan, infra.approve, cancel and administration (admin)${scopeWords(rule)}` });
+      warnings.push({ path, message: `"*" grants every action — deploy, rollback, config, infra.plan, infra.approve, cancel and administration (admin)${scopeWords(rule)}` });
     }
     if (isScoped(rule)) {
       for (const action of rule.actions) {

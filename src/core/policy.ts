@@ -28,6 +28,7 @@ const READ_ONLY: ReadonlySet<Action> = new Set(['status', 'history', 'jobs']);
 export const ACTION_RESOURCES: Record<Action, readonly ('app' | 'stack' | 'none')[]> = {
   deploy: ['app'],
   rollback: ['app'],
+  config: ['app'],
   status: ['app'],
   history: ['app'],
   'infra.plan': ['stack'],

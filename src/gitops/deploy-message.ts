@@ -41,10 +41,15 @@ function oneLine(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 200);
 }
 
+/** The trailer that puts a person's name on a change opsbot commits. */
+export function requestedByTrailer(r: Requester): string {
+  return `Requested-by: ${oneLine(r.name)} (${r.platform}:${r.id})`;
+}
+
 export function formatDeployMessage(m: DeployMessage): string {
   const lines = [`${m.verb}(${m.app}): ${m.from ?? 'none'} → ${m.to} [${m.env}]`, ''];
   if (m.body?.trim()) lines.push(m.body.trim(), '');
-  if (m.requestedBy) lines.push(`Requested-by: ${oneLine(m.requestedBy.name)} (${m.requestedBy.platform}:${m.requestedBy.id})`);
+  if (m.requestedBy) lines.push(requestedByTrailer(m.requestedBy));
   if (m.jobId) lines.push(`${JOB_TRAILER}: ${m.jobId}`);
   return `${lines.join('\n').trimEnd()}\n`;
 }

@@ -16,6 +16,10 @@ export const GITOPS_ERROR_CODES = [
   'E_IMAGE_MISSING',
   /** More than one place matches; opsbot will not guess which one is meant. */
   'E_CONTAINER_AMBIGUOUS',
+  /** /config: the key's value comes from a Secret or ConfigMap reference (valueFrom), not from the file. */
+  'E_VALUE_FROM',
+  /** /config: the place is written in a form opsbot does not rewrite (flow style, a block scalar, a shared line). */
+  'E_UNEDITABLE',
   /** The requested tag or digest is not a valid OCI reference (or not usable at this location). */
   'E_BAD_TAG',
   /** A branch name, job id or path failed validation before reaching git. */

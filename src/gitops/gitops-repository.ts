@@ -59,6 +59,10 @@ export class GitopsRepository {
     return this.writer.deleteRemoteBranch(branch);
   }
 
+  readFile(file: string): Promise<string | null> {
+    return this.writer.readFile(file);
+  }
+
   history(file: string, n: number, readTag?: ReadTag): Promise<DeployRecord[]> {
     return this.writer.historyOf(file, n, readTag);
   }

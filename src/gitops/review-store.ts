@@ -19,6 +19,8 @@ export interface Review {
   requester: string;
   state: 'pending' | 'approved' | 'rejected';
   decidedBy?: string;
+  /** The access action a decider needs on the app and environment (default `deploy`). */
+  action?: 'deploy' | 'config';
 }
 
 const key = (id: string) => `opsbot:review:${id}`;

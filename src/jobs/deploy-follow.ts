@@ -8,7 +8,8 @@ import type { ArgoCd, GitopsRepo } from './seams.js';
 export interface DeployedFile {
   app: string;
   env: string;
-  appConfig: AppConfig;
+  /** Known for a tag change: where the tag is, so that a newer tag in the same file supersedes. */
+  appConfig?: AppConfig;
   location: TagLocation;
   gitops: GitopsConfig;
 }
@@ -27,7 +28,9 @@ export async function followCommit(
   progress: Progress,
   signal: AbortSignal,
 ): Promise<Message> {
-  const readTag = (text: string) => currentTag(text, t.appConfig, t.location);
+  const appConfig = t.appConfig;
+  // Without a tag (a /config change), no later commit supersedes it: one containing it is enough.
+  const readTag = appConfig ? (text: string) => currentTag(text, appConfig, t.location) : () => '';
   try {
     const followed = await deps.argocd.followDeploy({
       application: t.location.application ?? `${t.app}-${t.env}`,

@@ -23,6 +23,8 @@ export interface GitopsRepo {
   /** Push one change to a review branch made from the main branch. */
   pushForReview<T extends EditOutcome>(branch: string, change: ChangeRequest<T>, signal?: AbortSignal): Promise<ChangeResult<T>>;
   deleteBranch(branch: string): Promise<void>;
+  /** A file at the head of the branch Argo CD follows; null when it is not there. */
+  readFile(file: string): Promise<string | null>;
   /** The last `n` deploys recorded in a file's history, newest first. */
   history(file: string, n: number, readTag?: ReadTag): Promise<DeployRecord[]>;
   /**

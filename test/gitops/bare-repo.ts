@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -68,4 +69,19 @@ export async function createBareRepo(files: Record<string, string>): Promise<Bar
     log: async (branch = 'main', file) => (await git(bare, 'log', '--format=%H %s', branch, ...(file ? ['--', file] : []))).split('\n').filter(Boolean),
     cleanup: () => rm(root, { recursive: true, force: true }),
   };
+}
+
+/** The example GitOps content of this repository (gitops/), as files for a fresh bare repository. */
+export function exampleFiles(): Record<string, string> {
+  const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../gitops');
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const full = path.join(dir, name);
+      if (statSync(full).isDirectory()) walk(full);
+      else out[path.relative(root, full)] = readFileSync(full, 'utf8');
+    }
+  };
+  walk(root);
+  return out;
 }

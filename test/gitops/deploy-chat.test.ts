@@ -1,27 +1,12 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { baseEnv, OpsbotProcess, ROOT, runOpsbot } from '../support/cli.js';
+import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { writeConfig } from '../support/config.js';
 import { gitWithPausedPush, wrapperMarker } from '../support/git-wrapper.js';
 import { eventually, get } from '../support/http.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
-import { createBareRepo, git, type BareRepo } from './bare-repo.js';
-
-/** The example GitOps content of this repository, as files for a fresh bare repository. */
-function exampleFiles(): Record<string, string> {
-  const root = join(ROOT, 'gitops');
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      if (statSync(full).isDirectory()) walk(full);
-      else out[relative(root, full)] = readFileSync(full, 'utf8');
-    }
-  };
-  walk(root);
-  return out;
-}
+import { createBareRepo, exampleFiles, git, type BareRepo } from './bare-repo.js';
 
 const APPS = `
 apps:

@@ -127,7 +127,7 @@ describe.skipIf(!haveTofu)(`access rules grant only what they name${haveTofu ? '
     const warnings = res.stderr.trim().split('\n');
     expect(warnings).toEqual([
       'opsbot: warning: access.rules.0: grants admin nowhere: admin is administration: /audit, /diagnose and cancelling jobs are about no app, environment or stack, /infra unlock about stacks, and a rule that names apps covers only those (put admin in a rule that names no apps, environments or stacks)',
-      'opsbot: warning: access.rules.4: "*" grants every action — deploy, rollback, infra.plan, infra.approve, cancel and administration (admin), on every app, environment and stack',
+      'opsbot: warning: access.rules.4: "*" grants every action — deploy, rollback, config, infra.plan, infra.approve, cancel and administration (admin), on every app, environment and stack',
     ]);
   });
 

@@ -107,6 +107,11 @@ export class FakeGitopsRepo implements GitopsRepo {
     return this.records.slice(0, n);
   }
 
+  async readFile(file: string): Promise<string | null> {
+    if (this.failWith) throw this.failWith;
+    return this.files[file] ?? null;
+  }
+
   /** `previous` stands for what DeployHistory would find; `to` must be a tag of `records`. */
   async rollbackTarget(file: string, _readTag: ReadTag, to?: string): Promise<string> {
     if (to !== undefined) {

@@ -146,7 +146,7 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
   let nextNumber = 1;
   let nextId = 1;
   // Assigned once the server listens; requests only arrive after that.
-  let double: GitHubApiDouble | undefined;
+  const served: { double?: GitHubApiDouble } = {};
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -183,7 +183,7 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     }
     if (call.violations.length) return send(422, { message: 'Validation Failed', errors: call.violations, documentation_url: 'https://docs.github.com/rest' });
-    await double?.onRequest?.(call.operationId);
+    await served.double?.onRequest?.(call.operationId);
     const repoKey = `${params.owner}/${params.repo}`;
     const bare = opts.repos[repoKey];
     if (!bare) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
@@ -284,7 +284,8 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
     if (!pr) throw new Error(`no pull request #${number}`);
     pr.reviews.push({ id: nextId++, user, state, commit: (await headOf(opts.repos[`${pr.owner}/${pr.repo}`]!, pr)) ?? '0'.repeat(40), at: new Date().toISOString() });
   };
-  double = { url: `http://127.0.0.1:${port}`, calls, pulls, comments, statuses, openPull, review, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+  const double: GitHubApiDouble = { url: `http://127.0.0.1:${port}`, calls, pulls, comments, statuses, openPull, review, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+  served.double = double;
   return double;
 }
 

@@ -31,10 +31,10 @@ function reviewCommand(decision: ReviewPayload['decision']): CommandSpec<ReviewA
       const reviews = deps.reviews;
       const review = await reviews.get(args.id);
       if (!review) throw new OpsbotError('E_UNKNOWN_REVIEW', `There is no pull request waiting for job ${args.id}.`);
-      const allowed = deps.policy.can(subject, 'deploy', { app: review.app, environment: review.env });
+      const allowed = deps.policy.can(subject, review.action ?? 'deploy', { app: review.app, environment: review.env });
       if (!allowed.allowed) throw new OpsbotError('E_DENIED', `Denied: ${allowed.reason}`);
       if (decision === 'approved' && deps.policy.samePerson(review.requester, subject) && !deps.config.gitops?.requesterMayApprove) {
-        throw new OpsbotError('E_DENIED', `Denied: you asked for this deploy; someone else must approve it.`);
+        throw new OpsbotError('E_DENIED', `Denied: you asked for this ${review.action === 'config' ? 'change' : 'deploy'}; someone else must approve it.`);
       }
       const { won, found } = await reviews.decide(args.id, decision, subject);
       if (!won) {

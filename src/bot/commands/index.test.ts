@@ -15,6 +15,7 @@ describe('ALL_COMMANDS', () => {
       'deploy approve',
       'deploy reject',
       'rollback',
+      'config',
       'history',
       'status',
       'infra plan',

@@ -38,13 +38,49 @@ const subject = z
   .regex(SUBJECT_PATTERN, 'must be "slack:<user id>", "telegram:<user id>", "console:<name>", "group:<name>", "person:<name>" or "*"');
 const account = z.string().regex(ACCOUNT_PATTERN, 'must be one account: "slack:<user id>", "telegram:<user id>" or "console:<name>" (no wildcard, group or person)');
 
-export const ACTIONS = ['deploy', 'rollback', 'status', 'history', 'infra.plan', 'infra.approve', 'jobs', 'cancel', 'admin'] as const;
+export const ACTIONS = ['deploy', 'rollback', 'config', 'status', 'history', 'infra.plan', 'infra.approve', 'jobs', 'cancel', 'admin'] as const;
 export type Action = (typeof ACTIONS)[number];
 /** What a rule's `actions` may list: an action, or `*` for every action (administration included). */
 export const RULE_ACTIONS = [...ACTIONS, '*'] as const;
 export type RuleAction = (typeof RULE_ACTIONS)[number];
 
 const pattern = z.string().regex(/^(\*|[a-z0-9][a-z0-9-]*\*?)$/, 'must be a name, a prefix ending in "*", or "*"');
+
+/**
+ * Where an environment's application configuration lives, for `/config`: the values are edited
+ * in place, byte for byte, like image tags. Kinds mirror the places teams keep it.
+ */
+const workloadRestart = z
+  .strictObject({
+    path: repoPath.describe('The manifest of the workload whose pods read the ConfigMap.'),
+    workload: z.string().regex(NAME_PATTERN, 'must be a Kubernetes name').describe('`metadata.name` of the Deployment, StatefulSet or DaemonSet to restart.'),
+  })
+  .describe('The workload `/config … --restart` restarts (its pod template\'s `kubectl.kubernetes.io/restartedAt` annotation, as `kubectl rollout restart` sets it).');
+
+export const configLocationSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('env'),
+    path: repoPath.describe('The manifest holding the workload (multi-document files are fine).'),
+    container: z.string().regex(NAME_PATTERN, 'must be a container name').describe('The container whose `env:` list holds the configuration (kind: env).'),
+  }).describe("a container's `env:` list in a plain manifest (Deployment, StatefulSet, DaemonSet, CronJob)."),
+  z.strictObject({
+    kind: z.literal('configmap'),
+    path: repoPath.describe('The manifest holding the ConfigMap.'),
+    name: z.string().regex(NAME_PATTERN, 'must be a Kubernetes name').optional().describe('`metadata.name` of the ConfigMap (kind: configmap; default: the only ConfigMap in the file).'),
+    restart: workloadRestart.optional(),
+  }).describe("a ConfigMap manifest's `data:`."),
+  z.strictObject({
+    kind: z.literal('kustomize-literals'),
+    path: repoPath.describe('The kustomization.yaml.'),
+    name: z.string().regex(NAME_PATTERN, 'must be a Kubernetes name').optional().describe('`name` of the `configMapGenerator` entry (default: the only one).'),
+    restart: workloadRestart.optional(),
+  }).describe('`literals:` of a kustomize `configMapGenerator` entry.'),
+  z.strictObject({
+    kind: z.literal('helm-values'),
+    path: repoPath.describe('The Helm values file.'),
+    prefix: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted key path such as "env"').describe('Dotted key path of the map that holds the keys (kind: helm-values), e.g. `env`.'),
+  }).describe('keys of a map in a Helm values file, under a prefix.'),
+]);
 
 const tagLocationBase = {
   /** The file in the GitOps repository that holds the tag. */
@@ -56,7 +92,9 @@ const tagLocationBase = {
   /** Label selector for the app's pods, when Argo CD's tracking label is not used. */
   podSelector: z.string().max(256).regex(/^[A-Za-z0-9._/=,!-]+$/, 'must be a label selector such as "app=web"').optional().describe("Label selector for the app's pods, overriding how they are found by default: through the selectors of the Deployments, StatefulSets and DaemonSets in the Application's status.resources."),
   /** Deploys to a protected environment go through a pull request and an approval. */
-  protected: z.boolean().default(false).describe('Deploys go through a pull request and an approval.'),
+  protected: z.boolean().default(false).describe('Deploys and `/config` changes go through a pull request and an approval.'),
+  /** Where `/config` reads and changes the application configuration of this environment. */
+  config: configLocationSchema.optional().describe('Where `/config` reads and changes this environment\'s configuration: `kind` is `env`, `configmap`, `kustomize-literals` or `helm-values`.'),
 };
 
 export const tagLocationSchema = z.discriminatedUnion('kind', [
@@ -160,7 +198,7 @@ export const stackSchema = z.strictObject({
 
 export const ruleSchema = z.strictObject({
   subjects: z.array(subject).min(1).describe('`slack:<user id>`, `telegram:<user id>`, `console:<name>`, `group:<name>`, `person:<name>`, `<platform>:*` or `*`.'),
-  actions: z.array(z.enum(RULE_ACTIONS)).min(1).describe('Actions allowed: deploy, rollback, status, history, infra.plan, infra.approve, jobs, cancel, admin (administration: /audit, /diagnose, /infra unlock, cancelling anyone\'s job), or `*` for every action.'),
+  actions: z.array(z.enum(RULE_ACTIONS)).min(1).describe('Actions allowed: deploy, rollback, config, status, history, infra.plan, infra.approve, jobs, cancel, admin (administration: /audit, /diagnose, /infra unlock, cancelling anyone\'s job), or `*` for every action.'),
   apps: z.array(pattern).optional().describe('Apps the rule covers (a name, a prefix ending in `*`, or `*`). A rule that names apps, environments or stacks covers only what it names: nothing on a dimension it leaves out, and no action without a resource.'),
   environments: z.array(pattern).optional().describe('Environments the rule covers (with `apps` unset: of every app).'),
   stacks: z.array(pattern).optional().describe('Terraform stacks the rule covers.'),
@@ -266,6 +304,7 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 export type AppConfig = z.infer<typeof appSchema>;
 export type TagLocation = z.infer<typeof tagLocationSchema>;
+export type ConfigLocation = z.infer<typeof configLocationSchema>;
 export type StackConfig = z.infer<typeof stackSchema>;
 export type Rule = z.infer<typeof ruleSchema>;
 export type TerraformSettings = Config['terraform'];

@@ -1,5 +1,6 @@
 import { isMap, isScalar, isSeq, type Node, type Pair, type YAMLMap, type YAMLSeq } from 'yaml';
 import { GitopsError } from '../errors.js';
+import { formatNew, insertPair, removePair } from './block-edit.js';
 import type { EditResult } from './edit-result.js';
 import { parseRequestedRef, sameRepository, type RequestedRef } from './image-ref.js';
 import {
@@ -8,7 +9,6 @@ import {
   lineCol,
   lineEndOf,
   lineOf,
-  lineStartOf,
   loadDocuments,
   mapsIn,
   newlineOf,
@@ -90,32 +90,7 @@ function retarget(text: string, entry: YAMLMap, requested: RequestedRef, file: s
     // newTag: x  →  digest: sha256:…  on the same line, as a person would rewrite it.
     return [replaceScalar(other.key, field, file), replaceScalar(other.value, requested.value, file)];
   }
-  return [insertPair(text, entry, field, requested.value, file)];
-}
-
-function removePair(text: string, entry: YAMLMap, pair: Pair<Node, unknown>, file: string): Splice {
-  const keyRange = pair.key.range;
-  const valueRange = (pair.value as Node | null)?.range;
-  if (entry.flow || !keyRange || !valueRange) {
-    throw new GitopsError('E_YAML_BROKEN', `${file}: images entry at line ${lineOf(text, entry)} has both newTag and digest in flow style; write it as a block`, file);
-  }
-  return { start: lineStartOf(text, keyRange[0]), end: lineEndOf(text, valueRange[1]), text: '' };
-}
-
-function insertPair(text: string, entry: YAMLMap, key: string, value: string, file: string): Splice {
-  const formatted = plainIsUnsafe(value) ? JSON.stringify(value) : value;
-  const range = entry.range;
-  if (!range) throw new GitopsError('E_YAML_BROKEN', `${file}: images entry has no source position`, file);
-  if (entry.flow) {
-    const close = text.lastIndexOf('}', range[1]);
-    return { start: close, end: close, text: `${entry.items.length ? ', ' : ''}${key}: ${formatted}` };
-  }
-  const last = entry.items[entry.items.length - 1] as Pair<Node, unknown>;
-  const lastEnd = (last.value as Node | null)?.range?.[1] ?? last.key.range?.[1] ?? range[1];
-  const at = lineEndOf(text, lastEnd);
-  const indent = ' '.repeat(lineCol(text, range[0])[1] - 1);
-  const nl = newlineOf(text);
-  return { start: at, end: at, text: `${text[at - 1] === '\n' ? '' : nl}${indent}${key}: ${formatted}${nl}` };
+  return [insertPair(text, entry, field, formatNew(requested.value), file)];
 }
 
 function addEntry(text: string, { root, images }: Located, image: string, requested: RequestedRef, file: string): Splice {

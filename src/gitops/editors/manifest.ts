@@ -18,7 +18,7 @@ export interface ManifestTarget {
 }
 
 /** Where each workload kind keeps its pod spec. */
-const POD_SPEC_PATH: Record<string, readonly string[]> = {
+export const POD_SPEC_PATH: Record<string, readonly string[]> = {
   Deployment: ['spec', 'template', 'spec'],
   StatefulSet: ['spec', 'template', 'spec'],
   DaemonSet: ['spec', 'template', 'spec'],

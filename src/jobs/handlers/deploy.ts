@@ -1,6 +1,6 @@
 import type { AppConfig, Config, GitopsConfig, TagLocation } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
-import type { Actor, Message, Progress } from '../../core/message.js';
+import type { Message, Progress } from '../../core/message.js';
 import type { ChangeRequest, ChangeResult } from '../../gitops/change.js';
 import { formatDeployMessage } from '../../gitops/deploy-message.js';
 import type { EditResult } from '../../gitops/editors/edit-result.js';
@@ -8,9 +8,8 @@ import { currentTag } from '../../gitops/editors/tag-location.js';
 import { reviewBranchName } from '../../gitops/repo-writer.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
-import { followCommit } from '../deploy-follow.js';
+import { commitLink, followCommit, requestReview } from '../gitops-follow-up.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
-import { refuseChangedHead } from '../review-head.js';
 import type { ArgoCd, GitopsRepo, PullRequestHost } from '../seams.js';
 import { ownEntry } from '../../core/config/own-entry.js';
 
@@ -108,19 +107,15 @@ const alreadyAt = (t: Target, ref: string, nothing: string): Message => ({ statu
 async function commitAndFollow(deps: DeployDeps, t: Target, ref: string, change: ChangeRequest<EditResult>, progress: Progress, signal: AbortSignal): Promise<Message> {
   const result = await deps.repo.commit(change, signal);
   if (!result.changed) return alreadyAt(t, ref, 'commit');
-  const committed = committedMessage(t, result);
-  if (!deps.argocd.connected) return { ...committed, context: 'Argo CD follow-up skipped: not connected to a cluster (set KUBECONFIG).' };
-  await progress({ ...committed, status: 'progress', context: 'committed; waiting for Argo CD…' });
-  return followCommit(deps, t, { sha: result.sha, title: committed.title ?? '', fields: committed.fields }, progress, signal);
+  return followCommit(deps, t, result.sha, committedMessage(t, result), progress, signal);
 }
 
 function committedMessage(t: Target, result: ChangeResult<EditResult>): Message {
-  const link = t.gitops.webUrl ? `${t.gitops.webUrl.replace(/\/$/, '')}/commit/${result.sha}` : undefined;
   const what = result.result ? `${result.result.old ?? 'none'} → ${result.result.new}` : 'committed earlier by this job';
   return {
     title: `${t.verb === 'rollback' ? 'Rolled back' : 'Deployed'} ${t.app} in ${t.env}: ${what}`,
     fields: [
-      { label: 'Commit', value: link ?? result.sha.slice(0, 12) },
+      { label: 'Commit', value: commitLink(t, result.sha) },
       { label: 'File', value: t.location.path },
       ...(result.attempts > 1 ? [{ label: 'Push attempts', value: `${result.attempts} (someone else pushed meanwhile)` }] : []),
     ],
@@ -133,23 +128,6 @@ async function openReview(deps: DeployDeps, t: Target, ref: string, change: Chan
   const branch = reviewBranchName(t.app, t.env, ref);
   const pushed = await deps.repo.pushForReview(branch, change, signal);
   if (!pushed.changed) return alreadyAt(t, ref, 'review');
-  const [title = '', ...body] = change.message(pushed.result ?? { changed: true, text: '', old: null, new: ref }).split('\n');
-  const requester: Actor = job.requester;
-  const prs = deps.pullRequests!;
-  const pr = await prs.open({ head: branch, base: t.gitops.branch, title, body: `${body.join('\n').trim()}\n\nOpened by opsbot for ${requester.displayName}; approve or reject it in the chat.` });
-  // A push to the branch between ours and the pull request's creation would be what reviewers see and approve.
-  if (pr.headSha !== pushed.sha) await refuseChangedHead({ pullRequests: prs, repo: deps.repo }, { pr: pr.number, branch, pushedSha: pushed.sha }, pr.headSha);
-  await deps.reviews.put({ id: job.id, app: t.app, env: t.env, ref, branch, pr: pr.number, url: pr.url, headSha: pushed.sha, requester: `${requester.platform}:${requester.id}`, state: 'pending' });
-  return {
-    title: `Pull request #${pr.number}: ${title}`,
-    fields: [
-      { label: 'Pull request', value: pr.url },
-      { label: 'Branch', value: branch },
-    ],
-    text: `${t.env} is protected: someone allowed to deploy there${t.gitops.requesterMayApprove ? '' : ` (not ${requester.displayName})`} approves to merge, or rejects to close it.`,
-    buttons: [
-      { action: { command: 'deploy approve', args: [job.id] }, label: 'Approve', style: 'primary' },
-      { action: { command: 'deploy reject', args: [job.id] }, label: 'Reject', style: 'danger' },
-    ],
-  };
+  const message = change.message(pushed.result ?? { changed: true, text: '', old: null, new: ref });
+  return requestReview(deps, t, { job, branch, pushedSha: pushed.sha, message, ref, action: 'deploy' });
 }

@@ -8,6 +8,7 @@ export const UMBRELLA_COMMAND = '/opsbot';
 export const DEFAULT_SLASH_COMMANDS: Readonly<Record<string, string>> = {
   '/deploy': 'deploy',
   '/rollback': 'rollback',
+  '/config': 'config',
   '/infra': 'infra',
   '/jobs': 'jobs',
   '/cancel': 'cancel',
