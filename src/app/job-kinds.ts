@@ -17,6 +17,7 @@ import { reviewJob } from '../jobs/handlers/review.js';
 import { statusJob } from '../jobs/handlers/status.js';
 import type { JobKind } from '../jobs/kind.js';
 import { Outbox } from '../jobs/outbox.js';
+import { RegistryClient } from '../registry/registry-client.js';
 import { terraformBinaryFor, type InfraServices } from '../terraform/infra-services.js';
 import { PlanStore } from '../terraform/plan-store.js';
 import { StackLocks } from '../terraform/stack-lock.js';
@@ -68,7 +69,7 @@ export async function wireJobKinds(opts: {
     }
   };
   add(diagnoseJob({ redis: blocking, tfBinary, tfConfigured: env.TF_BINARY }));
-  add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster }));
+  add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster, registry: new RegistryClient({ env }) }));
   add(reviewJob({ config, reviews, pullRequests, repo }));
   add(historyJob({ config, repo }));
   add(statusJob({ config, argocd: cluster }));
