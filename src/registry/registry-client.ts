@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { Agent, request, type Dispatcher } from 'undici';
 import { backoffDelay, sleep } from '../core/backoff.js';
 import { DIGEST_PATTERN, parseRepository, TAG_PATTERN, type RegistryRepository } from '../core/oci-reference.js';
@@ -237,7 +238,8 @@ export class RegistryClient {
   }
 
   private dispatcher(): Agent {
-    this.agent ??= new Agent({ connect: { ca: trustedCertificates(this.env) } });
+    // One secure context for every connection: building one from ~300 CA certificates costs tens of ms.
+    this.agent ??= new Agent({ connect: { secureContext: createSecureContext({ ca: trustedCertificates(this.env) }) } });
     return this.agent;
   }
 }
