@@ -35,6 +35,8 @@ export const GITOPS_ERROR_CODES = [
   'E_GIT',
   /** The GitHub API refused or failed a pull-request call. */
   'E_GITHUB',
+  /** gitops.signing: the key in the environment cannot be used to sign. */
+  'E_SIGNING',
   /** /rollback: no earlier version to go back to (or every one was rolled back from). */
   'E_NO_PREVIOUS',
   /** /rollback --to: the file never held that version. */

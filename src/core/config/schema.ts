@@ -123,6 +123,15 @@ export const gitopsSchema = z.strictObject({
   requesterMayApprove: z.boolean().default(false).describe('May the person who asked for a protected deploy approve its pull request themselves?'),
   /** How approved pull requests are merged. */
   mergeMethod: z.enum(['merge', 'squash']).default('merge').describe('How approved pull requests are merged.'),
+  /** Sign every commit opsbot makes (rulesets that require signed commits). */
+  signing: z
+    .strictObject({
+      format: z.enum(['ssh', 'openpgp']).describe('`ssh` (signed with `ssh-keygen -Y sign`) or `openpgp` (with `gpg`).'),
+      // Ending in _PRIVATE_KEY makes the value a secret by name: redacted from logs, chat and audit.
+      keyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,115}_PRIVATE_KEY$/, 'must be an environment variable name ending in "_PRIVATE_KEY" (so its value is redacted everywhere)').default('OPSBOT_SIGNING_PRIVATE_KEY').describe('Environment variable holding the private key (OpenSSH format, or an armored OpenPGP secret key; no passphrase); its name ends in `_PRIVATE_KEY`, so the value is redacted everywhere.'),
+    })
+    .optional()
+    .describe('Sign every commit opsbot makes, by git itself (`gpg.format`, `user.signingkey`, `commit.gpgsign`), e.g. for GitHub rulesets that require signed commits. The key comes from the environment.'),
 });
 
 export const stackSchema = z.strictObject({
