@@ -2,13 +2,13 @@
 /**
  * The layering of opsbot, checked on every build (`npm run deps`, run by .ci/run):
  *
- *   cli → app → bot → jobs → (gitops | terraform | argocd) → core
+ *   cli → app → bot → jobs → (gitops | terraform | argocd | registry) → core
  *
  * A module may import from its own layer and the layers to its right, never to its left; the
- * three outside systems (gitops, terraform, argocd) do not import each other; `server` is HTTP
+ * outside systems (gitops, terraform, argocd, registry) do not import each other; `server` is HTTP
  * plumbing for the composition root and may use core only. No file may take part in a cycle.
  */
-const LAYERS = ['cli', 'app', 'bot', 'jobs', 'gitops|terraform|argocd', 'core'];
+const LAYERS = ['cli', 'app', 'bot', 'jobs', 'gitops|terraform|argocd|registry', 'core'];
 const under = (layers) => `^src/(${layers})/`;
 
 /** The layers above `layer`, and `server` for every layer below the composition root. */
@@ -16,13 +16,13 @@ const above = (layer, i) => [...LAYERS.slice(0, i + 1), ...(layer === 'app' ? []
 
 const upward = LAYERS.slice(1).map((layer, i) => ({
   name: `no-upward-from-${layer.replace(/\|/g, '-')}`,
-  comment: `${layer} may not import ${above(layer, i).join(', ')}: dependencies point one way (cli → app → bot → jobs → gitops|terraform|argocd → core)`,
+  comment: `${layer} may not import ${above(layer, i).join(', ')}: dependencies point one way (cli → app → bot → jobs → gitops|terraform|argocd|registry → core)`,
   severity: 'error',
   from: { path: under(layer) },
   to: { path: under(above(layer, i).join('|')) },
 }));
 
-const OUTSIDE = ['gitops', 'terraform', 'argocd'];
+const OUTSIDE = ['gitops', 'terraform', 'argocd', 'registry'];
 const siblings = OUTSIDE.map((name) => ({
   name: `no-${name}-to-the-other-outside-systems`,
   comment: `${name} is one outside system; it does not import the others`,

@@ -11,6 +11,7 @@ import { ackLatency } from './ack-latency.js';
 import { deployThroughput } from './deploy-throughput.js';
 import { memory } from './memory.js';
 import { notifications } from './notifications.js';
+import { registry } from './registry.js';
 import { terraformOverhead } from './terraform-overhead.js';
 import type { Benchmark, BenchResult } from './stats.js';
 
@@ -21,6 +22,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ['notifications', notifications],
   ['deploy', deployThroughput],
   ['terraform', terraformOverhead],
+  ['registry', registry],
   ['memory', memory],
   ['ack', ackLatency],
 ];

@@ -1,8 +1,10 @@
+import { createHash } from 'node:crypto';
 import { isAbsolute, join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import { PROJECT_ROOT, type LoadedConfig } from '../core/config/load.js';
 import { OpsbotError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { prepareSigning } from '../gitops/commit-signing.js';
 import { GitopsRepository } from '../gitops/gitops-repository.js';
 import { RepoWriter } from '../gitops/repo-writer.js';
 import { seedExampleRepo } from '../gitops/seed.js';
@@ -26,6 +28,8 @@ export async function gitopsRepository(opts: { loaded: LoadedConfig; home: strin
   } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url) && !isAbsolute(url)) {
     url = resolve(baseDir, url); // a path relative to the config file
   }
+  const signing = gitops.signing ? await prepareSigning({ format: gitops.signing.format, key: opts.env[gitops.signing.keyEnv] ?? '' }, join(opts.home, 'signing', createHash('sha256').update(opts.env[gitops.signing.keyEnv] ?? '').digest('hex').slice(0, 16))) : undefined;
+  if (signing) opts.log.info({ identity: signing.identity }, 'commits are signed');
   const writer = new RepoWriter({
     url,
     branch: gitops.branch,
@@ -33,6 +37,7 @@ export async function gitopsRepository(opts: { loaded: LoadedConfig; home: strin
     pushRetries: gitops.pushRetries,
     cacheDir: join(opts.home, 'git'),
     token: opts.env.GITOPS_TOKEN ?? opts.env.GITHUB_TOKEN,
+    ...(signing ? { signing } : {}),
   });
   return new GitopsRepository(writer, { redis: opts.redis, url: gitops.url });
 }

@@ -19,6 +19,7 @@ import { reviewJob } from '../jobs/handlers/review.js';
 import { statusJob } from '../jobs/handlers/status.js';
 import type { JobKind } from '../jobs/kind.js';
 import { Outbox } from '../jobs/outbox.js';
+import { RegistryClient } from '../registry/registry-client.js';
 import { terraformBinaryFor, type InfraServices } from '../terraform/infra-services.js';
 import { DriftMemory } from '../terraform/drift-memory.js';
 import { PlanStore } from '../terraform/plan-store.js';
@@ -73,7 +74,7 @@ export async function wireJobKinds(opts: {
     }
   };
   add(diagnoseJob({ redis: blocking, tfBinary, tfConfigured: env.TF_BINARY }));
-  add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster }));
+  add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster, registry: new RegistryClient({ env }) }));
   add(configJob({ config, repo, pullRequests, reviews, argocd: cluster }));
   add(configListJob({ config, repo }));
   add(reviewJob({ config, reviews, pullRequests, repo, argocd: cluster }));

@@ -17,6 +17,8 @@ export interface LandingClone {
   workdir: string;
   author: { name: string; email: string };
   pushRetries: number;
+  /** Sign each commit (gitops.signing: the GitRunner carries the key's configuration). */
+  sign: boolean;
   /** Wait before push attempt `attempt + 1` (jittered backoff). */
   delay(attempt: number): number;
   /** Fetch the branch into its remote-tracking ref; false (and the ref removed) when the remote has no such branch. */
@@ -66,7 +68,7 @@ export async function landBatch(clone: LandingClone, target: LandTarget, reqs: C
       if (result.changed) {
         // --all takes what the edit changed: edits rewrite tracked files only (a missing file is
         // E_FILE_MISSING), and the checkout is clean, so one process per change does it.
-        const commit = await git.run(['commit', '--all', '--quiet', '--no-verify', '--no-gpg-sign', '--file', '-'], {
+        const commit = await git.run(['commit', '--all', '--quiet', '--no-verify', clone.sign ? '--gpg-sign' : '--no-gpg-sign', '--file', '-'], {
           cwd,
           input: withJobTrailer(req.message(result), req.jobId),
           extraEnv: { GIT_AUTHOR_NAME: clone.author.name, GIT_AUTHOR_EMAIL: clone.author.email, GIT_COMMITTER_NAME: clone.author.name, GIT_COMMITTER_EMAIL: clone.author.email },

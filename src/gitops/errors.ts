@@ -44,6 +44,8 @@ export const GITOPS_ERROR_CODES = [
    * closed, never merged.
    */
   'E_HEAD_CHANGED',
+  /** gitops.signing: the key in the environment cannot be used to sign. */
+  'E_SIGNING',
   /** /rollback: no earlier version to go back to (or every one was rolled back from). */
   'E_NO_PREVIOUS',
   /** /rollback --to: the file never held that version. */

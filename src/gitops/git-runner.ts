@@ -23,6 +23,10 @@ export interface GitRunnerOptions {
   env?: NodeJS.ProcessEnv;
   /** Per git command; network operations are the slow ones. */
   timeoutMs?: number;
+  /** More configuration through GIT_CONFIG_* (commit signing); never written to a file. */
+  config?: Record<string, string>;
+  /** More variables for every git command (GNUPGHOME for OpenPGP signing). */
+  extraEnv?: Record<string, string>;
 }
 
 /** Variables passed through from the caller's environment; everything else is dropped. */
@@ -53,13 +57,19 @@ export class GitRunner {
     }
     if (!env.GIT_SSH_COMMAND && !env.GIT_SSH) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
     this.secrets = [];
+    const config: [string, string][] = Object.entries(opts.config ?? {});
     const password = opts.token ?? opts.remote.password;
     if (opts.remote.isHttp && password) {
       const user = opts.token ? 'x-access-token' : (opts.remote.username ?? 'x-access-token');
       const basic = Buffer.from(`${user}:${password}`).toString('base64');
-      Object.assign(env, { GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'http.extraHeader', GIT_CONFIG_VALUE_0: `Authorization: Basic ${basic}` });
+      config.push(['http.extraHeader', `Authorization: Basic ${basic}`]);
       this.secrets.push(password, basic);
     }
+    if (config.length) {
+      env.GIT_CONFIG_COUNT = String(config.length);
+      config.forEach(([k, v], i) => Object.assign(env, { [`GIT_CONFIG_KEY_${i}`]: k, [`GIT_CONFIG_VALUE_${i}`]: v }));
+    }
+    Object.assign(env, opts.extraEnv);
     this.env = env;
     this.timeoutMs = opts.timeoutMs ?? 120_000;
   }

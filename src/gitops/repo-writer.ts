@@ -8,6 +8,7 @@ import { CommitLineage, type CommitRelation, type LineageQuestion } from './comm
 import { DeployHistory, type DeployRecord, type ReadTag } from './deploy-history.js';
 import { GitopsError } from './errors.js';
 import { cacheDirName, parseRemote } from './git-remote.js';
+import type { Signing } from './commit-signing.js';
 import { GitRunner } from './git-runner.js';
 
 /**
@@ -25,6 +26,8 @@ export interface RepoWriterOptions extends Pick<GitopsConfig, 'url'>, Partial<Pi
   /** Backoff between push retries: `baseMs * 2^attempt`, jittered, capped at `maxMs`. */
   backoff?: { baseMs: number; maxMs: number };
   gitTimeoutMs?: number;
+  /** gitops.signing, prepared (prepareSigning): every commit is signed by git. */
+  signing?: Signing;
 }
 
 export type { ChangeRequest, ChangeResult, EditOutcome } from './change.js';
@@ -45,6 +48,7 @@ export class RepoWriter {
   private readonly remoteUrl: string;
   private readonly author: { name: string; email: string };
   private readonly pushRetries: number;
+  private readonly sign: boolean;
   private readonly backoff: { baseMs: number; maxMs: number };
   /** `remote set-url` once per instance (the URL comes from the config this instance was built from). */
   private urlSet = false;
@@ -57,7 +61,14 @@ export class RepoWriter {
     this.pushRetries = opts.pushRetries ?? 5;
     this.backoff = opts.backoff ?? { baseMs: 200, maxMs: 5_000 };
     this.workdir = path.join(opts.cacheDir, cacheDirName(remote));
-    this.git = new GitRunner({ remote, ...(opts.token ? { token: opts.token } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.gitTimeoutMs ? { timeoutMs: opts.gitTimeoutMs } : {}) });
+    this.sign = opts.signing !== undefined;
+    this.git = new GitRunner({
+      remote,
+      ...(opts.token ? { token: opts.token } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+      ...(opts.gitTimeoutMs ? { timeoutMs: opts.gitTimeoutMs } : {}),
+      ...(opts.signing ? { config: opts.signing.config, extraEnv: opts.signing.env } : {}),
+    });
   }
 
   /** The branch Argo CD follows: changes land on it directly. */
@@ -151,6 +162,7 @@ export class RepoWriter {
       workdir: this.workdir,
       author: this.author,
       pushRetries: this.pushRetries,
+      sign: this.sign,
       delay: (attempt) => backoffDelay(attempt - 1, this.backoff),
       fetch: (branch, opts) => this.fetch(branch, opts),
       checkout: (ref) => this.checkout(ref),

@@ -36,6 +36,12 @@ export interface GitopsRepo {
   relate(q: LineageQuestion): Promise<CommitRelation>;
 }
 
+/** The image registries (RegistryClient): a tag's manifest digest, for `pin: digest`. */
+export interface ImageRegistry {
+  /** Throws E_TAG_NOT_FOUND, E_REGISTRY_AUTH, E_REGISTRY_UNREACHABLE (after retries), E_REGISTRY_BAD_ANSWER. */
+  resolve(image: string, tag: string, signal?: AbortSignal): Promise<{ digest: string }>;
+}
+
 /** Pull requests of protected environments (PullRequests, on GitHub's REST API). */
 export interface PullRequestHost {
   /** Opens a pull request; one already open for this head (a retried job) is returned instead. */

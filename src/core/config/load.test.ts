@@ -21,6 +21,18 @@ apps:
 `;
 
 describe('parseConfig', () => {
+  it('pin: digest — accepted for kustomize and manifests; for Helm only on a digest key', () => {
+    expect(parseConfig(APP.replace('kustomization.yaml }', 'kustomization.yaml, pin: digest }')).apps.web?.environments.prod?.pin).toBe('digest');
+    const helm = (key: string) => APP.replace('{ kind: kustomize, path: apps/web/overlays/prod/kustomization.yaml }', `{ kind: helm-values, path: v.yaml, key: ${key}, pin: digest }`);
+    expect(parseConfig(helm('image.digest')).apps.web?.environments.prod).toMatchObject({ key: 'image.digest', pin: 'digest' });
+    expect(problems(helm('image.tag'))).toEqual(['apps.web.environments.prod.key: with pin: digest, "key" must be the chart\'s digest value (a key ending in "digest", e.g. "image.digest")']);
+    expect(problems(APP.replace('kustomization.yaml }', 'kustomization.yaml, pin: sha }'))[0]).toMatch(/^apps\.web\.environments\.prod\.pin: /);
+  });
+
+  it('an image name the registry API could not be asked about is refused', () => {
+    expect(problems(APP.replace('ghcr.io/example/web', 'ghcr.io:99999/web'))).toEqual(['apps.web.image: "ghcr.io:99999/web" is not an image name: port 99999 is out of range']);
+  });
+
   it('accepts an empty file, with defaults', () => {
     const c = parseConfig('');
     expect(c.apps).toEqual({});

@@ -29,6 +29,7 @@ interface Requirement {
 export function missingEnv(config: Config, env: NodeJS.ProcessEnv, role: ProcessRole = 'all'): MissingEnv[] {
   const required: Requirement[] = [];
   if (config.gitops?.github) required.push({ name: 'GITHUB_TOKEN', neededBy: 'gitops.github', side: 'jobs' });
+  if (config.gitops?.signing) required.push({ name: config.gitops.signing.keyEnv, neededBy: 'gitops.signing', side: 'jobs' });
   for (const [stack, s] of Object.entries(config.stacks)) {
     for (const name of s.env) required.push({ name, neededBy: `stacks.${stack}.env`, side: 'jobs' });
   }

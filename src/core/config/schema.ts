@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DESTINATION_FORMS, isDestination } from '../destination.js';
+import { parseRepository } from '../oci-reference.js';
 import { cronProblem } from './cron.js';
 
 /**
@@ -95,16 +96,29 @@ const tagLocationBase = {
   protected: z.boolean().default(false).describe('Deploys and `/config` changes go through a pull request and an approval.'),
   /** Where `/config` reads and changes the application configuration of this environment. */
   config: configLocationSchema.optional().describe('Where `/config` reads and changes this environment\'s configuration: `kind` is `env`, `configmap`, `kustomize-literals` or `helm-values`.'),
+  /** `digest`: a deployed tag is resolved in the registry and its manifest digest is written. */
+  pin: z
+    .enum(['tag', 'digest'])
+    .optional()
+    .describe("`tag` (the default) writes the tag as given; `digest` resolves it to its manifest digest in the image's registry (credentials from `DOCKER_CONFIG`) and writes `image@sha256:…`, so a moved tag never changes what runs."),
 };
 
 export const tagLocationSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('kustomize'), ...tagLocationBase }).describe('`images[].newTag` in a kustomization.yaml.'),
-  z.strictObject({
-    kind: z.literal('helm-values'),
-    ...tagLocationBase,
-    /** Dotted key path of the tag in the values file. */
-    key: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted key path such as "image.tag"').default('image.tag').describe('Dotted key path of the tag in the values file (kind: helm-values).'),
-  }).describe('a key in a Helm values file.'),
+  z
+    .strictObject({
+      kind: z.literal('helm-values'),
+      ...tagLocationBase,
+      /** Dotted key path of the tag in the values file. */
+      key: z.string().regex(/^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/, 'must be a dotted key path such as "image.tag"').default('image.tag').describe('Dotted key path of the tag in the values file (kind: helm-values); with `pin: digest`, the key of the digest, e.g. `image.digest`.'),
+    })
+    .superRefine((loc, ctx) => {
+      // Charts render `repository:tag`; a digest under a tag key yields `repo:sha256:…`, which no runtime pulls.
+      if (loc.pin === 'digest' && !/(^|\.)digest$/i.test(loc.key)) {
+        ctx.addIssue({ code: 'custom', path: ['key'], message: 'with pin: digest, "key" must be the chart\'s digest value (a key ending in "digest", e.g. "image.digest")' });
+      }
+    })
+    .describe('a key in a Helm values file.'),
   z.strictObject({
     kind: z.literal('manifest'),
     ...tagLocationBase,
@@ -115,7 +129,17 @@ export const tagLocationSchema = z.discriminatedUnion('kind', [
 
 export const appSchema = z.strictObject({
   /** The image repository, without tag or digest: `ghcr.io/example/web`. */
-  image: z.string().regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, 'must be an image name without tag, e.g. "ghcr.io/example/web"').describe('The image repository, without tag or digest: `ghcr.io/example/web`.'),
+  image: z
+    .string()
+    .regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, 'must be an image name without tag, e.g. "ghcr.io/example/web"')
+    .superRefine((image, ctx) => {
+      try {
+        parseRepository(image);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      }
+    })
+    .describe('The image repository, without tag or digest: `ghcr.io/example/web`.'),
   description: z.string().max(200).optional().describe('Shown in /status and /help.'),
   environments: z.record(name('environment name'), tagLocationSchema).refine((e) => Object.keys(e).length > 0, 'needs at least one environment').describe('Where each environment keeps the tag: `kind` is `kustomize`, `helm-values` or `manifest`.'),
 });
@@ -137,6 +161,15 @@ export const gitopsSchema = z.strictObject({
   requesterMayApprove: z.boolean().default(false).describe('May the person who asked for a protected deploy approve its pull request themselves?'),
   /** How approved pull requests are merged. */
   mergeMethod: z.enum(['merge', 'squash']).default('merge').describe('How approved pull requests are merged.'),
+  /** Sign every commit opsbot makes (rulesets that require signed commits). */
+  signing: z
+    .strictObject({
+      format: z.enum(['ssh', 'openpgp']).describe('`ssh` (signed with `ssh-keygen -Y sign`) or `openpgp` (with `gpg`).'),
+      // Ending in _PRIVATE_KEY makes the value a secret by name: redacted from logs, chat and audit.
+      keyEnv: z.string().regex(/^[A-Z_][A-Z0-9_]{0,115}_PRIVATE_KEY$/, 'must be an environment variable name ending in "_PRIVATE_KEY" (so its value is redacted everywhere)').default('OPSBOT_SIGNING_PRIVATE_KEY').describe('Environment variable holding the private key (OpenSSH format, or an armored OpenPGP secret key; no passphrase); its name ends in `_PRIVATE_KEY`, so the value is redacted everywhere.'),
+    })
+    .optional()
+    .describe('Sign every commit opsbot makes, by git itself (`gpg.format`, `user.signingkey`, `commit.gpgsign`), e.g. for GitHub rulesets that require signed commits. The key comes from the environment.'),
 });
 
 /** GitHub owner and repository names: letters, digits, '.', '_', '-' (they reach URLs). */

@@ -34,7 +34,8 @@ describe('repositories compare the way registries resolve them', () => {
 describe('parseRequestedRef', () => {
   it.each(['1.2.3', 'v1', '3f9c2e1', 'latest', '_x', 'a'.repeat(128)])('accepts tag %s', (t) => expect(parseRequestedRef(t)).toEqual({ kind: 'tag', value: t }));
   it('accepts a digest', () => expect(parseRequestedRef(D)).toEqual({ kind: 'digest', value: D }));
-  it.each(['', '-x', '.x', 'a b', 'a;rm', 'a'.repeat(129), 'sha256:abc', `sha256:${'A'.repeat(64)}`, '$(id)', 'x/y'])('rejects %j with E_BAD_TAG', (t) =>
+  it('accepts a tag with its digest', () => expect(parseRequestedRef(`1.5.0@${D}`)).toEqual({ kind: 'digest', value: D, tag: '1.5.0' }));
+  it.each(['', '-x', '.x', 'a b', 'a;rm', 'a'.repeat(129), 'sha256:abc', `sha256:${'A'.repeat(64)}`, '$(id)', 'x/y', `1.5.0@sha256:abc`, `@${D}`, `-x@${D}`, `1.5@${D}@${D}`])('rejects %j with E_BAD_TAG', (t) =>
     expect(() => parseRequestedRef(t, 'f.yaml')).toThrow(expect.objectContaining({ code: 'E_BAD_TAG', message: expect.stringMatching(/^f\.yaml: /) })),
   );
 });

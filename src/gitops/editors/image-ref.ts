@@ -1,4 +1,7 @@
+import { DIGEST_PATTERN, TAG_PATTERN } from '../../core/oci-reference.js';
 import { GitopsError } from '../errors.js';
+
+export { DIGEST_PATTERN, TAG_PATTERN };
 
 /**
  * Image references as people write them in manifests:
@@ -14,12 +17,12 @@ export interface ImageRef {
   digest?: string;
 }
 
-/** What a user may ask to deploy: an OCI tag or a sha256 digest. */
-export type RequestedRef = { kind: 'tag'; value: string } | { kind: 'digest'; value: string };
-
-/** OCI distribution spec: a tag is at most 128 characters of `[A-Za-z0-9_.-]`, not starting with `.` or `-`. */
-export const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-export const DIGEST_PATTERN = /^sha256:[a-f0-9]{64}$/;
+/**
+ * What a user may ask to deploy: an OCI tag, a sha256 digest, or both as `1.5.0@sha256:…` (the
+ * digest is what is written; the tag says which one it should be, and a pinned environment
+ * checks it against the registry).
+ */
+export type RequestedRef = { kind: 'tag'; value: string } | { kind: 'digest'; value: string; tag?: string };
 
 export function parseImageRef(image: string): ImageRef {
   let rest = image.trim();
@@ -68,7 +71,9 @@ export function sameRepository(a: string, b: string): boolean {
 export function parseRequestedRef(ref: string, file?: string): RequestedRef {
   if (DIGEST_PATTERN.test(ref)) return { kind: 'digest', value: ref };
   if (TAG_PATTERN.test(ref)) return { kind: 'tag', value: ref };
-  const hint = ref.startsWith('sha256:')
+  const at = ref.indexOf('@');
+  if (at > 0 && TAG_PATTERN.test(ref.slice(0, at)) && DIGEST_PATTERN.test(ref.slice(at + 1))) return { kind: 'digest', value: ref.slice(at + 1), tag: ref.slice(0, at) };
+  const hint = ref.includes('sha256:')
     ? 'a digest must be "sha256:" followed by 64 lowercase hex characters'
     : 'a tag is 1–128 of A-Z a-z 0-9 _ . - and cannot start with "." or "-"';
   throw new GitopsError('E_BAD_TAG', `${file ? `${file}: ` : ''}"${ref.slice(0, 140)}" is not a valid image tag or digest: ${hint}`, file);

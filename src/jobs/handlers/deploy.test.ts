@@ -142,3 +142,60 @@ describe('deploy job', () => {
     expect(kind.answers?.E_HEAD_CHANGED).toBe('refused');
   });
 });
+
+describe('deploy job with pin: digest', () => {
+  const PINNED = config(`
+gitops: { url: /srv/gitops.git }
+apps:
+  web:
+    image: ghcr.io/example/web
+    environments:
+      staging: { kind: kustomize, path: apps/web/staging/kustomization.yaml, pin: digest }
+`);
+  const D1 = `sha256:${'1'.repeat(64)}`;
+  const D2 = `sha256:${'2'.repeat(64)}`;
+
+  function pinned() {
+    const repo = new FakeGitopsRepo({ 'apps/web/staging/kustomization.yaml': kustomization('1.4.3') });
+    const asked: string[] = [];
+    const registry = {
+      resolve: async (image: string, tag: string) => {
+        asked.push(`${image}:${tag}`);
+        return { digest: D1 };
+      },
+    };
+    const kind = deployJob({ config: PINNED, repo, argocd: new FakeArgoCd(false), reviews: new FakeReviews(), registry });
+    const run = (payload: DeployPayload) => kind.run(jobContext('deploy', payload).ctx);
+    return { repo, asked, run };
+  }
+
+  it('writes the digest the registry gives for the tag; the message keeps the tag', async () => {
+    const { repo, asked, run } = pinned();
+    const message = await run({ verb: 'deploy', app: 'web', env: 'staging', ref: '1.5.0' });
+    expect(asked).toEqual(['ghcr.io/example/web:1.5.0']);
+    expect(repo.files['apps/web/staging/kustomization.yaml']).toContain(`digest: "${D1}"`);
+    expect(parseDeployMessage(repo.commits[0]!.message)).toMatchObject({ from: '1.4.3', to: D1 });
+    expect(repo.commits[0]!.message).toContain(`Tag: 1.5.0\nImage: ghcr.io/example/web:1.5.0@${D1}`);
+    expect(message.title).toBe(`Deployed web in staging: 1.4.3 → 1.5.0 (${D1.slice(0, 19)}…)`);
+  });
+
+  it('tag@digest: deployed when the registry agrees, refused (nothing committed) when not', async () => {
+    const { repo, run } = pinned();
+    await expect(run({ verb: 'deploy', app: 'web', env: 'staging', ref: `1.5.0@${D2}` })).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH', message: expect.stringContaining(`is ${D1} in the registry, not ${D2}`) });
+    expect(repo.commits).toHaveLength(0);
+    await run({ verb: 'deploy', app: 'web', env: 'staging', ref: `1.5.0@${D1}` });
+    expect(repo.commits).toHaveLength(1);
+  });
+
+  it('a bare digest is written as it is, without asking the registry', async () => {
+    const { repo, asked, run } = pinned();
+    await run({ verb: 'deploy', app: 'web', env: 'staging', ref: D2 });
+    expect(repo.files['apps/web/staging/kustomization.yaml']).toContain(`digest: "${D2}"`);
+    expect(asked).toEqual([]);
+  });
+
+  it('tag not found, a digest mismatch and a refusal are answers, not failed jobs', () => {
+    const kind = deployJob({ config: PINNED, repo: new FakeGitopsRepo({}), argocd: new FakeArgoCd(false), reviews: new FakeReviews() });
+    expect(kind.answers).toMatchObject({ E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused' });
+  });
+});

@@ -4,13 +4,14 @@ import type { Message, Progress } from '../../core/message.js';
 import type { ChangeRequest, ChangeResult } from '../../gitops/change.js';
 import { formatDeployMessage } from '../../gitops/deploy-message.js';
 import type { EditResult } from '../../gitops/editors/edit-result.js';
+import { parseRequestedRef } from '../../gitops/editors/image-ref.js';
 import { currentTag } from '../../gitops/editors/tag-location.js';
 import { reviewBranchName } from '../../gitops/repo-writer.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
 import { commitLink, followCommit, requestReview } from '../gitops-follow-up.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
-import type { ArgoCd, GitopsRepo, PullRequestHost } from '../seams.js';
+import type { ArgoCd, GitopsRepo, ImageRegistry, PullRequestHost } from '../seams.js';
 import { ownEntry } from '../../core/config/own-entry.js';
 
 export interface DeployPayload {
@@ -32,6 +33,16 @@ export interface DeployDeps {
   reviews: Pick<ReviewStore, 'put'>;
   /** Argo CD, for the follow-up after the commit (not connected: the deploy ends at the commit). */
   argocd: ArgoCd;
+  /** For environments with `pin: digest`: the tag's manifest digest. */
+  registry?: ImageRegistry;
+}
+
+/** What is written, and how it is shown: for a pinned deploy, the digest the tag resolved to. */
+interface Pinned {
+  /** What the file gets: the tag as given, or the digest. */
+  ref: string;
+  /** The tag the digest was resolved from (pinned deploys only). */
+  tag?: string;
 }
 
 interface Target {
@@ -58,7 +69,9 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     attempts: 5,
     retryOn: ['E_PUSH_REFUSED'],
     // Nothing was changed, and retrying would not help: a reply, not a failed job.
-    answers: { E_NO_PREVIOUS: 'refused', E_NOT_IN_HISTORY: 'refused', E_HEAD_CHANGED: 'refused' },
+    // Registry answers about the tag (not there, not the digest given) are answers too; a
+    // registry that stays down was already retried by the client and fails the job.
+    answers: { E_NO_PREVIOUS: 'refused', E_NOT_IN_HISTORY: 'refused', E_HEAD_CHANGED: 'refused', E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused' },
     concurrency: Math.max(DEPLOY_CONCURRENCY, deps.config.workers.concurrency),
     async run({ job, reporter, signal }) {
       const target = deployTarget(deps, job.payload);
@@ -68,9 +81,10 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
       // A rollback's `ref` is its `--to` choice: checked against the history, like the default target.
       const ref = target.verb === 'rollback' ? await rollbackTarget(deps.repo, target, job.payload.ref) : job.payload.ref;
       if (!ref) throw new OpsbotError('E_BAD_TAG', 'no tag to deploy');
-      await progress({ text: `${doing} ${target.app} to ${ref} in ${target.env}: committing…` });
-      const change = tagChange(target, ref, job);
-      return target.location.protected ? openReview(deps, target, ref, change, job, signal) : commitAndFollow(deps, target, ref, change, progress, signal);
+      const pinned = target.verb === 'deploy' ? await pin(deps, target, ref, progress, signal) : { ref };
+      await progress({ text: `${doing} ${target.app} to ${shown(pinned)} in ${target.env}: committing…` });
+      const change = tagChange(target, pinned, job);
+      return target.location.protected ? openReview(deps, target, pinned, change, job, signal) : commitAndFollow(deps, target, pinned, change, progress, signal);
     },
   };
 }
@@ -92,30 +106,57 @@ function rollbackTarget(repo: GitopsRepo, t: Target, to: string | undefined): Pr
   return repo.rollbackTarget(t.location.path, (text) => currentTag(text, t.appConfig, t.location), to);
 }
 
-function tagChange(t: Target, ref: string, job: JobEnvelope<DeployPayload>): ChangeRequest<EditResult> {
+/**
+ * `pin: digest`: the tag is resolved in the registry before anything is committed, and the
+ * digest is what the file gets. `tag@sha256:…` must match what the registry says; a bare digest
+ * is written as it is (it names the image already).
+ */
+async function pin(deps: DeployDeps, t: Target, ref: string, progress: Progress, signal: AbortSignal): Promise<Pinned> {
+  if (t.location.pin !== 'digest') return { ref };
+  const requested = parseRequestedRef(ref);
+  const tag = requested.kind === 'tag' ? requested.value : requested.tag;
+  if (tag === undefined) return { ref: requested.value };
+  if (!deps.registry) throw new OpsbotError('E_INTERNAL', 'pin: digest needs the registry client, which this worker was started without');
+  await progress({ text: `Deploying ${t.app} in ${t.env}: resolving ${t.appConfig.image}:${tag} in its registry…` });
+  const { digest } = await deps.registry.resolve(t.appConfig.image, tag, signal);
+  if (requested.kind === 'digest' && requested.value !== digest) {
+    throw new OpsbotError('E_DIGEST_MISMATCH', `${t.appConfig.image}:${tag} is ${digest} in the registry, not ${requested.value}: the tag was moved, or the digest is of another image. Nothing was committed.`);
+  }
+  return { ref: digest, tag };
+}
+
+/** `1.5.0 (sha256:9f2c…)` for a pinned deploy, the ref as given otherwise. */
+function shown(p: Pinned): string {
+  return p.tag ? `${p.tag} (${p.ref.slice(0, 19)}…)` : p.ref;
+}
+
+function tagChange(t: Target, p: Pinned, job: JobEnvelope<DeployPayload>): ChangeRequest<EditResult> {
   const requestedBy = { name: job.requester.displayName, platform: job.requester.platform, id: job.requester.id };
+  // The subject keeps what the file holds (the digest), which /history and /rollback read back; the body names the tag.
+  const body = p.tag ? `Tag: ${p.tag}\nImage: ${t.appConfig.image}:${p.tag}@${p.ref}` : undefined;
   return {
     jobId: job.uid,
-    edit: (workdir) => editTagFile(workdir, t.appConfig, t.location, ref),
-    message: (r) => formatDeployMessage({ verb: t.verb, app: t.app, env: t.env, from: r.old, to: r.new, requestedBy, jobId: job.uid }),
+    edit: (workdir) => editTagFile(workdir, t.appConfig, t.location, p.ref),
+    message: (r) => formatDeployMessage({ verb: t.verb, app: t.app, env: t.env, from: r.old, to: r.new, requestedBy, jobId: job.uid, ...(body ? { body } : {}) }),
   };
 }
 
-const alreadyAt = (t: Target, ref: string, nothing: string): Message => ({ status: 'success', title: `${t.app} is already at ${ref} in ${t.env}`, text: `already at ${ref}: nothing to ${nothing}.` });
+const alreadyAt = (t: Target, p: Pinned, nothing: string): Message => ({ status: 'success', title: `${t.app} is already at ${shown(p)} in ${t.env}`, text: `already at ${shown(p)}: nothing to ${nothing}.` });
 
 /** The common case: one commit on the branch Argo CD follows, then the follow-up. */
-async function commitAndFollow(deps: DeployDeps, t: Target, ref: string, change: ChangeRequest<EditResult>, progress: Progress, signal: AbortSignal): Promise<Message> {
+async function commitAndFollow(deps: DeployDeps, t: Target, p: Pinned, change: ChangeRequest<EditResult>, progress: Progress, signal: AbortSignal): Promise<Message> {
   const result = await deps.repo.commit(change, signal);
-  if (!result.changed) return alreadyAt(t, ref, 'commit');
-  return followCommit(deps, t, result.sha, committedMessage(t, result), progress, signal);
+  if (!result.changed) return alreadyAt(t, p, 'commit');
+  return followCommit(deps, t, result.sha, committedMessage(t, p, result), progress, signal);
 }
 
-function committedMessage(t: Target, result: ChangeResult<EditResult>): Message {
-  const what = result.result ? `${result.result.old ?? 'none'} → ${result.result.new}` : 'committed earlier by this job';
+function committedMessage(t: Target, p: Pinned, result: ChangeResult<EditResult>): Message {
+  const what = result.result ? `${result.result.old ?? 'none'} → ${p.tag && result.result.new === p.ref ? shown(p) : result.result.new}` : 'committed earlier by this job';
   return {
     title: `${t.verb === 'rollback' ? 'Rolled back' : 'Deployed'} ${t.app} in ${t.env}: ${what}`,
     fields: [
       { label: 'Commit', value: commitLink(t, result.sha) },
+      ...(p.tag ? [{ label: 'Digest', value: `${t.appConfig.image}:${p.tag}@${p.ref}` }] : []),
       { label: 'File', value: t.location.path },
       ...(result.attempts > 1 ? [{ label: 'Push attempts', value: `${result.attempts} (someone else pushed meanwhile)` }] : []),
     ],
@@ -124,10 +165,11 @@ function committedMessage(t: Target, result: ChangeResult<EditResult>): Message 
 }
 
 /** A protected environment: the change goes to a review branch and a pull request with Approve / Reject. */
-async function openReview(deps: DeployDeps, t: Target, ref: string, change: ChangeRequest<EditResult>, job: JobEnvelope<DeployPayload>, signal: AbortSignal): Promise<Message> {
-  const branch = reviewBranchName(t.app, t.env, ref);
+async function openReview(deps: DeployDeps, t: Target, p: Pinned, change: ChangeRequest<EditResult>, job: JobEnvelope<DeployPayload>, signal: AbortSignal): Promise<Message> {
+  const ref = p.ref;
+  const branch = reviewBranchName(t.app, t.env, p.tag ?? ref);
   const pushed = await deps.repo.pushForReview(branch, change, signal);
-  if (!pushed.changed) return alreadyAt(t, ref, 'review');
+  if (!pushed.changed) return alreadyAt(t, p, 'review');
   const message = change.message(pushed.result ?? { changed: true, text: '', old: null, new: ref });
   return requestReview(deps, t, { job, branch, pushedSha: pushed.sha, message, ref, action: 'deploy' });
 }
