@@ -177,7 +177,7 @@ describe.skipIf(!haveTofu)('Terraform for branches and pull requests (real tofu,
     expect(planned.code, planned.stdout + planned.stderr).toBe(0);
     expect(planned.stdout).toContain(`Commit: ${forkHead.slice(0, 12)}`);
     expect(planned.stdout).toContain('terraform_data.feature');
-  });
+  }, 180_000);
 
   it.each([
     ['/infra plan br --branch nope', 'Stack br: there is no branch nope in its repository. Nothing was planned.'],
@@ -197,7 +197,7 @@ describe.skipIf(!haveTofu)('Terraform for branches and pull requests (real tofu,
     expect(res.code, res.stdout).toBe(2);
     expect(res.stdout).toContain(reply);
     expect(await queued()).toBe(before);
-  });
+  }, 180_000);
 
   it('/infra unlock: an approver frees a plan-to-apply lock; someone neither admin nor approver is denied', async () => {
     const denied = await exec('mallory', '/infra unlock held');
@@ -220,5 +220,5 @@ describe.skipIf(!haveTofu)('Terraform for branches and pull requests (real tofu,
     expect(res.code).toBe(2);
     expect(res.stdout).toContain(`Pull request #${pr.number} comes from a fork; stack pr does not plan code from forks (stacks.pr.github.allowForks). Nothing was planned.`);
     expect(await queued()).toBe(before);
-  });
+  }, 180_000);
 });
