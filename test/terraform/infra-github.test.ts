@@ -202,7 +202,8 @@ describe.skipIf(!haveTofu)('Terraform for branches and pull requests (real tofu,
   it('/infra unlock: an approver frees a plan-to-apply lock; someone neither admin nor approver is denied', async () => {
     const denied = await exec('mallory', '/infra unlock held');
     expect(denied.code).toBe(2);
-    expect(denied.stdout).toContain('Denied: console:mallory may not admin; an approver of the stack may free only its plan-to-apply lock.');
+    expect(denied.stdout).toContain('Denied: console:mallory may not admin on stack held');
+    expect(denied.stdout).toContain('(An approver of the stack may free only its plan-to-apply lock.)');
     // Carol's plan of the test above still holds the stack.
     expect((await exec('dave', '/infra locks')).stdout).toContain("Stack held is locked for carol's pull request");
     const freed = await exec('erin', '/infra unlock held');

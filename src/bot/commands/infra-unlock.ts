@@ -20,12 +20,12 @@ export const infraUnlock = defineCommand({
   resource: (a) => ({ stack: a.stack }),
   target: (a) => `stack ${a.stack}`,
   async handle({ args, deps, subject, command }) {
-    const admin = deps.policy.can(subject, 'admin');
+    const admin = deps.policy.can(subject, 'admin', { stack: args.stack });
     const approver = deps.policy.canApprove(subject, args.stack);
     const audit = (result: 'succeeded' | 'denied', detail: string) => deps.audit.append({ actor: subject, platform: command.actor.platform, action: 'infra.unlock', target: `stack ${args.stack}`, result, detail });
     if (!admin.allowed && !approver.allowed) {
       await audit('denied', admin.reason ?? '');
-      throw new OpsbotError('E_DENIED', `Denied: ${admin.reason}; an approver of the stack may free only its plan-to-apply lock.`);
+      throw new OpsbotError('E_DENIED', `Denied: ${admin.reason} (An approver of the stack may free only its plan-to-apply lock.)`);
     }
     const freed: string[] = [];
     const hold = await deps.infra.holds.release(args.stack);
@@ -36,7 +36,7 @@ export const infraUnlock = defineCommand({
     } else if (await deps.infra.locks.holder(args.stack)) {
       if (!hold) {
         await audit('denied', `job lock: ${admin.reason ?? ''}`);
-        throw new OpsbotError('E_DENIED', `Denied: ${admin.reason}. Stack ${args.stack} is locked by a running job; only an admin frees that lock.`);
+        throw new OpsbotError('E_DENIED', `Denied: ${admin.reason} (Stack ${args.stack} is locked by a running job; only an admin frees that lock.)`);
       }
       freed.push(`A running job's lock on stack ${args.stack} stays: only an admin frees it.`);
     }
