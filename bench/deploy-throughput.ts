@@ -42,7 +42,7 @@ async function remoteFor(repo: BareRepo, slow: boolean): Promise<Remote> {
 
 function config(remote: string, n: number): string {
   const apps = Array.from({ length: n }, (_, i) => `  app${i}:\n    image: ghcr.io/example/app${i}\n    environments:\n      prod: { kind: manifest, path: apps/app${i}/deployment.yaml, container: app }`).join('\n');
-  return writeConfig(`gitops: { url: "${remote}" }\napps:\n${apps}\naccess:\n  rules:\n    - subjects: ["console:*"]\n      actions: [deploy]\n`);
+  return writeConfig(`gitops: { url: "${remote}" }\napps:\n${apps}\nlimits: { jobsPerMinute: 0 }\naccess:\n  rules:\n    - subjects: ["console:*"]\n      actions: [deploy]\n`);
 }
 
 const count = async (repo: BareRepo) => Number((await git(repo.bare, 'rev-list', '--count', 'main')).trim());

@@ -44,7 +44,7 @@ describe.skipIf(!haveTofu || !sandbox.ok)(`a plan cannot read the worker's secre
   };
   const sandboxed = infraConfig(stacks);
   const unsandboxed = infraConfig(stacks, { terraform: { sandbox: false } });
-  const drift = infraConfig({ other: stacks.other, drifty: { repo, dir: 'infra', env: Object.keys(OWN), driftCheck: '*/2 * * * * *' } });
+  const drift = infraConfig({ other: stacks.other, drifty: { repo, dir: 'infra', env: Object.keys(OWN), driftCheck: '* * * * *' } });
   // A comment the attack looks for: the config file itself is off limits too.
   for (const c of [sandboxed, unsandboxed, drift]) writeFileSync(c, `${readFileSync(c, 'utf8')}# config-canary-5f4e3d\n`);
 
@@ -117,17 +117,17 @@ describe.skipIf(!haveTofu || !sandbox.ok)(`a plan cannot read the worker's secre
   it('a scheduled drift check runs the same code in the same sandbox', async () => {
     await client.flushall();
     const worker = await startWorker(drift);
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 170_000; // five-field cron: the next minute, then the plan
     let reports: string[] = [];
     while (Date.now() < deadline && reports.length === 0) {
-      reports = (await client.xrange('opsbot:outbox:console:drift', '-', '+')).map(([, f]) => f[1] ?? '');
+      reports = (await client.xrange('opsbot:outbox:console:notifications', '-', '+')).map(([, f]) => f[1] ?? '');
       await new Promise((r) => setTimeout(r, 250));
     }
     await worker.stop();
     expect(reports.length, worker.stderr.slice(-2000)).toBeGreaterThan(0);
     expect(reports[0]).toContain('Drift on stack drifty');
     expect(findLeaks({ 'worker logs': worker.stdout + worker.stderr, ...(await redisTexts(client)) }, SECRETS)).toEqual([]);
-  });
+  }, 200_000);
 });
 
 /** Reads what it can into an output and into a resource (the plan text shows resources' values). */
