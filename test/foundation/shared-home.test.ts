@@ -11,7 +11,7 @@ import { TOFU, haveTofu, SKIP_REASON, stackRepo } from '../terraform/stacks.js';
 const repo = stackRepo({ git: true });
 const CONFIG = writeConfig(
   `stacks:\n  main: { repo: "${repo}", dir: infra, approvers: ["console:*"] }\n` +
-    'access:\n  rules:\n    - subjects: ["console:*"]\n      actions: [admin]\nworkers: { concurrency: 2, shutdownGrace: 20s }\n',
+    'access:\n  rules:\n    - subjects: ["console:*"]\n      actions: ["*"]\nworkers: { concurrency: 2, shutdownGrace: 20s }\n',
 );
 
 describe('one embedded Redis per OPSBOT_HOME', () => {
