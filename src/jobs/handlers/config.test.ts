@@ -48,7 +48,7 @@ spec:
 function setup() {
   const repo = new FakeGitopsRepo({ 'apps/worker/deployment.yaml': MANIFEST });
   const argocd = new FakeArgoCd(true);
-  const pullRequests = new FakePullRequests();
+  const pullRequests = new FakePullRequests(repo);
   const reviews = new FakeReviews();
   const kind = configJob({ config: CONFIG, repo, argocd, reviews, pullRequests });
   const run = (payload: Partial<ConfigPayload>, id = '7') => kind.run(jobContext('config', { app: 'worker', env: 'prod', set: {}, unset: [], restart: false, ...payload }, { id }).ctx);
@@ -64,7 +64,7 @@ describe('config job', () => {
     expect(argocd.followed[0]).toMatchObject({ application: 'worker-prod', revision: repo.commits[0]!.sha });
     expect(message.title).toBe('Configured worker in prod: set LOG_LEVEL');
     expect(message.text).toMatch(/^A ConfigMap change alone does not restart pods.*\/config worker prod --restart/);
-    expect(message.buttons).toEqual([{ id: 'config worker prod --restart', label: 'Restart pods' }]);
+    expect(message.buttons).toEqual([{ action: { command: 'config', args: ['worker', 'prod', '--restart'] }, label: 'Restart pods' }]);
     expect(message.fields?.map((f) => f.label)).toEqual(['Commit', 'File', 'Changed', 'Stages', 'Pods ready']);
   });
 
