@@ -110,9 +110,12 @@ describe.skipIf(!renderer)(`gitops/opsbot rendered by kustomize${renderer ? '' :
     expect(role.rules).toEqual([
       { apiGroups: ['argoproj.io'], resources: ['applications'], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      // The workloads an Application owns: how its pods and its rollout are found.
+      { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list'] },
     ]);
     expect(byKind(all, 'Role')).toEqual([]);
     const binding = byKind(all, 'ClusterRoleBinding')[0] as unknown as { subjects: unknown[] };
+    expect(read('scripts/testenv/kube-setup.ts')).toContain("resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list']");
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'opsbot', namespace: 'opsbot' }]);
     expect(read('scripts/testenv/kube-setup.ts')).toContain("resources: ['applications'], verbs: ['get', 'list', 'watch', 'patch']");
   });
