@@ -89,7 +89,7 @@ describe('pull-request mode against the GitHub API stand-in and a real bare repo
     const pushed = await writer.pushBranch(branch, deploy('job-pr3', '2.3.0'));
     const pr = await prs.open({ head: branch, base: 'main', title: 't' });
     await repo.commitAsOther({ 'extra.txt': 'sneaky\n' }, 'sneaky change', branch);
-    await expect(prs.merge(pr.number, { sha: pushed.sha })).rejects.toMatchObject({ code: 'E_GITHUB', message: expect.stringContaining('HTTP 409') });
+    await expect(prs.merge(pr.number, { sha: pushed.sha })).rejects.toMatchObject({ code: 'E_HEAD_CHANGED', message: expect.stringContaining('HTTP 409') });
     expect(await repo.show(PROD.path)).toContain('"2.0.0"');
     expect(await prs.close(pr.number)).toMatchObject({ state: 'closed', merged: false });
     await expect(prs.merge(pr.number)).rejects.toMatchObject({ code: 'E_GITHUB', message: expect.stringContaining('HTTP 405') });
