@@ -60,6 +60,17 @@ async function failure(p: Promise<unknown>): Promise<TerraformError> {
   throw new Error('expected a TerraformError');
 }
 
+/** Plans the slow stack, then cancels its apply as the slow resource starts: the error it ends with. */
+async function cancelledSlowApply(tf: TerraformRunner, dir: string): Promise<TerraformError> {
+  await tf.init(dir);
+  const plan = await tf.plan(dir, { out: 'slow.tfplan' });
+  const controller = new AbortController();
+  const apply = tf.apply(dir, plan.planFile, (e) => {
+    if (e.type === 'apply_start' && e.address === 'terraform_data.slow') controller.abort();
+  }, { signal: controller.signal });
+  return failure(apply);
+}
+
 afterAll(async () => {
   await Promise.all(runners.map((r) => r.dispose()));
   await Promise.all(temps.map((d) => rm(d, { recursive: true, force: true })));
@@ -185,13 +196,7 @@ describe.skipIf(!haveTofu)('TerraformRunner against real tofu (examples/local)',
     it('SIGKILL after the grace period is reported, and the lock is still released', async () => {
       const dir = await stack({ 'slow.tf': SLOW_TF });
       const tf = runner({ graceMs: 1, sandbox: sandboxed && { writable: [dir] } });
-      await tf.init(dir);
-      const plan = await tf.plan(dir, { out: 'slow.tfplan' });
-      const controller = new AbortController();
-      const apply = tf.apply(dir, plan.planFile, (e) => {
-        if (e.type === 'apply_start' && e.address === 'terraform_data.slow') controller.abort();
-      }, { signal: controller.signal });
-      const err = await failure(apply);
+      const err = await cancelledSlowApply(tf, dir);
       expect(err.code).toBe('E_TF_CANCELLED');
       expect(err.termination).toBe('SIGKILL');
       const after = await tf.plan(dir, { out: 'after.tfplan', lockTimeoutMs: 0 });
@@ -206,13 +211,7 @@ describe.skipIf(!haveTofu)('TerraformRunner against real tofu (examples/local)',
     temps.push(bin);
     await symlink(binary, join(bin, 'terraform'));
     const tf = runner({ graceMs: 1, binary: join(bin, 'terraform') });
-    await tf.init(dir);
-    const plan = await tf.plan(dir, { out: 'slow.tfplan' });
-    const controller = new AbortController();
-    const apply = tf.apply(dir, plan.planFile, (e) => {
-      if (e.type === 'apply_start' && e.address === 'terraform_data.slow') controller.abort();
-    }, { signal: controller.signal });
-    const err = await failure(apply);
+    const err = await cancelledSlowApply(tf, dir);
     expect(err.code).toBe('E_TF_CANCELLED');
     expect(err.termination).toBe('SIGKILL');
     expect(err.message).toMatch(/^terraform apply cancelled/);
