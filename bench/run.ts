@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ackLatency } from './ack-latency.js';
 import { deployThroughput } from './deploy-throughput.js';
+import { gitopsLoop } from './gitops-loop.js';
 import { memory } from './memory.js';
 import { notifications } from './notifications.js';
 import { registry } from './registry.js';
@@ -23,6 +24,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ['deploy', deployThroughput],
   ['terraform', terraformOverhead],
   ['registry', registry],
+  ['gitops-loop', gitopsLoop],
   ['memory', memory],
   ['ack', ackLatency],
 ];

@@ -27,6 +27,8 @@ export const ROLLOUT_POLL_MS = 2_000;
 /** What the workloads show while they roll out; `failure` ends the follow-up at once. */
 export interface RolloutView {
   fields: Field[];
+  /** Every workload runs the new spec, all replicas available; false keeps a Healthy verdict waiting. */
+  complete?: boolean;
   failure?: string;
 }
 
@@ -158,13 +160,15 @@ export class DeployTracker {
         await relations.resolve(revisions).catch((err: unknown) => this.opts.logger?.warn({ err }, 'revision lineage unavailable'));
         if (settled || app !== latest) return;
         const verdict: DeployVerdict = assessDeploy(app, revision, (r) => relations.get(r));
-        if (verdict.done) {
-          if ('superseded' in verdict) return superseded(app, verdict.superseded.by, verdict.superseded.jobId);
-          if (verdict.ok) return succeed(app, verdict.revision);
-          return fail('E_DEPLOY_FAILED', verdict.reason);
-        }
+        if (verdict.done && 'superseded' in verdict) return superseded(app, verdict.superseded.by, verdict.superseded.jobId);
+        if (verdict.done && !verdict.ok) return fail('E_DEPLOY_FAILED', verdict.reason);
+        const healthyAt = verdict.done ? verdict.revision : undefined;
+        if (healthyAt !== undefined && !req.rollout) return succeed(app, healthyAt);
+        // Argo CD can say Healthy from a live state read before the workload's controller saw the
+        // new spec: a Healthy verdict still waits until the workloads themselves have rolled out.
+        const stageNow: DeployStage = verdict.done ? 'progressing' : verdict.stage;
         let rolloutChanged = false;
-        if (verdict.stage === 'progressing' && req.rollout) {
+        if (stageNow === 'progressing' && req.rollout) {
           poller ??= setInterval(() => consider(latest!), ROLLOUT_POLL_MS);
           const view = await req.rollout(app).catch((err: unknown) => {
             this.opts.logger?.warn({ err }, 'rollout not readable');
@@ -172,12 +176,13 @@ export class DeployTracker {
           });
           if (settled) return;
           if (view?.failure) return fail('E_DEPLOY_FAILED', view.failure);
+          if (healthyAt !== undefined && view?.complete !== false) return succeed(app, healthyAt);
           if (view && JSON.stringify(view.fields) !== JSON.stringify(rolloutFields)) {
             rolloutFields = view.fields;
             rolloutChanged = true;
           }
         }
-        moveTo(verdict.stage, app, rolloutChanged);
+        moveTo(stageNow, app, rolloutChanged);
       };
       // One evaluation at a time, in the order the events came: answers from git are awaited.
       let chain: Promise<void> = Promise.resolve();

@@ -27,6 +27,12 @@ export interface Rollout {
   ready: number;
   /** The new ReplicaSet of a Deployment. */
   replicaSet?: string;
+  /**
+   * The controller has observed the current spec and every replica is of it and available, no
+   * old one left: `kubectl rollout status`'s test. Argo CD can report Healthy from a live state it
+   * read before the controller saw the new spec; this is what the follow-up waits for as well.
+   */
+  complete: boolean;
 }
 
 export interface Workload {
@@ -77,6 +83,34 @@ export function newReplicaSet(d: V1Deployment, sets: V1ReplicaSet[]): V1ReplicaS
   return owned.find((rs) => revision !== undefined && rs.metadata?.annotations?.[REVISION_ANNOTATION] === revision);
 }
 
+/** The workload's controller has seen its current spec (status.observedGeneration). */
+function observed(w: { metadata?: { generation?: number }; status?: { observedGeneration?: number } }): boolean {
+  return (w.status?.observedGeneration ?? 0) >= (w.metadata?.generation ?? 0);
+}
+
+/** `kubectl rollout status`'s test (kubectl's rollout_status.go): the current spec runs on every replica, available, none old left. */
+export function rolledOut(kind: 'Deployment', w: V1Deployment): boolean;
+export function rolledOut(kind: 'StatefulSet', w: V1StatefulSet): boolean;
+export function rolledOut(kind: 'DaemonSet', w: V1DaemonSet): boolean;
+export function rolledOut(kind: WorkloadKind, w: V1Deployment | V1StatefulSet | V1DaemonSet): boolean {
+  if (!observed(w)) return false;
+  if (kind === 'Deployment') {
+    const d = w as V1Deployment;
+    const updated = d.status?.updatedReplicas ?? 0;
+    return updated >= (d.spec?.replicas ?? 1) && (d.status?.replicas ?? 0) <= updated && (d.status?.availableReplicas ?? 0) >= updated;
+  }
+  if (kind === 'StatefulSet') {
+    const s = w as V1StatefulSet;
+    const desired = s.spec?.replicas ?? 1;
+    // OnDelete never rolls by itself: only RollingUpdate promises the update revision becomes current.
+    const current = s.spec?.updateStrategy?.type === 'OnDelete' || s.status?.currentRevision === s.status?.updateRevision;
+    return (s.status?.updatedReplicas ?? 0) >= desired && (s.status?.readyReplicas ?? 0) >= desired && current;
+  }
+  const ds = w as V1DaemonSet;
+  const desired = ds.status?.desiredNumberScheduled ?? 0;
+  return (ds.status?.updatedNumberScheduled ?? 0) >= desired && (ds.status?.numberAvailable ?? 0) >= desired;
+}
+
 async function describe(kube: KubeConnection, ref: { kind: WorkloadKind; namespace: string; name: string }): Promise<Workload | undefined> {
   const obj = await kube.getWorkload(ref.kind, ref.namespace, ref.name);
   if (!obj?.spec?.selector) return undefined;
@@ -88,9 +122,10 @@ async function describe(kube: KubeConnection, ref: { kind: WorkloadKind; namespa
     const d = obj as V1Deployment;
     const rs = newReplicaSet(d, await kube.listReplicaSets(ref.namespace, selector));
     const hash = rs?.metadata?.labels?.['pod-template-hash'];
+    const rollout = { workload: label, desired: d.spec?.replicas ?? 1, updated: rs?.status?.replicas ?? 0, ready: rs?.status?.readyReplicas ?? 0 };
     return {
       ...base,
-      rollout: { workload: label, desired: d.spec?.replicas ?? 1, updated: rs?.status?.replicas ?? 0, ready: rs?.status?.readyReplicas ?? 0, replicaSet: rs?.metadata?.name },
+      rollout: { ...rollout, replicaSet: rs?.metadata?.name, complete: rolledOut('Deployment', d) },
       // Until the new ReplicaSet exists no pod is of the new revision.
       newRevision: { 'pod-template-hash': hash ?? '(none yet)' },
     };
@@ -99,14 +134,20 @@ async function describe(kube: KubeConnection, ref: { kind: WorkloadKind; namespa
     const s = obj as V1StatefulSet;
     return {
       ...base,
-      rollout: { workload: label, desired: s.spec?.replicas ?? 1, updated: s.status?.updatedReplicas ?? 0, ready: s.status?.readyReplicas ?? 0 },
+      rollout: { workload: label, desired: s.spec?.replicas ?? 1, updated: s.status?.updatedReplicas ?? 0, ready: s.status?.readyReplicas ?? 0, complete: rolledOut('StatefulSet', s) },
       newRevision: { 'controller-revision-hash': s.status?.updateRevision ?? '(none yet)' },
     };
   }
   const ds = obj as V1DaemonSet;
   return {
     ...base,
-    rollout: { workload: label, desired: ds.status?.desiredNumberScheduled ?? 0, updated: ds.status?.updatedNumberScheduled ?? 0, ready: ds.status?.numberReady ?? 0 },
+    rollout: {
+      workload: label,
+      desired: ds.status?.desiredNumberScheduled ?? 0,
+      updated: ds.status?.updatedNumberScheduled ?? 0,
+      ready: ds.status?.numberReady ?? 0,
+      complete: rolledOut('DaemonSet', ds),
+    },
     newRevision: {},
   };
 }
@@ -154,11 +195,12 @@ export function rolloutText(r: Rollout): string {
  * The rollout fields while progressing, and the failure when a pod of a workload's new revision
  * is stuck (ImagePullBackOff, CrashLoopBackOff, …): that deploy will not become healthy by itself.
  */
-export function rolloutView(found: AppPods): { fields: Field[]; failure?: string } {
+export function rolloutView(found: AppPods): { fields: Field[]; complete: boolean; failure?: string } {
   const fields: Field[] = found.workloads.length > 0 ? [{ label: 'Rollout', value: found.workloads.map((w) => rolloutText(w.rollout)).join('; ') }] : [];
+  const complete = found.workloads.every((w) => w.rollout.complete);
   // Without workloads there is no telling a new pod from one left stuck by an earlier deploy.
   const stuck = found.pods.filter((p) => p.stuck.length > 0 && !p.deleting && found.workloads.some((w) => ofNewRevision(w, p)));
-  if (stuck.length === 0) return { fields };
+  if (stuck.length === 0) return { fields, complete };
   const lines = stuck.slice(0, 3).map((p) => stuckText(p)!);
-  return { fields, failure: `${lines.join('; ')}${stuck.length > 3 ? ` (and ${stuck.length - 3} more pods)` : ''}` };
+  return { fields, complete, failure: `${lines.join('; ')}${stuck.length > 3 ? ` (and ${stuck.length - 3} more pods)` : ''}` };
 }

@@ -14,16 +14,18 @@ function error(line: string): OpsbotError {
 
 describe('parseLine', () => {
   it.each([
-    ['/jobs', { name: 'jobs', positional: [], flags: {}, pairs: {} }],
-    ['deploy web 1.4.2 prod', { name: 'deploy', positional: ['web', '1.4.2', 'prod'], flags: {}, pairs: {} }],
-    ['/deploy@opsbot_bot web 1.4.2', { name: 'deploy', positional: ['web', '1.4.2'], flags: {}, pairs: {} }],
-    ['/DEPLOY web', { name: 'deploy', positional: ['web'], flags: {}, pairs: {} }],
-    ['/infra plan core --target module.aks', { name: 'infra', positional: ['plan', 'core'], flags: { target: 'module.aks' }, pairs: {} }],
-    ['/infra plan core --target=module.aks --dry-run', { name: 'infra', positional: ['plan', 'core'], flags: { target: 'module.aks', 'dry-run': 'true' }, pairs: {} }],
-    ['/history web env=prod n=5', { name: 'history', positional: ['web'], flags: {}, pairs: { env: 'prod', n: '5' } }],
-    ['/note "two words" \'and three more\'', { name: 'note', positional: ['two words', 'and three more'], flags: {}, pairs: {} }],
-    ['  /jobs   3  ', { name: 'jobs', positional: ['3'], flags: {}, pairs: {} }],
-    ['/deploy web sha256:0123abcd', { name: 'deploy', positional: ['web', 'sha256:0123abcd'], flags: {}, pairs: {} }],
+    ['/jobs', { name: 'jobs', positional: [], flags: {}, bare: new Set(), pairs: {} }],
+    ['deploy web 1.4.2 prod', { name: 'deploy', positional: ['web', '1.4.2', 'prod'], flags: {}, bare: new Set(), pairs: {} }],
+    ['/deploy@opsbot_bot web 1.4.2', { name: 'deploy', positional: ['web', '1.4.2'], flags: {}, bare: new Set(), pairs: {} }],
+    ['/DEPLOY web', { name: 'deploy', positional: ['web'], flags: {}, bare: new Set(), pairs: {} }],
+    ['/infra plan core --target module.aks', { name: 'infra', positional: ['plan', 'core'], flags: { target: 'module.aks' }, bare: new Set(), pairs: {} }],
+    ['/infra plan core --target=module.aks --dry-run', { name: 'infra', positional: ['plan', 'core'], flags: { target: 'module.aks', 'dry-run': 'true' }, bare: new Set(['dry-run']), pairs: {} }],
+    ['/history web env=prod n=5', { name: 'history', positional: ['web'], flags: {}, bare: new Set(), pairs: { env: 'prod', n: '5' } }],
+    ['/note "two words" \'and three more\'', { name: 'note', positional: ['two words', 'and three more'], flags: {}, bare: new Set(), pairs: {} }],
+    ['  /jobs   3  ', { name: 'jobs', positional: ['3'], flags: {}, bare: new Set(), pairs: {} }],
+    ['/infra plan core --branch true', { name: 'infra', positional: ['plan', 'core'], flags: { branch: 'true' }, bare: new Set(), pairs: {} }],
+    ['/infra plan core --branch', { name: 'infra', positional: ['plan', 'core'], flags: { branch: 'true' }, bare: new Set(['branch']), pairs: {} }],
+    ['/deploy web sha256:0123abcd', { name: 'deploy', positional: ['web', 'sha256:0123abcd'], flags: {}, bare: new Set(), pairs: {} }],
   ])('%s', (line, expected) => {
     expect(parseLine(line)).toEqual(expected);
   });

@@ -7,6 +7,8 @@ export interface ParsedLine {
   positional: string[];
   /** `--flag value`, `--flag=value`, and bare `--flag` (value "true"). */
   flags: Record<string, string>;
+  /** Flags given bare, without a value: `--branch` alone is not `--branch true` (a branch may be named "true"). */
+  bare: ReadonlySet<string>;
   /** `key=value` arguments. */
   pairs: Record<string, string>;
 }
@@ -39,7 +41,8 @@ export function parseLine(line: string): ParsedLine {
 
   // Keys are the user's words: objects without a prototype, so `--constructor` or a missing flag
   // never reads an inherited property.
-  const out: ParsedLine = { name, positional: [], flags: Object.create(null) as Record<string, string>, pairs: Object.create(null) as Record<string, string> };
+  const bare = new Set<string>();
+  const out: ParsedLine = { name, positional: [], flags: Object.create(null) as Record<string, string>, bare, pairs: Object.create(null) as Record<string, string> };
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
     const flag = !tok.quoted && /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(tok.value);
@@ -47,7 +50,10 @@ export function parseLine(line: string): ParsedLine {
       const key = flag[1]!;
       if (flag[2] !== undefined) out.flags[key] = checkArg(flag[2], `--${key}`);
       else if (tokens[i + 1] && !tokens[i + 1]!.value.startsWith('--')) out.flags[key] = checkArg(tokens[++i]!.value, `--${key}`);
-      else out.flags[key] = 'true';
+      else {
+        out.flags[key] = 'true';
+        bare.add(key);
+      }
       continue;
     }
     const pair = !tok.quoted && /^([a-z][a-z0-9_-]*)=(.*)$/.exec(tok.value);

@@ -14,7 +14,13 @@ if (!testEnv.kube.available) console.warn(`Argo CD chat tests skipped: ${testEnv
 
 const KUSTOMIZATION = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: ghcr.io/example/web\n    newTag: "1.4.3"\n';
 
-/** /status, the deploy follow-up and automated notifications, driven through the CLI against the real kube-apiserver. */
+/**
+ * /status, the deploy follow-up and automated notifications, driven through the CLI against the
+ * real kube-apiserver with statuses written by the test. Why hand-written (the real loop's
+ * versions: status-loop, gitops-loop and notify-loop.test.ts): a pod with 4 restarts held still,
+ * and a Kustomize app whose Application this test owns alone, so the stages and announcements
+ * come on cue in a namespace Argo CD's controller does not reconcile.
+ */
 describe.skipIf(!testEnv.kube.available)(titled('Argo CD in the conversation', testEnv.kube), () => {
   const admin = testEnv.kube.available ? adminKubeConfig() : undefined!;
   let redis: TestRedis;

@@ -8,6 +8,14 @@ import { ARGO, adminKubeConfig, createApplication, patchApplicationStatus, title
 import { createNamespace, deleteNamespace, env, opsbotConnection, until } from './kube-env.js';
 import { REV_A, REV_B, at, operation, status } from './fixtures.js';
 
+/**
+ * The deploy tracker stage by stage, against the real kube-apiserver, with the Application's
+ * status written by the test. Why hand-written (the real loop's follow-ups are in
+ * gitops-loop.test.ts): every stage held long enough to be seen in the one edited message,
+ * "Degraded after the sync" (Argo CD says Degraded for a Deployment only after its
+ * progressDeadlineSeconds, 600 s), an Application deleted mid-follow, and a timeout.
+ */
+
 if (!env.kube.available) console.warn(`argocd deploy tracker tests skipped: ${env.kube.reason}`);
 
 /** A Reporter that keeps what it was asked to show (the job's one message, edited). */

@@ -80,6 +80,16 @@ describe.skipIf(!env.argocd.available)(titled('the deploy follow-up on the real 
 
   const chat = (e: NodeJS.ProcessEnv, line: string, as = 'alice') => runOpsbot(['console', '--as', as, '--exec', line], { env: e, timeoutMs: 240_000 });
 
+  /**
+   * The final answer's rollout is done for every workload: Argo CD can say Healthy from a live
+   * state read before kube-controller-manager saw the new spec, and "deployed" must not follow it.
+   */
+  const expectRolledOut = (stdout: string) => {
+    const last = stdout.split('\n').filter((l) => l.trim().startsWith('Rollout:')).pop();
+    expect(last, stdout).toBeDefined();
+    for (const [, a, b] of last!.matchAll(/(\d+)\/(\d+) (?:updated|ready)/g)) expect(a, last).toBe(b);
+  };
+
   /** Every revision Argo CD ever synced the Application to (status.history, written by its controller). */
   const syncedHistory = async (app: IsolatedApplication) => ((await app.get()).status as { history?: { revision?: string }[] } | undefined)?.history?.map((h) => h.revision) ?? [];
 
@@ -90,6 +100,7 @@ describe.skipIf(!env.argocd.available)(titled('the deploy follow-up on the real 
     const head = await app.head();
     expect(r.stdout).toContain(`runs ${head.slice(0, 7)}: synced and healthy`);
     expect(r.stdout).toMatch(/Deployment web: 2\/2 updated, 2\/2 ready \(ReplicaSet web-[a-z0-9]+\)/);
+    expectRolledOut(r.stdout);
     const pods = await adminKubeConfig().makeApiClient(CoreV1Api).listNamespacedPod({ namespace: app.destination, labelSelector: 'app.kubernetes.io/name=web' });
     const running = pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.spec?.containers[0]?.image === 'ghcr.io/example/web:1.0.1');
     expect(running).toHaveLength(2);
@@ -125,6 +136,7 @@ git update-ref refs/heads/main "$c" "$head"
     expect(r.stdout).toContain(`runs ${deployCommit!.slice(0, 7)}: synced and healthy at ${outside!.slice(0, 7)}, which contains it`);
     expect(await syncedHistory(app)).not.toContain(deployCommit);
     expect(await syncedHistory(app)).toContain(outside);
+    expectRolledOut(r.stdout);
   }, 300_000);
 
   /** Holds the repository lease (as another worker would) while both deploys queue in ONE worker; then lets go. */
@@ -161,6 +173,7 @@ git update-ref refs/heads/main "$c" "$head"
     // The lower commit is never what Argo CD reports: only the head of the one push.
     expect(await syncedHistory(app)).not.toContain(landed[1]);
     for (const o of outputs) expect(o).toMatch(/synced and healthy/);
+    for (const o of outputs) expectRolledOut(o);
     expect(outputs.some((o) => o.includes(`at ${landed[0]!.slice(0, 7)}, which contains it`))).toBe(true);
   }, 300_000);
 

@@ -9,6 +9,14 @@ import { adminKubeConfig, createApplication, patchApplicationStatus, titled } fr
 import { createNamespace, deleteNamespace, env, opsbotConnection, startCutProxy, until, type CutProxy } from './kube-env.js';
 import { REV_A, REV_B, at, operation, status } from './fixtures.js';
 
+/**
+ * The notifier against the real kube-apiserver, with Application statuses written by the test.
+ * Why hand-written (the real loop's own announcements are in notify-loop.test.ts): these cases
+ * need states on cue that Argo CD's controller makes only by chance — Running and Succeeded
+ * coalesced into one watch event, an operation finishing exactly while the process is down or
+ * the watch is cut, two replicas racing on one operation, a delivery failing mid-announcement.
+ */
+
 if (!env.kube.available) console.warn(`argocd notifier tests skipped: ${env.kube.reason}`);
 
 const routes = [routeSchema.parse({ triggers: [...TRIGGERS], to: ['console'] })];

@@ -7,6 +7,13 @@ import { adminKubeConfig, createApplication, createPod, patchApplicationStatus, 
 import { createNamespace, deleteNamespace, env, opsbotConnection } from './kube-env.js';
 import { REV_B, operation, status } from './fixtures.js';
 
+/**
+ * Pods and /status against the real kube-apiserver, with statuses written by the test. Why
+ * hand-written (the real loop's /status is in status-loop.test.ts): pods found by the tracking
+ * label (Argo CD 3.x no longer sets it, so the loop never produces it), a half-done rollout held
+ * still, and the least-privilege account refused a read.
+ */
+
 if (!env.kube.available) console.warn(`argocd pods/status tests skipped: ${env.kube.reason}`);
 
 describe.skipIf(!env.kube.available)(titled('pods and /status against the real kube-apiserver', env.kube), () => {

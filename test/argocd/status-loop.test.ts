@@ -6,7 +6,7 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUnservedKind } from '../../src/argocd/kube-errors.js';
-import { createIsolatedApplication, deployment, type IsolatedApplication } from '../support/argocd-app.js';
+import { createIsolatedApplication, deployment, webAppConfig, type IsolatedApplication } from '../support/argocd-app.js';
 import { baseEnv, runOpsbot } from '../support/cli.js';
 import { tempDir, writeConfig } from '../support/config.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
@@ -23,20 +23,11 @@ describe.skipIf(!env.argocd.available)(titled('/status on the real GitOps loop',
     redis = await startRedis();
     app = await createIsolatedApplication({ prefix: 'status', files: { 'web.yaml': deployment({ name: 'web', image: 'ghcr.io/example/web:1.0.0' }) } });
     await app.waitFor('Synced and Healthy', (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy', 90_000);
-    const config = writeConfig(`
-gitops: { url: ${app.repo.bare} }
-argocd: { namespaces: [${app.namespace}] }
-apps:
-  web:
-    image: ghcr.io/example/web
-    environments:
-      staging: { kind: manifest, path: web.yaml, container: web, application: ${app.name} }
-      gone: { kind: manifest, path: web.yaml, container: web, application: ${app.name}-gone }
-access:
-  rules:
-    - subjects: ["console:*"]
-      actions: [deploy]
-`);
+    const config = writeConfig(
+      webAppConfig(app, 'access:\n  rules:\n    - subjects: ["console:*"]\n      actions: [deploy]\n', [
+        `gone: { kind: manifest, path: web.yaml, container: web, application: ${app.name}-gone }`,
+      ]),
+    );
     opsbotEnv = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: tempDir('opsbot-status-home-'), KUBECONFIG: env.kube.env.OPSBOT_KUBECONFIG });
   }, 120_000);
   afterAll(async () => {

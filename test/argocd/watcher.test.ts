@@ -8,6 +8,12 @@ import { ARGO, adminKubeConfig, createApplication, opsbotKubeConfig, patchApplic
 import { createNamespace, deleteNamespace, env, opsbotConnection, startCutProxy, until, withServer, type CutProxy } from './kube-env.js';
 import { REV_A, REV_B, operation, status } from './fixtures.js';
 
+/**
+ * The Application watcher against the real kube-apiserver. Statuses are written by the test:
+ * what is proven is the watch itself (malformed or partial statuses Argo CD would not write, a
+ * cut connection, 410 Gone after compaction, 401), not what Argo CD writes.
+ */
+
 /** Lets the test put the watcher's resume position somewhere the API server has compacted away. */
 class RewindableWatcher extends ApplicationWatcher {
   rewind(ns: string): void {

@@ -138,3 +138,21 @@ export function deployment(opts: { name: string; image: string; replicas?: numbe
     },
   });
 }
+
+/**
+ * opsbot's config for one isolated Application holding a `web.yaml` Deployment: the app `web`
+ * with its `staging` environment on that Application; `more` is appended (other sections), and
+ * `environments` adds entries under `web.environments`.
+ */
+export function webAppConfig(app: Pick<IsolatedApplication, 'name' | 'namespace' | 'repo'>, more = '', environments: string[] = []): string {
+  const envs = [`staging: { kind: manifest, path: web.yaml, container: web, application: ${app.name} }`, ...environments].map((e) => `      ${e}`).join('\n');
+  return `
+gitops: { url: ${app.repo.bare} }
+argocd: { namespaces: [${app.namespace}] }
+apps:
+  web:
+    image: ghcr.io/example/web
+    environments:
+${envs}
+${more}`;
+}

@@ -29,6 +29,9 @@ describe('/infra plan', () => {
     ['infra plan edge', 'There is no stack "edge". Known stacks: core.'],
     ['infra plan core --var-file ../../etc/passwd', '--var-file "../../etc/passwd" must be a relative path inside the stack\'s repository'],
     ['infra plan core --target x', 'Unknown option --target.'],
+    ['infra plan core --branch', '--branch needs a branch name.'],
+    ['infra plan core --pr', '--pr needs a pull request number.'],
+    ['infra plan core --pr true', '--pr needs a pull request number, not "true".'],
   ])('%j is refused, nothing queued', async (line, reply) => {
     const { router, queues } = setup();
     expect((await router.handle(command(line))).message.text).toContain(reply);

@@ -7,6 +7,7 @@ import { branchProblem, describeSource, resolveSource, type SourceRequest } from
 import { checkStackPaths } from '../../terraform/stack-checkout.js';
 import { describeHolder } from '../../terraform/stack-lock.js';
 import { defineCommand, expectArgs, usage } from './spec.js';
+import type { ParsedLine } from '../parse.js';
 
 export const infraPlan = defineCommand({
   name: 'infra plan',
@@ -21,7 +22,7 @@ export const infraPlan = defineCommand({
     const varFile = line.flags['var-file'];
     // It becomes a tofu argument and a path in the checkout: relative, inside the repository.
     if (varFile !== undefined && !REPO_PATH_PATTERN.test(varFile)) throw usage(infraPlan, `--var-file "${varFile}" must be a relative path inside the stack's repository (no "..", no absolute path).`);
-    return { stack, varFiles: varFile === undefined ? [] : [varFile], ...sourceOf(line.flags) };
+    return { stack, varFiles: varFile === undefined ? [] : [varFile], ...sourceOf(line) };
   },
   resource: (a) => ({ stack: a.stack }),
   target: (a) => `stack ${a.stack}`,
@@ -49,16 +50,16 @@ export const infraPlan = defineCommand({
 });
 
 /** `--branch <name>` or `--pr <number>`, one at most, strictly checked: both reach git and GitHub. */
-function sourceOf(flags: Record<string, string>): { source?: SourceRequest } {
-  const { branch, pr } = flags;
+function sourceOf(line: ParsedLine): { source?: SourceRequest } {
+  const { branch, pr } = line.flags;
   if (branch !== undefined && pr !== undefined) throw usage(infraPlan, 'Give --branch or --pr, not both.');
   if (branch !== undefined) {
-    const problem = branch === 'true' ? '--branch needs a branch name.' : branchProblem(branch);
+    const problem = line.bare.has('branch') ? '--branch needs a branch name.' : branchProblem(branch);
     if (problem) throw usage(infraPlan, problem);
     return { source: { branch } };
   }
   if (pr !== undefined) {
-    if (!/^[1-9][0-9]{0,8}$/.test(pr)) throw usage(infraPlan, `--pr needs a pull request number, not "${pr === 'true' ? '' : pr}".`);
+    if (!/^[1-9][0-9]{0,8}$/.test(pr)) throw usage(infraPlan, line.bare.has('pr') ? '--pr needs a pull request number.' : `--pr needs a pull request number, not "${pr}".`);
     return { source: { pr: Number(pr) } };
   }
   return {};
