@@ -38,6 +38,11 @@ export interface OperationState {
   /** `operation.sync.revision(s)`: what was asked for, known while the operation still runs. */
   requestedRevisions: string[];
   initiatedBy?: { username?: string; automated: boolean };
+  /**
+   * Failed attempts so far. Argo CD 3.x retries a failed automated sync (5 times by default, with
+   * backoff): between attempts the phase is Running again and `message` holds the last failure.
+   */
+  retryCount: number;
 }
 
 /** `status.conditions`: ComparisonError (the repo-server could not render the source), SyncError, InvalidSpecError, …Warning. */
@@ -135,6 +140,7 @@ function operationState(v: unknown): OperationState | undefined {
     syncRevisions: strings(result?.revisions),
     requestedRevisions: requestedRevision ? [requestedRevision, ...strings(requested?.revisions)] : strings(requested?.revisions),
     initiatedBy: by ? { username: str(by.username), automated: by.automated === true } : undefined,
+    retryCount: typeof o.retryCount === 'number' && Number.isInteger(o.retryCount) && o.retryCount > 0 ? o.retryCount : 0,
   };
 }
 

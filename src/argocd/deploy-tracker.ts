@@ -24,6 +24,9 @@ export const REFRESH_ANNOTATION = 'argocd.argoproj.io/refresh';
  */
 export const ROLLOUT_POLL_MS = 2_000;
 
+/** When Argo CD says Healthy before the workloads have rolled out: the last step is short, look often. */
+export const HEALTHY_RECHECK_MS = 200;
+
 /** What the workloads show while they roll out; `failure` ends the follow-up at once. */
 export interface RolloutView {
   fields: Field[];
@@ -75,6 +78,14 @@ export function stageLine(entered: Map<DeployStage, number>, now: number, finish
     .join(' → ');
 }
 
+/** What the progress message says under the stages: error conditions, and a sync Argo CD is retrying. */
+export function progressText(app: Application): string | undefined {
+  const lines = errorConditions(app).map((c) => `${c.type}: ${c.message ?? ''}`);
+  const op = app.operationState;
+  if (op?.phase === 'Running' && op.retryCount > 0 && op.message) lines.push(`Argo CD retries the sync (${op.retryCount} failed so far): ${op.message}`);
+  return lines.join('\n') || undefined;
+}
+
 export class DeployTracker {
   private readonly now: () => number;
 
@@ -117,6 +128,7 @@ export class DeployTracker {
         unsubscribe();
         clearTimeout(timer);
         if (poller) clearInterval(poller);
+        clearTimeout(recheck);
         req.signal?.removeEventListener('abort', onAbort);
         // The last edit shows the outcome; the caller posts its own final message.
         req.progress(message).then(
@@ -138,15 +150,18 @@ export class DeployTracker {
           title: `${title}: superseded`,
         });
 
+      let lastText: string | undefined;
       const moveTo = (next: DeployStage, app: Application, rolloutChanged: boolean) => {
         const forward = DEPLOY_STAGES.indexOf(next) > DEPLOY_STAGES.indexOf(lastStage);
+        const text = progressText(app);
         // Stages only move forward in the message: a later stage implies the earlier ones.
-        if (!forward && !rolloutChanged) return;
+        if (!forward && !rolloutChanged && text === lastText) return;
+        lastText = text;
         if (forward) {
           lastStage = next;
           entered.set(next, this.now());
         }
-        req.progress(render('progress', errorConditions(app).map((c) => `${c.type}: ${c.message ?? ''}`).join('\n') || undefined, app, false)).catch((err: unknown) => {
+        req.progress(render('progress', text, app, false)).catch((err: unknown) => {
           this.opts.logger?.warn({ err }, 'deploy progress edit failed');
         });
       };
@@ -177,6 +192,11 @@ export class DeployTracker {
           if (settled) return;
           if (view?.failure) return fail('E_DEPLOY_FAILED', view.failure);
           if (healthyAt !== undefined && view?.complete !== false) return succeed(app, healthyAt);
+          // Argo CD already says Healthy: the rollout is about to finish, look again soon.
+          if (healthyAt !== undefined) {
+            clearTimeout(recheck);
+            recheck = setTimeout(() => consider(latest!), HEALTHY_RECHECK_MS);
+          }
           if (view && JSON.stringify(view.fields) !== JSON.stringify(rolloutFields)) {
             rolloutFields = view.fields;
             rolloutChanged = true;
@@ -187,6 +207,7 @@ export class DeployTracker {
       // One evaluation at a time, in the order the events came: answers from git are awaited.
       let chain: Promise<void> = Promise.resolve();
       let poller: ReturnType<typeof setInterval> | undefined;
+      let recheck: ReturnType<typeof setTimeout> | undefined;
       const consider = (app: Application) => {
         latest = app;
         chain = chain.then(evaluate).catch((err: unknown) => this.opts.logger?.warn({ err }, 'deploy follow-up evaluation failed'));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIsolatedApplication, deployment, type IsolatedApplication } from '../support/argocd-app.js';
+import { createIsolatedApplication, deployment, refusedDeployment, type IsolatedApplication } from '../support/argocd-app.js';
 import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { tempDir, writeConfig } from '../support/config.js';
 import { startGitHubApi, type GitHubApiDouble } from '../support/github-api.js';
@@ -57,9 +57,13 @@ describe.skipIf(!env.argocd.available)(titled('the deploy follow-up on the real 
     await redis?.close();
   });
 
-  async function loop(github?: { api: GitHubApiDouble; repos: Record<string, string> }): Promise<{ app: IsolatedApplication; opsbotEnv: NodeJS.ProcessEnv }> {
+  async function loop(
+    github?: { api: GitHubApiDouble; repos: Record<string, string> },
+    retry?: Parameters<typeof createIsolatedApplication>[0]['retry'],
+  ): Promise<{ app: IsolatedApplication; opsbotEnv: NodeJS.ProcessEnv }> {
     const app = await createIsolatedApplication({
       prefix: 'loop',
+      retry,
       files: {
         'web.yaml': deployment({ name: 'web', image: 'ghcr.io/example/web:1.0.0', replicas: 2 }),
         'api.yaml': deployment({ name: 'api', image: 'ghcr.io/example/api:1.0.0' }),
@@ -205,6 +209,19 @@ git update-ref refs/heads/main "$c" "$head"
     const r = await chat(opsbotEnv, '/deploy web 1.0.4-crash staging');
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toMatch(/pod web-[a-z0-9]+-[a-z0-9]+: container web CrashLoopBackOff, \d+ restarts?, last Error \(exit 1\)/);
+  }, 300_000);
+
+  it('a deploy whose sync Argo CD cannot apply: a failure in Argo CD\'s words once its retries are spent', async () => {
+    // One retry, 1 s apart (Argo CD 3.x's default is 5, backing off from 5 s: minutes).
+    const { app, opsbotEnv } = await loop(undefined, { limit: 1, backoff: { duration: '1s', factor: 1, maxDuration: '1s' } });
+    // Someone else's file in the same Application that the kube-apiserver refuses: every sync of it fails.
+    await app.commit({ 'other.yaml': refusedDeployment('other') }, 'other: a manifest the API refuses');
+    const r = await chat(opsbotEnv, '/deploy web 1.0.5 staging');
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    // Argo CD's own message, after its retry (between attempts the operation is Running again:
+    // the progress message shows the failed attempt when an edit falls in that window).
+    expect(r.stdout).toMatch(/the sync failed: .*Deployment\.apps \\?"other\\?" is invalid: .*Not_A_Label.*\(retried 1 times\)/);
+    expect((await app.get()).status?.operationState?.phase).toBe('Failed');
   }, 300_000);
 
   it('a protected deploy is followed after its pull request is merged, from the merge commit', async () => {

@@ -2,12 +2,13 @@
  * Notifications from the real GitOps loop: Argo CD's own controller syncs an Application (or
  * fails to), and the notifying `opsbot start` announces `on-deployed` and `on-sync-failed` once
  * per operation — across a restart in between. No test writes the Application's status: the
- * operations, their phases, messages and times are the controller's.
+ * operations, their phases, messages and times are the controller's. A failed automated sync is
+ * retried by Argo CD (Running again, the failed attempt's message kept) before it is Failed: only
+ * the final failure is announced.
  */
 import { Redis } from 'ioredis';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIsolatedApplication, deployment, webAppConfig, type IsolatedApplication } from '../support/argocd-app.js';
+import { createIsolatedApplication, deployment, refusedDeployment, webAppConfig, type IsolatedApplication } from '../support/argocd-app.js';
 import { baseEnv, OpsbotProcess } from '../support/cli.js';
 import { tempDir, writeConfig } from '../support/config.js';
 import { eventually } from '../support/http.js';
@@ -22,23 +23,6 @@ interface Announced {
   message: { title?: string; text?: string; fields?: { label: string; value: string }[] };
 }
 
-/** A Deployment the kube-apiserver refuses at apply: a container name is a DNS-1123 label. */
-function refusedDeployment(): string {
-  return stringify({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'web' },
-    spec: {
-      replicas: 1,
-      selector: { matchLabels: { 'app.kubernetes.io/name': 'web' } },
-      template: {
-        metadata: { labels: { 'app.kubernetes.io/name': 'web' } },
-        spec: { containers: [{ name: 'Web_Server', image: 'ghcr.io/example/web:1.0.2' }] },
-      },
-    },
-  });
-}
-
 describe.skipIf(!env.argocd.available)(titled('notifications from the real GitOps loop', env.argocd), () => {
   let redis: TestRedis;
   let app: IsolatedApplication;
@@ -49,7 +33,13 @@ describe.skipIf(!env.argocd.available)(titled('notifications from the real GitOp
   beforeAll(async () => {
     redis = await startRedis();
     reader = new Redis(redis.url);
-    app = await createIsolatedApplication({ prefix: 'notify', files: { 'web.yaml': deployment({ name: 'web', image: 'ghcr.io/example/web:1.0.0' }) } });
+    // One retry, 1 s apart: the failed sync passes through Argo CD's retry (Running, with the
+    // attempt's failure as its message) before it is Failed, in seconds rather than minutes.
+    app = await createIsolatedApplication({
+      prefix: 'notify',
+      files: { 'web.yaml': deployment({ name: 'web', image: 'ghcr.io/example/web:1.0.0' }) },
+      retry: { limit: 1, backoff: { duration: '1s', factor: 1, maxDuration: '1s' } },
+    });
     await app.waitFor('Synced and Healthy', (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy', 90_000);
     opsbotEnv = baseEnv({
       REDIS_URL: redis.url,
@@ -74,7 +64,7 @@ describe.skipIf(!env.argocd.available)(titled('notifications from the real GitOp
     return bot;
   };
 
-  it('on-deployed once for a sync the controller made; on-sync-failed once for one it could not apply, announced after a restart', async () => {
+  it('on-deployed once for a sync the controller made; on-sync-failed once, after Argo CD\'s retries, for one it could not apply; nothing again after a restart', async () => {
     let bot = await startBot();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await announced()).toEqual([]); // the synced state found at the first start is the baseline
@@ -88,16 +78,21 @@ describe.skipIf(!env.argocd.available)(titled('notifications from the real GitOp
     expect(JSON.stringify(deployed[0]!.message.fields)).toContain(good.slice(0, 7));
     expect(synced.status?.operationState?.syncResult?.revision).toBe(good);
 
-    // Down; the next commit is one the kube-apiserver refuses; Argo CD's automated sync fails it.
-    await bot.stop();
-    const bad = await app.commit({ 'web.yaml': refusedDeployment() }, 'web: a container name the API refuses');
+    // The next commit is one the kube-apiserver refuses: Argo CD's automated sync fails, retries
+    // (Running again, the attempt's failure as its message), then fails for good.
+    const bad = await app.commit({ 'web.yaml': refusedDeployment('web') }, 'web: a container name the API refuses');
     await app.refresh();
+    const retrying = await app.waitFor('retrying the refused commit', (a) => /Retrying attempt/.test(a.status?.operationState?.message ?? '') || a.status?.operationState?.phase === 'Failed', 90_000);
+    if (retrying.status?.operationState?.phase !== 'Failed') expect(about(await announced(), 'failed to sync')).toEqual([]); // not while Argo CD still retries
     const failed = await app.waitFor('a failed sync of the refused commit', (a) => a.status?.operationState?.phase === 'Failed' || a.status?.operationState?.phase === 'Error', 90_000);
     expect(failed.status?.operationState?.syncResult?.revision ?? bad).toBe(bad);
-
-    bot = await startBot();
+    expect(failed.status?.operationState?.message).toMatch(/failed to apply/);
     await eventually(async () => about(await announced(), 'failed to sync').length >= 1, 'on-sync-failed announced', 30_000);
-    // The controller keeps reconciling (refreshes, the failed automated sync is not retried): nothing more is owed.
+
+    // A restart: the controller keeps reconciling (refreshes; the failed automated sync is not
+    // tried again), and the new process owes nothing.
+    await bot.stop();
+    bot = await startBot();
     await app.refresh();
     await new Promise((r) => setTimeout(r, 4000));
     const all = await announced();

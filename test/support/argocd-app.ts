@@ -64,6 +64,11 @@ export async function createIsolatedApplication(opts: {
   prefix?: string;
   env?: Testenv;
   kc?: KubeConfig;
+  /**
+   * `spec.syncPolicy.retry`. Argo CD 3.x retries a failed automated sync 5 times by default,
+   * with backoff (5 s doubling): the operation stays Running between attempts, Failed only after.
+   */
+  retry?: { limit: number; backoff?: { duration: string; factor: number; maxDuration: string } };
 }): Promise<IsolatedApplication> {
   const env = opts.env ?? testenv();
   if (!env.argocd.available) throw new Error(`the GitOps loop is unavailable: ${env.argocd.reason ?? ''}`);
@@ -87,7 +92,7 @@ export async function createIsolatedApplication(opts: {
         project: 'default',
         source: { repoURL, targetRevision: 'main', path: '.' },
         destination: { server, namespace: destination },
-        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
+        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'], ...(opts.retry ? { retry: opts.retry } : {}) },
       },
     },
   });
@@ -155,4 +160,15 @@ apps:
     environments:
 ${envs}
 ${more}`;
+}
+
+/** A Deployment the kube-apiserver refuses at apply (a container name must be a DNS-1123 label): Argo CD's sync of it fails. */
+export function refusedDeployment(name: string): string {
+  const labels = { 'app.kubernetes.io/name': name };
+  return stringify({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name },
+    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'Not_A_Label', image: 'ghcr.io/example/refused:1.0.0' }] } } },
+  });
 }
