@@ -7,6 +7,7 @@ import { runProcess, type ProcessOutcome } from './process.js';
 import { redactDeep, redactorFor } from './redact.js';
 import { bwrapArgs, checkSandbox } from './sandbox.js';
 import { localLockRecord, type LocalState } from './lock-record.js';
+import { LOCK_ID_PATTERN } from './state-lock.js';
 import { diagnosticsOf, parseLockInfo, parseUiLine, type UiEvent } from './ui-events.js';
 import type { Redactor } from '../core/redact.js';
 
@@ -169,6 +170,18 @@ export class TerraformRunner {
     const outcome = await this.run(dir, args, options.signal, this.collect(events, onEvent), env);
     if (outcome.exitCode !== 0) throw await this.failure('apply', outcome, events, options.workspace);
     return { exitCode: 0, events, diagnostics: diagnosticsOf(events) };
+  }
+
+  /**
+   * `force-unlock -force <id>`: removes the state lock `lockId` of the workspace's state, whoever
+   * holds it. The id must look like a lock id (LOCK_ID_PATTERN); anything else never reaches the CLI.
+   */
+  async forceUnlock(dir: string, lockId: string, options: CallOptions & { workspace?: string } = {}): Promise<TextResult> {
+    if (!LOCK_ID_PATTERN.test(lockId)) throw new TerraformError('E_TF_BAD_INPUT', `not a lock id: ${JSON.stringify(lockId.slice(0, 80))}`);
+    const env = workspaceEnv(options.workspace);
+    const outcome = await this.run(dir, ['force-unlock', '-no-color', '-force', lockId], options.signal, undefined, env);
+    if (outcome.exitCode !== 0) throw await this.failure('force-unlock', outcome, [], options.workspace);
+    return this.text(outcome);
   }
 
   /** Deletes the private HOME (and CLI config). */
