@@ -32,7 +32,7 @@ export const infraUnlock = defineCommand({
     if (hold) freed.push(`${describeHold(args.stack, hold)}: that plan-to-apply lock is freed.`);
     if (admin.allowed) {
       const held = await deps.infra.locks.forceUnlock(args.stack);
-      if (held !== null) freed.push(`${describeHolder(args.stack, held ?? undefined)}\nIts lock is freed. If that job was killed mid-apply, Terraform's state lock may remain too: \`tofu force-unlock <lock id>\` in the stack, after checking nobody is applying.`);
+      if (held !== null) freed.push(`${describeHolder(args.stack, held ?? undefined)}\nIts lock is freed. If that job was killed mid-apply, Terraform's state lock may remain too: the next /infra plan ${args.stack} names it and offers /infra force-unlock.`);
     } else if (await deps.infra.locks.holder(args.stack)) {
       if (!hold) {
         await audit('denied', `job lock: ${admin.reason ?? ''}`);
