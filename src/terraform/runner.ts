@@ -180,8 +180,13 @@ export class TerraformRunner {
     if (!LOCK_ID_PATTERN.test(lockId)) throw new TerraformError('E_TF_BAD_INPUT', `not a lock id: ${JSON.stringify(lockId.slice(0, 80))}`);
     const env = workspaceEnv(options.workspace);
     const outcome = await this.run(dir, ['force-unlock', '-no-color', '-force', lockId], options.signal, undefined, env);
-    if (outcome.exitCode !== 0) throw await this.failure('force-unlock', outcome, [], options.workspace);
-    return this.text(outcome);
+    if (outcome.exitCode === 0) return this.text(outcome);
+    if (outcome.termination) throw await this.failure('force-unlock', outcome, [], options.workspace);
+    // Its refusal is one error and, from most backends, the held lock's Lock Info: both are kept.
+    const said = this.redact(outcome.stderr.trim() || outcome.stdout.trim());
+    const at = said.indexOf('Error: ');
+    const lines = (at < 0 ? said : said.slice(at + 'Error: '.length)).split('\n').filter((l) => l.trim() !== '');
+    throw new TerraformError('E_TF_FAILED', `${this.cli} force-unlock failed (exit ${outcome.exitCode}): ${lines.slice(0, 12).join('\n')}`, { exitCode: outcome.exitCode, cli: this.cli });
   }
 
   /** Deletes the private HOME (and CLI config). */
