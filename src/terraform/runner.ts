@@ -185,7 +185,7 @@ export class TerraformRunner {
     // Its refusal is one error and, from most backends, the held lock's Lock Info: both are kept.
     const said = this.redact(outcome.stderr.trim() || outcome.stdout.trim());
     const at = said.indexOf('Error: ');
-    const lines = (at < 0 ? said : said.slice(at + 'Error: '.length)).split('\n').filter((l) => l.trim() !== '');
+    const lines = (at < 0 ? said : said.slice(at + 'Error: '.length)).split('\n').filter((l) => !/^\s*([A-Za-z]+:)?\s*$/.test(l)); // blank lines, empty Lock Info fields
     throw new TerraformError('E_TF_FAILED', `${this.cli} force-unlock failed (exit ${outcome.exitCode}): ${lines.slice(0, 12).join('\n')}`, { exitCode: outcome.exitCode, cli: this.cli });
   }
 

@@ -33,8 +33,15 @@ describe.skipIf(!ready)(titled('Terraform state lock left by a killed apply: /in
     const kc = adminKubeConfig(env);
     const cluster = kc.getCurrentCluster()!;
     const user = kc.getCurrentUser()!;
-    // The backend's credentials come from the stack's `env`, passed into the sandbox as variables: no file to bind.
-    const kube = { KUBE_HOST: cluster.server, KUBE_TOKEN: user.token ?? '', KUBE_CLUSTER_CA_CERT_DATA: Buffer.from(cluster.caData ?? '', 'base64').toString('utf8') };
+    // The backend's credentials come from the stack's `env`, passed into the sandbox as variables:
+    // no file to bind. tofu 1.12.6's kubernetes backend insists on loading a kubeconfig even then,
+    // unless its path does not exist (it then goes on with the variables alone).
+    const kube = {
+      KUBE_HOST: cluster.server,
+      KUBE_TOKEN: user.token ?? '',
+      KUBE_CLUSTER_CA_CERT_DATA: Buffer.from(cluster.caData ?? '', 'base64').toString('utf8'),
+      KUBE_CONFIG_PATH: '/nonexistent/kubeconfig',
+    };
     const backend = `terraform {\n  backend "kubernetes" {\n    secret_suffix = "opsbot"\n    namespace     = "${namespace}"\n  }\n}\n`;
     const repo = stackRepo({ example: false, files: { 'slow.tf': SLOW_TF, 'backend.tf': backend } });
     const config = infraConfig({ [STACK]: { repo, dir: 'infra', lockTimeout: '2s', env: Object.keys(kube) } });
