@@ -24,6 +24,14 @@ describe('a held state lock in chat', () => {
     expect(err.buttons).toBeUndefined();
   });
 
+  it('an apply killed with SIGKILL on a remote backend points at the next plan and /infra force-unlock', () => {
+    const killed = new TerraformError('E_TF_CANCELLED', 'tofu apply cancelled', { termination: 'SIGKILL', cli: 'tofu' });
+    expect(toOpsbotError(killed, 'core').userMessage).toBe(
+      'Cancelled: tofu did not stop after SIGINT within the grace period and was killed (SIGKILL). The state lock may remain (a remote backend keeps it until it is force-unlocked): ' +
+        'check the stack, then run a new plan — if the lock remains, the plan names its lock id and offers /infra force-unlock core <lock id>.',
+    );
+  });
+
   it('lock ids: UUIDs as tofu makes them, or a gcs generation; nothing else', () => {
     expect([LOCK, '1733542200123456'].map(isLockId)).toEqual([true, true]);
     expect([LOCK.toUpperCase(), `${LOCK}0`, '-force', '', 'a'.repeat(36), '1'.repeat(21)].map(isLockId)).toEqual([false, false, false, false, false, false]);
