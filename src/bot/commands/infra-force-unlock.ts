@@ -16,7 +16,7 @@ import { defineCommand, expectArgs, usage } from './spec.js';
 export const infraForceUnlock = defineCommand({
   name: 'infra force-unlock',
   usage: '/infra force-unlock <stack> <lock-id>',
-  summary: "Remove Terraform's state lock left by a killed run: asked by one person (infra.plan or approver), confirmed by another approver of the stack; audited",
+  summary: "Remove Terraform's state lock a killed run left held: one person asks, another approver of the stack confirms; audited",
   // Checked in the handler: asking needs infra.plan (or the approve right), confirming the stack's approvers.
   action: null,
   parse(line) {

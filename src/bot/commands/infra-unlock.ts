@@ -7,7 +7,7 @@ import { defineCommand, expectArgs, usage } from './spec.js';
 export const infraUnlock = defineCommand({
   name: 'infra unlock',
   usage: '/infra unlock <stack>',
-  summary: "Free a stuck stack lock (admins), or a plan-to-apply lock (admins and the stack's approvers); audited. Terraform's own state lock is not touched",
+  summary: "Free a stuck stack lock (admins), or a plan-to-apply lock (admins and the stack's approvers); audited. Terraform's own state lock: /infra force-unlock",
   // Checked in the handler: an approver of the stack may free its plan-to-apply lock, only an admin a job's lock.
   action: null,
   parse(line) {
