@@ -12,6 +12,7 @@ import { configJob } from '../jobs/handlers/config.js';
 import { deployJob } from '../jobs/handlers/deploy.js';
 import { diagnoseJob } from '../jobs/handlers/diagnose.js';
 import { driftJob } from '../jobs/handlers/drift.js';
+import { forceUnlockJob } from '../jobs/handlers/force-unlock.js';
 import { historyJob } from '../jobs/handlers/history.js';
 import { notifyJob } from '../jobs/handlers/notify.js';
 import { planJob } from '../jobs/handlers/plan.js';
@@ -26,6 +27,7 @@ import { PlanStore } from '../terraform/plan-store.js';
 import { ReviewLocks } from '../terraform/review-lock.js';
 import { GitHubRepos } from '../terraform/stack-github.js';
 import { StackLocks } from '../terraform/stack-lock.js';
+import { UnlockRequests } from '../terraform/unlock-requests.js';
 import { TerraformStacks } from '../terraform/stack-run.js';
 import { gitopsRepository } from './gitops-repository.js';
 
@@ -61,7 +63,7 @@ export async function wireJobKinds(opts: {
   const pullRequests = github
     ? new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
     : undefined;
-  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), holds: new ReviewLocks(fast), github: new GitHubRepos(env), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state'), terraform: config.terraform };
+  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), holds: new ReviewLocks(fast), unlocks: new UnlockRequests(fast), github: new GitHubRepos(env), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state'), terraform: config.terraform };
 
   const kinds = new Map<string, JobKind>();
   const add = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);
@@ -84,6 +86,7 @@ export async function wireJobKinds(opts: {
   const stacks = new TerraformStacks(env);
   add(planJob({ config, infra, stacks, env }));
   add(applyJob({ config, infra, stacks, env }));
+  add(forceUnlockJob({ config, infra, stacks, env }));
   add(driftJob({ config, infra, stacks, env, outbox: new Outbox(fast, opts.redactor), memory: new DriftMemory(fast) }));
   return { kinds, reviews, infra };
 }

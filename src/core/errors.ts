@@ -1,3 +1,5 @@
+import type { Button } from './message.js';
+
 /**
  * Every failure a user can meet has a stable code, and callers branch on codes, never on text.
  * The reply text is written where the error is thrown (`userMessage`, free of secrets) and is
@@ -26,12 +28,15 @@ export class OpsbotError extends Error {
   readonly code: ErrorCode;
   /** Text safe to show in a chat (already free of secrets). */
   readonly userMessage: string;
+  /** What the user can do next, as buttons under the error (a held state lock: Force-unlock). */
+  readonly buttons?: readonly Button[];
 
-  constructor(code: ErrorCode, userMessage: string, options?: { cause?: unknown }) {
-    super(userMessage, options);
+  constructor(code: ErrorCode, userMessage: string, options?: { cause?: unknown; buttons?: readonly Button[] }) {
+    super(userMessage, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'OpsbotError';
     this.code = code;
     this.userMessage = userMessage;
+    if (options?.buttons?.length) this.buttons = options.buttons;
   }
 }
 

@@ -75,5 +75,7 @@ export interface OpenedStack {
   readonly commit: string | null;
   plan(opts: { varFiles: string[]; signal: AbortSignal; progress: Progress }): Promise<PlanOutcome>;
   apply(plan: { id: string; file: Buffer }, opts: { signal: AbortSignal; onEvent: (e: UiEvent) => void }): Promise<{ events: readonly UiEvent[] }>;
+  /** Removes Terraform's state lock `lockId` (`force-unlock -force`); tofu's own error when it is not the held one. */
+  forceUnlock(lockId: string, opts: { signal: AbortSignal }): Promise<void>;
   dispose(): Promise<void>;
 }

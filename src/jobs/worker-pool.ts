@@ -124,7 +124,8 @@ export class WorkerPool {
         await reporter.progress({ text: `Attempt ${attempt} of ${attempts} failed (${text}); retrying.` });
         throw err;
       }
-      await this.finish(env.id, () => reporter.failed(withJobContext({ title: 'Failed', text }, env)));
+      const next = isOpsbotError(err) && err.buttons ? { buttons: [...err.buttons] } : {};
+      await this.finish(env.id, () => reporter.failed(withJobContext({ title: 'Failed', text, ...next }, env)));
       await audit.append({ ...auditBase, result: 'failed', detail: text });
       metrics.jobs.inc({ kind: kind.name, state: 'failed' });
       throw new UnrecoverableError(text);

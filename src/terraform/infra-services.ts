@@ -10,6 +10,7 @@ import type { ReviewLocks } from './review-lock.js';
 import type { GitHubRepos } from './stack-github.js';
 import type { StackLocks } from './stack-lock.js';
 import type { StackSource } from './stack-checkout.js';
+import type { UnlockRequests } from './unlock-requests.js';
 import { ownEntry } from '../core/config/own-entry.js';
 
 /**
@@ -21,6 +22,8 @@ export interface InfraServices {
   locks: StackLocks;
   /** Plan-to-apply locks of stacks with `lock: plan-to-apply`. */
   holds: ReviewLocks;
+  /** Pending `/infra force-unlock` requests, awaiting a second person. */
+  unlocks: UnlockRequests;
   /** The GitHub repositories of stacks (`stacks.<name>.github`). */
   github: Pick<GitHubRepos, 'forStack'>;
   /** Directory relative stack repos are resolved against (the config file's). */

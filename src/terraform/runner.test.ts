@@ -204,6 +204,17 @@ describe.skipIf(!haveTofu)('TerraformRunner against real tofu (examples/local)',
     });
   });
 
+  it("force-unlock: a malformed lock id never reaches tofu; tofu's refusal is the error, whole", async () => {
+    const dir = await stack();
+    const tf = runner({ sandbox: { writable: [dir] } });
+    await tf.init(dir);
+    const bad = await failure(tf.forceUnlock(dir, '-help'));
+    expect(bad.code).toBe('E_TF_BAD_INPUT');
+    const refused = await failure(tf.forceUnlock(dir, '0b5e2a4c-5d1f-4c7e-9a3b-1f2e3d4c5b6a'));
+    expect(refused.code).toBe('E_TF_FAILED');
+    expect(refused.message).toBe('tofu force-unlock failed (exit 1): Failed to unlock state: LocalState not locked');
+  });
+
   it('SIGKILL after the grace period is reported, naming the CLI that ran (terraform here), and the lock is still released', async () => {
     const dir = await stack({ 'slow.tf': SLOW_TF });
     // The same OpenTofu, installed under the name `terraform`: the chat must name what ran.

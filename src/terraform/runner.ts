@@ -7,6 +7,7 @@ import { runProcess, type ProcessOutcome } from './process.js';
 import { redactDeep, redactorFor } from './redact.js';
 import { bwrapArgs, checkSandbox } from './sandbox.js';
 import { localLockRecord, type LocalState } from './lock-record.js';
+import { LOCK_ID_PATTERN } from './state-lock.js';
 import { diagnosticsOf, parseLockInfo, parseUiLine, type UiEvent } from './ui-events.js';
 import type { Redactor } from '../core/redact.js';
 
@@ -169,6 +170,23 @@ export class TerraformRunner {
     const outcome = await this.run(dir, args, options.signal, this.collect(events, onEvent), env);
     if (outcome.exitCode !== 0) throw await this.failure('apply', outcome, events, options.workspace);
     return { exitCode: 0, events, diagnostics: diagnosticsOf(events) };
+  }
+
+  /**
+   * `force-unlock -force <id>`: removes the state lock `lockId` of the workspace's state, whoever
+   * holds it. The id must look like a lock id (LOCK_ID_PATTERN); anything else never reaches the CLI.
+   */
+  async forceUnlock(dir: string, lockId: string, options: CallOptions & { workspace?: string } = {}): Promise<TextResult> {
+    if (!LOCK_ID_PATTERN.test(lockId)) throw new TerraformError('E_TF_BAD_INPUT', `not a lock id: ${JSON.stringify(lockId.slice(0, 80))}`);
+    const env = workspaceEnv(options.workspace);
+    const outcome = await this.run(dir, ['force-unlock', '-no-color', '-force', lockId], options.signal, undefined, env);
+    if (outcome.exitCode === 0) return this.text(outcome);
+    if (outcome.termination) throw await this.failure('force-unlock', outcome, [], options.workspace);
+    // Its refusal is one error and, from most backends, the held lock's Lock Info: both are kept.
+    const said = this.redact(outcome.stderr.trim() || outcome.stdout.trim());
+    const at = said.indexOf('Error: ');
+    const lines = (at < 0 ? said : said.slice(at + 'Error: '.length)).split('\n').filter((l) => !/^\s*([A-Za-z]+:)?\s*$/.test(l)); // blank lines, empty Lock Info fields
+    throw new TerraformError('E_TF_FAILED', `${this.cli} force-unlock failed (exit ${outcome.exitCode}): ${lines.slice(0, 12).join('\n')}`, { exitCode: outcome.exitCode, cli: this.cli });
   }
 
   /** Deletes the private HOME (and CLI config). */

@@ -44,7 +44,7 @@ export function decodeHolder(text: string | undefined): StackLockHolder | undefi
 
 export function describeHolder(stack: string, h: StackLockHolder | undefined, now = Date.now()): string {
   if (!h) return `Stack ${stack} is busy with another job.`;
-  const verb = h.kind === 'apply' ? 'applying' : 'planning';
+  const verb = h.kind === 'apply' ? 'applying' : h.kind === 'force-unlock' ? 'force-unlocking' : 'planning';
   return `Stack ${stack} is busy: job ${h.job} (${h.by}) has been ${verb} it since ${new Date(h.since).toISOString()} (${ago(now - h.since)} ago).`;
 }
 

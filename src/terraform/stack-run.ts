@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { isOpsbotError, OpsbotError } from '../core/errors.js';
 import type { Progress } from '../core/message.js';
 import { isTerraformError, type TerraformError } from './errors.js';
+import { forceUnlockButton, isLockId } from './state-lock.js';
 import { formatDiagnostics } from './plan-message.js';
 import { capLine, capPlanText, hideOutputValues } from './plan-text.js';
 import { summarizePlan, type PlanSummary } from './plan-summary.js';
@@ -35,8 +36,9 @@ export async function openStack(src: StackSource, opts: { commit?: string | null
   };
   try {
     await opts.say({ text: `Initialising stack ${src.name}…` });
-    await runner.init(checkout.dir, { backendConfig: checkout.backendConfig, signal: opts.signal }).catch(rethrow);
-    if (src.stack.workspace) await runner.ensureWorkspace(checkout.dir, src.stack.workspace, { signal: opts.signal }).catch(rethrow);
+    const fail = failureOf(src.name);
+    await runner.init(checkout.dir, { backendConfig: checkout.backendConfig, signal: opts.signal }).catch(fail);
+    if (src.stack.workspace) await runner.ensureWorkspace(checkout.dir, src.stack.workspace, { signal: opts.signal }).catch(fail);
     return { checkout, runner, dispose };
   } catch (err) {
     await dispose();
@@ -53,6 +55,7 @@ export interface PlanOutcome {
 /** `plan -out … -detailed-exitcode -json` with progress, then `show -json` and the plain-text plan. */
 export async function planStack(open: OpenStack, src: StackSource, opts: { varFiles: string[]; signal: AbortSignal; say: Progress }): Promise<PlanOutcome> {
   const progress = new PlanProgress(src.name, opts.say);
+  const fail = failureOf(src.name);
   const result = await open.runner
     .plan(open.checkout.dir, {
       out: join(open.checkout.root, 'opsbot.tfplan'),
@@ -62,15 +65,15 @@ export async function planStack(open: OpenStack, src: StackSource, opts: { varFi
       signal: opts.signal,
       onEvent: (e) => progress.on(e),
     })
-    .catch(rethrow);
-  const shown = await open.runner.show(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(rethrow);
+    .catch(fail);
+  const shown = await open.runner.show(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(fail);
   let summary: PlanSummary;
   try {
     summary = summarizePlan(shown, { outputValues: src.stack.postOutputs });
   } catch (err) {
-    rethrow(err);
+    rethrow(err, src.name);
   }
-  const text = await open.runner.showText(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(rethrow);
+  const text = await open.runner.showText(result.planFile, { dir: open.checkout.dir, signal: opts.signal }).catch(fail);
   const shownText = src.stack.postOutputs ? text : hideOutputValues(text, `stack ${src.name} does not post output values (postOutputs)`);
   return { summary, planFile: await readFile(result.planFile), planText: capPlanText(shownText) };
 }
@@ -132,6 +135,8 @@ export interface StackSession {
   plan(opts: { varFiles: string[]; signal: AbortSignal; progress: Progress }): Promise<PlanOutcome>;
   /** Applies exactly this saved plan file, progress as machine-readable UI events. */
   apply(plan: { id: string; file: Buffer }, opts: { signal: AbortSignal; onEvent: (e: UiEvent) => void }): Promise<{ events: readonly UiEvent[] }>;
+  /** `force-unlock -force <lockId>` of the stack's state (its workspace). */
+  forceUnlock(lockId: string, opts: { signal: AbortSignal }): Promise<void>;
   dispose(): Promise<void>;
 }
 
@@ -152,7 +157,10 @@ export class TerraformStacks {
       apply: async (plan, o) => {
         const planFile = join(open.checkout.root, `plan-${plan.id}.tfplan`);
         await writeFile(planFile, plan.file, { mode: 0o600 });
-        return open.runner.apply(open.checkout.dir, planFile, o.onEvent, { signal: o.signal, lockTimeoutMs: src.stack.lockTimeout, workspace: src.stack.workspace }).catch(rethrow);
+        return open.runner.apply(open.checkout.dir, planFile, o.onEvent, { signal: o.signal, lockTimeoutMs: src.stack.lockTimeout, workspace: src.stack.workspace }).catch(failureOf(src.name));
+      },
+      forceUnlock: async (lockId, o) => {
+        await open.runner.forceUnlock(open.checkout.dir, lockId, { signal: o.signal, workspace: src.stack.workspace }).catch(failureOf(src.name));
       },
       dispose: () => open.dispose(),
     };
@@ -161,21 +169,26 @@ export class TerraformStacks {
 
 /**
  * Terraform failures become chat-ready errors: diagnostics with file:line for a failed plan,
- * the holder for a state lock, and SIGINT vs SIGKILL for a cancel.
+ * the holder for a state lock (and how to free it), and SIGINT vs SIGKILL for a cancel.
  */
-export function rethrow(err: unknown): never {
+export function rethrow(err: unknown, stack?: string): never {
   if (!isTerraformError(err)) throw err;
-  throw toOpsbotError(err);
+  throw toOpsbotError(err, stack);
 }
 
-export function toOpsbotError(err: TerraformError): OpsbotError {
+/** `rethrow` for one stack, for `.catch(…)`: a held state lock names it and offers to free it. */
+export function failureOf(stack: string): (err: unknown) => never {
+  return (err) => rethrow(err, stack);
+}
+
+export function toOpsbotError(err: TerraformError, stack?: string): OpsbotError {
   switch (err.code) {
     case 'E_TF_CANCELLED':
-      return new OpsbotError('E_CANCELLED', `Cancelled: ${stopReport(err)}`, { cause: err });
+      return new OpsbotError('E_CANCELLED', `Cancelled: ${stopReport(err, stack)}`, { cause: err });
     case 'E_PLAN_STALE':
       return new OpsbotError('E_PLAN_STALE', 'State changed since this plan — run a new plan (/infra plan <stack>). Nothing was applied: the CLI refused the stale plan.');
     case 'E_STATE_LOCKED':
-      return new OpsbotError('E_STATE_LOCKED', `The Terraform state is locked${err.lock?.who ? ` by ${err.lock.who}` : ''}${err.lock?.operation ? ` (${err.lock.operation}` : ''}${err.lock?.created ? ` since ${err.lock.created})` : err.lock?.operation ? ')' : ''}${err.lock?.id ? `; lock id ${err.lock.id}` : ''}.`);
+      return stateLocked(err, stack);
     case 'E_TF_MISSING':
       return new OpsbotError('E_TF_MISSING', `${err.message}. Install Terraform or OpenTofu on the worker, or set TF_BINARY.`);
     case 'E_TF_SANDBOX':
@@ -188,11 +201,26 @@ export function toOpsbotError(err: TerraformError): OpsbotError {
 }
 
 /**
+ * Terraform's own state lock is held: by whom, for what, since when, its id — and, when the lock
+ * id is one opsbot can pass on, `/infra force-unlock` (a button too) for when no run holds it
+ * any more, such as after a killed apply.
+ */
+function stateLocked(err: TerraformError, stack: string | undefined): OpsbotError {
+  const l = err.lock ?? {};
+  const holder = `${l.who ? ` by ${l.who}` : ''}${l.operation ? ` (${l.operation}${l.created ? ` since ${l.created}` : ''})` : l.created ? ` since ${l.created}` : ''}`;
+  const text = `The Terraform state${stack ? ` of stack ${stack}` : ''} is locked${holder}${l.id ? `; lock id ${l.id}` : ''}.`;
+  if (!stack || !l.id || !isLockId(l.id)) return new OpsbotError('E_STATE_LOCKED', text);
+  const offer = ` If no run holds it any more (an apply that was killed), free it with /infra force-unlock ${stack} ${l.id} — an approver of the stack other than you must confirm.`;
+  const button = forceUnlockButton(stack, l.id);
+  return new OpsbotError('E_STATE_LOCKED', text + offer, { buttons: [button] });
+}
+
+/**
  * How tofu stopped, and how it left Terraform's state lock: released after SIGINT (unless it
  * said it could not), or — killed — the lock record a local backend leaves, or a warning that a
  * remote backend may still hold it.
  */
-function stopReport(err: TerraformError): string {
+function stopReport(err: TerraformError, stack: string | undefined): string {
   if (err.termination === 'SIGINT') {
     const release = err.diagnostics.find((d) => d.summary.startsWith('Error releasing the state lock'));
     return release ? `${err.cli} stopped after SIGINT but could not release the state lock: ${capLine(release.detail.trim().split('\n')[0] ?? '', 200)}` : `${err.cli} stopped cleanly after SIGINT and released the state lock.`;
@@ -203,5 +231,5 @@ function stopReport(err: TerraformError): string {
   if (l?.id) {
     return `${killed} It left its state lock record (lock id ${l.id}${l.operation ? `, ${l.operation}` : ''}${l.who ? ` by ${l.who}` : ''}) in ${l.path ?? 'the state directory'}; the local backend's lock itself ended with the process. Check the stack before the next run.`;
   }
-  return `${killed} The state lock may remain (a remote backend keeps it until \`${err.cli} force-unlock <lock id>\`); check the stack before the next run.`;
+  return `${killed} The state lock may remain (a remote backend keeps it until it is force-unlocked): check the stack, then run a new plan — if the lock remains, the plan names its lock id and offers /infra force-unlock ${stack ?? '<stack>'} <lock id>.`;
 }

@@ -31,6 +31,7 @@ import type { Reporter } from '../../src/jobs/reporter.js';
 import type { ArgoCd, GitopsRepo, OpenedStack, PullRequestHost, StackRunner } from '../../src/jobs/seams.js';
 import type { ApprovalResult, PlanState, StoredPlan } from '../../src/terraform/plan-store.js';
 import type { ReviewHold } from '../../src/terraform/review-lock.js';
+import type { UnlockRequest } from '../../src/terraform/unlock-requests.js';
 import type { StackLockEntry, StackLockHolder } from '../../src/terraform/stack-lock.js';
 import type { PlanOutcome } from '../../src/terraform/stack-run.js';
 import type { PlanSummary } from '../../src/terraform/plan-summary.js';
@@ -227,6 +228,7 @@ export class FakeStacks implements StackRunner {
   planOutcome: PlanOutcome = { summary: ONE_CREATE, planFile: Buffer.from('PLAN'), planText: '+ terraform_data.x' };
   applyEvents: UiEvent[] = [];
   applyError?: Error;
+  unlockError?: Error;
   commit: string | null = 'abc123abc123abc123abc123abc123abc123abcd';
 
   binaryFor(): string {
@@ -248,6 +250,10 @@ export class FakeStacks implements StackRunner {
         for (const e of this.applyEvents) o.onEvent(e);
         if (this.applyError) throw this.applyError;
         return { events: this.applyEvents };
+      },
+      forceUnlock: async (lockId) => {
+        this.calls.push(`force-unlock ${src.name} ${lockId}`);
+        if (this.unlockError) throw this.unlockError;
       },
       dispose: async () => void this.calls.push(`dispose ${src.name}`),
     };
@@ -304,6 +310,29 @@ export class FakeHolds {
 
   async list(): Promise<{ stack: string; hold: ReviewHold; ttlMs: number }[]> {
     return [...this.held].map(([stack, hold]) => ({ stack, hold, ttlMs: 60_000 }));
+  }
+}
+
+/** Pending force-unlock requests, in memory (UnlockRequests' contract). */
+export class FakeUnlockRequests {
+  readonly pending = new Map<string, UnlockRequest>();
+
+  async ask(req: UnlockRequest): Promise<UnlockRequest | undefined> {
+    const k = `${req.stack} ${req.lockId}`;
+    const had = this.pending.get(k);
+    if (had) return had;
+    this.pending.set(k, req);
+    return undefined;
+  }
+
+  async get(stack: string, lockId: string): Promise<UnlockRequest | undefined> {
+    return this.pending.get(`${stack} ${lockId}`);
+  }
+
+  async take(stack: string, lockId: string): Promise<UnlockRequest | undefined> {
+    const r = this.pending.get(`${stack} ${lockId}`);
+    this.pending.delete(`${stack} ${lockId}`);
+    return r;
   }
 }
 
@@ -482,6 +511,7 @@ export function commandDeps(yaml: string) {
   const store = new FakePlanStore();
   const locks = new FakeLocks();
   const holds = new FakeHolds();
+  const unlocks = new FakeUnlockRequests();
   const deps: CommandDeps = {
     config: cfg,
     policy: new Policy(cfg),
@@ -489,10 +519,10 @@ export function commandDeps(yaml: string) {
     audit,
     outbox,
     reviews,
-    infra: { store, locks, holds, github: NO_GITHUB, baseDir: process.cwd(), stateHome: join(tmpdir(), 'opsbot-state') },
+    infra: { store, locks, holds, unlocks, github: NO_GITHUB, baseDir: process.cwd(), stateHome: join(tmpdir(), 'opsbot-state') },
     commands: () => [],
   };
-  return { deps, queues, audit, outbox, reviews, store, locks, holds };
+  return { deps, queues, audit, outbox, reviews, store, locks, holds, unlocks };
 }
 
 /** A command as an adapter hands it to the router. */

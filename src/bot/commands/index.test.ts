@@ -24,6 +24,7 @@ describe('ALL_COMMANDS', () => {
       'infra drift',
       'infra locks',
       'infra unlock',
+      'infra force-unlock',
       'jobs',
       'cancel',
       'diagnose',

@@ -10,6 +10,7 @@ import { status } from './status.js';
 import { help } from './help.js';
 import { infraApply } from './infra-apply.js';
 import { infraDrift } from './infra-drift.js';
+import { infraForceUnlock } from './infra-force-unlock.js';
 import { infraLocks } from './infra-locks.js';
 import { infraPlan } from './infra-plan.js';
 import { infraReject } from './infra-reject.js';
@@ -18,4 +19,4 @@ import { jobs } from './jobs.js';
 import type { CommandSpec } from './spec.js';
 
 /** Every chat command, in the order /help lists them. */
-export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, deployApprove, deployReject, rollback, config, history, status, infraPlan, infraApply, infraReject, infraDrift, infraLocks, infraUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];
+export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, deployApprove, deployReject, rollback, config, history, status, infraPlan, infraApply, infraReject, infraDrift, infraLocks, infraUnlock, infraForceUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];

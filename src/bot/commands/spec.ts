@@ -10,6 +10,7 @@ import type { InfraServices } from '../../terraform/infra-services.js';
 import type { PlanStore } from '../../terraform/plan-store.js';
 import type { ReviewLocks } from '../../terraform/review-lock.js';
 import type { StackLocks } from '../../terraform/stack-lock.js';
+import type { UnlockRequests } from '../../terraform/unlock-requests.js';
 import type { Command, Outcome } from '../command.js';
 import type { ParsedLine } from '../parse.js';
 
@@ -30,6 +31,7 @@ export type CommandInfra = Pick<InfraServices, 'baseDir' | 'stateHome' | 'github
   store: Pick<PlanStore, 'get' | 'approve' | 'release' | 'setApplyJob' | 'reject'>;
   locks: Pick<StackLocks, 'holder' | 'list' | 'forceUnlock'>;
   holds: Pick<ReviewLocks, 'get' | 'release' | 'list'>;
+  unlocks: Pick<UnlockRequests, 'ask' | 'get' | 'take'>;
 };
 
 /** What command handlers may use; handed in by the composition root. */

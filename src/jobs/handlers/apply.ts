@@ -28,7 +28,7 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
     answers: { E_PLAN_OUTDATED: 'refused', E_APPLY_REQUIREMENT: 'refused' },
     interruptedMessage: (env) =>
       `Job ${env.id} (apply ${env.target}) was interrupted — state may be partly applied; state lock may remain. ` +
-      `It is not re-run automatically: check the stack, /infra locks and /infra unlock if needed, then run a new plan.`,
+      `It is not re-run automatically: check the stack, /infra locks and /infra unlock if needed, then run a new plan (a state lock left behind is named there, with /infra force-unlock).`,
     async run({ job, reporter, signal }) {
       const { planId, stack: name } = job.payload;
       const stack = stackNamed(deps.config, name);
