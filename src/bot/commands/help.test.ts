@@ -26,7 +26,7 @@ describe('/help', () => {
 
   it('someone allowed to deploy sees the deploy commands too', async () => {
     const usages = (await help(bob)).code ?? '';
-    expect(usages).toContain('/deploy <app> <tag> [env]  —  Commit a new image tag');
+    expect(usages).toContain('/deploy <app|group> <tag> [env]  —  Commit a new image tag');
     expect(usages).not.toContain('/rollback');
   });
 });
