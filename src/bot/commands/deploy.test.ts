@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bob, command, commandDeps, COMMANDS_CONFIG, routerFor } from '../../../test/support/fakes.js';
+import { bob, BOTS_CONFIG, command, commandDeps, COMMANDS_CONFIG, routerFor } from '../../../test/support/fakes.js';
 import { deploy } from './deploy.js';
 
 /** The reply says what was wrong (`code`, or just a rejection) and the queue stays empty. */
@@ -47,19 +47,7 @@ describe('/deploy', () => {
   });
 });
 
-const GROUP_CONFIG = `
-gitops: { url: /srv/gitops.git }
-apps:
-  bot-mat:
-    image: ghcr.io/example/bot
-    environments:
-      prod: { kind: manifest, path: bot-mat/deployment.yaml, container: bot }
-      staging: { kind: manifest, path: bot-mat/staging.yaml, container: bot }
-  bot-prod:
-    image: ghcr.io/example/bot
-    environments:
-      prod: { kind: manifest, path: bot-prod/deployment.yaml, container: bot }
-  api:
+const GROUP_CONFIG = `${BOTS_CONFIG.replace('appGroups:', `  api:
     image: ghcr.io/example/api
     environments:
       prod: { kind: helm-values, path: api/values.yaml }
@@ -68,8 +56,7 @@ apps:
     environments:
       prod: { kind: kustomize, path: web/kustomization.yaml, protected: true }
 appGroups:
-  bots: [bot-mat, bot-prod]
-  guarded: [bot-prod, web]
+  guarded: [bot-prod, web]`)}
 access:
   rules:
     - subjects: ["console:alice"]
