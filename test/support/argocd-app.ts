@@ -64,6 +64,10 @@ export async function createIsolatedApplication(opts: {
   prefix?: string;
   env?: Testenv;
   kc?: KubeConfig;
+  /** Another Application's repository (its `files` are then ignored): several Applications of one repository. */
+  repo?: BareRepo;
+  /** The directory of the repository the Application syncs (default: all of it). */
+  path?: string;
 }): Promise<IsolatedApplication> {
   const env = opts.env ?? testenv();
   if (!env.argocd.available) throw new Error(`the GitOps loop is unavailable: ${env.argocd.reason ?? ''}`);
@@ -73,7 +77,7 @@ export async function createIsolatedApplication(opts: {
   const id = randomBytes(4).toString('hex');
   const name = `${opts.prefix ?? 'app'}-${id}`;
   const destination = `${opts.prefix ?? 'app'}-${id}`;
-  const repo = await createBareRepo(opts.files);
+  const repo = opts.repo ?? (await createBareRepo(opts.files));
   const repoURL = `file://${repo.bare}`;
   const objects = kc.makeApiClient(CustomObjectsApi);
   await objects.createNamespacedCustomObject({
@@ -85,7 +89,7 @@ export async function createIsolatedApplication(opts: {
       metadata: { name, namespace: ns, labels: { 'opsbot.test/isolated': 'true' } },
       spec: {
         project: 'default',
-        source: { repoURL, targetRevision: 'main', path: '.' },
+        source: { repoURL, targetRevision: 'main', path: opts.path ?? '.' },
         destination: { server, namespace: destination },
         syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'] },
       },
@@ -118,7 +122,8 @@ export async function createIsolatedApplication(opts: {
       // No resources finalizer: deleting the namespace removes what Argo CD applied.
       await objects.deleteNamespacedCustomObject({ ...ARGO, namespace: ns, name }).catch(() => undefined);
       await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: destination }).catch(() => undefined);
-      await repo.cleanup();
+      // A shared repository is its creator's to remove.
+      if (!opts.repo) await repo.cleanup();
     },
   };
 }
