@@ -25,7 +25,12 @@ export interface DeployRecord {
   byOpsbot: boolean;
 }
 
-export type ReadTag = (text: string) => string | null;
+/**
+ * Reads the app's tag from a version of the file. `app` names whose tag it is: in a file that
+ * holds several apps, opsbot's commits of another app are checked against the file like anyone
+ * else's (and dropped when they left this app's tag alone).
+ */
+export type ReadTag = ((text: string) => string | null) & { app?: string };
 
 /** How far back to look: ~600 of ~1,070 commits in the reference repo are image bumps. */
 const MAX_COMMITS = 500;
@@ -79,7 +84,7 @@ export class DeployHistory {
       const [sha, when, author, message] = raw.replace(/^\n/, '').split('\x1f');
       if (!sha || !when || message === undefined) continue;
       const parsed = parseDeployMessage(message);
-      if (parsed) {
+      if (parsed && (readTag?.app === undefined || parsed.app === readTag.app)) {
         records.push({
           sha,
           verb: parsed.verb,
@@ -93,10 +98,14 @@ export class DeployHistory {
       } else if (readTag) {
         const tag = await this.tagAt(sha, file, readTag);
         // A group deploy names several apps: this app's tag is the one the file holds after it.
-        const group = parseGroupDeployMessage(message);
-        const record: DeployRecord = group
-          ? { sha, verb: 'deploy', tag, from: null, requestedBy: group.requestedBy ? shownRequester(group.requestedBy) : null, when, ...(group.jobId ? { jobId: group.jobId } : {}), byOpsbot: true }
-          : { sha, verb: 'deploy', tag, from: null, requestedBy: author ?? null, when, byOpsbot: false };
+        // (Another app's own deploy in the same file is read the same way.)
+        const group = parsed ? null : parseGroupDeployMessage(message);
+        const by = parsed?.requestedBy ?? group?.requestedBy;
+        const jobId = parsed?.jobId ?? group?.jobId;
+        const record: DeployRecord =
+          parsed || group
+            ? { sha, verb: 'deploy', tag, from: null, requestedBy: by ? shownRequester(by) : null, when, ...(jobId ? { jobId } : {}), byOpsbot: true }
+            : { sha, verb: 'deploy', tag, from: null, requestedBy: author ?? null, when, byOpsbot: false };
         records.push(record);
         readFromFile.add(record);
       }

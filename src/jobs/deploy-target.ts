@@ -2,7 +2,9 @@ import { ownEntry } from '../core/config/own-entry.js';
 import type { AppConfig, Config, GitopsConfig, TagLocation } from '../core/config/schema.js';
 import { OpsbotError } from '../core/errors.js';
 import type { Progress } from '../core/message.js';
+import type { ReadTag } from '../gitops/deploy-history.js';
 import { parseRequestedRef } from '../gitops/editors/image-ref.js';
+import { currentTag } from '../gitops/editors/tag-location.js';
 import type { ImageRegistry } from './seams.js';
 
 /** One app environment a deploy job changes, as the configuration says now (it may have changed since the command). */
@@ -20,6 +22,11 @@ export function configuredApp(config: Config, app: string, env: string): Deploye
   const gitops = config.gitops;
   if (!appConfig || !location || !gitops) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
   return { app, env, appConfig, location, gitops };
+}
+
+/** How /history and /rollback read this app's tag from each version of its file. */
+export function tagReaderOf(t: Pick<DeployedApp, 'app' | 'appConfig' | 'location'>): ReadTag {
+  return Object.assign((text: string) => currentTag(text, t.appConfig, t.location), { app: t.app });
 }
 
 /** What is written, and how it is shown: for a pinned deploy, the digest the tag resolved to. */

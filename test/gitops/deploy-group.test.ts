@@ -161,7 +161,7 @@ describe('/deploy of an app group or a comma list: one commit', () => {
     expect(await repo.show('queue/values.yaml')).toBe(SHARED_VALUES.replaceAll('"3.1.0"', '"3.3.0"'));
   });
 
-  it('/history shows the group deploy under each app, by who asked; /rollback of one app changes only its line', async () => {
+  it('/history shows the group deploy under each app, by who asked; /rollback of one app changes only its line, leaving the other app out of its history', async () => {
     const hist = await chat('/history queue-right prod 5', 'carol');
     expect(hist.code, hist.stdout).toBe(0);
     expect(hist.stdout).toMatch(/3\.3\.0\s+[0-9a-f]{8}\s+alice \(console:alice\)\s+← current\n.*3\.2\.0\s+[0-9a-f]{8}\s+alice \(console:alice\)\s*\n.*3\.1\.0\s+[0-9a-f]{8}\s+ci-bot/);
@@ -171,6 +171,14 @@ describe('/deploy of an app group or a comma list: one commit', () => {
     expect(res.stdout).toContain('✔ Rolled back queue-left in prod: 3.3.0 → 3.2.0');
     expect(await git(repo.bare, 'log', '-1', '--format=%s', 'main')).toBe('rollback(queue-left): 3.3.0 → 3.2.0 [prod]');
     expect(changedLines(before, await repo.show('queue/values.yaml'))).toEqual([['    tag: "3.3.0" # left', '    tag: "3.2.0" # left']]);
+    // queue-left's own rollback left queue-right's tag alone: not in queue-right's history.
+    const right = await chat('/history queue-right prod 5', 'carol');
+    expect(right.stdout).toMatch(/3\.3\.0\s+[0-9a-f]{8}\s+alice \(console:alice\)\s+← current\n.*3\.2\.0\s+[0-9a-f]{8}\s+alice/);
+    expect(right.stdout).not.toContain('rollback');
+    const middle = await repo.show('queue/values.yaml');
+    const rightBack = await chat('/rollback queue-right prod');
+    expect(rightBack.stdout).toContain('✔ Rolled back queue-right in prod: 3.3.0 → 3.2.0');
+    expect(changedLines(middle, await repo.show('queue/values.yaml'))).toEqual([['    tag: "3.3.0" # right', '    tag: "3.2.0" # right']]);
     const back = await chat('/rollback bot-prod prod');
     expect(back.code, back.stdout).toBe(0);
     expect(back.stdout).toContain('✔ Rolled back bot-prod in prod: 1.5.0 → 1.4.1');

@@ -4,11 +4,10 @@ import type { Message, Progress } from '../../core/message.js';
 import type { ChangeRequest, ChangeResult } from '../../gitops/change.js';
 import { formatDeployMessage } from '../../gitops/deploy-message.js';
 import type { EditResult } from '../../gitops/editors/edit-result.js';
-import { currentTag } from '../../gitops/editors/tag-location.js';
 import { reviewBranchName } from '../../gitops/repo-writer.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
-import { configuredApp, pin, shown, type DeployedApp, type Pinned } from '../deploy-target.js';
+import { configuredApp, pin, shown, tagReaderOf, type DeployedApp, type Pinned } from '../deploy-target.js';
 import { commitLink, followCommit, requestReview } from '../gitops-follow-up.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { ArgoCd, GitopsRepo, ImageRegistry, PullRequestHost } from '../seams.js';
@@ -85,7 +84,7 @@ function deployTarget(deps: DeployDeps, payload: DeployPayload): Target {
 
 /** The version before the last deploy (never one rolled back from), or `to` when it is in the history. */
 function rollbackTarget(repo: GitopsRepo, t: Target, to: string | undefined): Promise<string> {
-  return repo.rollbackTarget(t.location.path, (text) => currentTag(text, t.appConfig, t.location), to);
+  return repo.rollbackTarget(t.location.path, tagReaderOf(t), to);
 }
 
 function tagChange(t: Target, p: Pinned, job: JobEnvelope<DeployPayload>): ChangeRequest<EditResult> {
