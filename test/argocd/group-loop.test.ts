@@ -72,9 +72,8 @@ access:
     // Argo CD's own verdicts agree, and kwok runs the new image in each app's namespace.
     const core = adminKubeConfig().makeApiClient(CoreV1Api);
     for (const [app, name, replicas] of [[mat, 'bot-mat', 1], [prod, 'bot-prod', 2]] as const) {
-      const live = await app.get();
-      expect(live.status?.sync?.revision).toBe(head);
-      expect(live.status?.health?.status).toBe('Healthy');
+      // Argo CD may re-assess health once more right after its sync; its settled verdict is what must agree.
+      await app.waitFor(`synced at ${head.slice(0, 7)} and Healthy`, (a) => a.status?.sync?.revision === head && a.status.health?.status === 'Healthy', 60_000);
       const pods = await core.listNamespacedPod({ namespace: app.destination, labelSelector: `app.kubernetes.io/name=${name}` });
       const running = pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.spec?.containers[0]?.image === 'ghcr.io/example/bot:1.0.1');
       expect(running).toHaveLength(replicas);
