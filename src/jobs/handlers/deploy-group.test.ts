@@ -3,7 +3,7 @@ import { ArgocdError } from '../../argocd/errors.js';
 import type { Message } from '../../core/message.js';
 import { parseGroupDeployMessage } from '../../gitops/deploy-message.js';
 import { BOTS_CONFIG, config, FakeArgoCd, FakeGitopsRepo, jobContext } from '../../../test/support/fakes.js';
-import type { ArgoCd } from '../seams.js';
+import type { ArgoCd, ImageRegistry } from '../seams.js';
 import { deployGroupJob, type DeployGroupPayload } from './deploy-group.js';
 
 const manifest = (tag: string) => `kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: bot\n          image: ghcr.io/example/bot:${tag}\n`;
@@ -20,15 +20,27 @@ class PerAppArgoCd extends FakeArgoCd {
   }
 }
 
+const DIGEST = `sha256:${'9f'.repeat(32)}`;
+
+/** A registry that knows one digest for every tag, and counts the questions. */
+class CountingRegistry implements ImageRegistry {
+  readonly asked: string[] = [];
+  async resolve(image: string, tag: string): Promise<{ digest: string }> {
+    this.asked.push(`${image}:${tag}`);
+    return { digest: DIGEST };
+  }
+}
+
 function setup(yaml = BOTS_CONFIG) {
   const repo = new FakeGitopsRepo({ 'bot-mat/deployment.yaml': manifest('1.4.2'), 'bot-prod/deployment.yaml': manifest('1.4.1') });
   const argocd = new PerAppArgoCd(true);
-  const kind = deployGroupJob({ config: config(yaml), repo, argocd });
+  const registry = new CountingRegistry();
+  const kind = deployGroupJob({ config: config(yaml), repo, argocd, registry });
   const run = (payload: DeployGroupPayload, id?: string) => {
     const { ctx, reporter } = jobContext('deploy-group', payload, { id });
     return { done: kind.run(ctx), reporter };
   };
-  return { repo, argocd, run };
+  return { repo, argocd, registry, run };
 }
 
 describe('deploy-group job', () => {
@@ -83,5 +95,15 @@ describe('deploy-group job', () => {
     const { repo, run } = setup(BOTS_CONFIG.replace('path: bot-prod/deployment.yaml, container: bot', 'path: bot-prod/deployment.yaml, container: bot, protected: true'));
     await expect(run(BOTS).done).rejects.toMatchObject({ code: 'E_PROTECTED' });
     expect(repo.commits).toHaveLength(0);
+  });
+
+  it('pin: digest — one image in two apps is asked of the registry once; both files get the digest, the body names it', async () => {
+    const { repo, registry, run } = setup(BOTS_CONFIG.replaceAll('container: bot }', 'container: bot, pin: digest }'));
+    const message = await run(BOTS).done;
+    expect(registry.asked).toEqual(['ghcr.io/example/bot:1.5.0']);
+    expect(repo.files['bot-mat/deployment.yaml']).toContain(`image: ghcr.io/example/bot@${DIGEST}`);
+    expect(repo.files['bot-prod/deployment.yaml']).toContain(`image: ghcr.io/example/bot@${DIGEST}`);
+    expect(repo.commits[0]!.message).toContain(`bot-mat: 1.4.2 → ${DIGEST}\nbot-prod: 1.4.1 → ${DIGEST}\n\nDigests:\nbot-mat: ghcr.io/example/bot:1.5.0@${DIGEST}\nbot-prod: ghcr.io/example/bot:1.5.0@${DIGEST}\n`);
+    expect(message.fields?.[1]).toMatchObject({ label: 'bot-mat', value: expect.stringMatching(/^1\.4\.2 → 1\.5\.0 \(sha256:9f9f9f9f9f9f…\)/) });
   });
 });

@@ -68,8 +68,10 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
       const guarded = targets.find((t) => t.location.protected);
       if (guarded) throw new OpsbotError('E_PROTECTED', `${guarded.app} in ${env} is now protected: its deploys go through a pull request of their own. Nothing was deployed.`);
       await progress({ text: `Deploying ${label} ${ref} in ${env}: waiting for the GitOps repository…` });
+      // One image in several apps is asked of its registry once: every member gets the same digest.
+      const registry = deps.registry && onceEach(deps.registry);
       const members: Member[] = [];
-      for (const t of targets) members.push({ ...t, pinned: await pin(deps.registry, t, ref, progress, signal) });
+      for (const t of targets) members.push({ ...t, pinned: await pin(registry, t, ref, progress, signal) });
       await progress({ text: `Deploying ${label} ${ref} in ${env}: committing…` });
       const result = await deps.repo.commit(groupChange(job, members), signal);
       if (!result.changed) return { status: 'success', title: `${label} already at ${ref} in ${env}`, text: `every app is already at ${ref}: nothing to commit.` };
@@ -78,6 +80,17 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
       const changed = edits ? members.filter((m) => edits.find((e) => e.app === m.app)?.changed) : members;
       const outcomes = await followEach(deps, changed, result.sha, edits, progress, signal);
       return summary(job.payload, members, edits, outcomes, result.sha, result.alreadyDone);
+    },
+  };
+}
+
+function onceEach(registry: ImageRegistry): ImageRegistry {
+  const asked = new Map<string, ReturnType<ImageRegistry['resolve']>>();
+  return {
+    resolve(image, tag, signal) {
+      const key = `${image}:${tag}`;
+      if (!asked.has(key)) asked.set(key, registry.resolve(image, tag, signal));
+      return asked.get(key)!;
     },
   };
 }
