@@ -16,6 +16,11 @@ export interface DeployedApp {
   gitops: GitopsConfig;
 }
 
+/** Deploys mostly wait (for the repository lease, then for Argo CD): more of them than other jobs run at once. */
+export function deployConcurrency(config: Config): number {
+  return Math.max(16, config.workers.concurrency);
+}
+
 export function configuredApp(config: Config, app: string, env: string): DeployedApp {
   const appConfig = ownEntry(config.apps, app);
   const location = appConfig && ownEntry(appConfig.environments, env);

@@ -4,7 +4,7 @@ import type { Field, Message, Progress } from '../../core/message.js';
 import type { ChangeRequest, EditOutcome } from '../../gitops/change.js';
 import { formatGroupDeployMessage } from '../../gitops/deploy-message.js';
 import { editTagFile } from '../../gitops/tag-file.js';
-import { configuredApp, pin, shown, type DeployedApp, type Pinned } from '../deploy-target.js';
+import { configuredApp, deployConcurrency, pin, shown, type DeployedApp, type Pinned } from '../deploy-target.js';
 import { commitLink, followCommit } from '../gitops-follow-up.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { ArgoCd, GitopsRepo, ImageRegistry } from '../seams.js';
@@ -41,9 +41,6 @@ interface GroupEdit extends EditOutcome {
   members: MemberEdit[];
 }
 
-/** Deploys mostly wait, like single ones (deploy.ts). */
-const DEPLOY_CONCURRENCY = 16;
-
 /**
  * Several apps to one tag in ONE commit (one image in several apps, as the reference
  * organisation's bot-mat and bot-prod): every member's file is edited in the same checkout, so
@@ -58,7 +55,7 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
     attempts: 5,
     retryOn: ['E_PUSH_REFUSED'],
     answers: { E_PROTECTED: 'refused', E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused' },
-    concurrency: Math.max(DEPLOY_CONCURRENCY, deps.config.workers.concurrency),
+    concurrency: deployConcurrency(deps.config),
     async run({ job, reporter, signal }) {
       const { env, ref } = job.payload;
       const label = groupLabel(job.payload);

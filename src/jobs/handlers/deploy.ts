@@ -7,7 +7,7 @@ import type { EditResult } from '../../gitops/editors/edit-result.js';
 import { reviewBranchName } from '../../gitops/repo-writer.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
-import { configuredApp, pin, shown, tagReaderOf, type DeployedApp, type Pinned } from '../deploy-target.js';
+import { configuredApp, deployConcurrency, pin, shown, tagReaderOf, type DeployedApp, type Pinned } from '../deploy-target.js';
 import { commitLink, followCommit, requestReview } from '../gitops-follow-up.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { ArgoCd, GitopsRepo, ImageRegistry, PullRequestHost } from '../seams.js';
@@ -19,9 +19,6 @@ export interface DeployPayload {
   /** The tag or digest to deploy; for a rollback, `--to` (else the job reads it from history). */
   ref?: string;
 }
-
-/** Deploys mostly wait (for the repository lease, then for Argo CD): more of them than other jobs run at once. */
-const DEPLOY_CONCURRENCY = 16;
 
 export interface DeployDeps {
   config: Config;
@@ -57,7 +54,7 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     // Registry answers about the tag (not there, not the digest given) are answers too; a
     // registry that stays down was already retried by the client and fails the job.
     answers: { E_NO_PREVIOUS: 'refused', E_NOT_IN_HISTORY: 'refused', E_HEAD_CHANGED: 'refused', E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused' },
-    concurrency: Math.max(DEPLOY_CONCURRENCY, deps.config.workers.concurrency),
+    concurrency: deployConcurrency(deps.config),
     async run({ job, reporter, signal }) {
       const target = deployTarget(deps, job.payload);
       const progress: Progress = (m) => reporter.progress(m);
