@@ -37,7 +37,7 @@ interface Row {
 }
 
 /** Placeholder for the keys of a map, by the map's own name. */
-const KEY_NAMES: Record<string, string> = { apps: 'app', environments: 'env', stacks: 'stack', groups: 'group', labels: 'label', commands: 'command' };
+const KEY_NAMES: Record<string, string> = { apps: 'app', environments: 'env', stacks: 'stack', groups: 'group', appGroups: 'group', labels: 'label', commands: 'command' };
 /** Durations are written "30s", "10m"; the schema stores their defaults in milliseconds. */
 const DURATION = '^\\d+(ms|s|m|h)$';
 

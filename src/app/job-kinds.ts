@@ -10,6 +10,7 @@ import { applyJob } from '../jobs/handlers/apply.js';
 import { configListJob } from '../jobs/handlers/config-list.js';
 import { configJob } from '../jobs/handlers/config.js';
 import { deployJob } from '../jobs/handlers/deploy.js';
+import { deployGroupJob } from '../jobs/handlers/deploy-group.js';
 import { diagnoseJob } from '../jobs/handlers/diagnose.js';
 import { driftJob } from '../jobs/handlers/drift.js';
 import { forceUnlockJob } from '../jobs/handlers/force-unlock.js';
@@ -76,7 +77,9 @@ export async function wireJobKinds(opts: {
     }
   };
   add(diagnoseJob({ redis: blocking, tfBinary, tfConfigured: env.TF_BINARY }));
-  add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster, registry: new RegistryClient({ env }) }));
+  const registry = new RegistryClient({ env });
+  add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster, registry }));
+  add(deployGroupJob({ config, repo, argocd: cluster, registry }));
   add(configJob({ config, repo, pullRequests, reviews, argocd: cluster }));
   add(configListJob({ config, repo }));
   add(reviewJob({ config, reviews, pullRequests, repo, argocd: cluster }));

@@ -48,8 +48,11 @@ export class CommandRouter {
       const args = spec.parse(spec.name.includes(' ') ? { ...line, positional: line.positional.slice(1) } : line, this.deps);
       target = spec.target?.(args) ?? '';
       if (spec.action) {
-        const decision = this.deps.policy.can(subject, spec.action, spec.resource?.(args) ?? {});
-        if (!decision.allowed) throw new OpsbotError('E_DENIED', `Denied: ${decision.reason}`);
+        const about = spec.resource?.(args) ?? {};
+        for (const resource of Array.isArray(about) ? about : [about]) {
+          const decision = this.deps.policy.can(subject, spec.action, resource);
+          if (!decision.allowed) throw new OpsbotError('E_DENIED', `Denied: ${decision.reason}`);
+        }
       }
       const outcome = await spec.handle({ command, subject, args, deps: this.deps });
       await this.record(command, name, target, outcome.kind === 'queued' ? 'accepted' : outcome.kind === 'rejected' ? 'invalid' : 'accepted', outcome.kind === 'queued' ? outcome.jobId : undefined);

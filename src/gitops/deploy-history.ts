@@ -1,4 +1,4 @@
-import { parseDeployMessage } from './deploy-message.js';
+import { parseDeployMessage, parseGroupDeployMessage, type Requester } from './deploy-message.js';
 import { GitopsError } from './errors.js';
 import { replayDeploys, rollbackVersion, type DeployTimeline } from './rollback-target.js';
 import type { GitRunner } from './git-runner.js';
@@ -25,7 +25,12 @@ export interface DeployRecord {
   byOpsbot: boolean;
 }
 
-export type ReadTag = (text: string) => string | null;
+/**
+ * Reads the app's tag from a version of the file. `app` names whose tag it is: in a file that
+ * holds several apps, opsbot's commits of another app are checked against the file like anyone
+ * else's (and dropped when they left this app's tag alone).
+ */
+export type ReadTag = ((text: string) => string | null) & { app?: string };
 
 /** How far back to look: ~600 of ~1,070 commits in the reference repo are image bumps. */
 const MAX_COMMITS = 500;
@@ -73,29 +78,41 @@ export class DeployHistory {
   private async changes(rev: string, file: string, enough: number, readTag?: ReadTag): Promise<DeployRecord[]> {
     const out = await this.git.ok(['log', `-n${MAX_COMMITS}`, '--format=%H%x1f%aI%x1f%an%x1f%B%x1e', rev, '--', file], { cwd: this.workdir });
     const records: DeployRecord[] = [];
+    const readFromFile = new Set<DeployRecord>();
     for (const raw of out.split('\x1e')) {
       if (records.length >= enough) break;
       const [sha, when, author, message] = raw.replace(/^\n/, '').split('\x1f');
       if (!sha || !when || message === undefined) continue;
       const parsed = parseDeployMessage(message);
-      if (parsed) {
+      if (parsed && (readTag?.app === undefined || parsed.app === readTag.app)) {
         records.push({
           sha,
           verb: parsed.verb,
           tag: parsed.to,
           from: parsed.from,
-          requestedBy: parsed.requestedBy ? `${parsed.requestedBy.name} (${parsed.requestedBy.platform}:${parsed.requestedBy.id})` : null,
+          requestedBy: parsed.requestedBy ? shownRequester(parsed.requestedBy) : null,
           when,
           ...(parsed.jobId ? { jobId: parsed.jobId } : {}),
           byOpsbot: true,
         });
       } else if (readTag) {
         const tag = await this.tagAt(sha, file, readTag);
-        records.push({ sha, verb: 'deploy', tag, from: null, requestedBy: author ?? null, when, byOpsbot: false });
+        // A group deploy names several apps: this app's tag is the one the file holds after it.
+        // (Another app's own deploy in the same file is read the same way.)
+        const group = parsed ? null : parseGroupDeployMessage(message);
+        const by = parsed?.requestedBy ?? group?.requestedBy;
+        const jobId = parsed?.jobId ?? group?.jobId;
+        const record: DeployRecord =
+          parsed || group
+            ? { sha, verb: 'deploy', tag, from: null, requestedBy: by ? shownRequester(by) : null, when, ...(jobId ? { jobId } : {}), byOpsbot: true }
+            : { sha, verb: 'deploy', tag, from: null, requestedBy: author ?? null, when, byOpsbot: false };
+        records.push(record);
+        readFromFile.add(record);
       }
     }
-    // A commit that touched the file without changing the tag (a label, a comment) is no deploy.
-    const deploys = readTag ? records.filter((r, i) => r.byOpsbot || r.tag !== records[i + 1]?.tag) : records;
+    // A commit that touched the file without changing the tag (a label, a comment, a group
+    // deploy of another app in the same file) is no deploy.
+    const deploys = readTag ? records.filter((r, i) => !readFromFile.has(r) || r.tag !== records[i + 1]?.tag) : records;
     for (let i = 0; i < deploys.length; i++) {
       const older = deploys[i + 1];
       if (deploys[i]!.from === null && older) deploys[i]!.from = older.tag;
@@ -113,4 +130,9 @@ export class DeployHistory {
       return null;
     }
   }
+}
+
+/** `Alice Example (slack:U024BE7LH)`, as /history shows who asked. */
+function shownRequester(r: Requester): string {
+  return `${r.name} (${r.platform}:${r.id})`;
 }

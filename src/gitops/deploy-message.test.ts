@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDeployMessage, parseDeployMessage, parseTrailers, withJobTrailer } from './deploy-message.js';
+import { formatDeployMessage, formatGroupDeployMessage, parseDeployMessage, parseGroupDeployMessage, parseTrailers, withJobTrailer } from './deploy-message.js';
 
 describe('deploy commit messages', () => {
   it('formats the agreed shape and reads it back', () => {
@@ -29,5 +29,24 @@ describe('deploy commit messages', () => {
     expect(withJobTrailer('fix tag', 'j1')).toBe('fix tag\n\nOpsbot-Job: j1\n');
     expect(withJobTrailer('fix tag\n\nRequested-by: A (console:a)\n', 'j1')).toBe('fix tag\n\nRequested-by: A (console:a)\nOpsbot-Job: j1\n');
     expect(withJobTrailer('fix tag\n\nOpsbot-Job: j1', 'j1')).toBe('fix tag\n\nOpsbot-Job: j1\n');
+  });
+
+  it('a group deploy names every app in its subject and gives each a line; it is no single deploy', () => {
+    const text = formatGroupDeployMessage({
+      env: 'prod',
+      ref: '1.5.0',
+      changes: [
+        { app: 'bot-mat', from: '1.4.2', to: '1.5.0', changed: true },
+        { app: 'bot-prod', from: '1.5.0', to: '1.5.0', changed: false },
+      ],
+      group: 'bots',
+      requestedBy: { name: 'Alice', platform: 'console', id: 'alice' },
+      jobId: '7-ab',
+    });
+    expect(text).toBe('deploy(bot-mat,bot-prod): 1.5.0 [prod]\n\nbot-mat: 1.4.2 → 1.5.0\nbot-prod: already at 1.5.0\n\nApp-Group: bots\nRequested-by: Alice (console:alice)\nOpsbot-Job: 7-ab\n');
+    expect(parseDeployMessage(text)).toBeNull();
+    expect(parseGroupDeployMessage(text)).toEqual({ apps: ['bot-mat', 'bot-prod'], ref: '1.5.0', env: 'prod', requestedBy: { name: 'Alice', platform: 'console', id: 'alice' }, jobId: '7-ab' });
+    expect(parseTrailers(text).get('Opsbot-Job')).toBe('7-ab');
+    expect(parseGroupDeployMessage('deploy(web): 1.4.2 → 1.5.0 [prod]')).toBeNull();
   });
 });

@@ -9,7 +9,7 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 describe('the opsbot command line, as the README promises', () => {
   it.each([
     [[], /Usage: opsbot/],
-    [['deploy', 'web', '1.2.3'], /unknown command 'deploy'[\s\S]*"deploy" is a chat command; from a terminal: opsbot console --exec "\/deploy <app> <tag> \[env\]"/],
+    [['deploy', 'web', '1.2.3'], /unknown command 'deploy'[\s\S]*"deploy" is a chat command; from a terminal: opsbot console --exec "\/deploy <app\|group> <tag> \[env\]"/],
     [['strat'], /unknown command 'strat'[\s\S]*Did you mean start\?/],
     [['console', '--bogus'], /unknown option '--bogus'/],
     [['redis'], /Usage: opsbot redis/],

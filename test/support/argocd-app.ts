@@ -69,6 +69,10 @@ export async function createIsolatedApplication(opts: {
    * with backoff (5 s doubling): the operation stays Running between attempts, Failed only after.
    */
   retry?: { limit: number; backoff?: { duration: string; factor: number; maxDuration: string } };
+  /** Another Application's repository (its `files` are then ignored): several Applications of one repository. */
+  repo?: BareRepo;
+  /** The directory of the repository the Application syncs (default: all of it). */
+  path?: string;
 }): Promise<IsolatedApplication> {
   const env = opts.env ?? testenv();
   if (!env.argocd.available) throw new Error(`the GitOps loop is unavailable: ${env.argocd.reason ?? ''}`);
@@ -78,7 +82,7 @@ export async function createIsolatedApplication(opts: {
   const id = randomBytes(4).toString('hex');
   const name = `${opts.prefix ?? 'app'}-${id}`;
   const destination = `${opts.prefix ?? 'app'}-${id}`;
-  const repo = await createBareRepo(opts.files);
+  const repo = opts.repo ?? (await createBareRepo(opts.files));
   const repoURL = `file://${repo.bare}`;
   const objects = kc.makeApiClient(CustomObjectsApi);
   await objects.createNamespacedCustomObject({
@@ -90,7 +94,7 @@ export async function createIsolatedApplication(opts: {
       metadata: { name, namespace: ns, labels: { 'opsbot.test/isolated': 'true' } },
       spec: {
         project: 'default',
-        source: { repoURL, targetRevision: 'main', path: '.' },
+        source: { repoURL, targetRevision: 'main', path: opts.path ?? '.' },
         destination: { server, namespace: destination },
         syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'], ...(opts.retry ? { retry: opts.retry } : {}) },
       },
@@ -123,7 +127,8 @@ export async function createIsolatedApplication(opts: {
       // No resources finalizer: deleting the namespace removes what Argo CD applied.
       await objects.deleteNamespacedCustomObject({ ...ARGO, namespace: ns, name }).catch(() => undefined);
       await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: destination }).catch(() => undefined);
-      await repo.cleanup();
+      // A shared repository is its creator's to remove.
+      if (!opts.repo) await repo.cleanup();
     },
   };
 }

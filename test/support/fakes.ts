@@ -535,6 +535,23 @@ export function routerFor(commands: readonly CommandSpec<unknown>[], deps: Comma
   return new CommandRouter(commands, { ...deps, commands: () => commands }, new Metrics(), silentLog);
 }
 
+/** One image in two apps (bot-mat also has staging), grouped as `bots`: the group-deploy tests' configuration. */
+export const BOTS_CONFIG = `
+gitops: { url: /srv/gitops.git }
+apps:
+  bot-mat:
+    image: ghcr.io/example/bot
+    environments:
+      prod: { kind: manifest, path: bot-mat/deployment.yaml, container: bot }
+      staging: { kind: manifest, path: bot-mat/staging.yaml, container: bot }
+  bot-prod:
+    image: ghcr.io/example/bot
+    environments:
+      prod: { kind: manifest, path: bot-prod/deployment.yaml, container: bot }
+appGroups:
+  bots: [bot-mat, bot-prod]
+`;
+
 /** The configuration the command tests share: two apps, one protected environment, one stack. */
 export const COMMANDS_CONFIG = `
 gitops: { url: /srv/gitops.git }

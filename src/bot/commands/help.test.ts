@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { bob, carol, command, commandDeps, COMMANDS_CONFIG, routerFor } from '../../../test/support/fakes.js';
+import { alice, bob, BOTS_CONFIG, carol, command, commandDeps, COMMANDS_CONFIG, routerFor } from '../../../test/support/fakes.js';
 import { ALL_COMMANDS } from './index.js';
 
 describe('/help', () => {
-  const help = async (who = carol) => {
-    const { deps } = commandDeps(COMMANDS_CONFIG);
+  const help = async (who = carol, config = COMMANDS_CONFIG) => {
+    const { deps } = commandDeps(config);
     const outcome = await routerFor(ALL_COMMANDS, deps).handle(command('help', who));
     return outcome.message;
   };
@@ -26,7 +26,13 @@ describe('/help', () => {
 
   it('someone allowed to deploy sees the deploy commands too', async () => {
     const usages = (await help(bob)).code ?? '';
-    expect(usages).toContain('/deploy <app> <tag> [env]  —  Commit a new image tag');
+    expect(usages).toContain('/deploy <app|group> <tag> [env]  —  Commit a new image tag');
     expect(usages).not.toContain('/rollback');
+  });
+
+  it('lists an app group where the asker may deploy every member', async () => {
+    const config = `${BOTS_CONFIG}access:\n  rules:\n    - { subjects: ["console:alice"], actions: [deploy] }\n    - { subjects: ["console:bob"], actions: [deploy], apps: [bot-mat] }\n`;
+    expect((await help(alice, config)).code).toContain('group bots (bot-mat, bot-prod)  prod         deploy');
+    expect((await help(bob, config)).code).not.toContain('group bots');
   });
 });

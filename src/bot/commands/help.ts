@@ -9,7 +9,7 @@ const APP_ACTIONS: readonly Action[] = ['deploy', 'rollback', 'status', 'history
 export const help = defineCommand({
   name: 'help',
   usage: '/help',
-  summary: 'List the commands you may use, and the apps, environments and stacks you may act on',
+  summary: 'List the commands you may use, and the apps, app groups, environments and stacks you may act on',
   action: null,
   parse(line) {
     expectArgs(help, line, { min: 0, max: 0 });
@@ -32,6 +32,14 @@ function whatYouMayActOn(subject: Subject, deps: CommandDeps): string {
     for (const environment of Object.keys(cfg.environments)) {
       const may = APP_ACTIONS.filter((a) => deps.policy.can(subject, a, { app, environment }).allowed);
       if (may.length > 0) rows.push([app, environment, may.join(', ')]);
+    }
+  }
+  // A group in each environment all its members have, when this person may deploy every one of them there.
+  for (const [group, members] of Object.entries(deps.config.appGroups)) {
+    const envs = members.map((m) => deps.config.apps[m]?.environments ?? {});
+    for (const environment of Object.keys(envs[0] ?? {})) {
+      const deployable = envs.every((e) => Object.hasOwn(e, environment) && !e[environment]!.protected);
+      if (deployable && members.every((app) => deps.policy.can(subject, 'deploy', { app, environment }).allowed)) rows.push([`group ${group} (${members.join(', ')})`, environment, 'deploy']);
     }
   }
   for (const stack of Object.keys(deps.config.stacks)) {

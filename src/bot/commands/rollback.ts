@@ -1,7 +1,8 @@
 import { parseRequestedRef } from '../../gitops/editors/image-ref.js';
 import type { DeployPayload } from '../../jobs/handlers/deploy.js';
 import { resolveAppTarget } from './app-target.js';
-import { defineCommand, expectArgs, queueJob } from './spec.js';
+import { ownEntry } from '../../core/config/own-entry.js';
+import { defineCommand, expectArgs, queueJob, usage } from './spec.js';
 
 export const rollback = defineCommand({
   name: 'rollback',
@@ -11,6 +12,9 @@ export const rollback = defineCommand({
   parse(line, deps) {
     expectArgs(rollback, line, { min: 1, max: 2, flags: ['to'] });
     const [app, env] = line.positional as [string, string | undefined];
+    const members = ownEntry(deps.config.appGroups, app);
+    // A group deploy is one commit, but each app's history is its own: rollbacks go app by app.
+    if (members) throw usage(rollback, `${app} is an app group: roll back each app (/rollback ${members[0]} ${env ?? '<env>'}), or deploy the group at the earlier tag (/deploy ${app} <tag> ${env ?? '<env>'}).`);
     const target = resolveAppTarget(deps.config, app, env, rollback.usage);
     const to = line.flags.to;
     if (to !== undefined) parseRequestedRef(to); // a clear E_BAD_TAG before anything is queued

@@ -72,8 +72,8 @@ export interface CommandSpec<A = unknown> {
   answers?: readonly string[];
   /** Validate arguments; throw `usage(...)` on anything wrong. */
   parse(line: ParsedLine, deps: CommandDeps): A;
-  /** What the action is about, for the access check. */
-  resource?(args: A): Resource;
+  /** What the action is about, for the access check; several (a group deploy): each is checked. */
+  resource?(args: A): Resource | readonly Resource[];
   /** Audit target, e.g. `web@prod`. */
   target?(args: A): string;
   handle(ctx: CommandContext<A>): Promise<Outcome>;

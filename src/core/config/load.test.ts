@@ -76,6 +76,11 @@ describe('parseConfig', () => {
     ['a wildcard as a person\'s account', 'people: { ann: ["slack:*"] }', /^people\.ann\.0: must be one account/],
     ['a bad plan timeout', 'stacks: { core: { dir: t, approvers: ["console:a"], planTimeout: forever } }', /^stacks\.core\.planTimeout: must be a duration/],
     ['apps without a gitops repository', APP.replace('gitops: { url: /tmp/g.git }', ''), /^gitops: is required when apps are defined/],
+    ['an app group naming an undefined app', `${APP}\nappGroups: { bots: [web, bot-prod] }`, /^appGroups\.bots\.1: app "bot-prod" is not defined \(defined: web\)/],
+    ['an app group named like an app', `${APP}\nappGroups: { web: [web] }`, /^appGroups\.web: "web" is an app's name too/],
+    ['an app group listing an app twice', `${APP}\nappGroups: { bots: [web, web] }`, /^appGroups\.bots: lists web more than once/],
+    ['an empty app group', `${APP}\nappGroups: { bots: [] }`, /^appGroups\.bots: needs at least one app/],
+    ['a bad app group name', `${APP}\nappGroups: { Bots: [web] }`, /^appGroups\.Bots: app group name must be lowercase/],
     ['a bad destination', 'notifications: { routes: [ { triggers: [on-sync-failed], to: ["email:x@y"] } ] }', /^notifications\.routes\.0\.to\.0: must be/],
   ])('reports %s with the field path', (_what, text, expected) => {
     const list = problems(text);

@@ -46,6 +46,11 @@ export function checkReferences(raw: unknown): ConfigProblem[] {
       owner.set(a, person);
     }
   }
+  // A group is named where an app is (/deploy <group>): it must not shadow one, and deploys only what exists.
+  for (const [g, members] of Object.entries(obj(file.appGroups))) {
+    if (apps.has(g)) problems.push({ path: `appGroups.${g}`, message: `"${g}" is an app's name too: give the group another name, so /deploy ${g} means one thing` });
+    checkNames(members, apps, 'app', `appGroups.${g}`);
+  }
   list(obj(file.access).rules).forEach((value, r) => {
     const rule = obj(value);
     for (const [s, i] of strings(rule.subjects)) checkSubject(s, `access.rules.${r}.subjects.${i}`);

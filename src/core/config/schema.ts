@@ -260,6 +260,20 @@ export const routeSchema = z.strictObject({
 export const configSchema = z.strictObject({
   gitops: gitopsSchema.optional().describe('The GitOps repository that Argo CD syncs; deploys commit here.'),
   apps: z.record(name('app name'), appSchema).default({}).describe('Apps that can be deployed, by name.'),
+  /** Apps deployed together (one image in several apps): `/deploy <group> <tag> <env>` makes one commit. */
+  appGroups: z
+    .record(
+      name('app group name'),
+      z
+        .array(name('app name'))
+        .min(1, 'needs at least one app')
+        .superRefine((members, ctx) => {
+          const twice = members.filter((m, i) => members.indexOf(m) !== i);
+          if (twice.length > 0) ctx.addIssue({ code: 'custom', message: `lists ${[...new Set(twice)].join(', ')} more than once` });
+        }),
+    )
+    .default({})
+    .describe("Apps deployed together, by group name (e.g. `bots: [bot-mat, bot-prod]`, one image in two apps): `/deploy <group> <tag> <env>` changes every member's tag in one commit and follows each app's Argo CD Application. Members are apps defined under `apps`; a group name cannot also be an app name. Not to be confused with `groups` (of people, for access rules)."),
   stacks: z.record(name('stack name'), stackSchema).default({}).describe('Terraform stacks that can be planned and applied, by name.'),
   /** People and their chat accounts: four-eyes and approval counts are per person. */
   people: z

@@ -1,7 +1,7 @@
 import { isScalar } from 'yaml';
 import { GitopsError } from '../errors.js';
 import type { EditResult } from './edit-result.js';
-import { parseRequestedRef } from './image-ref.js';
+import { parseRequestedRef, type RequestedRef } from './image-ref.js';
 import { applySplices, loadDocuments, replaceScalar, scalarString, walk } from './yaml-splice.js';
 
 /**
@@ -32,8 +32,9 @@ export function currentHelmTag(text: string, target: HelmValuesTarget): string |
   return value === '' ? null : value;
 }
 
-export function editHelmValues(text: string, target: HelmValuesTarget & { ref: string }): EditResult {
-  const requested = parseRequestedRef(target.ref, target.file);
+/** Whether the key takes what is written there: a tag key a tag, a digest key a digest (pure; also asked before a deploy is queued). */
+export function checkHelmRef(target: HelmValuesTarget, ref: string): RequestedRef {
+  const requested = parseRequestedRef(ref, target.file);
   const digestKey = /(^|\.)digest$/i.test(target.key);
   if (requested.kind === 'digest' && !digestKey) {
     // Charts render `repository:tag`; a digest there yields `repo:sha256:…`, which no runtime pulls.
@@ -42,6 +43,11 @@ export function editHelmValues(text: string, target: HelmValuesTarget & { ref: s
   if (requested.kind === 'tag' && digestKey) {
     throw new GitopsError('E_BAD_TAG', `${target.file}: ${target.key} takes a digest (sha256:…), not the tag "${requested.value}"`, target.file);
   }
+  return requested;
+}
+
+export function editHelmValues(text: string, target: HelmValuesTarget & { ref: string }): EditResult {
+  const requested = checkHelmRef(target, target.ref);
   const node = tagNode(text, target);
   const old = scalarString(node);
   if (old === requested.value) return { text, old, new: requested.value, changed: false };

@@ -1,6 +1,6 @@
 import type { AppConfig, TagLocation } from '../../core/config/schema.js';
 import type { EditResult } from './edit-result.js';
-import { currentHelmTag, editHelmValues } from './helm-values.js';
+import { checkHelmRef, currentHelmTag, editHelmValues } from './helm-values.js';
 import { currentKustomizeTag, editKustomize } from './kustomize.js';
 import { currentManifestTag, editManifest } from './manifest.js';
 
@@ -28,4 +28,12 @@ export function currentTag(text: string, app: Pick<AppConfig, 'image'>, location
     case 'manifest':
       return currentManifestTag(text, { file: location.path, image: app.image, container: location.container });
   }
+}
+
+/**
+ * Refuses, before anything is queued, a valid reference the location cannot take (E_BAD_TAG): a
+ * digest for a Helm tag key, a tag for a digest key. With `pin: digest` a tag becomes its digest first.
+ */
+export function checkRefFor(location: TagLocation, ref: string): void {
+  if (location.kind === 'helm-values' && location.pin !== 'digest') checkHelmRef({ file: location.path, key: location.key }, ref);
 }

@@ -1,18 +1,16 @@
-import type { AppConfig, Config, GitopsConfig, TagLocation } from '../../core/config/schema.js';
+import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import type { Message, Progress } from '../../core/message.js';
 import type { ChangeRequest, ChangeResult } from '../../gitops/change.js';
 import { formatDeployMessage } from '../../gitops/deploy-message.js';
 import type { EditResult } from '../../gitops/editors/edit-result.js';
-import { parseRequestedRef } from '../../gitops/editors/image-ref.js';
-import { currentTag } from '../../gitops/editors/tag-location.js';
 import { reviewBranchName } from '../../gitops/repo-writer.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
+import { configuredApp, deployConcurrency, pin, shown, tagReaderOf, type DeployedApp, type Pinned } from '../deploy-target.js';
 import { commitLink, followCommit, requestReview } from '../gitops-follow-up.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
 import type { ArgoCd, GitopsRepo, ImageRegistry, PullRequestHost } from '../seams.js';
-import { ownEntry } from '../../core/config/own-entry.js';
 
 export interface DeployPayload {
   verb: 'deploy' | 'rollback';
@@ -21,9 +19,6 @@ export interface DeployPayload {
   /** The tag or digest to deploy; for a rollback, `--to` (else the job reads it from history). */
   ref?: string;
 }
-
-/** Deploys mostly wait (for the repository lease, then for Argo CD): more of them than other jobs run at once. */
-const DEPLOY_CONCURRENCY = 16;
 
 export interface DeployDeps {
   config: Config;
@@ -37,20 +32,7 @@ export interface DeployDeps {
   registry?: ImageRegistry;
 }
 
-/** What is written, and how it is shown: for a pinned deploy, the digest the tag resolved to. */
-interface Pinned {
-  /** What the file gets: the tag as given, or the digest. */
-  ref: string;
-  /** The tag the digest was resolved from (pinned deploys only). */
-  tag?: string;
-}
-
-interface Target {
-  app: string;
-  env: string;
-  appConfig: AppConfig;
-  location: TagLocation;
-  gitops: GitopsConfig;
+interface Target extends DeployedApp {
   verb: DeployPayload['verb'];
 }
 
@@ -72,7 +54,7 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     // Registry answers about the tag (not there, not the digest given) are answers too; a
     // registry that stays down was already retried by the client and fails the job.
     answers: { E_NO_PREVIOUS: 'refused', E_NOT_IN_HISTORY: 'refused', E_HEAD_CHANGED: 'refused', E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused' },
-    concurrency: Math.max(DEPLOY_CONCURRENCY, deps.config.workers.concurrency),
+    concurrency: deployConcurrency(deps.config),
     async run({ job, reporter, signal }) {
       const target = deployTarget(deps, job.payload);
       const progress: Progress = (m) => reporter.progress(m);
@@ -81,7 +63,7 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
       // A rollback's `ref` is its `--to` choice: checked against the history, like the default target.
       const ref = target.verb === 'rollback' ? await rollbackTarget(deps.repo, target, job.payload.ref) : job.payload.ref;
       if (!ref) throw new OpsbotError('E_BAD_TAG', 'no tag to deploy');
-      const pinned = target.verb === 'deploy' ? await pin(deps, target, ref, progress, signal) : { ref };
+      const pinned = target.verb === 'deploy' ? await pin(deps.registry, target, ref, progress, signal) : { ref };
       await progress({ text: `${doing} ${target.app} to ${shown(pinned)} in ${target.env}: committing…` });
       const change = tagChange(target, pinned, job);
       return target.location.protected ? openReview(deps, target, pinned, change, job, signal) : commitAndFollow(deps, target, pinned, change, progress, signal);
@@ -90,44 +72,16 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
 }
 
 function deployTarget(deps: DeployDeps, payload: DeployPayload): Target {
-  const { app, env, verb } = payload;
-  const appConfig = ownEntry(deps.config.apps, app);
-  const location = appConfig && ownEntry(appConfig.environments, env);
-  const gitops = deps.config.gitops;
-  if (!appConfig || !location || !gitops) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
-  if (location.protected && !deps.pullRequests) {
-    throw new OpsbotError('E_PROTECTED', `${env} is a protected environment: deploys to it go through a pull request, which needs gitops.github in the configuration.`);
+  const target = configuredApp(deps.config, payload.app, payload.env);
+  if (target.location.protected && !deps.pullRequests) {
+    throw new OpsbotError('E_PROTECTED', `${payload.env} is a protected environment: deploys to it go through a pull request, which needs gitops.github in the configuration.`);
   }
-  return { app, env, appConfig, location, gitops, verb };
+  return { ...target, verb: payload.verb };
 }
 
 /** The version before the last deploy (never one rolled back from), or `to` when it is in the history. */
 function rollbackTarget(repo: GitopsRepo, t: Target, to: string | undefined): Promise<string> {
-  return repo.rollbackTarget(t.location.path, (text) => currentTag(text, t.appConfig, t.location), to);
-}
-
-/**
- * `pin: digest`: the tag is resolved in the registry before anything is committed, and the
- * digest is what the file gets. `tag@sha256:…` must match what the registry says; a bare digest
- * is written as it is (it names the image already).
- */
-async function pin(deps: DeployDeps, t: Target, ref: string, progress: Progress, signal: AbortSignal): Promise<Pinned> {
-  if (t.location.pin !== 'digest') return { ref };
-  const requested = parseRequestedRef(ref);
-  const tag = requested.kind === 'tag' ? requested.value : requested.tag;
-  if (tag === undefined) return { ref: requested.value };
-  if (!deps.registry) throw new OpsbotError('E_INTERNAL', 'pin: digest needs the registry client, which this worker was started without');
-  await progress({ text: `Deploying ${t.app} in ${t.env}: resolving ${t.appConfig.image}:${tag} in its registry…` });
-  const { digest } = await deps.registry.resolve(t.appConfig.image, tag, signal);
-  if (requested.kind === 'digest' && requested.value !== digest) {
-    throw new OpsbotError('E_DIGEST_MISMATCH', `${t.appConfig.image}:${tag} is ${digest} in the registry, not ${requested.value}: the tag was moved, or the digest is of another image. Nothing was committed.`);
-  }
-  return { ref: digest, tag };
-}
-
-/** `1.5.0 (sha256:9f2c…)` for a pinned deploy, the ref as given otherwise. */
-function shown(p: Pinned): string {
-  return p.tag ? `${p.tag} (${p.ref.slice(0, 19)}…)` : p.ref;
+  return repo.rollbackTarget(t.location.path, tagReaderOf(t), to);
 }
 
 function tagChange(t: Target, p: Pinned, job: JobEnvelope<DeployPayload>): ChangeRequest<EditResult> {

@@ -1,7 +1,7 @@
 import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
-import { currentTag } from '../../gitops/editors/tag-location.js';
 import { historyTable } from '../../gitops/history-table.js';
+import { tagReaderOf } from '../deploy-target.js';
 import type { JobKind } from '../kind.js';
 import type { GitopsRepo } from '../seams.js';
 import { ownEntry } from '../../core/config/own-entry.js';
@@ -23,7 +23,7 @@ export function historyJob(deps: { config: Config; repo: Pick<GitopsRepo, 'histo
       const appConfig = ownEntry(deps.config.apps, app);
       const location = appConfig && ownEntry(appConfig.environments, env);
       if (!appConfig || !location) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
-      const records = await deps.repo.history(location.path, n, (text) => currentTag(text, appConfig, location));
+      const records = await deps.repo.history(location.path, n, tagReaderOf({ app, appConfig, location }));
       if (records.length === 0) return { title: `History of ${app} in ${env}`, text: `No deploys of ${appConfig.image} found in ${location.path}.` };
       return { title: `History of ${app} in ${env} (last ${records.length})`, code: historyTable(records) };
     },

@@ -15,6 +15,8 @@ apps:
     image: ghcr.io/example/worker
     environments:
       prod: { kind: manifest, path: c.yaml, container: worker }
+appGroups:
+  both: [web, worker]
 stacks:
   local: { dir: x, approvers: ["console:alice"] }
   net: { dir: y, approvers: ["console:alice"] }
@@ -26,8 +28,10 @@ describe('console Tab completion', () => {
     ['/dep', [['/deploy '], '/dep']],
     ['/d', [['/deploy', '/diagnose'], '/d']],
     ['/deploy w', [['web', 'worker'], 'w']],
+    ['/deploy b', [['both '], 'b']],
+    ['/deploy both 1.2.3 ', [['prod', 'staging'], '']],
     ['/deploy we', [['web '], 'we']],
-    ['/deploy ', [['approve', 'reject', 'web', 'worker'], '']],
+    ['/deploy ', [['approve', 'both', 'reject', 'web', 'worker'], '']],
     ['/deploy web 1.2.3 st', [['staging '], 'st']],
     ['/deploy worker 1.2.3 ', [['prod '], '']],
     ['/rollback web ', [['prod', 'staging'], '']],

@@ -8,11 +8,11 @@ export interface CompletableCommand {
 
 /**
  * Tab completion for the console: command names, then each argument as the command's usage
- * names it — `<app>` → apps, `[env]` → that app's environments, `<stack>` → stacks, `--flags`.
+ * names it — `<app>` → apps (`<app|group>`: and app groups), `[env]` → that app's (or group's) environments, `<stack>` → stacks, `--flags`.
  * Read off the command specs, so a new command completes without being taught here.
  * Returns what Node's readline completer returns: [candidates, the word being completed].
  */
-export function completeLine(line: string, commands: readonly CompletableCommand[], config: Pick<Config, 'apps' | 'stacks'>): [string[], string] {
+export function completeLine(line: string, commands: readonly CompletableCommand[], config: Pick<Config, 'apps' | 'stacks'> & Partial<Pick<Config, 'appGroups'>>): [string[], string] {
   const words = line.trimStart().split(/\s+/);
   const partial = words.pop() ?? '';
   const finish = (candidates: readonly string[]): [string[], string] => {
@@ -36,12 +36,17 @@ export function completeLine(line: string, commands: readonly CompletableCommand
   if (partial.startsWith('-')) return finish([...spec.usage.matchAll(/--[a-z-]+/g)].map((m) => m[0]));
   if (args.at(-1)?.startsWith('--')) return finish([]); // a flag's value: nothing to offer
   const positional = args.filter((a, i) => !a.startsWith('--') && !args[i - 1]?.startsWith('--'));
-  const placeholders = [...spec.usage.replace(/\[?--[a-z-]+ <[^>]+>\]?/g, '').matchAll(/[<[]([a-z-]+)[>\]]/g)].map((m) => m[1]!);
-  const slot = placeholders[positional.length];
-  const appIndex = placeholders.indexOf('app');
+  // `<app|group>` offers both.
+  const placeholders = [...spec.usage.replace(/\[?--[a-z-]+ <[^>]+>\]?/g, '').matchAll(/[<[]([a-z|-]+)[>\]]/g)].map((m) => m[1]!.split('|'));
+  const slot = placeholders[positional.length] ?? [];
+  const appIndex = placeholders.findIndex((p) => p.includes('app'));
   const app = appIndex >= 0 ? positional[appIndex] : undefined;
-  if (slot === 'app') candidates.push(...Object.keys(config.apps));
-  else if (slot === 'env') candidates.push(...(app && Object.hasOwn(config.apps, app) ? Object.keys(config.apps[app]!.environments) : Object.values(config.apps).flatMap((a) => Object.keys(a.environments))));
-  else if (slot === 'stack') candidates.push(...Object.keys(config.stacks));
+  // A group's environments are its members'.
+  const groups = config.appGroups ?? {};
+  const apps = app && Object.hasOwn(config.apps, app) ? [app] : app && Object.hasOwn(groups, app) ? groups[app]! : Object.keys(config.apps);
+  if (slot.includes('app')) candidates.push(...Object.keys(config.apps));
+  if (slot.includes('group')) candidates.push(...Object.keys(groups));
+  if (slot.includes('env')) candidates.push(...apps.flatMap((a) => Object.keys(config.apps[a]?.environments ?? {})));
+  if (slot.includes('stack')) candidates.push(...Object.keys(config.stacks));
   return finish(candidates);
 }
