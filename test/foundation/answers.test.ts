@@ -57,7 +57,7 @@ describe('answers, not failures (embedded default, no cluster)', () => {
     expect(cmd.stdout).toContain('Unknown command /stauts. Did you mean /status? Type /help to see what you can ask.');
     const app = await runOpsbot(['console', '--exec', '/deploy wbe 1.2.3 stagign'], { env });
     expect(app.code).toBe(2);
-    expect(app.stdout).toContain('Unknown app "wbe". Did you mean "web"?');
+    expect(app.stdout).toContain('Unknown app or group "wbe". Did you mean "web"?');
     const envName = await runOpsbot(['console', '--exec', '/deploy web 1.2.3 stagign'], { env });
     expect(envName.code).toBe(2);
     expect(envName.stdout).toContain('web has no environment "stagign". Did you mean "staging"?');

@@ -96,7 +96,7 @@ describe.skipIf(!haveTofu)(`access rules grant only what they name${haveTofu ? '
     expect(await queued()).toBe(before);
     const help = await exec('auditor', '/help');
     expect(help.stdout).toContain('/audit');
-    expect(help.stdout).not.toContain('/deploy <app>');
+    expect(help.stdout).not.toContain('/deploy <app');
     expect(help.stdout).not.toContain('/infra plan');
   });
 
@@ -110,7 +110,7 @@ describe.skipIf(!haveTofu)(`access rules grant only what they name${haveTofu ? '
 
   it('"*" grants everything, and a stack approver with it approves', async () => {
     const help = await exec('boss', '/help');
-    for (const usage of ['/deploy <app>', '/infra plan', '/audit', '/rollback']) expect(help.stdout).toContain(usage);
+    for (const usage of ['/deploy <app|group>', '/infra plan', '/audit', '/rollback']) expect(help.stdout).toContain(usage);
     const planned = await exec('alice', '/infra plan spare', true);
     const id = planIdOf(planned.stdout);
     // bob's rule names core only: approving spare, where he is listed, is still not his to do
