@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 export interface MessageRef {
   channel: string;
   ts: string;
+  /** For an operation's message (a notification): the rank of the state it shows now. */
+  rank?: number;
 }
 
 /** Jobs report for minutes to hours; a few days covers late edits (a delayed approval's result). */
