@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ackLatency } from './ack-latency.js';
 import { deployThroughput } from './deploy-throughput.js';
 import { memory } from './memory.js';
+import { notificationBurst } from './notification-burst.js';
 import { notifications } from './notifications.js';
 import { registry } from './registry.js';
 import { terraformOverhead } from './terraform-overhead.js';
@@ -20,6 +21,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** Order: cheap and independent first; ack latency last (it needs the Slack adapter). */
 const BENCHMARKS: [string, Benchmark][] = [
   ['notifications', notifications],
+  ['burst', notificationBurst],
   ['deploy', deployThroughput],
   ['terraform', terraformOverhead],
   ['registry', registry],

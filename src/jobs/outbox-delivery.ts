@@ -20,6 +20,8 @@ export interface OutboxConsumer {
   rateLimits?(c: ConversationRef): RateLimit[];
   /** Throw a `DeliveryError` to have the loop retry (rate limit, 5xx) or park it (permanent). */
   deliver(event: OutboxEvent): Promise<void>;
+  /** Was this event (one with an `id`) recorded as delivered already? A digest leaves out what went out alone. */
+  wasDelivered?(event: OutboxEvent): Promise<boolean>;
 }
 
 export const OUTBOX_GROUP = 'delivery';
@@ -177,7 +179,7 @@ export class OutboxDelivery {
       try {
         // Notifications wait for the conversation's window before deciding: what piles up meanwhile is folded together.
         if (head.event.notice && !(await pause(this.windows.wait(this.limitsFor(head.event.conversation)), signal))) return;
-        taken = this.foldable(lane).length >= FOLD_FROM ? await this.deliverDigest(lane, signal) : (await this.deliverOne(head, signal)) ? [head] : undefined;
+        taken = this.shouldFold(lane) ? await this.deliverDigest(lane, signal) : (await this.deliverOne(head, signal)) ? [head] : undefined;
         if (!taken) return; // stopped mid-way: the entries stay pending for the next deliverer
         await this.deps.redis.xack(this.stream, OUTBOX_GROUP, ...taken.map((e) => e.id));
       } catch (err) {
@@ -204,6 +206,12 @@ export class OutboxDelivery {
     return run;
   }
 
+  /** Notifications about two operations or more wait together (one operation's states alone get its own message). */
+  private shouldFold(lane: Lane): boolean {
+    const run = this.foldable(lane);
+    return run.length >= FOLD_FROM && new Set(run.map((e) => e.event.notice?.group)).size >= FOLD_FROM;
+  }
+
   /**
    * Several notifications wait together: they become (or join) the conversation's digest, one
    * message edited in place as the burst grows. Each try folds whatever waits by then; the
@@ -222,7 +230,11 @@ export class OutboxDelivery {
       // Entries already in the record (delivered again after a crash) join it whatever its age.
       const rejoin = digest?.members.some((id) => ids.has(id)) ?? false;
       if (!digest || (!rejoin && (now - digest.updatedAt > DIGEST_OPEN_MS || Object.keys(digest.lines).length >= DIGEST_MAX_LINES))) digest = openDigest(`digest:${batch[0]!.id}`, now);
-      digest = foldDigest(digest, batch, now);
+      // One that went out alone just before a crash (posted, not yet acknowledged) is not shown a second time.
+      const members = new Set(digest.members);
+      const fresh = [];
+      for (const e of batch) if (members.has(e.id) || !(await this.deps.adapter.wasDelivered?.(e.event))) fresh.push(e);
+      digest = foldDigest(digest, fresh, now);
       await this.digests.save(c, digest);
       return { conversation: c, key: digest.key, id: digest.key, message: renderDigest(digest) };
     });

@@ -21,8 +21,9 @@ import { createNamespace, deleteNamespace, env as testEnv } from '../argocd/kube
  * random moment (between a claim and its hand-off, between a publish and its delivery…), and in
  * round 2 while Slack holds the answer to a post it has already taken (the post went out, the
  * process never learnt it). Counted at the Slack stand-in, which enforces Slack's posting limit
- * (1 per second per channel, 429 with Retry-After past it): every operation's success is
- * announced exactly once in every round, and no message (by its metadata id) appears twice.
+ * (1 per second per channel, 429 with Retry-After past it): every operation has exactly one
+ * message in its channel, showing its success, in every round, and no message (by its metadata
+ * id: the operation's message and each reply in its thread) appears twice.
  *
  * The Applications live in a namespace of their own, which the test environment's Argo CD
  * controller does not reconcile; their statuses are written here the way that controller writes
@@ -121,7 +122,8 @@ describe.skipIf(!testEnv.kube.available)(titled('Notifications exactly once thro
 
   const about = (m: PostedMessage, i: number, verb: 'synced' | 'is syncing', round: number) =>
     m.channel === channel(i) && m.text.includes(`${appName(i)} ${verb}`) && JSON.stringify(m).includes(revision(round).slice(0, 7));
-  const count = (slack: SlackApiDouble, i: number, verb: 'synced' | 'is syncing', round: number) => [...slack.messages.values()].filter((m) => about(m, i, verb, round)).length;
+  /** The operation's messages in the channel (thread replies carry the details of each state; the message itself shows the latest). */
+  const count = (slack: SlackApiDouble, i: number, verb: 'synced' | 'is syncing', round: number) => [...slack.messages.values()].filter((m) => !m.thread_ts && about(m, i, verb, round)).length;
 
   /**
    * One SIGKILL during the round: at a random moment, or while Slack holds the answer to a post it

@@ -59,6 +59,11 @@ export class SlackSender {
     }
   }
 
+  /** Recorded as posted (only events with an id are). */
+  async wasPosted(event: OutboxEvent): Promise<boolean> {
+    return event.id !== undefined && (await this.deps.records.getPosted(event.conversation.channel, event.id)) !== undefined;
+  }
+
   /**
    * One message per operation: the first notification posts it; each later one edits it to the
    * latest state (never back to an earlier one: `rank`) and goes in its thread with the details
