@@ -16,12 +16,13 @@ import { freePort } from '../test/support/ports.js';
 import { startRedis } from '../test/support/redis.js';
 import { startSlackApi, type SlackApiDouble } from '../test/support/slack-api.js';
 import { outcomeShown, slackChannelMessages, slackChannelView } from '../test/support/notification-view.js';
-import { adminKubeConfig, ARGO, patchApplicationStatus } from '../test/support/testenv.js';
+import { adminKubeConfig, patchApplicationStatus } from '../test/support/testenv.js';
 import { createNamespace, deleteNamespace, env as kubeEnv } from '../test/argocd/kube-env.js';
 import { at, operation, status } from '../test/argocd/fixtures.js';
 import { createBareRepo } from '../test/gitops/bare-repo.js';
 import { kustomization, WEB_STAGING_APP } from '../test/slack/slack-harness.js';
 import { postToSlackEvents, slashCommandBody } from '../test/slack/slack-requests.js';
+import { createSyncedApplications } from './notifications.js';
 import { inPool } from './pool.js';
 import { row, waitUntil, type BenchOptions, type BenchResult } from './stats.js';
 
@@ -30,6 +31,7 @@ const SECRET = 'bench-burst-signing-secret-0123456789';
 const BURST_CHANNEL = 'C0BURST';
 const DEPLOY_CHANNEL = 'C0DEPLOYS';
 const rev = (n: number) => n.toString(16).padStart(40, '0');
+/** Starts from revision 1 (createSyncedApplications); the burst syncs revision 2. */
 
 /** /deploy in the deploy channel: ms from the slash command to the job's first message posted there. */
 async function deployReply(slack: SlackApiDouble, base: string, tag: string): Promise<number> {
@@ -57,16 +59,7 @@ export async function notificationBurst(opts: BenchOptions): Promise<BenchResult
   const fails = (i: number) => i % 100 === 42;
   let bot: OpsbotProcess | undefined;
   try {
-    await inPool(names, 16, async (name) => {
-      const body = {
-        apiVersion: `${ARGO.group}/${ARGO.version}`,
-        kind: 'Application',
-        metadata: { name, namespace: ns },
-        spec: { project: 'default', source: { repoURL: 'https://example.invalid/gitops.git', path: `apps/${name}` }, destination: { server: 'https://kubernetes.default.svc', namespace: name } },
-        status: status({ revision: rev(1), op: operation('Succeeded', rev(1), at(1), at(2)), reconciledAt: at(3) }),
-      };
-      await api.createNamespacedCustomObject({ ...ARGO, namespace: ns, body });
-    });
+    await createSyncedApplications(api, ns, names);
     const port = await freePort();
     const config = writeConfig(`gitops: { url: ${repo.bare} }
 argocd: { namespaces: [${ns}], followTimeout: 5s }
