@@ -30,8 +30,8 @@ const TOKEN = 'xoxb-bench-burst';
 const SECRET = 'bench-burst-signing-secret-0123456789';
 const BURST_CHANNEL = 'C0BURST';
 const DEPLOY_CHANNEL = 'C0DEPLOYS';
+/** The Applications start synced at revision 1 (createSyncedApplications); the burst syncs revision 2. */
 const rev = (n: number) => n.toString(16).padStart(40, '0');
-/** Starts from revision 1 (createSyncedApplications); the burst syncs revision 2. */
 
 /** /deploy in the deploy channel: ms from the slash command to the job's first message posted there. */
 async function deployReply(slack: SlackApiDouble, base: string, tag: string): Promise<number> {
