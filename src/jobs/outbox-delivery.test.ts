@@ -20,6 +20,7 @@ class FakePlatform implements OutboxConsumer {
   readonly failing = new Map<string, DeliveryError>();
 
   async deliver(event: OutboxEvent): Promise<void> {
+    if (event.notice?.headOnly) return; // no operation messages here to bring up to date
     const err = this.failing.get(event.conversation.channel);
     if (err) throw err;
     this.delivered.push({ channel: event.conversation.channel, title: event.message.title, at: Date.now(), key: event.key, text: event.message.text });

@@ -239,8 +239,10 @@ export class OutboxDelivery {
       return { conversation: c, key: digest.key, id: digest.key, message: renderDigest(digest) };
     });
     if (result === 'stopped') return undefined;
-    if (result === 'sent') this.deps.metrics?.outboxFolded.inc({ platform: this.deps.adapter.platform }, batch.length);
-    else for (const e of batch) await this.park(e, result.reason, result.attempts);
+    if (result === 'sent') {
+      this.deps.metrics?.outboxFolded.inc({ platform: this.deps.adapter.platform }, batch.length);
+      await this.bringHeadsUp(batch);
+    } else for (const e of batch) await this.park(e, result.reason, result.attempts);
     return batch;
   }
 
@@ -254,6 +256,21 @@ export class OutboxDelivery {
   private limitsFor(c: ConversationRef): RateLimit[] {
     const { adapter } = this.deps;
     return adapter.rateLimits?.(c) ?? [{ key: `${c.platform}:${c.channel}`, max: 1, windowMs: adapter.pacingMs }];
+  }
+
+  /**
+   * An operation whose first notification went out alone (its own message) and whose later state
+   * went into the digest: its message is edited to that state too, so the two never disagree.
+   * Best effort (the digest shows the state either way): a refusal is logged, not retried.
+   */
+  private async bringHeadsUp(batch: Entry[]): Promise<void> {
+    for (const e of batch) {
+      const notice = e.event.notice;
+      if (!notice) continue;
+      await this.deps.adapter.deliver({ ...e.event, notice: { ...notice, headOnly: true } }).catch((err: unknown) => {
+        this.deps.log.warn({ err: (err as Error).message, key: e.event.key }, 'operation message not brought to its latest state');
+      });
+    }
   }
 
   /** True when delivered or parked (acknowledge it); false when stopped before either. */

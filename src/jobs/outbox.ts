@@ -45,6 +45,11 @@ export interface OutboxNotice {
   outcome: NoticeOutcome;
   /** The state in a few words (`synced`, `failed to sync`): a digest groups by it. */
   label: string;
+  /**
+   * Set by the lane after the notification went out in a digest: only bring the operation's own
+   * message (if it has one already) to this state; post nothing.
+   */
+  headOnly?: boolean;
 }
 
 /**

@@ -75,6 +75,10 @@ export class SlackSender {
     const { channel, thread } = event.conversation;
     const { rank, outcome } = event.notice;
     const ref = await records.getRef(channel, event.key);
+    if (event.notice.headOnly) {
+      if (ref && rank > (ref.rank ?? 0) && (await this.update(ref, rendered))) await records.putRef(channel, event.key, { ...ref, rank });
+      return;
+    }
     if (event.id !== undefined && (await this.alreadyPosted(event, event.id))) return;
     if (!ref) {
       const head = await this.postKeyed(channel, event, thread, rendered);
