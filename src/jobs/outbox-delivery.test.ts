@@ -138,6 +138,25 @@ describe('outbox delivery: a lane per conversation', () => {
     await delivery.stop();
   }, 30_000);
 
+  it('the states of one operation waiting together are not folded: they go to its own message, in order', async () => {
+    const platform = new FakePlatform();
+    const { outbox, delivery, c } = await rig(platform);
+    const state = (label: string, rank: number) => ({
+      conversation: to('CONE'),
+      key: 'notify:web|op:1',
+      message: { title: `web ${label}` },
+      notice: { group: 'web|op:1', app: 'web', rank, outcome: 'succeeded' as const, label },
+    });
+    await Promise.all([outbox.publish(state('is syncing', 1)), outbox.publish(state('synced', 3)), outbox.publish(state('is deployed', 4))]);
+    await until('acknowledged', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
+    expect(platform.delivered.map((d) => [d.key, d.title])).toEqual([
+      ['notify:web|op:1', 'web is syncing'],
+      ['notify:web|op:1', 'web synced'],
+      ['notify:web|op:1', 'web is deployed'],
+    ]);
+    await delivery.stop();
+  }, 30_000);
+
   it('publishOnce: the same id twice is one entry', async () => {
     const c = client();
     await c.flushall();
