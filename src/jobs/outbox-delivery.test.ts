@@ -148,6 +148,7 @@ describe('outbox delivery: a lane per conversation', () => {
       notice: { group: 'web|op:1', app: 'web', rank, outcome: 'succeeded' as const, label },
     });
     await Promise.all([outbox.publish(state('is syncing', 1)), outbox.publish(state('synced', 3)), outbox.publish(state('is deployed', 4))]);
+    await until('delivered', () => platform.delivered.length >= 3);
     await until('acknowledged', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
     expect(platform.delivered.map((d) => [d.key, d.title])).toEqual([
       ['notify:web|op:1', 'web is syncing'],
