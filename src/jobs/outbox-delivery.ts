@@ -232,9 +232,8 @@ export class OutboxDelivery {
       if (!digest || (!rejoin && (now - digest.updatedAt > DIGEST_OPEN_MS || Object.keys(digest.lines).length >= DIGEST_MAX_LINES))) digest = openDigest(`digest:${batch[0]!.id}`, now);
       // One that went out alone just before a crash (posted, not yet acknowledged) is not shown a second time.
       const members = new Set(digest.members);
-      const fresh = [];
-      for (const e of batch) if (members.has(e.id) || !(await this.deps.adapter.wasDelivered?.(e.event))) fresh.push(e);
-      digest = foldDigest(digest, fresh, now);
+      const alone = await Promise.all(batch.map(async (e) => !members.has(e.id) && (await this.deps.adapter.wasDelivered?.(e.event)) === true));
+      digest = foldDigest(digest, batch.filter((_, i) => !alone[i]), now);
       await this.digests.save(c, digest);
       return { conversation: c, key: digest.key, id: digest.key, message: renderDigest(digest) };
     });
@@ -264,13 +263,15 @@ export class OutboxDelivery {
    * Best effort (the digest shows the state either way): a refusal is logged, not retried.
    */
   private async bringHeadsUp(batch: Entry[]): Promise<void> {
-    for (const e of batch) {
-      const notice = e.event.notice;
-      if (!notice) continue;
-      await this.deps.adapter.deliver({ ...e.event, notice: { ...notice, headOnly: true } }).catch((err: unknown) => {
-        this.deps.log.warn({ err: (err as Error).message, key: e.event.key }, 'operation message not brought to its latest state');
-      });
-    }
+    await Promise.all(
+      batch.map(async (e) => {
+        const notice = e.event.notice;
+        if (!notice) return;
+        await this.deps.adapter.deliver({ ...e.event, notice: { ...notice, headOnly: true } }).catch((err: unknown) => {
+          this.deps.log.warn({ err: (err as Error).message, key: e.event.key }, 'operation message not brought to its latest state');
+        });
+      }),
+    );
   }
 
   /** True when delivered or parked (acknowledge it); false when stopped before either. */
