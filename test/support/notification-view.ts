@@ -21,14 +21,17 @@ export function telegramChatView(telegram: TelegramApiDouble, chat: string): str
 }
 
 /**
- * Whether `app`'s outcome `state` (`synced`, `failed to sync`) is shown: a line of its own
- * (`app synced`, as a single notification or a digest's failure line and full list say it), or
- * the app named in a digest's group of that state (`✔ synced (57): a, b, …`).
+ * The (app, state) pairs a view shows, as `<app> <state>` (`web-a synced`): a line of its own
+ * (`web-a synced`, as a single notification or a digest's failure line and full list say it),
+ * or the app named in a digest's group of that state (`✔ synced (57): a, b, …`). One pass over
+ * the view, so a bench can look often at a 2,000-app channel.
  */
-export function outcomeShown(view: string, app: string, state: string): boolean {
-  return view.includes(`${app} ${state}`) || groupLines(view, state).some((l) => new RegExp(`(: |, )${app}(,|$| …)`).test(l));
-}
-
-function groupLines(view: string, state: string): string[] {
-  return view.split('\n').filter((l) => l.includes(` ${state} (`));
+export function shownOutcomes(view: string, states: readonly string[]): Set<string> {
+  const out = new Set<string>();
+  const alternatives = states.map((s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  for (const m of view.matchAll(new RegExp(`([A-Za-z0-9][A-Za-z0-9._-]*) (${alternatives})\\b`, 'g'))) out.add(`${m[1]} ${m[2]}`);
+  for (const m of view.matchAll(new RegExp(`(${alternatives}) \\(\\d+\\): ([^\\n]*)`, 'g'))) {
+    for (const name of m[2]!.split(', ')) if (/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) out.add(`${name} ${m[1]}`);
+  }
+  return out;
 }
