@@ -26,7 +26,8 @@ describe('notification digest', () => {
 
   it('2,000 operations: the message stays within the platforms’ limits, nothing is dropped from the counts, all are in the attached list', () => {
     const entries = Array.from({ length: 2000 }, (_, i) => (i % 100 === 7 ? entry(`${i}-0`, `app-${i}`, 'failed to sync', 'failed', 5, 'x'.repeat(500)) : entry(`${i}-0`, `app-${i}`, 'synced', 'succeeded', 3)));
-    const m = renderDigest(foldDigest(openDigest('digest:0-0', 0), entries, 1));
+    const m = renderDigest(foldDigest(openDigest('digest:0-0', 0), entries, 1), true);
+    expect(m.cut).toBe(true);
     expect(m.title).toBe('2000 Argo CD Applications: 20 failed to sync ✖ · 1980 synced ✔');
     expect(m.text!.length).toBeLessThan(3600);
     expect(m.text!.startsWith('✖ app-')).toBe(true);

@@ -24,6 +24,8 @@ export interface Digest {
   members: string[];
   /** By operation (notification group key). */
   lines: Record<string, DigestLine>;
+  /** The latest request for the full list (outbox-delivery.ts): only that one is sent. */
+  listSeq?: number;
 }
 
 /** What the message text holds at most (Telegram takes 4,096 characters, Slack's fallback text ~4,000). */
@@ -77,7 +79,11 @@ function groups(digest: Digest): { outcome: NoticeOutcome; label: string; lines:
   return list.sort((a, b) => ORDER.indexOf(a.outcome) - ORDER.indexOf(b.outcome) || b.lines.length - a.lines.length || a.label.localeCompare(b.label));
 }
 
-export function renderDigest(digest: Digest): Message {
+/**
+ * The digest as a message, and whether it had to leave lines out of its text (they are in the
+ * full list, attached when `withList`: once the burst has settled, not at every fold).
+ */
+export function renderDigest(digest: Digest, withList = false): Message & { cut: boolean } {
   const gs = groups(digest);
   const total = Object.keys(digest.lines).length;
   const counts = gs.map((g) => `${g.lines.length} ${g.label} ${MARK[g.outcome]}`);
@@ -118,8 +124,9 @@ export function renderDigest(digest: Digest): Message {
     status,
     title: `${total} Argo CD ${total === 1 ? 'Application' : 'Applications'}: ${counts.join(' · ')}`,
     text: out.join('\n'),
-    context: cut ? 'Every Application’s outcome and details are in the attached list.' : undefined,
-    attachment: cut ? { name: `notifications-${total}.txt`, content: fullList(gs) } : undefined,
+    context: cut ? (withList ? 'Every Application’s outcome and details are in the attached list.' : 'The full list of every Application’s outcome follows when the burst settles.') : undefined,
+    attachment: cut && withList ? { name: `notifications-${total}.txt`, content: fullList(gs) } : undefined,
+    cut,
   };
 }
 

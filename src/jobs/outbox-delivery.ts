@@ -5,7 +5,7 @@ import type { Logger } from '../core/logger.js';
 import type { ConversationRef, Platform } from '../core/message.js';
 import type { Metrics } from '../core/metrics.js';
 import { acquireLock, type HeldLock } from '../core/redis-lock.js';
-import { DeliveryError, outboxStream, type OutboxEvent } from './outbox.js';
+import { DeliveryError, OUTBOX_MAXLEN, outboxStream, type OutboxEvent } from './outbox.js';
 import { foldDigest, openDigest, renderDigest } from './notification-digest.js';
 import { OpenDigests } from './open-digests.js';
 import { ParkedMessages } from './parked-messages.js';
@@ -179,7 +179,8 @@ export class OutboxDelivery {
       try {
         // Notifications wait for the conversation's window before deciding: what piles up meanwhile is folded together.
         if (head.event.notice && !(await pause(this.windows.wait(this.limitsFor(head.event.conversation)), signal))) return;
-        taken = this.shouldFold(lane) ? await this.deliverDigest(lane, signal) : (await this.deliverOne(head, signal)) ? [head] : undefined;
+        if (head.event.digestList) taken = (await this.deliverList(head, signal)) ? [head] : undefined;
+        else taken = this.shouldFold(lane) ? await this.deliverDigest(lane, signal) : (await this.deliverOne(head, signal)) ? [head] : undefined;
         if (!taken) return; // stopped mid-way: the entries stay pending for the next deliverer
         await this.deps.redis.xack(this.stream, OUTBOX_GROUP, ...taken.map((e) => e.id));
       } catch (err) {
@@ -222,11 +223,12 @@ export class OutboxDelivery {
   private async deliverDigest(lane: Lane, signal: AbortSignal): Promise<Entry[] | undefined> {
     const c = lane.queue[0]!.event.conversation;
     let batch: Entry[] = [];
+    let listRequest: { key: string; seq: number } | undefined;
     const result = await this.send(c, signal, async () => {
       batch = this.foldable(lane);
       const now = Date.now();
       const ids = new Set(batch.map((e) => e.id));
-      let digest = await this.digests.get(c);
+      let digest = await this.digests.latest(c);
       // Entries already in the record (delivered again after a crash) join it whatever its age.
       const rejoin = digest?.members.some((id) => ids.has(id)) ?? false;
       if (!digest || (!rejoin && (now - digest.updatedAt > DIGEST_OPEN_MS || Object.keys(digest.lines).length >= DIGEST_MAX_LINES))) digest = openDigest(`digest:${batch[0]!.id}`, now);
@@ -234,15 +236,37 @@ export class OutboxDelivery {
       const members = new Set(digest.members);
       const alone = await Promise.all(batch.map(async (e) => !members.has(e.id) && (await this.deps.adapter.wasDelivered?.(e.event)) === true));
       digest = foldDigest(digest, batch.filter((_, i) => !alone[i]), now);
+      const { cut, ...message } = renderDigest(digest);
+      listRequest = cut ? { key: digest.key, seq: (digest.listSeq ?? 0) + 1 } : undefined;
+      if (listRequest) digest.listSeq = listRequest.seq;
       await this.digests.save(c, digest);
-      return { conversation: c, key: digest.key, id: digest.key, message: renderDigest(digest) };
+      return { conversation: c, key: digest.key, id: digest.key, message };
     });
     if (result === 'stopped') return undefined;
     if (result === 'sent') {
       this.deps.metrics?.outboxFolded.inc({ platform: this.deps.adapter.platform }, batch.length);
       await this.bringHeadsUp(batch);
+      // The full list goes behind what waits now: by the time it is reached, later folds have made it stale but the last.
+      if (listRequest) await this.deps.redis.xadd(this.stream, 'MAXLEN', '~', String(OUTBOX_MAXLEN), '*', 'e', JSON.stringify({ conversation: c, key: listRequest.key, message: {}, digestList: listRequest } satisfies OutboxEvent));
     } else for (const e of batch) await this.park(e, result.reason, result.attempts);
     return batch;
+  }
+
+  /**
+   * A digest's full list, requested when its text had to leave lines out: sent (the digest edited
+   * with the list attached) only if it is still the digest's latest request — a burst still
+   * growing has made the earlier ones stale, so the list is shared once per settled burst.
+   */
+  private async deliverList(entry: Entry, signal: AbortSignal): Promise<boolean> {
+    const request = entry.event.digestList!;
+    const c = entry.event.conversation;
+    const digest = await this.digests.get(c, request.key);
+    if (digest?.listSeq !== request.seq) return true;
+    const { cut: _cut, ...message } = renderDigest(digest, true);
+    const result = await this.send(c, signal, async () => ({ conversation: c, key: digest.key, id: digest.key, message }));
+    if (result === 'stopped') return false;
+    if (result !== 'sent') await this.park(entry, result.reason, result.attempts);
+    return true;
   }
 
   /** After the lease is lost or on stop: lanes finish the call in progress; what they held stays pending. */

@@ -25,6 +25,11 @@ export interface OutboxEvent {
   id?: string;
   /** Present on an Argo CD notification: how it updates its operation's message, and how a digest lists it. */
   notice?: OutboxNotice;
+  /**
+   * Written by the delivery lane, not by jobs: "attach the full list to digest `key`" once the
+   * burst behind it has been folded. Only the latest request (`seq`) of a digest is sent.
+   */
+  digestList?: { key: string; seq: number };
 }
 
 /**
