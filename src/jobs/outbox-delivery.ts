@@ -29,7 +29,7 @@ export const OUTBOX_GROUP = 'delivery';
 const MAX_ATTEMPTS = 8;
 /** Entries read but not yet delivered, across lanes: past this the reader waits (memory stays bounded). */
 const MAX_IN_FLIGHT = 20_000;
-/** Notifications waiting together at the head of a lane are folded into a digest from this many on. */
+/** Notifications waiting together at the head of a lane are folded into a digest when they are about this many operations or more. */
 const FOLD_FROM = 2;
 /** A digest updated this recently is still open: the burst's next fold edits it instead of starting another message. */
 const DIGEST_OPEN_MS = 60_000;
@@ -195,13 +195,17 @@ export class OutboxDelivery {
     }
   }
 
-  /** The notifications waiting together at the head of a lane, for one conversation (and thread): what a digest folds. */
+  /**
+   * The notifications waiting together at the head of a lane, for one conversation (and thread):
+   * what a digest folds. Requests for a digest's full list among them are taken too — the fold
+   * supersedes them (it asks again if its text is cut).
+   */
   private foldable(lane: Lane): Entry[] {
     const head = lane.queue[0];
     if (!head?.event.notice) return [];
     const run: Entry[] = [];
     for (const e of lane.queue) {
-      if (!e.event.notice || e.event.conversation.thread !== head.event.conversation.thread) break;
+      if (!(e.event.notice || e.event.digestList) || e.event.conversation.thread !== head.event.conversation.thread) break;
       run.push(e);
     }
     return run;
@@ -209,8 +213,8 @@ export class OutboxDelivery {
 
   /** Notifications about two operations or more wait together (one operation's states alone get its own message). */
   private shouldFold(lane: Lane): boolean {
-    const run = this.foldable(lane);
-    return run.length >= FOLD_FROM && new Set(run.map((e) => e.event.notice?.group)).size >= FOLD_FROM;
+    const groups = new Set(this.foldable(lane).flatMap((e) => (e.event.notice ? [e.event.notice.group] : [])));
+    return groups.size >= FOLD_FROM;
   }
 
   /**
