@@ -87,6 +87,12 @@ export class SlackRecords {
     return before ? Number(before) : undefined;
   }
 
+  /** The time of an attempt to post `id` (epoch ms), recording nothing. */
+  async attemptedAt(channel: string, id: string): Promise<number | undefined> {
+    const at = await this.redis.get(`opsbot:slack:attempt:${channel}:${id}`);
+    return at ? Number(at) : undefined;
+  }
+
   /** Slack answered the attempt with a refusal (429, an error): it surely did not post. */
   async clearAttempt(channel: string, id: string): Promise<void> {
     await this.redis.del(`opsbot:slack:attempt:${channel}:${id}`);

@@ -59,9 +59,14 @@ export class SlackSender {
     }
   }
 
-  /** Recorded as posted (only events with an id are). */
+  /**
+   * Did this event (one with an id) go out already? Recorded as posted, or attempted and found in
+   * Slack by its metadata (then recorded, and its key pointed at it). Attempts nothing itself.
+   */
   async wasPosted(event: OutboxEvent): Promise<boolean> {
-    return event.id !== undefined && (await this.deps.records.getPosted(event.conversation.channel, event.id)) !== undefined;
+    if (event.id === undefined) return false;
+    if (await this.deps.records.getPosted(event.conversation.channel, event.id)) return true;
+    return (await this.deps.records.attemptedAt(event.conversation.channel, event.id)) !== undefined && (await this.alreadyPosted(event, event.id));
   }
 
   /**
