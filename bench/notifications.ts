@@ -21,6 +21,21 @@ import { percentile, row, waitUntil, type BenchOptions, type BenchResult } from 
 const rev = (n: number) => n.toString(16).padStart(40, '0');
 const STREAM = 'opsbot:outbox:console:notifications';
 
+/** Applications created already synced at revision 1 (16 requests in flight): the state a first start takes as its baseline. */
+export async function createSyncedApplications(api: CustomObjectsApi, ns: string, names: string[]): Promise<void> {
+  await inPool(names, 16, async (name) => {
+    const body = {
+      apiVersion: `${ARGO.group}/${ARGO.version}`,
+      kind: 'Application',
+      metadata: { name, namespace: ns },
+      spec: { project: 'default', source: { repoURL: 'https://example.invalid/gitops.git', path: `apps/${name}` }, destination: { server: 'https://kubernetes.default.svc', namespace: name } },
+      // No status subresource on Argo CD's CRD: the status is part of the object.
+      status: status({ revision: rev(1), op: operation('Succeeded', rev(1), at(1), at(2)), reconciledAt: at(3) }),
+    };
+    await api.createNamespacedCustomObject({ ...ARGO, namespace: ns, body });
+  });
+}
+
 export async function notifications(opts: BenchOptions): Promise<BenchResult[]> {
   if (!kubeEnv.kube.available) throw new Error(`no kube-apiserver: ${kubeEnv.kube.reason ?? ''} (npm run testenv)`);
   const n = opts.quick ? 300 : 2000;
@@ -33,17 +48,7 @@ export async function notifications(opts: BenchOptions): Promise<BenchResult[]> 
   let bot: OpsbotProcess | undefined;
   try {
     const t0 = performance.now();
-    await inPool(names, 16, async (name) => {
-      const body = {
-        apiVersion: `${ARGO.group}/${ARGO.version}`,
-        kind: 'Application',
-        metadata: { name, namespace: ns },
-        spec: { project: 'default', source: { repoURL: 'https://example.invalid/gitops.git', path: `apps/${name}` }, destination: { server: 'https://kubernetes.default.svc', namespace: name } },
-        // No status subresource on Argo CD's CRD: the status is part of the object.
-        status: status({ revision: rev(1), op: operation('Succeeded', rev(1), at(1), at(2)), reconciledAt: at(3) }),
-      };
-      await api.createNamespacedCustomObject({ ...ARGO, namespace: ns, body });
-    });
+    await createSyncedApplications(api, ns, names);
     opts.log(`  notifications: ${n} Applications created in ${Math.round(performance.now() - t0)} ms`);
 
     const config = writeConfig(`argocd: { namespaces: [${ns}] }\nnotifications:\n  routes:\n    - triggers: [on-sync-running, on-sync-succeeded]\n      to: [console]\n`);

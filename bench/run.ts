@@ -11,6 +11,7 @@ import { ackLatency } from './ack-latency.js';
 import { deployThroughput } from './deploy-throughput.js';
 import { gitopsLoop } from './gitops-loop.js';
 import { memory } from './memory.js';
+import { notificationBurst } from './notification-burst.js';
 import { notifications } from './notifications.js';
 import { registry } from './registry.js';
 import { terraformOverhead } from './terraform-overhead.js';
@@ -21,6 +22,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** Order: cheap and independent first; ack latency last (it needs the Slack adapter). */
 const BENCHMARKS: [string, Benchmark][] = [
   ['notifications', notifications],
+  ['burst', notificationBurst],
   ['deploy', deployThroughput],
   ['terraform', terraformOverhead],
   ['registry', registry],

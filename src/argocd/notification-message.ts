@@ -4,7 +4,7 @@
  * resources that are not healthy — what a person needs to act without opening Argo CD. Pure.
  */
 import type { Trigger } from '../core/config/schema.js';
-import type { Field, Message, MessageStatus } from '../core/message.js';
+import type { Field, Message, MessageStatus, NoticeOutcome } from '../core/message.js';
 import { operationRevisions, revisionText, syncedRevisions, unhealthyResources, type Application } from './application.js';
 
 const HEADLINE: Record<Trigger, { status: MessageStatus; verb: string }> = {
@@ -16,6 +16,22 @@ const HEADLINE: Record<Trigger, { status: MessageStatus; verb: string }> = {
   'on-sync-running': { status: 'progress', verb: 'is syncing' },
   'on-sync-status-unknown': { status: 'warning', verb: 'has sync status Unknown' },
   'on-sync-succeeded': { status: 'success', verb: 'synced' },
+};
+
+/**
+ * Where each trigger stands in an operation's life, for the one message that follows it: `rank`
+ * orders states (a late-delivered "syncing" never replaces "synced"), `outcome` and `label` are
+ * how a digest of many apps counts and lists it (failures first).
+ */
+export const NOTICE: Record<Trigger, { rank: number; outcome: NoticeOutcome; label: string }> = {
+  'on-created': { rank: 0, outcome: 'info', label: 'created' },
+  'on-sync-running': { rank: 1, outcome: 'running', label: 'syncing' },
+  'on-sync-status-unknown': { rank: 2, outcome: 'warning', label: 'sync status Unknown' },
+  'on-sync-succeeded': { rank: 3, outcome: 'succeeded', label: 'synced' },
+  'on-deployed': { rank: 4, outcome: 'succeeded', label: 'deployed' },
+  'on-sync-failed': { rank: 5, outcome: 'failed', label: 'failed to sync' },
+  'on-health-degraded': { rank: 5, outcome: 'failed', label: 'degraded' },
+  'on-deleted': { rank: 6, outcome: 'warning', label: 'deleted' },
 };
 
 /** At most this many unhealthy resources are listed; the rest are counted (chat messages stay readable). */

@@ -45,6 +45,9 @@ export interface Button {
 
 export type MessageStatus = 'info' | 'progress' | 'success' | 'failure' | 'warning';
 
+/** Where a notification leaves the thing it is about, for counting many at once (failures first). */
+export type NoticeOutcome = 'failed' | 'warning' | 'running' | 'succeeded' | 'info';
+
 export interface Message {
   status?: MessageStatus;
   title?: string;

@@ -91,6 +91,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly outboxFolded = new Counter({
+    name: 'opsbot_outbox_folded_total',
+    help: 'Notifications delivered folded into a digest message, by platform',
+    labelNames: ['platform'] as const,
+    registers: [this.registry],
+  });
+
   readonly outboxParked = new Counter({
     name: 'opsbot_outbox_parked_total',
     help: 'Outbox messages parked after their retries (or a permanent refusal), by platform: see `opsbot outbox parked`',

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { ClusterAccess } from '../argocd/cluster-access.js';
 import { NotificationState } from '../argocd/notification-state.js';
 import { Notifier, type Announcement } from '../argocd/notifier.js';
+import { NOTICE } from '../argocd/notification-message.js';
 import { loadConfig, type LoadedConfig } from '../core/config/load.js';
 import { routeForApplications } from '../core/config/route-apps.js';
 import type { Config, Route } from '../core/config/schema.js';
@@ -74,6 +75,6 @@ export async function startNotifications(deps: {
 
 async function handOff(queues: Pick<JobQueues, 'enqueueOnce'>, a: Announcement): Promise<void> {
   if (a.destinations.length === 0) return;
-  const payload: NotifyPayload = { destinations: a.destinations, groupKey: a.groupKey, message: a.message, key: a.key };
+  const payload: NotifyPayload = { destinations: a.destinations, groupKey: a.groupKey, message: a.message, key: a.key, notice: { app: a.app.name, ...NOTICE[a.trigger] } };
   await queues.enqueueOnce('notify', payload, { requester: ARGO_CD, conversation: parseDestination(a.destinations[0] ?? 'console'), target: `${a.app.name} ${a.trigger}` }, a.key);
 }

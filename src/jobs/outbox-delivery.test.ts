@@ -15,14 +15,15 @@ import { ParkedMessages } from './parked-messages.js';
 class FakePlatform implements OutboxConsumer {
   readonly platform = 'slack' as const;
   readonly pacingMs = 50;
-  readonly delivered: { channel: string; title?: string; at: number }[] = [];
+  readonly delivered: { channel: string; title?: string; at: number; key: string; text?: string }[] = [];
   /** Per channel: what to throw instead of delivering (every time). */
   readonly failing = new Map<string, DeliveryError>();
 
   async deliver(event: OutboxEvent): Promise<void> {
+    if (event.notice?.headOnly) return; // no operation messages here to bring up to date
     const err = this.failing.get(event.conversation.channel);
     if (err) throw err;
-    this.delivered.push({ channel: event.conversation.channel, title: event.message.title, at: Date.now() });
+    this.delivered.push({ channel: event.conversation.channel, title: event.message.title, at: Date.now(), key: event.key, text: event.message.text });
   }
 }
 
@@ -109,6 +110,51 @@ describe('outbox delivery: a lane per conversation', () => {
     await until('delivered', () => platform.delivered.length === 3);
     expect(platform.delivered.map((d) => d.title)).toEqual(['m0', 'm1', 'm2']);
     await until('backlog empty', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
+    await delivery.stop();
+  }, 30_000);
+
+  it('notifications waiting together are folded into one digest, edited in place as the burst grows; failures first; each entry once', async () => {
+    const platform = new FakePlatform();
+    const { outbox, delivery, c } = await rig(platform);
+    const notice = (i: number, failed: boolean) => ({
+      conversation: to('CBURST'),
+      key: `notify:app-${i}|op:1`,
+      message: { title: `app-${i} ${failed ? 'failed to sync' : 'synced'}`, text: failed ? 'one or more objects failed to apply' : undefined },
+      notice: { group: `app-${i}|op:1`, app: `app-${i}`, rank: failed ? 5 : 3, outcome: failed ? ('failed' as const) : ('succeeded' as const), label: failed ? 'failed to sync' : 'synced' },
+    });
+    await Promise.all(Array.from({ length: 30 }, (_, i) => outbox.publish(notice(i, i === 17))));
+    await until('all acknowledged', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
+    await Promise.all(Array.from({ length: 10 }, (_, i) => outbox.publish(notice(30 + i, false))));
+    await until('the second wave acknowledged', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
+    const keys = new Set(platform.delivered.map((d) => d.key));
+    // The first of a wave may go alone (nothing else waited yet); the rest is one digest message, edited.
+    expect(keys.size).toBeLessThanOrEqual(4);
+    expect(new Set(platform.delivered.filter((d) => d.key.startsWith('digest:')).map((d) => d.key)).size).toBe(1);
+    expect(platform.delivered.length).toBeLessThan(20);
+    const last = platform.delivered.filter((d) => d.key.startsWith('digest:')).at(-1)!;
+    expect(last.text?.split('\n')[0]).toBe('✖ app-17 failed to sync: one or more objects failed to apply');
+    const shown = new Set(platform.delivered.flatMap((d) => [...`${d.title ?? ''}\n${d.text ?? ''}`.matchAll(/app-\d+/g)].map((m) => m[0])));
+    expect(shown.size).toBe(40);
+    await delivery.stop();
+  }, 30_000);
+
+  it('the states of one operation waiting together are not folded: they go to its own message, in order', async () => {
+    const platform = new FakePlatform();
+    const { outbox, delivery, c } = await rig(platform);
+    const state = (label: string, rank: number) => ({
+      conversation: to('CONE'),
+      key: 'notify:web|op:1',
+      message: { title: `web ${label}` },
+      notice: { group: 'web|op:1', app: 'web', rank, outcome: 'succeeded' as const, label },
+    });
+    await Promise.all([outbox.publish(state('is syncing', 1)), outbox.publish(state('synced', 3)), outbox.publish(state('is deployed', 4))]);
+    await until('delivered', () => platform.delivered.length >= 3);
+    await until('acknowledged', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
+    expect(platform.delivered.map((d) => [d.key, d.title])).toEqual([
+      ['notify:web|op:1', 'web is syncing'],
+      ['notify:web|op:1', 'web synced'],
+      ['notify:web|op:1', 'web is deployed'],
+    ]);
     await delivery.stop();
   }, 30_000);
 

@@ -5,7 +5,9 @@ import type { Logger } from '../core/logger.js';
 import type { ConversationRef, Platform } from '../core/message.js';
 import type { Metrics } from '../core/metrics.js';
 import { acquireLock, type HeldLock } from '../core/redis-lock.js';
-import { DeliveryError, outboxStream, type OutboxEvent } from './outbox.js';
+import { DeliveryError, OUTBOX_MAXLEN, outboxStream, type OutboxEvent } from './outbox.js';
+import { foldDigest, openDigest, renderDigest } from './notification-digest.js';
+import { OpenDigests } from './open-digests.js';
 import { ParkedMessages } from './parked-messages.js';
 import { RateWindows, type RateLimit } from './rate-windows.js';
 
@@ -18,6 +20,8 @@ export interface OutboxConsumer {
   rateLimits?(c: ConversationRef): RateLimit[];
   /** Throw a `DeliveryError` to have the loop retry (rate limit, 5xx) or park it (permanent). */
   deliver(event: OutboxEvent): Promise<void>;
+  /** Was this event (one with an `id`) recorded as delivered already? A digest leaves out what went out alone. */
+  wasDelivered?(event: OutboxEvent): Promise<boolean>;
 }
 
 export const OUTBOX_GROUP = 'delivery';
@@ -25,6 +29,12 @@ export const OUTBOX_GROUP = 'delivery';
 const MAX_ATTEMPTS = 8;
 /** Entries read but not yet delivered, across lanes: past this the reader waits (memory stays bounded). */
 const MAX_IN_FLIGHT = 20_000;
+/** Notifications waiting together at the head of a lane are folded into a digest when they are about this many operations or more. */
+const FOLD_FROM = 2;
+/** A digest updated this recently is still open: the burst's next fold edits it instead of starting another message. */
+const DIGEST_OPEN_MS = 60_000;
+/** Operations one digest lists at most; past this the next fold starts another. */
+const DIGEST_MAX_LINES = 5000;
 
 interface Entry {
   id: string;
@@ -57,11 +67,13 @@ export class OutboxDelivery {
   /** Aborted when this lease period ends (lease lost, or a lane hit a Redis failure: start over from the pending list). */
   private cycle?: AbortController;
   private readonly parked: ParkedMessages;
+  private readonly digests: OpenDigests;
 
   constructor(
     private readonly deps: { redis: Redis; adapter: OutboxConsumer; log: Logger; audit?: Pick<AuditLog, 'append'>; metrics?: Metrics; consumer: string },
   ) {
     this.parked = new ParkedMessages(deps.redis);
+    this.digests = new OpenDigests(deps.redis);
   }
 
   private get stream(): string {
@@ -162,20 +174,103 @@ export class OutboxDelivery {
 
   private async runLane(name: string, lane: Lane, signal: AbortSignal): Promise<void> {
     while (lane.queue.length > 0 && !signal.aborted) {
-      const entry = lane.queue[0]!;
+      const head = lane.queue[0]!;
+      let taken: Entry[] | undefined;
       try {
-        const done = await this.deliverOne(entry, signal);
-        if (!done) return; // stopped mid-way: the entry stays pending for the next deliverer
-        await this.deps.redis.xack(this.stream, OUTBOX_GROUP, entry.id);
+        // Notifications wait for the conversation's window before deciding: what piles up meanwhile is folded together.
+        if (head.event.notice && !(await pause(this.windows.wait(this.limitsFor(head.event.conversation)), signal))) return;
+        if (head.event.digestList) taken = (await this.deliverList(head, signal)) ? [head] : undefined;
+        else taken = this.shouldFold(lane) ? await this.deliverDigest(lane, signal) : (await this.deliverOne(head, signal)) ? [head] : undefined;
+        if (!taken) return; // stopped mid-way: the entries stay pending for the next deliverer
+        await this.deps.redis.xack(this.stream, OUTBOX_GROUP, ...taken.map((e) => e.id));
       } catch (err) {
         // Redis failed under us: end this lease period; the next one claims and rereads what is pending.
         this.deps.log.warn({ err: (err as Error).message, where: name }, 'delivery interrupted; resuming from the pending list');
         this.cycle?.abort();
         return;
       }
-      lane.queue.shift();
-      this.inFlight--;
+      // What was delivered is the queue's first entries (a lane only appends behind them).
+      lane.queue.splice(0, taken.length);
+      this.inFlight -= taken.length;
     }
+  }
+
+  /**
+   * The notifications waiting together at the head of a lane, for one conversation (and thread):
+   * what a digest folds. Requests for a digest's full list among them are taken too — the fold
+   * supersedes them (it asks again if its text is cut).
+   */
+  private foldable(lane: Lane): Entry[] {
+    const head = lane.queue[0];
+    if (!head?.event.notice) return [];
+    const run: Entry[] = [];
+    for (const e of lane.queue) {
+      if (!(e.event.notice || e.event.digestList) || e.event.conversation.thread !== head.event.conversation.thread) break;
+      run.push(e);
+    }
+    return run;
+  }
+
+  /** Notifications about two operations or more wait together (one operation's states alone get its own message). */
+  private shouldFold(lane: Lane): boolean {
+    const groups = new Set(this.foldable(lane).flatMap((e) => (e.event.notice ? [e.event.notice.group] : [])));
+    return groups.size >= FOLD_FROM;
+  }
+
+  /**
+   * Several notifications wait together: they become (or join) the conversation's digest, one
+   * message edited in place as the burst grows. Each try folds whatever waits by then; the
+   * digest's record is saved with its new members before the message is sent, so a crash
+   * before the acknowledgement folds the same entries into the same message (its key) again.
+   * The entries delivered (or parked, each as itself), or undefined when stopped.
+   */
+  private async deliverDigest(lane: Lane, signal: AbortSignal): Promise<Entry[] | undefined> {
+    const c = lane.queue[0]!.event.conversation;
+    let batch: Entry[] = [];
+    let listRequest: { key: string; seq: number } | undefined;
+    const result = await this.send(c, signal, async () => {
+      batch = this.foldable(lane);
+      const now = Date.now();
+      const ids = new Set(batch.map((e) => e.id));
+      let digest = await this.digests.latest(c);
+      // Entries already in the record (delivered again after a crash) join it whatever its age.
+      const rejoin = digest?.members.some((id) => ids.has(id)) ?? false;
+      if (!digest || (!rejoin && (now - digest.updatedAt > DIGEST_OPEN_MS || Object.keys(digest.lines).length >= DIGEST_MAX_LINES))) digest = openDigest(`digest:${batch[0]!.id}`, now);
+      // One that went out alone just before a crash (posted, not yet acknowledged) is not shown a second time.
+      const members = new Set(digest.members);
+      const alone = await Promise.all(batch.map(async (e) => !members.has(e.id) && (await this.deps.adapter.wasDelivered?.(e.event)) === true));
+      digest = foldDigest(digest, batch.filter((_, i) => !alone[i]), now);
+      const { cut, ...message } = renderDigest(digest);
+      listRequest = cut ? { key: digest.key, seq: (digest.listSeq ?? 0) + 1 } : undefined;
+      if (listRequest) digest.listSeq = listRequest.seq;
+      await this.digests.save(c, digest);
+      return { conversation: c, key: digest.key, id: digest.key, message };
+    });
+    if (result === 'stopped') return undefined;
+    if (result === 'sent') {
+      this.deps.metrics?.outboxFolded.inc({ platform: this.deps.adapter.platform }, batch.length);
+      await this.bringHeadsUp(batch);
+      // The full list goes behind what waits now: by the time it is reached, later folds have made it stale but the last.
+      if (listRequest) await this.deps.redis.xadd(this.stream, 'MAXLEN', '~', String(OUTBOX_MAXLEN), '*', 'e', JSON.stringify({ conversation: c, key: listRequest.key, message: {}, digestList: listRequest } satisfies OutboxEvent));
+    } else for (const e of batch) await this.park(e, result.reason, result.attempts);
+    return batch;
+  }
+
+  /**
+   * A digest's full list, requested when its text had to leave lines out: sent (the digest edited
+   * with the list attached) only if it is still the digest's latest request — a burst still
+   * growing has made the earlier ones stale, so the list is shared once per settled burst.
+   */
+  private async deliverList(entry: Entry, signal: AbortSignal): Promise<boolean> {
+    const request = entry.event.digestList!;
+    const c = entry.event.conversation;
+    const digest = await this.digests.get(c, request.key);
+    if (digest?.listSeq !== request.seq) return true;
+    const { cut: _cut, ...message } = renderDigest(digest, true);
+    const result = await this.send(c, signal, async () => ({ conversation: c, key: digest.key, id: digest.key, message }));
+    if (result === 'stopped') return false;
+    if (result !== 'sent') await this.park(entry, result.reason, result.attempts);
+    return true;
   }
 
   /** After the lease is lost or on stop: lanes finish the call in progress; what they held stays pending. */
@@ -190,33 +285,58 @@ export class OutboxDelivery {
     return adapter.rateLimits?.(c) ?? [{ key: `${c.platform}:${c.channel}`, max: 1, windowMs: adapter.pacingMs }];
   }
 
+  /**
+   * An operation whose first notification went out alone (its own message) and whose later state
+   * went into the digest: its message is edited to that state too, so the two never disagree.
+   * Best effort (the digest shows the state either way): a refusal is logged, not retried.
+   */
+  private async bringHeadsUp(batch: Entry[]): Promise<void> {
+    await Promise.all(
+      batch.map(async (e) => {
+        const notice = e.event.notice;
+        if (!notice) return;
+        await this.deps.adapter.deliver({ ...e.event, notice: { ...notice, headOnly: true } }).catch((err: unknown) => {
+          this.deps.log.warn({ err: (err as Error).message, key: e.event.key }, 'operation message not brought to its latest state');
+        });
+      }),
+    );
+  }
+
   /** True when delivered or parked (acknowledge it); false when stopped before either. */
   private async deliverOne(entry: Entry, signal: AbortSignal): Promise<boolean> {
+    const result = await this.send(entry.event.conversation, signal, async () => entry.event);
+    if (result === 'stopped') return false;
+    if (result !== 'sent') await this.park(entry, result.reason, result.attempts);
+    return true;
+  }
+
+  /**
+   * Sends what `prepare` gives (asked again before each try) within the conversation's limits,
+   * retrying rate limits and transient failures: 'sent', 'stopped', or why it was given up.
+   */
+  private async send(c: ConversationRef, signal: AbortSignal, prepare: () => Promise<OutboxEvent>): Promise<'sent' | 'stopped' | { reason: string; attempts: number }> {
     const { adapter, log, metrics } = this.deps;
-    const { event } = entry;
     const platform = adapter.platform;
-    const where = `${event.conversation.platform}:${event.conversation.channel}`;
-    const limits = this.limitsFor(event.conversation);
+    const where = `${c.platform}:${c.channel}`;
+    const limits = this.limitsFor(c);
     for (let attempt = 1; ; attempt++) {
       const wait = this.windows.reserve(limits);
-      if (wait > 0 && !(await pause(wait, signal))) return false;
+      if (wait > 0 && !(await pause(wait, signal))) return 'stopped';
+      const event = await prepare();
       try {
         await adapter.deliver(event);
         metrics?.outboxDelivered.inc({ platform });
-        return true;
+        return 'sent';
       } catch (err) {
-        if (signal.aborted) return false;
+        if (signal.aborted) return 'stopped';
         const d = err instanceof DeliveryError ? err.opts : {};
         const reason = (err as Error).message;
-        if (d.permanent || attempt >= MAX_ATTEMPTS) {
-          await this.park(entry, reason, attempt);
-          return true;
-        }
+        if (d.permanent || attempt >= MAX_ATTEMPTS) return { reason, attempts: attempt };
         const delay = d.retryAfterMs ?? backoffDelay(attempt, { baseMs: 500, maxMs: 30_000, jitter: 'none' });
         // A 429 is about this conversation's window (Slack: per channel): only this lane waits.
         if (d.retryAfterMs !== undefined && limits[0]) this.windows.block(limits[0], delay);
         log.warn({ where, delay, attempt, err: reason }, 'delivery retried');
-        if (!(await pause(d.retryAfterMs !== undefined ? 0 : delay, signal))) return false;
+        if (!(await pause(d.retryAfterMs !== undefined ? 0 : delay, signal))) return 'stopped';
       }
     }
   }

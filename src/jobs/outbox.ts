@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { ConversationRef, Message } from '../core/message.js';
+import type { ConversationRef, Message, NoticeOutcome } from '../core/message.js';
 import type { Redactor } from '../core/redact.js';
 
 /**
@@ -23,6 +23,38 @@ export interface OutboxEvent {
    * before the acknowledgement) instead of posting again.
    */
   id?: string;
+  /** Present on an Argo CD notification: how it updates its operation's message, and how a digest lists it. */
+  notice?: OutboxNotice;
+  /**
+   * Written by the delivery lane, not by jobs: "attach the full list to digest `key`" once the
+   * burst behind it has been folded. Only the latest request (`seq`) of a digest is sent.
+   */
+  digestList?: { key: string; seq: number };
+}
+
+/**
+ * What the delivery side knows of a notification about one operation of one app. Its event is
+ * keyed by the operation (`notify:<group>`): the first posts the operation's message, each later
+ * one edits it to the latest state (unless it already shows a later one: `rank`) and goes in its
+ * thread with the details (a failure broadcast to the channel). When several wait together in a
+ * lane, they are folded into one digest message instead (outbox-delivery.ts, notification-digest.ts).
+ */
+export interface OutboxNotice {
+  /** The operation (the notification's group key): a digest has one line per operation. */
+  group: string;
+  /** The Application's name, as a digest lists it. */
+  app: string;
+  /** Later states rank higher (running < synced < deployed, failed, degraded): the message shows the highest seen. */
+  rank: number;
+  /** How a digest counts it; failures are listed first. */
+  outcome: NoticeOutcome;
+  /** The state in a few words (`synced`, `failed to sync`): a digest groups by it. */
+  label: string;
+  /**
+   * Set by the lane after the notification went out in a digest: only bring the operation's own
+   * message (if it has one already) to this state; post nothing.
+   */
+  headOnly?: boolean;
 }
 
 /**

@@ -23,6 +23,23 @@ export class RateWindows {
   /** Books a slot under every limit; resolves to how long to wait before sending (0: now). */
   reserve(limits: RateLimit[]): number {
     const now = this.now();
+    const at = this.earliest(limits, now);
+    for (const l of limits) {
+      const times = (this.booked.get(l.key) ?? []).filter((t) => t > now - l.windowMs);
+      times.push(at);
+      times.sort((a, b) => a - b);
+      this.booked.set(l.key, times.slice(-Math.max(l.max, 1)));
+    }
+    return at - now;
+  }
+
+  /** How long until every limit has room, booking nothing (a lane waits, then decides what to send). */
+  wait(limits: RateLimit[]): number {
+    const now = this.now();
+    return this.earliest(limits, now) - now;
+  }
+
+  private earliest(limits: RateLimit[], now: number): number {
     let at = now;
     // The earliest time at which every window has room: each window moves `at` forward at most once
     // per pass, and a pass with no move is the answer.
@@ -40,13 +57,7 @@ export class RateWindows {
         }
       }
     }
-    for (const l of limits) {
-      const times = (this.booked.get(l.key) ?? []).filter((t) => t > now - l.windowMs);
-      times.push(at);
-      times.sort((a, b) => a - b);
-      this.booked.set(l.key, times.slice(-Math.max(l.max, 1)));
-    }
-    return at - now;
+    return at;
   }
 
   /** Nothing may be sent under `key` before `untilMs` from now (a 429's Retry-After). */

@@ -24,6 +24,8 @@ export interface PostedMessage {
   channel: string;
   ts: string;
   thread_ts?: string;
+  /** A thread reply also shown in the channel (chat.postMessage `reply_broadcast`). */
+  reply_broadcast?: boolean;
   text: string;
   blocks: unknown[];
   /** Message metadata posted with it (https://docs.slack.dev/messaging/message-metadata). */
@@ -98,7 +100,8 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
       const text = String(a.text ?? '');
       const blocks = (a.blocks as unknown[]) ?? [];
       const metadata = a.metadata as PostedMessage['metadata'];
-      messages.set(ts, { channel, ts, thread_ts: a.thread_ts ? String(a.thread_ts) : undefined, text, blocks, metadata, versions: [{ text, blocks }] });
+      const broadcast = a.thread_ts !== undefined && String(a.reply_broadcast) === 'true';
+      messages.set(ts, { channel, ts, thread_ts: a.thread_ts ? String(a.thread_ts) : undefined, ...(broadcast ? { reply_broadcast: true } : {}), text, blocks, metadata, versions: [{ text, blocks }] });
       return { channel, ts, message: { type: 'message', text, user: botUser, bot_id: 'B0OPSBOT', ts, blocks, ...(a.thread_ts ? { thread_ts: a.thread_ts } : {}) } };
     },
     'chat.update': (a) => {
@@ -122,8 +125,8 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
       return { files: files.map((f) => ({ id: f.id, title: f.title ?? uploads.get(f.id)!.filename, name: uploads.get(f.id)!.filename })) };
     },
     'conversations.history': (a) => {
-      // Top-level messages (thread parents included, replies not), newest first, as Slack answers.
-      const list = [...messages.values()].filter((m) => m.channel === a.channel && (!m.thread_ts || m.thread_ts === m.ts) && Number(m.ts) > Number(a.oldest ?? 0));
+      // Top-level messages (thread parents and replies broadcast to the channel included, other replies not), newest first, as Slack answers.
+      const list = [...messages.values()].filter((m) => m.channel === a.channel && (!m.thread_ts || m.thread_ts === m.ts || m.reply_broadcast) && Number(m.ts) > Number(a.oldest ?? 0));
       return { messages: list.reverse().map((m) => shown(m, a.include_all_metadata)), has_more: false };
     },
     'conversations.replies': (a) => {
@@ -237,7 +240,7 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
 
 /** A message as conversations.history / replies show it; metadata only when asked for. */
 function shown(m: PostedMessage, includeMetadata: unknown): Record<string, unknown> {
-  return { type: 'message', ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(m.metadata && String(includeMetadata) === 'true' ? { metadata: m.metadata } : {}) };
+  return { type: 'message', ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(m.reply_broadcast ? { subtype: 'thread_broadcast' } : {}), ...(m.metadata && String(includeMetadata) === 'true' ? { metadata: m.metadata } : {}) };
 }
 
 function parseArgs(raw: Buffer, contentType: string): Record<string, unknown> {

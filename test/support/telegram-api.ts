@@ -119,7 +119,24 @@ async function readBody(req: IncomingMessage): Promise<{ params: Params; files: 
   return { params, files };
 }
 
-export async function startTelegramApi(opts: { token: string; username?: string }): Promise<TelegramApiDouble> {
+/**
+ * `limits`: Telegram's limits on new messages (sendMessage, sendDocument), enforced
+ * (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this): one per
+ * second in a chat, 20 per minute in a group (negative chat id); past them the answer is 429
+ * with `parameters.retry_after`, as Telegram gives it.
+ */
+export async function startTelegramApi(opts: { token: string; username?: string; limits?: boolean }): Promise<TelegramApiDouble> {
+  const sentAt = new Map<string, number[]>();
+  /** Seconds to wait before `chat` may take another message, or 0 (and the send is counted). */
+  const throttle = (chat: string, now: number): number => {
+    const times = (sentAt.get(chat) ?? []).filter((t) => t > now - 60_000);
+    const lastSecond = times.filter((t) => t > now - 1000);
+    let wait = lastSecond.length >= 1 ? lastSecond[0]! + 1000 - now : 0;
+    if (chat.startsWith('-') && times.length >= 20) wait = Math.max(wait, times[times.length - 20]! + 60_000 - now);
+    if (wait > 0) return Math.ceil(wait / 1000);
+    sentAt.set(chat, [...times, now]);
+    return 0;
+  };
   const username = opts.username ?? 'opsbot_test_bot';
   const calls: RecordedCall[] = [];
   const messages = new Map<string, StoredMessage[]>();
@@ -257,7 +274,8 @@ export async function startTelegramApi(opts: { token: string; username?: string 
       const { params, files } = await readBody(req);
       calls.push({ method, params, files, at: Date.now() });
       const fault = faults.get(method)?.shift();
-      const result = fault ?? (await handler(params, files, res));
+      const wait = opts.limits && !fault && (method === 'sendMessage' || method === 'sendDocument') ? throttle(String(params.chat_id), Date.now()) : 0;
+      const result = fault ?? (wait > 0 ? tooManyRequests(wait) : await handler(params, files, res));
       if (res.writableEnded || res.destroyed) return;
       if (result !== null && typeof result === 'object' && !Array.isArray(result) && typeof result.error_code === 'number') {
         const e = result as unknown as TelegramError;

@@ -91,4 +91,24 @@ describe('TelegramSender', () => {
     expect(await new CallbackData(client).decode(keyboard[1]!.callback_data)).toEqual({ kind: 'command', text: long });
     expect(await new CallbackData(client).decode('~nosuchtoken')).toBeUndefined();
   });
+  it('one message per operation: edited to the latest state and answered with the details; a state delivered late never replaces a later one', async () => {
+    const key = 'notify:web|op:1';
+    const chat = () => (api.messages.get(place.chatId) ?? []).filter((m) => m.text?.startsWith('web '));
+    await sender.notice(place, key, { title: 'web is syncing' }, { rank: 1 });
+    const [head] = chat();
+    expect(head!.text).toBe('web is syncing');
+    await sender.notice(place, key, { title: 'web failed to sync', text: 'hook failed' }, { rank: 5 });
+    expect(chat()).toHaveLength(2);
+    expect(head!.text).toBe('web failed to sync\nhook failed');
+    expect(chat()[1]).toMatchObject({ reply_to: head!.message_id, text: 'web failed to sync\nhook failed' });
+    // "synced" delivered after the failure (rank 3 < 5): a reply with its details, the message keeps the failure.
+    await sender.notice(place, key, { title: 'web synced' }, { rank: 3 });
+    expect(head!.text).toBe('web failed to sync\nhook failed');
+    expect(chat()).toHaveLength(3);
+    // After a digest: only an existing message is brought up to date, nothing is posted.
+    await sender.notice(place, key, { title: 'web deleted' }, { rank: 6, headOnly: true });
+    expect(head!.text).toBe('web deleted');
+    await sender.notice(place, 'notify:other|op:1', { title: 'web elsewhere' }, { rank: 6, headOnly: true });
+    expect(chat()).toHaveLength(3);
+  });
 });

@@ -1,7 +1,7 @@
 import { parseDestination } from '../../core/destination.js';
 import type { Message } from '../../core/message.js';
 import type { JobKind } from '../kind.js';
-import type { Outbox } from '../outbox.js';
+import type { Outbox, OutboxNotice } from '../outbox.js';
 
 export interface NotifyPayload {
   /** `slack:<channel>`, `telegram:<chat id>[/<topic>]`, `console` (config notification routes). */
@@ -11,6 +11,8 @@ export interface NotifyPayload {
   message: Message;
   /** The announcement's (app, trigger, operation) key: each destination gets it once, through crashes and job retries. */
   key?: string;
+  /** The app and where this trigger stands in its operation (argocd NOTICE): the operation's message follows it. */
+  notice?: Omit<OutboxNotice, 'group'>;
 }
 
 /**
@@ -24,11 +26,13 @@ export function notifyJob(deps: { outbox: Pick<Outbox, 'publish' | 'publishOnce'
     attempts: 5,
     quiet: true,
     async run({ job }) {
-      const { destinations, groupKey, message, key } = job.payload;
+      const { destinations, groupKey, message, key, notice } = job.payload;
       // Every destination is read first: one that is not one fails the job before anything is sent.
       const conversations = destinations.map((d) => ({ d, conversation: parseDestination(d) }));
       for (const { d, conversation } of conversations) {
-        const event = { conversation, key: `notify:${groupKey}`, message, threaded: true };
+        // With a notice, the operation's one message is edited to each state and the details go
+        // in its thread (the sender's business); without (jobs queued before), each is a thread reply.
+        const event = notice ? { conversation, key: `notify:${groupKey}`, message, notice: { ...notice, group: groupKey } } : { conversation, key: `notify:${groupKey}`, message, threaded: true };
         // A job run again (its worker died after publishing) publishes nothing twice.
         if (key) await deps.outbox.publishOnce({ ...event, id: `${key}|${d}` });
         else await deps.outbox.publish(event);

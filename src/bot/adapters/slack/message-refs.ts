@@ -5,6 +5,8 @@ import type { Redis } from 'ioredis';
 export interface MessageRef {
   channel: string;
   ts: string;
+  /** For an operation's message (a notification): the rank of the state it shows now. */
+  rank?: number;
 }
 
 /** Jobs report for minutes to hours; a few days covers late edits (a delayed approval's result). */
@@ -83,6 +85,12 @@ export class SlackRecords {
   async attempt(channel: string, id: string, now = Date.now()): Promise<number | undefined> {
     const before = await this.redis.set(`opsbot:slack:attempt:${channel}:${id}`, String(now), 'EX', REF_TTL_S, 'GET');
     return before ? Number(before) : undefined;
+  }
+
+  /** The time of an attempt to post `id` (epoch ms), recording nothing. */
+  async attemptedAt(channel: string, id: string): Promise<number | undefined> {
+    const at = await this.redis.get(`opsbot:slack:attempt:${channel}:${id}`);
+    return at ? Number(at) : undefined;
   }
 
   /** Slack answered the attempt with a refusal (429, an error): it surely did not post. */

@@ -1,7 +1,7 @@
 import type { App, types as SlackTypes } from '@slack/bolt';
 import type { Logger } from '../../../core/logger.js';
 import type { Message } from '../../../core/message.js';
-import type { OutboxEvent } from '../../../jobs/outbox.js';
+import type { OutboxEvent, OutboxNotice } from '../../../jobs/outbox.js';
 import { renderBlockKit, type SlackBlock, type SlackFile, type SlackMessage } from './render.js';
 import { DeliveryError } from '../../../jobs/outbox.js';
 import type { MessageRef, SlackRecords } from './message-refs.js';
@@ -29,7 +29,9 @@ export class SlackSender {
     const { channel, thread } = event.conversation;
     const rendered = renderBlockKit(event.message);
     try {
-      if (event.id !== undefined && (await this.alreadyPosted(event, event.id))) return;
+      if (event.notice) return await this.deliverNotice({ ...event, notice: event.notice }, rendered);
+      // A keyed message found posted is still edited to this version (a digest that grew meanwhile).
+      if (event.id !== undefined && (await this.alreadyPosted(event, event.id)) && event.threaded) return;
       const ref = await this.deps.records.getRef(channel, event.key);
       let keyed: MessageRef;
       if (ref && event.threaded) {
@@ -57,6 +59,51 @@ export class SlackSender {
     }
   }
 
+  /**
+   * Did this event (one with an id) go out already? Recorded as posted, or attempted and found in
+   * Slack by its metadata (then recorded, and its key pointed at it). Attempts nothing itself.
+   */
+  async wasPosted(event: OutboxEvent): Promise<boolean> {
+    if (event.id === undefined) return false;
+    if (await this.deps.records.getPosted(event.conversation.channel, event.id)) return true;
+    return (await this.deps.records.attemptedAt(event.conversation.channel, event.id)) !== undefined && (await this.alreadyPosted(event, event.id));
+  }
+
+  /**
+   * One message per operation: the first notification posts it; each later one edits it to the
+   * latest state (never back to an earlier one: `rank`) and goes in its thread with the details
+   * — a failure with `reply_broadcast`, so the channel sees it too. The edit comes before the
+   * reply: a reply recorded as posted means the edit was made.
+   */
+  private async deliverNotice(event: OutboxEvent & { notice: OutboxNotice }, rendered: SlackMessage): Promise<void> {
+    const { records } = this.deps;
+    const { channel, thread } = event.conversation;
+    const { rank, outcome } = event.notice;
+    const ref = await records.getRef(channel, event.key);
+    if (event.notice.headOnly) {
+      if (ref && rank > (ref.rank ?? 0) && (await this.update(ref, rendered))) await records.putRef(channel, event.key, { ...ref, rank });
+      return;
+    }
+    if (event.id !== undefined && (await this.alreadyPosted(event, event.id))) return;
+    if (!ref) {
+      const head = await this.postKeyed(channel, event, thread, rendered);
+      await records.putRef(channel, event.key, { ...head, rank });
+      return;
+    }
+    if (rank >= (ref.rank ?? 0)) {
+      const edited = await this.update(ref, rendered);
+      if (!edited) {
+        // The operation's message was deleted: this state becomes its message.
+        const head = await this.postKeyed(channel, event, thread, rendered);
+        await records.putRef(channel, event.key, { ...head, rank });
+        return;
+      }
+      await records.putRef(channel, event.key, { ...ref, rank });
+    }
+    const reply = await this.post(ref.channel, thread ?? ref.ts, rendered, event.id, outcome === 'failed');
+    if (event.id !== undefined) await records.markPosted(channel, event.id, reply);
+  }
+
   private async postKeyed(channel: string, event: OutboxEvent, thread: string | undefined, rendered: SlackMessage): Promise<MessageRef> {
     const ref = await this.post(channel, thread, rendered, event.id);
     await this.deps.records.putRef(channel, event.key, ref);
@@ -64,12 +111,14 @@ export class SlackSender {
     return ref;
   }
 
-  private async post(channel: string, thread: string | undefined, rendered: SlackMessage, id?: string): Promise<MessageRef> {
+  /** `broadcast`: a thread reply also shown in the channel (https://docs.slack.dev/reference/methods/chat.postMessage#arg_reply_broadcast). */
+  private async post(channel: string, thread: string | undefined, rendered: SlackMessage, id?: string, broadcast = false): Promise<MessageRef> {
+    const inThread: { thread_ts: string; reply_broadcast: boolean } | { reply_broadcast?: false } = thread ? { thread_ts: thread, reply_broadcast: broadcast } : {};
     const res = await this.deps.client.chat.postMessage({
       channel,
       text: rendered.text,
       blocks: rendered.blocks as PostBlocks,
-      ...(thread ? { thread_ts: thread } : {}),
+      ...inThread,
       // The message carries its own identity, so a retry can find it (https://docs.slack.dev/messaging/message-metadata).
       ...(id !== undefined ? { metadata: { event_type: METADATA_EVENT, event_payload: { opsbot_id: id } } } : {}),
     });
@@ -90,7 +139,8 @@ export class SlackSender {
     const attemptedAt = await records.attempt(channel, id);
     if (attemptedAt === undefined) return false;
     const ref = await records.getRef(channel, event.key);
-    const parent = event.threaded && ref ? (event.conversation.thread ?? ref.ts) : event.conversation.thread;
+    // Threaded events, and an operation's later notifications, were posted under the keyed message.
+    const parent = (event.threaded || event.notice) && ref ? (event.conversation.thread ?? ref.ts) : event.conversation.thread;
     const found = await findPostedMessage(this.deps.client, ref?.channel ?? channel, id, attemptedAt, parent);
     if (!found) return false;
     this.deps.log.info({ channel, id }, 'found the message posted before a crash; not posting it again');

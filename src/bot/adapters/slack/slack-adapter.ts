@@ -91,6 +91,10 @@ export class SlackAdapter implements ChatAdapter {
     await this.sender.deliver(event);
   }
 
+  async wasDelivered(event: OutboxEvent): Promise<boolean> {
+    return this.sender ? this.sender.wasPosted(event) : false;
+  }
+
   private receiver(): Receiver {
     const { ctx, creds } = this;
     if (creds.appToken) return new SocketModeReceiver({ appToken: creds.appToken, logLevel: LogLevel.WARN });

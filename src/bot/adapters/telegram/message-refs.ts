@@ -43,6 +43,15 @@ export class MessageRefs {
     await this.redis.eval(`if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`, 1, this.key(chatId, key), token);
   }
 
+  /** The rank of the state an operation's message shows (0 when none was recorded). */
+  async rank(chatId: string, key: string): Promise<number> {
+    return Number((await this.redis.get(`${this.key(chatId, key)}:rank`)) ?? 0);
+  }
+
+  async setRank(chatId: string, key: string, rank: number): Promise<void> {
+    await this.redis.set(`${this.key(chatId, key)}:rank`, String(rank), 'EX', REF_TTL_S);
+  }
+
   /** Was this document (by file name) already sent under the keyed message? Marked after it went out, so a failed send is retried. */
   async documentSent(chatId: string, key: string, name: string): Promise<boolean> {
     return (await this.redis.exists(`${this.key(chatId, key)}:doc:${name}`)) === 1;

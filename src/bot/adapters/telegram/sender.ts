@@ -63,6 +63,35 @@ export class TelegramSender {
     await this.documents(under, `${key}:${messageId}`, messageId, message, true);
   }
 
+  /**
+   * One message per operation (a notification of rank `rank`): the first posts it; a later one
+   * edits it to the latest state (never back to an earlier one) and is also sent as a reply to it
+   * with the details — a reply shows in the chat, so a failure is seen there, not only in the edit.
+   */
+  async notice(place: TgPlace, key: string, message: Message, { rank, headOnly }: { rank: number; headOnly?: boolean }): Promise<void> {
+    const { refs } = this.deps;
+    const ref = await refs.get(place.chatId, key);
+    if (headOnly) {
+      // After a digest: only an existing message of the operation is brought to this state.
+      if (ref.state === 'posted' && rank > (await refs.rank(place.chatId, key)) && (await this.edit(place.chatId, ref.messageId, message))) await refs.setRank(place.chatId, key, rank);
+      return;
+    }
+    if (ref.state !== 'posted') {
+      await this.upsert(place, key, message);
+      await refs.setRank(place.chatId, key, rank);
+      return;
+    }
+    if (rank >= (await refs.rank(place.chatId, key))) {
+      if (!(await this.edit(place.chatId, ref.messageId, message))) {
+        await this.postKeyed(place, key, message);
+        await refs.setRank(place.chatId, key, rank);
+        return;
+      }
+      await refs.setRank(place.chatId, key, rank);
+    }
+    await this.threaded(place, key, message);
+  }
+
   /** A one-off reply, not keyed (the "not enabled here" notice). */
   async reply(place: TgPlace, message: Message): Promise<number> {
     return this.post(place, message);

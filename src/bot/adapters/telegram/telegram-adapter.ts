@@ -91,7 +91,8 @@ export class TelegramAdapter implements ChatAdapter {
   async deliver(event: OutboxEvent): Promise<void> {
     const chatId = event.conversation.channel;
     const place = { chatId, ...parseThread(event.conversation.thread) };
-    if (event.threaded) await this.sender.threaded(place, event.key, event.message);
+    if (event.notice) await this.sender.notice(place, event.key, event.message, event.notice);
+    else if (event.threaded) await this.sender.threaded(place, event.key, event.message);
     else await this.sender.upsert(place, event.key, event.message, { final: event.final !== undefined });
   }
 
