@@ -18,8 +18,11 @@ class FakePlatform implements OutboxConsumer {
   readonly delivered: { channel: string; title?: string; at: number; key: string; text?: string }[] = [];
   /** Per channel: what to throw instead of delivering (every time). */
   readonly failing = new Map<string, DeliveryError>();
+  /** While set, every delivery waits for it: what is published meanwhile piles up behind. */
+  hold: Promise<void> | undefined;
 
   async deliver(event: OutboxEvent): Promise<void> {
+    await this.hold;
     if (event.notice?.headOnly) return; // no operation messages here to bring up to date
     const err = this.failing.get(event.conversation.channel);
     if (err) throw err;
@@ -52,11 +55,11 @@ describe('outbox delivery: a lane per conversation', () => {
     await redis.close();
   });
 
-  async function rig(platform: FakePlatform) {
+  async function rig(platform: FakePlatform, start = true) {
     const c = client();
     await c.flushall();
     const delivery = new OutboxDelivery({ redis: client(), adapter: platform, log: createLogger({ level: 'silent', redactor: new Redactor() }), consumer: 'test' });
-    delivery.start();
+    if (start) delivery.start();
     return { outbox: new Outbox(c, new Redactor()), delivery, c };
   }
 
@@ -115,16 +118,22 @@ describe('outbox delivery: a lane per conversation', () => {
 
   it('notifications waiting together are folded into one digest, edited in place as the burst grows; failures first; each entry once', async () => {
     const platform = new FakePlatform();
-    const { outbox, delivery, c } = await rig(platform);
+    const { outbox, delivery, c } = await rig(platform, false);
     const notice = (i: number, failed: boolean) => ({
       conversation: to('CBURST'),
       key: `notify:app-${i}|op:1`,
       message: { title: `app-${i} ${failed ? 'failed to sync' : 'synced'}`, text: failed ? 'one or more objects failed to apply' : undefined },
       notice: { group: `app-${i}|op:1`, app: `app-${i}`, rank: failed ? 5 : 3, outcome: failed ? ('failed' as const) : ('succeeded' as const), label: failed ? 'failed to sync' : 'synced' },
     });
+    // The first wave waits before delivery starts; the second piles up behind a delivery held
+    // in flight: both wait together whatever the machine's load.
     await Promise.all(Array.from({ length: 30 }, (_, i) => outbox.publish(notice(i, i === 17))));
+    delivery.start();
     await until('all acknowledged', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
+    let release!: () => void;
+    platform.hold = new Promise((r) => (release = r));
     await Promise.all(Array.from({ length: 10 }, (_, i) => outbox.publish(notice(30 + i, false))));
+    release();
     await until('the second wave acknowledged', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
     const keys = new Set(platform.delivered.map((d) => d.key));
     // The first of a wave may go alone (nothing else waited yet); the rest is one digest message, edited.
