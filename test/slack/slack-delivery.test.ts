@@ -57,4 +57,22 @@ describe('Slack: delivering outbox events', () => {
     await eventually(async () => rig.posted(CHANNEL).some((m) => m.text === 'second'), 'the message posted anew');
     expect(rig.slack.callsOf('chat.update').at(-1)?.answer).toBe('message_not_found');
   });
+
+  it('a channel named by #name is resolved to its id through conversations.list (every page), once; an unknown name is parked, never posted by name', async () => {
+    for (const [name, id] of [['general', 'C0GENERAL'], ['random', 'C0RANDOM'], ['ops-alerts', 'C0ALERTS'], ['deploys', 'C0NAMED01'], ['web', 'C0WEB']]) rig.slack.channels.set(name!, id!);
+    rig.slack.listPageSize = 2;
+    await publish({ conversation: { platform: 'slack', channel: '#deploys' }, key: 'named:1', message: { text: 'to #deploys' } });
+    await publish({ conversation: { platform: 'slack', channel: '#nope' }, key: 'named:2', message: { text: 'to #nope' } });
+    await publish({ conversation: { platform: 'slack', channel: '#deploys' }, key: 'named:3', message: { text: 'to #deploys again' } });
+    await eventually(async () => rig.posted('C0NAMED01').length === 2, 'both messages in #deploys by its id');
+    await eventually(async () => /Slack channel #nope was not found among the channels the bot can see[^"]*".*message not delivered: parked/.test(rig.bot.stderr), 'the unknown name parked');
+    const posts = rig.slack.callsOf('chat.postMessage');
+    expect(posts.some((c) => String(c.args.channel).startsWith('#'))).toBe(false);
+    expect(posts.filter((c) => c.args.channel === 'C0NAMED01')).toHaveLength(2);
+    // Five channels, two a page: three calls, the cursor followed; the second #deploys message used the cache.
+    const lists = rig.slack.callsOf('conversations.list');
+    expect(lists).toHaveLength(3);
+    expect(lists.map((c) => Boolean(c.args.cursor))).toEqual([false, true, true]);
+    expect(lists[0]!.args.types).toBe('public_channel,private_channel');
+  });
 });

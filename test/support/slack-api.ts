@@ -51,6 +51,10 @@ export interface SlackApiDouble {
   channelErrors: Map<string, string>;
   /** Members of user groups, for usergroups.users.list. */
   userGroups: Record<string, string[]>;
+  /** Channels by name (without '#') → id, for conversations.list and posts by name. */
+  channels: Map<string, string>;
+  /** Channels per conversations.list page (Slack may return fewer than `limit`): small values exercise the cursor. */
+  listPageSize: number;
   /**
    * Hold the answer to the next chat.postMessage: the message is stored (it "went out"), the
    * answer waits until `release` — a process killed meanwhile never learns its post succeeded.
@@ -82,6 +86,8 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
   const uploads = new Map<string, { filename: string; content: string }>();
   const scripted = new Map<string, Scripted[]>();
   const userGroups: Record<string, string[]> = {};
+  const channels = new Map<string, string>();
+  const listing = { pageSize: 100 };
   const channelErrors = new Map<string, string>();
   const pending = new Map<string, { filename: string; length: number }>();
   const recentPosts = new Map<string, number[]>();
@@ -96,7 +102,9 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
       if (!a.channel) return { ok: false, error: 'channel_not_found' };
       if (!a.text && !a.blocks) return { ok: false, error: 'no_text' };
       const ts = nextTs();
-      const channel = String(a.channel).startsWith('#') ? 'C0NAMED00' : String(a.channel);
+      // Slack still takes a public channel's name here; opsbot resolves names to ids first.
+      const channel = String(a.channel).startsWith('#') ? channels.get(String(a.channel).slice(1)) : String(a.channel);
+      if (!channel) return { ok: false, error: 'channel_not_found' };
       const text = String(a.text ?? '');
       const blocks = (a.blocks as unknown[]) ?? [];
       const metadata = a.metadata as PostedMessage['metadata'];
@@ -134,6 +142,14 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
       if (!parent || parent.channel !== a.channel) return { ok: false, error: 'thread_not_found' };
       const replies = [...messages.values()].filter((m) => m.thread_ts === parent.ts && m.ts !== parent.ts && Number(m.ts) > Number(a.oldest ?? 0));
       return { messages: [parent, ...replies].map((m) => shown(m, a.include_all_metadata)), has_more: false };
+    },
+    'conversations.list': (a) => {
+      // https://docs.slack.dev/reference/methods/conversations.list: a page of channels and the cursor of the next ('' at the end).
+      const all = [...channels.entries()].map(([name, id]) => ({ id, name, is_channel: true, is_archived: false }));
+      const from = a.cursor ? Number(Buffer.from(String(a.cursor), 'base64').toString('utf8').replace('next:', '')) : 0;
+      const size = Math.min(Number(a.limit ?? 100), listing.pageSize);
+      const next = from + size < all.length ? Buffer.from(`next:${from + size}`).toString('base64') : '';
+      return { channels: all.slice(from, from + size), response_metadata: { next_cursor: next } };
     },
     'usergroups.users.list': (a) => {
       const users = userGroups[String(a.usergroup)];
@@ -220,6 +236,13 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
     responses,
     uploads,
     userGroups,
+    channels,
+    get listPageSize() {
+      return listing.pageSize;
+    },
+    set listPageSize(n: number) {
+      listing.pageSize = n;
+    },
     channelErrors,
     failNext: (method, error, times = 1) => add(method, { kind: 'error', value: error, times }),
     rateLimitNext: (method, seconds, times = 1) => add(method, { kind: '429', value: seconds, times }),

@@ -8,6 +8,7 @@ import { FastifyReceiver } from './fastify-receiver.js';
 import { SlackRecords } from './message-refs.js';
 import { SlackIntake } from './intake.js';
 import { SlackSender } from './sender.js';
+import { SlackChannelDirectory } from './channel-directory.js';
 import { slashCommandTable } from './slash-commands.js';
 import { SlackUserGroups } from './user-groups.js';
 
@@ -30,6 +31,7 @@ export class SlackAdapter implements ChatAdapter {
   readonly pacingMs = 1000;
   private app?: App;
   private sender?: SlackSender;
+  private channels?: SlackChannelDirectory;
   private userGroups?: SlackUserGroups;
   private readonly apiUrl: string;
 
@@ -59,6 +61,7 @@ export class SlackAdapter implements ChatAdapter {
     });
     const records = new SlackRecords(ctx.redis);
     this.sender = new SlackSender({ client: this.app.client, records, log: ctx.log });
+    this.channels = new SlackChannelDirectory(this.app.client);
     new SlackIntake({
       intake: new Intake({ router: ctx.router, redis: ctx.redis, audit: ctx.audit, log: ctx.log, limit: ctx.limits?.commands }),
       records,
@@ -88,11 +91,20 @@ export class SlackAdapter implements ChatAdapter {
 
   async deliver(event: OutboxEvent): Promise<void> {
     if (!this.sender) throw new OpsbotError('E_INTERNAL', 'slack adapter not started');
-    await this.sender.deliver(event);
+    await this.sender.deliver(await this.byId(event));
   }
 
   async wasDelivered(event: OutboxEvent): Promise<boolean> {
-    return this.sender ? this.sender.wasPosted(event) : false;
+    if (!this.sender) return false;
+    // A name that does not resolve was never posted to.
+    const resolved = await this.byId(event).catch(() => undefined);
+    return resolved ? this.sender.wasPosted(resolved) : false;
+  }
+
+  /** The event addressed to its channel's id (a `#name` from a route or an annotation is looked up). */
+  private async byId(event: OutboxEvent): Promise<OutboxEvent> {
+    const channel = await this.channels!.idOf(event.conversation.channel);
+    return channel === event.conversation.channel ? event : { ...event, conversation: { ...event.conversation, channel } };
   }
 
   private receiver(): Receiver {
