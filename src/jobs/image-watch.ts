@@ -16,6 +16,8 @@ import type { JobQueues } from './queues.js';
 export const REGISTRY_WATCH: Actor = { platform: 'console', id: 'registry-watch', displayName: 'registry watch' };
 const SEEN_PREFIX = 'opsbot:watch:seen:';
 const PROBLEM_PREFIX = 'opsbot:watch:problem:';
+/** Per app/env: every version proposed or deployed. One entry per release, kept: "once" outlives the job's 24 h in the queue. */
+const ACTED_PREFIX = 'opsbot:watch:acted:';
 
 interface WatchTarget {
   app: string;
@@ -41,7 +43,7 @@ export function watchTargets(config: Config): WatchTarget[] {
  * Registry watches, in the processes that face chat: each watched environment's registry is
  * polled every `interval`; a new version is proposed in chat (Deploy/Ignore) or deployed by the
  * normal deploy job as "registry watch". Every replica polls; "once" holds across replicas and
- * restarts because the job id is app/env/version (enqueueOnce) and the version last acted on is
+ * restarts because the job id is app/env/version (enqueueOnce) and the versions acted on are
  * kept in Redis. The first poll of an environment records what is there as its starting point.
  */
 export function startImageWatch(deps: {
@@ -51,7 +53,7 @@ export function startImageWatch(deps: {
   audit: Pick<AuditLog, 'append'>;
   log: Logger;
   env?: NodeJS.ProcessEnv;
-}): { stop(): Promise<void>; pollOnce(): Promise<void> } | undefined {
+}): { stop(): Promise<void> } | undefined {
   const targets = watchTargets(deps.config);
   if (targets.length === 0) return undefined;
   const registry = new RegistryClient({ env: deps.env ?? process.env, tries: 2, backoff: { baseMs: 500, maxMs: 2000 } });
@@ -65,9 +67,6 @@ export function startImageWatch(deps: {
   });
   deps.log.info({ watches: targets.map((t) => `${t.app}@${t.env}`) }, 'registry watch started');
   return {
-    async pollOnce() {
-      await Promise.all(targets.map(poll));
-    },
     async stop() {
       stopping.abort();
       await Promise.all(loops);
@@ -97,9 +96,14 @@ async function pollTarget(t: WatchTarget, deps: PollDeps, signal: AbortSignal): 
     return;
   }
   if (decision.kind !== 'new') return;
+  // Another replica acted on it already (a slower one may have moved the mark back): only the mark moves.
+  if (await deps.redis.sismember(ACTED_PREFIX + key, decision.version)) {
+    await deps.redis.set(SEEN_PREFIX + key, decision.version);
+    return;
+  }
   const ref = t.rule.kind === 'digest' ? `${t.rule.tag}@${decision.version}` : decision.version;
   const auto = t.watch.mode === 'auto' && !t.protected;
-  // The job first, then the mark: a crash between them enqueues the same job id again, which is a no-op.
+  // The job, then the records: a crash between them finds the version new again, and enqueues the same job id, a no-op.
   const once = `watch|${t.app}|${t.env}|${decision.version}`;
   const conversation = parseDestination(t.destination);
   if (auto) {
@@ -109,9 +113,10 @@ async function pollTarget(t: WatchTarget, deps: PollDeps, signal: AbortSignal): 
     const payload: NotifyPayload = { destinations: [t.destination], groupKey: once, message: proposal(t, ref), key: once };
     await deps.queues.enqueueOnce('notify', payload, { requester: REGISTRY_WATCH, conversation, target: `${t.app}@${t.env} ${ref}` }, once);
   }
-  // Only the replica that moves the mark forward writes the audit entry (SET … GET is atomic).
-  const before = await deps.redis.set(SEEN_PREFIX + key, decision.version, 'GET');
-  if (before === decision.version) return;
+  const first = await deps.redis.sadd(ACTED_PREFIX + key, decision.version);
+  await deps.redis.set(SEEN_PREFIX + key, decision.version);
+  // Only the replica whose SADD added the version writes the audit entry.
+  if (first === 0) return;
   await deps.audit.append({ actor: `${REGISTRY_WATCH.platform}:${REGISTRY_WATCH.id}`, platform: REGISTRY_WATCH.platform, action: auto ? 'watch.deploy' : 'watch.propose', target: `${t.app}@${t.env}`, result: 'accepted', detail: `${t.image} ${ref}` });
   deps.log.info({ app: t.app, env: t.env, ref, mode: auto ? 'auto' : 'propose' }, 'registry watch: new image');
 }

@@ -33,6 +33,8 @@ export interface RegistryClientOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Per request (default 10 s). */
   timeoutMs?: number;
+  /** Tags asked per page of a tag list (default 1000, distribution's own maximum). */
+  tagsPageSize?: number;
 }
 
 /** What a pinned deploy accepts: images and indexes, OCI and Docker schema 2 (never schema 1, which has no stable digest). */
@@ -84,6 +86,7 @@ export class RegistryClient {
   private readonly tries: number;
   private readonly backoff: { baseMs: number; maxMs: number };
   private readonly timeoutMs: number;
+  private readonly tagsPageSize: number;
   private agent: Agent | undefined;
   /** Per host and repository: the Authorization that worked last, so the next resolve is one request. */
   private readonly auth = new Map<string, Auth>();
@@ -95,6 +98,7 @@ export class RegistryClient {
     this.tries = Math.max(1, opts.tries ?? 4);
     this.backoff = opts.backoff ?? { baseMs: 500, maxMs: 4_000 };
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.tagsPageSize = opts.tagsPageSize ?? TAGS_PAGE_SIZE;
   }
 
   async resolve(image: string, tag: string, signal?: AbortSignal): Promise<ResolvedImage> {
@@ -125,7 +129,7 @@ export class RegistryClient {
   async listTags(image: string, signal?: AbortSignal): Promise<string[]> {
     const repo = this.repository(image);
     const reference = `${image} (tag list)`;
-    const first = `/v2/${repo.path}/tags/list?n=${TAGS_PAGE_SIZE}`;
+    const first = `/v2/${repo.path}/tags/list?n=${this.tagsPageSize}`;
     const tags: string[] = [];
     let path: string | undefined = first;
     for (let page = 0; path !== undefined; page++) {

@@ -140,6 +140,9 @@ access:
     await pause(4 * INTERVAL_MS);
     expect(await commitsTouching(file)).toBe(2);
     expect((await posted()).filter((m) => m.title?.includes('Deployed api in dev'))).toHaveLength(1);
+    // One audit entry for the automatic deploy, whichever replica made it.
+    const audit = (await reader.xrange('opsbot:audit', '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]]] : []))) as Record<string, string>);
+    expect(audit.filter((e) => e.action === 'watch.deploy' && e.target === 'api@dev')).toEqual([expect.objectContaining({ actor: 'console:registry-watch', detail: `${image('api')} 2.1.0` })]);
   });
 
   it('digest watch: the moving tag pushed again is deployed once as tag@digest', async () => {

@@ -102,7 +102,11 @@ export async function startStandInRegistry(opts: StandInOptions): Promise<StandI
     }
     if (list) {
       const tags = [...manifests.keys()].filter((k) => k.startsWith(`${m[1]}:`)).map((k) => k.slice(m[1]!.length + 1));
-      return send(req, res, { status: 200, body: JSON.stringify({ name: m[1], tags }) });
+      // An ETag as some registries send one (distribution does not): If-None-Match gets a 304.
+      const body = JSON.stringify({ name: m[1], tags });
+      const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+      if (req.headers['if-none-match'] === etag) return send(req, res, { status: 304, headers: { etag } });
+      return send(req, res, { status: 200, headers: { etag }, body });
     }
     const body = manifests.get(`${m[1]}:${m[2]}`);
     if (!body) return send(req, res, { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}' });
