@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ackLatency } from './ack-latency.js';
 import { deployThroughput } from './deploy-throughput.js';
 import { gitopsLoop } from './gitops-loop.js';
+import { imageWatch } from './image-watch.js';
 import { memory } from './memory.js';
 import { notifications } from './notifications.js';
 import { registry } from './registry.js';
@@ -24,6 +25,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ['deploy', deployThroughput],
   ['terraform', terraformOverhead],
   ['registry', registry],
+  ['watch', imageWatch],
   ['gitops-loop', gitopsLoop],
   ['memory', memory],
   ['ack', ackLatency],
