@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../core/audit.js';
+import { routeForApplications } from '../core/config/route-apps.js';
 import type { Config, WatchConfig } from '../core/config/schema.js';
 import { parseDestination } from '../core/destination.js';
 import type { Logger } from '../core/logger.js';
 import type { Actor, Message } from '../core/message.js';
+import { matchesAny } from '../core/policy.js';
 import { sleep } from '../core/backoff.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { bestTag, decide, watchRule, type WatchRule } from '../registry/watch-rule.js';
@@ -29,13 +31,21 @@ interface WatchTarget {
   destination: string;
 }
 
-/** Every environment with a `watch`, and where its news goes. */
+/**
+ * Every environment with a `watch`, and where its news goes: `watch.notify`, else the app's
+ * conversation — the first notification route that routes its Argo CD Application — else the
+ * first route's first destination (as drift reports), else the console.
+ */
 export function watchTargets(config: Config): WatchTarget[] {
-  const fallback = config.notifications.routes[0]?.to[0] ?? 'console';
+  const routes = config.notifications.routes.map((r) => routeForApplications(config, r));
+  const fallback = routes[0]?.to[0] ?? 'console';
   return Object.entries(config.apps).flatMap(([app, a]) =>
-    Object.entries(a.environments).flatMap(([env, loc]) =>
-      loc.watch ? [{ app, env, image: a.image, protected: loc.protected, watch: loc.watch, rule: watchRule(loc.watch.tags), destination: loc.watch.notify ?? fallback }] : [],
-    ),
+    Object.entries(a.environments).flatMap(([env, loc]) => {
+      if (!loc.watch) return [];
+      const application = loc.application ?? `${app}-${env}`;
+      const destination = loc.watch.notify ?? routes.find((r) => matchesAny(r.apps, application))?.to[0] ?? fallback;
+      return [{ app, env, image: a.image, protected: loc.protected, watch: loc.watch, rule: watchRule(loc.watch.tags), destination }];
+    }),
   );
 }
 

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { configSchema } from '../core/config/schema.js';
+import { watchTargets } from './image-watch.js';
+
+const config = (routes: unknown[]) =>
+  configSchema.parse({
+    apps: {
+      web: {
+        image: 'ghcr.io/example/web',
+        environments: {
+          staging: { kind: 'kustomize', path: 'a.yaml', watch: { tags: '^1.5.0' } },
+          dev: { kind: 'kustomize', path: 'b.yaml', watch: { tags: { regex: '^1\\.' }, mode: 'auto', interval: '30s', notify: 'slack:C0DEV' } },
+          prod: { kind: 'kustomize', path: 'c.yaml', protected: true },
+        },
+      },
+    },
+    notifications: { routes },
+  });
+
+describe('watchTargets', () => {
+  it('one per watched environment, with the defaults: propose every 5 min', () => {
+    const [staging, dev] = watchTargets(config([]));
+    expect(staging).toMatchObject({ app: 'web', env: 'staging', image: 'ghcr.io/example/web', rule: { kind: 'semver', range: '^1.5.0' }, watch: { mode: 'propose', interval: 300_000 }, destination: 'console' });
+    expect(dev).toMatchObject({ env: 'dev', rule: { kind: 'regex' }, watch: { mode: 'auto', interval: 30_000 }, destination: 'slack:C0DEV' });
+    expect(watchTargets(config([])).map((t) => t.env)).toEqual(['staging', 'dev']);
+  });
+
+  it("goes to the app's conversation: the first route of its Application, else the first route", () => {
+    const routes = [
+      { apps: ['api'], triggers: ['on-deployed'], to: ['slack:C0API'] },
+      { apps: ['web'], triggers: ['on-deployed'], to: ['telegram:-1001', 'slack:C0WEB'] },
+    ];
+    expect(watchTargets(config(routes))[0]!.destination).toBe('telegram:-1001');
+    expect(watchTargets(config([routes[0]]))[0]!.destination).toBe('slack:C0API');
+  });
+});
