@@ -34,3 +34,17 @@ describe('watchTargets', () => {
     expect(watchTargets(config([routes[0]]))[0]!.destination).toBe('slack:C0API');
   });
 });
+
+describe('watch config', () => {
+  it('a digest watch on a Helm values tag key is refused: every deploy would be', () => {
+    const res = configSchema.safeParse({ apps: { api: { image: 'ghcr.io/example/api', environments: { dev: { kind: 'helm-values', path: 'values.yaml', watch: { tags: { digestOf: 'latest' } } } } } } });
+    expect(res.success).toBe(false);
+    expect(res.error?.issues[0]).toMatchObject({ path: ['apps', 'api', 'environments', 'dev', 'watch', 'tags'], message: expect.stringContaining('"key" (image.tag) takes a tag') });
+  });
+
+  it('an interval under a second, or a tag that is not one, is refused', () => {
+    const parse = (watch: unknown) => configSchema.safeParse({ apps: { web: { image: 'ghcr.io/example/web', environments: { dev: { kind: 'kustomize', path: 'k.yaml', watch } } } } });
+    expect(parse({ tags: '^1', interval: '500ms' }).error?.issues[0]?.message).toBe('must be at least 1s');
+    expect(parse({ tags: { digestOf: '../x' } }).error?.issues[0]?.message).toBe('"../x" is not a valid tag');
+  });
+});

@@ -153,6 +153,11 @@ export const tagLocationSchema = z.discriminatedUnion('kind', [
       if (loc.pin === 'digest' && !/(^|\.)digest$/i.test(loc.key)) {
         ctx.addIssue({ code: 'custom', path: ['key'], message: 'with pin: digest, "key" must be the chart\'s digest value (a key ending in "digest", e.g. "image.digest")' });
       }
+      // A moving tag's watch deploys digests: a tag key would refuse every one of them.
+      const tags = loc.watch?.tags;
+      if (typeof tags === 'object' && 'digestOf' in tags && !/(^|\.)digest$/i.test(loc.key)) {
+        ctx.addIssue({ code: 'custom', path: ['watch', 'tags'], message: `watches digests, but "key" (${loc.key}) takes a tag: point "key" at the chart's digest value (e.g. "image.digest")` });
+      }
     })
     .describe('a key in a Helm values file.'),
   z.strictObject({
