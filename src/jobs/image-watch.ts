@@ -1,18 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../core/audit.js';
-import { routeForApplications } from '../core/config/route-apps.js';
-import type { Config, WatchConfig } from '../core/config/schema.js';
+import type { Config } from '../core/config/schema.js';
 import { parseDestination } from '../core/destination.js';
 import type { Logger } from '../core/logger.js';
 import type { Actor, Message } from '../core/message.js';
-import { matchesAny } from '../core/policy.js';
 import { sleep } from '../core/backoff.js';
 import { RegistryClient } from '../registry/registry-client.js';
-import { bestTag, decide, watchRule, type WatchRule } from '../registry/watch-rule.js';
+import { bestTag, decide } from '../registry/watch-rule.js';
 import type { DeployPayload } from './handlers/deploy.js';
 import type { NotifyPayload } from './handlers/notify.js';
 import type { JobQueues } from './queues.js';
+import { describeInterval, watchTargets, type WatchTarget } from './watch-targets.js';
 
 /** The requester of automatic deploys, in commits, replies and the audit (like the notifier's "Argo CD"). */
 export const REGISTRY_WATCH: Actor = { platform: 'console', id: 'registry-watch', displayName: 'registry watch' };
@@ -20,34 +19,6 @@ const SEEN_PREFIX = 'opsbot:watch:seen:';
 const PROBLEM_PREFIX = 'opsbot:watch:problem:';
 /** Per app/env: every version proposed or deployed. One entry per release, kept: "once" outlives the job's 24 h in the queue. */
 const ACTED_PREFIX = 'opsbot:watch:acted:';
-
-interface WatchTarget {
-  app: string;
-  env: string;
-  image: string;
-  protected: boolean;
-  watch: WatchConfig;
-  rule: WatchRule;
-  destination: string;
-}
-
-/**
- * Every environment with a `watch`, and where its news goes: `watch.notify`, else the app's
- * conversation — the first notification route that routes its Argo CD Application — else the
- * first route's first destination (as drift reports), else the console.
- */
-export function watchTargets(config: Config): WatchTarget[] {
-  const routes = config.notifications.routes.map((r) => routeForApplications(config, r));
-  const fallback = routes[0]?.to[0] ?? 'console';
-  return Object.entries(config.apps).flatMap(([app, a]) =>
-    Object.entries(a.environments).flatMap(([env, loc]) => {
-      if (!loc.watch) return [];
-      const application = loc.application ?? `${app}-${env}`;
-      const destination = loc.watch.notify ?? routes.find((r) => matchesAny(r.apps, application))?.to[0] ?? fallback;
-      return [{ app, env, image: a.image, protected: loc.protected, watch: loc.watch, rule: watchRule(loc.watch.tags), destination }];
-    }),
-  );
-}
 
 /**
  * Registry watches, in the processes that face chat: each watched environment's registry is
@@ -154,8 +125,4 @@ function proposal(t: WatchTarget, ref: string): Message {
       { label: 'Ignore', action: { command: 'deploy ignore', args: [t.app, ref, t.env] } },
     ],
   };
-}
-
-function describeInterval(ms: number): string {
-  return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
 }

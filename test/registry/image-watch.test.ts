@@ -192,6 +192,12 @@ describe('registry watch — check-config refuses what cannot work', () => {
       }),
     });
 
+  it('a valid watch is listed, with where its news goes', async () => {
+    const res = await check('watch: { tags: "^1.5.0", interval: 1m }');
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain('  registry watches: 1\n    web@staging: tags ^1.5.0, proposed (polled every 1 min) → console\n');
+  });
+
   it('a semver range that does not parse', async () => {
     const res = await check('watch: { tags: "^^1.5" }');
     expect(res.code).not.toBe(0);

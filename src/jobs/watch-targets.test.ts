@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../core/config/schema.js';
-import { watchTargets } from './image-watch.js';
+import { describeWatches, watchTargets } from './watch-targets.js';
 
 const config = (routes: unknown[]) =>
   configSchema.parse({
@@ -31,6 +31,7 @@ describe('watchTargets', () => {
       { apps: ['web'], triggers: ['on-deployed'], to: ['telegram:-1001', 'slack:C0WEB'] },
     ];
     expect(watchTargets(config(routes))[0]!.destination).toBe('telegram:-1001');
+    expect(describeWatches(config(routes))).toEqual(['    web@staging: tags ^1.5.0, proposed (polled every 5 min) → telegram:-1001', '    web@dev: tags /^1\\./, deployed (polled every 30 s) → slack:C0DEV']);
     expect(watchTargets(config([routes[0]]))[0]!.destination).toBe('slack:C0API');
   });
 });
