@@ -180,7 +180,7 @@ export class OpsbotApp {
     if (this.opts.chat) {
       await this.startNotifier(blocking);
       // Registry watches (issue 21): polled where Argo CD is watched, in the processes that face chat.
-      this.imageWatch = startImageWatch({ config, redis: fast, queues: this.queues, audit, log: this.log, env });
+      this.imageWatch = startImageWatch({ config, redis: fast, queues: this.queues, audit, policy, log: this.log, env });
     }
     await this.http?.listen();
     this.log.info({ workers: this.opts.workers, http: this.opts.http, config: this.opts.loaded.file }, 'opsbot started');

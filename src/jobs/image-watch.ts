@@ -4,7 +4,8 @@ import type { AuditLog } from '../core/audit.js';
 import type { Config } from '../core/config/schema.js';
 import { parseDestination } from '../core/destination.js';
 import type { Logger } from '../core/logger.js';
-import type { Actor, Message } from '../core/message.js';
+import { actorSubject, type Actor, type Message } from '../core/message.js';
+import type { Policy } from '../core/policy.js';
 import { sleep } from '../core/backoff.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { bestTag, decide } from '../registry/watch-rule.js';
@@ -32,6 +33,8 @@ export function startImageWatch(deps: {
   redis: Redis;
   queues: Pick<JobQueues, 'enqueueOnce'>;
   audit: Pick<AuditLog, 'append'>;
+  /** `auto` deploys as `console:registry-watch`, which needs `deploy` there like anyone. */
+  policy: Pick<Policy, 'can'>;
   log: Logger;
   env?: NodeJS.ProcessEnv;
 }): { stop(): Promise<void> } | undefined {
@@ -83,7 +86,9 @@ async function pollTarget(t: WatchTarget, deps: PollDeps, signal: AbortSignal): 
     return;
   }
   const ref = t.rule.kind === 'digest' ? `${t.rule.tag}@${decision.version}` : decision.version;
-  const auto = t.watch.mode === 'auto' && !t.protected;
+  // Like anyone, the watch deploys only where an access rule lets `console:registry-watch` deploy; elsewhere it proposes.
+  const refusal = t.watch.mode === 'auto' && !t.protected ? deps.policy.can(actorSubject(REGISTRY_WATCH), 'deploy', { app: t.app, environment: t.env }) : undefined;
+  const auto = refusal?.allowed === true;
   // The job, then the records: a crash between them finds the version new again, and enqueues the same job id, a no-op.
   const once = `watch|${t.app}|${t.env}|${decision.version}`;
   const conversation = parseDestination(t.destination);
@@ -91,7 +96,7 @@ async function pollTarget(t: WatchTarget, deps: PollDeps, signal: AbortSignal): 
     const payload: DeployPayload = { verb: 'deploy', app: t.app, env: t.env, ref };
     await deps.queues.enqueueOnce('deploy', payload, { requester: REGISTRY_WATCH, conversation, target: `${t.app}@${t.env}` }, once);
   } else {
-    const payload: NotifyPayload = { destinations: [t.destination], groupKey: once, message: proposal(t, ref), key: once };
+    const payload: NotifyPayload = { destinations: [t.destination], groupKey: once, message: proposal(t, ref, refusal?.allowed === false ? refusal.reason : undefined), key: once };
     await deps.queues.enqueueOnce('notify', payload, { requester: REGISTRY_WATCH, conversation, target: `${t.app}@${t.env} ${ref}` }, once);
   }
   const first = await deps.redis.sadd(ACTED_PREFIX + key, decision.version);
@@ -113,13 +118,13 @@ async function reportProblem(t: WatchTarget, deps: PollDeps, problem: string): P
   await deps.queues.enqueueOnce('notify', payload, { requester: REGISTRY_WATCH, conversation: parseDestination(t.destination), target: `${t.app}@${t.env}` }, id);
 }
 
-function proposal(t: WatchTarget, ref: string): Message {
+function proposal(t: WatchTarget, ref: string, notAuto?: string): Message {
   const shown = ref.includes('@') ? `${ref.slice(0, ref.indexOf('@'))} (${ref.slice(ref.indexOf('@') + 1, ref.indexOf('@') + 20)}…)` : ref;
   const how = t.rule.kind === 'semver' ? `matches ${t.rule.range}` : t.rule.kind === 'regex' ? `matches /${t.rule.pattern.source}/` : `${t.rule.tag} moved`;
   return {
     status: 'info',
     title: `${t.app} ${shown} is available for ${t.env}`,
-    text: `${t.image}:${ref} (${how}).${t.protected ? ` ${t.env} is protected: Deploy opens a pull request.` : ''}`,
+    text: `${t.image}:${ref} (${how}).${t.protected ? ` ${t.env} is protected: Deploy opens a pull request.` : ''}${notAuto ? ` Not deployed automatically: ${notAuto}` : ''}`,
     buttons: [
       { label: 'Deploy', style: 'primary', action: { command: 'deploy', args: [t.app, ref, t.env] } },
       { label: 'Ignore', action: { command: 'deploy ignore', args: [t.app, ref, t.env] } },

@@ -55,6 +55,7 @@ describe.skipIf(!env.registry.available)(titled('registry watch — new images p
     await crane.pushRandom(repoOf('web'), '1.5.0');
     await crane.pushRandom(repoOf('api'), '2.0.0');
     await crane.pushRandom(repoOf('edge'), 'latest');
+    await crane.pushRandom(repoOf('lone'), '3.0.0');
     standIn.put('example/odd', '1.0.0');
     repo = await createBareRepo({
       'apps/web/staging/kustomization.yaml': `images:\n  - name: ${image('web')}\n    newTag: "1.5.0"\n`,
@@ -62,6 +63,7 @@ describe.skipIf(!env.registry.available)(titled('registry watch — new images p
       'apps/edge/dev/kustomization.yaml': `images:\n  - name: ${image('edge')}\n    newTag: "latest"\n`,
       'apps/odd/kustomization.yaml': `images:\n  - name: ${standIn.host}/example/odd\n    newTag: "1.0.0"\n`,
       'apps/gone/kustomization.yaml': `images:\n  - name: ${image('gone')}\n    newTag: "1.0.0"\n`,
+      'apps/lone/kustomization.yaml': `images:\n  - name: ${image('lone')}\n    newTag: "3.0.0"\n`,
     });
     const ca = join(tempDir('opsbot-ca-'), 'ca.pem');
     writeFileSync(ca, readFileSync(env.registry.env.REGISTRY_CA ?? '', 'utf8') + readFileSync(standIn.caFile, 'utf8'));
@@ -75,10 +77,16 @@ ${watched('api', image('api'), 'dev', 'api/dev/kustomization.yaml', '{ tags: { r
 ${watched('edge', image('edge'), 'dev', 'edge/dev/kustomization.yaml', '{ tags: { digestOf: latest }, mode: auto, interval: 1s }', 'pin: digest, ')}\
 ${watched('odd', `${standIn.host}/example/odd`, 'prod', 'odd/kustomization.yaml', '{ tags: "*", interval: 1s }')}\
 ${watched('gone', image('gone'), 'prod', 'gone/kustomization.yaml', '{ tags: "*", interval: 1s }')}\
+${watched('lone', image('lone'), 'dev', 'lone/kustomization.yaml', '{ tags: "^3", mode: auto, interval: 1s }')}\
 access:
   rules:
     - subjects: ["console:alice"]
       actions: [deploy]
+    # The watch deploys only where a rule lets it, like anyone (not lone: it proposes there).
+    - subjects: ["console:registry-watch"]
+      actions: [deploy]
+      apps: [api, edge]
+      environments: [dev]
 `);
     opsbotEnv = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: join(repo.root, 'home'), DOCKER_CONFIG: crane.dockerConfig, NODE_EXTRA_CA_CERTS: ca });
     // Two chat-facing replicas, as a deployment with replicas: 2 runs them.
@@ -143,6 +151,15 @@ access:
     // One audit entry for the automatic deploy, whichever replica made it.
     const audit = (await reader.xrange('opsbot:audit', '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]]] : []))) as Record<string, string>);
     expect(audit.filter((e) => e.action === 'watch.deploy' && e.target === 'api@dev')).toEqual([expect.objectContaining({ actor: 'console:registry-watch', detail: `${image('api')} 2.1.0` })]);
+  });
+
+  it('auto where no access rule lets the watch deploy: proposed instead, saying why; nothing committed', async () => {
+    const before = await commitsTouching('apps/lone/kustomization.yaml');
+    await crane.pushRandom(repoOf('lone'), '3.1.0');
+    await eventually(async () => (await titled_('lone 3.1.0 is available for dev')).length > 0, 'the proposal', 20_000);
+    const [proposal] = await titled_('lone ');
+    expect(proposal!.text).toContain('Not deployed automatically: console:registry-watch may not deploy on app lone, environment dev: no access rule allows it.');
+    expect(await commitsTouching('apps/lone/kustomization.yaml')).toBe(before);
   });
 
   it('digest watch: the moving tag pushed again is deployed once as tag@digest', async () => {

@@ -94,7 +94,7 @@ export const watchSchema = z
     tags: z
       .union([z.string().max(200), z.strictObject({ regex: z.string().max(200) }), z.strictObject({ digestOf: z.string() })])
       .describe('A semver range (`"^1.5.0"`, `"~2.3"`, `">=1.0.0 <2"`): the highest matching tag; `{ regex: "^1\\.5\\.\\d+$" }`: the highest matching tag (semver order where tags are versions, else natural order); `{ digestOf: latest }`: a moving tag, watched by its digest.'),
-    mode: z.enum(['propose', 'auto']).default('propose').describe('`propose`: "web 1.5.1 is available for staging" with Deploy and Ignore buttons. `auto`: opsbot deploys it itself as "registry watch" (never on a protected environment).'),
+    mode: z.enum(['propose', 'auto']).default('propose').describe('`propose`: "web 1.5.1 is available for staging" with Deploy and Ignore buttons. `auto`: opsbot deploys it itself as "registry watch" where an access rule lets `console:registry-watch` deploy (else it proposes), never on a protected environment.'),
     interval: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(5 * 60_000).describe('How often the registry is asked.'),
     notify: z.string().refine(isDestination, DESTINATION_FORMS).optional().describe("Where proposals and auto deploys are reported; default: the first destination of the first notification route that routes this environment's Application, else of the first route."),
   })
