@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { ackLatency } from './ack-latency.js';
 import { deployThroughput } from './deploy-throughput.js';
 import { gitopsLoop } from './gitops-loop.js';
+import { imageWatch } from './image-watch.js';
 import { memory } from './memory.js';
 import { notificationBurst } from './notification-burst.js';
 import { notifications } from './notifications.js';
@@ -26,6 +27,7 @@ const BENCHMARKS: [string, Benchmark][] = [
   ['deploy', deployThroughput],
   ['terraform', terraformOverhead],
   ['registry', registry],
+  ['watch', imageWatch],
   ['gitops-loop', gitopsLoop],
   ['memory', memory],
   ['ack', ackLatency],

@@ -18,6 +18,7 @@ import { Policy } from '../core/policy.js';
 import { Redactor } from '../core/redact.js';
 import { connectChecked, redisTargetFromEnv, safeUrl, type RedisTarget } from '../core/redis.js';
 import { ClusterAccess } from '../argocd/cluster-access.js';
+import { startImageWatch } from '../jobs/image-watch.js';
 import { startNotifications } from '../jobs/notification-hand-off.js';
 import { scheduleDriftChecks } from '../jobs/handlers/drift.js';
 import { Outbox } from '../jobs/outbox.js';
@@ -63,6 +64,7 @@ export class OpsbotApp {
   private adapters: ChatAdapter[] = [];
   private cluster?: ClusterAccess;
   private notifier?: { stop(): Promise<void> };
+  private imageWatch?: { stop(): Promise<void> };
   private readonly deliveries: OutboxDelivery[] = [];
   private queues?: JobQueues;
   private embedded?: EmbeddedRedis;
@@ -175,7 +177,11 @@ export class OpsbotApp {
         this.deliveries.push(delivery);
       }
     }
-    if (this.opts.chat) await this.startNotifier(blocking);
+    if (this.opts.chat) {
+      await this.startNotifier(blocking);
+      // Registry watches (issue 21): polled where Argo CD is watched, in the processes that face chat.
+      this.imageWatch = startImageWatch({ config, redis: fast, queues: this.queues, audit, policy, log: this.log, env });
+    }
     await this.http?.listen();
     this.log.info({ workers: this.opts.workers, http: this.opts.http, config: this.opts.loaded.file }, 'opsbot started');
   }
@@ -232,6 +238,7 @@ export class OpsbotApp {
     await Promise.all(this.deliveries.map((d) => d.stop()));
     await Promise.all(this.adapters.map((a) => a.stop().catch(() => undefined)));
     await this.notifier?.stop().catch(() => undefined);
+    await this.imageWatch?.stop().catch(() => undefined);
     await this.cluster?.stop().catch(() => undefined);
     await draining;
     await this.queues?.close().catch(() => undefined);

@@ -33,6 +33,8 @@ export interface RegistryClientOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Per request (default 10 s). */
   timeoutMs?: number;
+  /** Tags asked per page of a tag list (default 1000, distribution's own maximum). */
+  tagsPageSize?: number;
 }
 
 /** What a pinned deploy accepts: images and indexes, OCI and Docker schema 2 (never schema 1, which has no stable digest). */
@@ -58,6 +60,17 @@ interface TokenAnswer {
   expires_in?: unknown;
 }
 
+interface TagPage {
+  tags: string[];
+  etag?: string;
+  /** Path and query of the next page (same host and repository). */
+  next?: string;
+}
+
+/** Tags asked per page, and pages followed at most (distribution caps n at 1000 by default). */
+const TAGS_PAGE_SIZE = 1000;
+const TAGS_MAX_PAGES = 100;
+
 type Auth = { kind: 'basic'; header: string } | { kind: 'bearer'; header: string; expires: number };
 
 interface Sent {
@@ -73,39 +86,28 @@ export class RegistryClient {
   private readonly tries: number;
   private readonly backoff: { baseMs: number; maxMs: number };
   private readonly timeoutMs: number;
+  private readonly tagsPageSize: number;
   private agent: Agent | undefined;
   /** Per host and repository: the Authorization that worked last, so the next resolve is one request. */
   private readonly auth = new Map<string, Auth>();
+  /** Tag list pages that came with an ETag, by URL: sent back as If-None-Match. */
+  private readonly tagPages = new Map<string, TagPage>();
 
   constructor(opts: RegistryClientOptions = {}) {
     this.env = opts.env ?? process.env;
     this.tries = Math.max(1, opts.tries ?? 4);
     this.backoff = opts.backoff ?? { baseMs: 500, maxMs: 4_000 };
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.tagsPageSize = opts.tagsPageSize ?? TAGS_PAGE_SIZE;
   }
 
   async resolve(image: string, tag: string, signal?: AbortSignal): Promise<ResolvedImage> {
-    let repo: RegistryRepository;
-    try {
-      repo = parseRepository(image);
-    } catch (err) {
-      throw new RegistryError('E_BAD_IMAGE', (err as Error).message);
-    }
+    const repo = this.repository(image);
     if (!TAG_PATTERN.test(tag)) throw new RegistryError('E_BAD_IMAGE', `"${tag.slice(0, 140)}" is not a valid tag`);
     const reference = `${image}:${tag}`;
     const url = `https://${repo.host}/v2/${repo.path}/manifests/${tag}`;
     const key = `${repo.host}/${repo.path}`;
-    let res = await this.send('HEAD', url, this.cachedAuth(key), reference, signal);
-    if (res.status === 401) {
-      const auth = await this.authenticate(repo, res, reference, signal);
-      this.auth.set(key, auth.auth);
-      res = await this.send('HEAD', url, auth.auth.header, reference, signal);
-      if (res.status === 401 || res.status === 403) {
-        this.auth.delete(key);
-        throw this.refused(repo, reference, res.status, auth.withCredentials);
-      }
-    }
-    if (res.status === 401 || res.status === 403) throw this.refused(repo, reference, res.status, undefined);
+    const res = await this.authorized('HEAD', url, repo, reference, signal);
     if (res.status === 404) throw new RegistryError('E_TAG_NOT_FOUND', `${reference} does not exist in ${repo.host} (the registry answered 404): check the tag; nothing was changed.`);
     if (res.status !== 200) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} answered ${res.status} for ${reference}, which the distribution API does not use here; nothing was changed.`);
     const mediaType = this.mediaType(res, reference, repo);
@@ -118,9 +120,101 @@ export class RegistryClient {
     return this.resolveByBody(url, key, reference, repo, signal);
   }
 
+  /**
+   * Every tag of a repository (`GET /v2/<name>/tags/list`), page by page as the registry's
+   * `Link: <…>; rel="next"` says (the OCI distribution spec's pagination). Each page is asked
+   * with `If-None-Match` when the registry gave it an ETag, so an unchanged page costs a 304
+   * (the CNCF distribution registry sends none on tag lists: every poll reads them).
+   */
+  async listTags(image: string, signal?: AbortSignal): Promise<string[]> {
+    const repo = this.repository(image);
+    const reference = `${image} (tag list)`;
+    const first = `/v2/${repo.path}/tags/list?n=${this.tagsPageSize}`;
+    const tags: string[] = [];
+    let path: string | undefined = first;
+    for (let page = 0; path !== undefined; page++) {
+      if (page >= TAGS_MAX_PAGES) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} has more than ${TAGS_MAX_PAGES} pages of tags for ${image}: not followed further.`);
+      const url = `https://${repo.host}${path}`;
+      const cached = this.tagPages.get(url);
+      const res = await this.authorized('GET', url, repo, reference, signal, true, cached?.etag ? { 'if-none-match': cached.etag } : {});
+      let answer: TagPage;
+      if (res.status === 304 && cached) {
+        await res.body.dump();
+        answer = cached;
+      } else {
+        answer = await this.readTagPage(res, repo, image, path);
+        if (answer.etag) this.tagPages.set(url, answer);
+        else this.tagPages.delete(url);
+      }
+      tags.push(...answer.tags);
+      path = answer.next;
+    }
+    return tags;
+  }
+
+  private async readTagPage(res: Sent, repo: RegistryRepository, image: string, path: string): Promise<TagPage> {
+    if (res.status === 404) {
+      await res.body.dump();
+      throw new RegistryError('E_TAG_NOT_FOUND', `${image} does not exist in ${repo.host} (the registry answered 404 to its tag list): check the app's image.`);
+    }
+    if (res.status !== 200) {
+      await res.body.dump();
+      throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} answered ${res.status} to the tag list of ${image}, which the distribution API does not use here.`);
+    }
+    const bytes = await readCapped(res.body, MANIFEST_MAX_BYTES);
+    if (!bytes) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `a page of ${image}'s tag list from ${repo.host} is larger than 4 MiB.`);
+    let body: { tags?: unknown } | null = null;
+    try {
+      body = JSON.parse(bytes.toString('utf8')) as { tags?: unknown } | null;
+    } catch {
+      body = null;
+    }
+    // An empty repository answers `"tags": null`; anything else must be a list of strings.
+    const list = body?.tags === null ? [] : body?.tags;
+    if (!Array.isArray(list) || !list.every((t): t is string => typeof t === 'string')) {
+      throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} answered the tag list of ${image} with something that is not {"tags": [...]} (${JSON.stringify(bytes.toString('utf8').slice(0, 60))}).`);
+    }
+    const etag = single(res.headers.etag);
+    const next = nextPage(single(res.headers.link), repo, path);
+    // Names that are not tags (the spec forbids them) are dropped rather than reaching a commit.
+    return { tags: list.filter((t) => TAG_PATTERN.test(t)), ...(etag ? { etag } : {}), ...(next ? { next } : {}) };
+  }
+
   async close(): Promise<void> {
     await this.agent?.close();
     this.agent = undefined;
+  }
+
+  private repository(image: string): RegistryRepository {
+    try {
+      return parseRepository(image);
+    } catch (err) {
+      throw new RegistryError('E_BAD_IMAGE', (err as Error).message);
+    }
+  }
+
+  /** A request with the Authorization that worked last; a 401 runs the registry's auth flow once and asks again. */
+  private async authorized(method: 'HEAD' | 'GET', url: string, repo: RegistryRepository, reference: string, signal?: AbortSignal, keepBody = false, headers: Record<string, string> = {}): Promise<Sent> {
+    const key = `${repo.host}/${repo.path}`;
+    // Only a kept GET body is still unread: every other one was drained by send.
+    const drain = async (r: Sent) => (keepBody && method === 'GET' ? r.body.dump() : undefined);
+    let res = await this.send(method, url, this.cachedAuth(key), reference, signal, keepBody, headers);
+    if (res.status === 401) {
+      await drain(res);
+      const auth = await this.authenticate(repo, res, reference, signal);
+      this.auth.set(key, auth.auth);
+      res = await this.send(method, url, auth.auth.header, reference, signal, keepBody, headers);
+      if (res.status === 401 || res.status === 403) {
+        await drain(res);
+        this.auth.delete(key);
+        throw this.refused(repo, reference, res.status, auth.withCredentials);
+      }
+    }
+    if (res.status === 401 || res.status === 403) {
+      await drain(res);
+      throw this.refused(repo, reference, res.status, undefined);
+    }
+    return res;
   }
 
   private async resolveByBody(url: string, key: string, reference: string, repo: RegistryRepository, signal?: AbortSignal): Promise<ResolvedImage> {
@@ -201,7 +295,7 @@ export class RegistryClient {
   }
 
   /** One request, retried while the registry is down or overloaded (connection errors, 5xx, 429). */
-  private async send(method: 'HEAD' | 'GET', url: string, authorization: string | undefined, reference: string, signal?: AbortSignal, keepBody = false): Promise<Sent> {
+  private async send(method: 'HEAD' | 'GET', url: string, authorization: string | undefined, reference: string, signal?: AbortSignal, keepBody = false, extra: Record<string, string> = {}): Promise<Sent> {
     const host = new URL(url).host;
     let last = '';
     for (let attempt = 0; attempt < this.tries; attempt++) {
@@ -211,7 +305,7 @@ export class RegistryClient {
       try {
         const res = await request(url, {
           method,
-          headers: { accept: ACCEPT, 'user-agent': 'opsbot', ...(authorization ? { authorization } : {}) },
+          headers: { accept: ACCEPT, 'user-agent': 'opsbot', ...extra, ...(authorization ? { authorization } : {}) },
           dispatcher: this.dispatcher(),
           signal,
           headersTimeout: this.timeoutMs,
@@ -242,6 +336,20 @@ export class RegistryClient {
     this.agent ??= new Agent({ connect: { secureContext: createSecureContext({ ca: trustedCertificates(this.env) }) } });
     return this.agent;
   }
+}
+
+/**
+ * The next page from `Link: </v2/<name>/tags/list?last=…&n=…>; rel="next"`: only on the same
+ * host and for the same repository, so a registry cannot send the credentials elsewhere.
+ */
+function nextPage(link: string | undefined, repo: RegistryRepository, current: string): string | undefined {
+  const m = link ? /<([^>]+)>\s*;\s*rel="?next"?/i.exec(link) : null;
+  if (!m) return undefined;
+  const url = new URL(m[1]!, `https://${repo.host}`);
+  const ok = url.host === repo.host && url.pathname === `/v2/${repo.path}/tags/list`;
+  const next = `${url.pathname}${url.search}`;
+  if (!ok || next === current) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} sent a next page of the tag list elsewhere or to itself (${m[1]!.slice(0, 80)}): not followed.`);
+  return next;
 }
 
 function basic(c: Credentials): string {

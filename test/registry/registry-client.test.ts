@@ -57,6 +57,19 @@ describe('registry client: Bearer token flow and odd answers (stand-in for ghcr.
     expect(reg.calls.length - again).toBe(1);
   });
 
+  it('tag list: an unchanged list is a 304 to If-None-Match; a next page on another host is not followed', async () => {
+    reg.put('example/web', '1.6.0');
+    const first = await client.listTags(image());
+    expect(first).toContain('1.6.0');
+    const before = reg.calls.length;
+    expect(await client.listTags(image())).toEqual(first);
+    expect(reg.calls.slice(before).map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(['GET /v2/example/web/tags/list?n=1000 304']);
+    reg.answerNext({ status: 200, headers: { link: '<https://elsewhere.example/v2/example/web/tags/list?last=x>; rel="next"' }, body: '{"tags":["1.7.0"]}' });
+    await expect(client.listTags(image())).rejects.toMatchObject({ code: 'E_REGISTRY_BAD_ANSWER', message: expect.stringContaining('sent a next page of the tag list elsewhere') });
+    reg.answerNext({ status: 200, body: '{"tags":[1,2]}' });
+    await expect(client.listTags(image())).rejects.toMatchObject({ code: 'E_REGISTRY_BAD_ANSWER', message: expect.stringContaining('not {"tags": [...]}') });
+  });
+
   it('a tag that is not there: E_TAG_NOT_FOUND naming the image', async () => {
     await expect(client.resolve(image(), '9.9.9')).rejects.toMatchObject({ code: 'E_TAG_NOT_FOUND', message: expect.stringContaining(`${image()}:9.9.9 does not exist`) });
   });
@@ -167,6 +180,21 @@ describe.skipIf(!env.registry.available)(titled('registry client against the tes
     const b = await crane.pushRandom(repo, '1.0.0-arm');
     const index = await crane.index(repo, '1.0.0-multi', [a, b]);
     expect(await client.resolve(`${crane.registry}/${repo}`, '1.0.0-multi')).toMatchObject({ digest: index, mediaType: expect.stringMatching(/index|manifest\.list/) });
+  });
+
+  it('lists tags page by page as its Link headers say (no ETag from distribution); a repository it does not know is E_TAG_NOT_FOUND', async () => {
+    const listed = `${repo}-list`;
+    for (const t of ['1.0.0', '1.0.1', '1.1.0', '2.0.0', 'latest']) await crane.pushRandom(listed, t);
+    const paged = new RegistryClient({ env: { DOCKER_CONFIG: crane.dockerConfig, NODE_EXTRA_CA_CERTS: env.registry.env.REGISTRY_CA }, tagsPageSize: 2 });
+    try {
+      const before = paged.roundTrips;
+      expect((await paged.listTags(`${crane.registry}/${listed}`)).sort()).toEqual(['1.0.0', '1.0.1', '1.1.0', '2.0.0', 'latest']);
+      // Three pages of two (the first after a 401 Basic challenge).
+      expect(paged.roundTrips - before).toBe(4);
+      await expect(paged.listTags(`${crane.registry}/${repo}-none`)).rejects.toMatchObject({ code: 'E_TAG_NOT_FOUND' });
+    } finally {
+      await paged.close();
+    }
   });
 
   it('a moved tag resolves to its new digest', async () => {

@@ -36,8 +36,10 @@ export interface StandInRegistry {
   calls: RegistryCall[];
   /** Puts a manifest under `repo:tag`; returns its digest (sha256 of the exact bytes served). */
   put(repo: string, tag: string): string;
-  /** Answer the next `times` manifest requests with `answer` (token requests are not scripted). */
+  /** Answer the next `times` manifest and tag list requests with `answer` (token requests are not scripted). */
   answerNext(answer: ScriptedAnswer, times?: number): void;
+  /** Drop the scripted answers not given yet. */
+  clearScript(): void;
   /** Answer the next token requests with `answer`. */
   tokenAnswerNext(answer: ScriptedAnswer, times?: number): void;
   close(): Promise<void>;
@@ -83,7 +85,8 @@ export async function startStandInRegistry(opts: StandInOptions): Promise<StandI
       tokens.add(token);
       return send(req, res, { status: 200, body: JSON.stringify({ token, access_token: token, expires_in: 300 }) });
     }
-    const m = /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
+    const list = /^\/v2\/(.+)\/tags\/list$/.exec(url.pathname);
+    const m = list ? [list[0], list[1]] : /^\/v2\/(.+)\/manifests\/([^/]+)$/.exec(url.pathname);
     if (!m) return send(req, res, { status: 404, body: '{"errors":[{"code":"NAME_UNKNOWN"}]}' });
     const scripted = script.shift();
     if (scripted) return send(req, res, scripted);
@@ -96,6 +99,14 @@ export async function startStandInRegistry(opts: StandInOptions): Promise<StandI
           body: '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}',
         });
       }
+    }
+    if (list) {
+      const tags = [...manifests.keys()].filter((k) => k.startsWith(`${m[1]}:`)).map((k) => k.slice(m[1]!.length + 1));
+      // An ETag as some registries send one (distribution does not): If-None-Match gets a 304.
+      const body = JSON.stringify({ name: m[1], tags });
+      const etag = `"${createHash('sha256').update(body).digest('hex').slice(0, 16)}"`;
+      if (req.headers['if-none-match'] === etag) return send(req, res, { status: 304, headers: { etag } });
+      return send(req, res, { status: 200, headers: { etag }, body });
     }
     const body = manifests.get(`${m[1]}:${m[2]}`);
     if (!body) return send(req, res, { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}' });
@@ -118,6 +129,9 @@ export async function startStandInRegistry(opts: StandInOptions): Promise<StandI
     },
     answerNext(answer, times = 1) {
       for (let i = 0; i < times; i++) script.push(answer);
+    },
+    clearScript() {
+      script.length = 0;
     },
     tokenAnswerNext(answer, times = 1) {
       for (let i = 0; i < times; i++) tokenScript.push(answer);

@@ -14,6 +14,7 @@ describe('ALL_COMMANDS', () => {
       'deploy',
       'deploy approve',
       'deploy reject',
+      'deploy ignore',
       'rollback',
       'config',
       'history',

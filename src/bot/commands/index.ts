@@ -2,6 +2,7 @@ import { audit } from './audit.js';
 import { cancel } from './cancel.js';
 import { config } from './config.js';
 import { deploy } from './deploy.js';
+import { deployIgnore } from './deploy-ignore.js';
 import { deployApprove, deployReject } from './deploy-review.js';
 import { diagnose } from './diagnose.js';
 import { history } from './history.js';
@@ -19,4 +20,4 @@ import { jobs } from './jobs.js';
 import type { CommandSpec } from './spec.js';
 
 /** Every chat command, in the order /help lists them. */
-export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, deployApprove, deployReject, rollback, config, history, status, infraPlan, infraApply, infraReject, infraDrift, infraLocks, infraUnlock, infraForceUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];
+export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, deployApprove, deployReject, deployIgnore, rollback, config, history, status, infraPlan, infraApply, infraReject, infraDrift, infraLocks, infraUnlock, infraForceUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];

@@ -1,6 +1,7 @@
+import semver from 'semver';
 import { z } from 'zod';
 import { DESTINATION_FORMS, isDestination } from '../destination.js';
-import { parseRepository } from '../oci-reference.js';
+import { parseRepository, TAG_PATTERN } from '../oci-reference.js';
 import { cronProblem } from './cron.js';
 
 /**
@@ -83,6 +84,40 @@ export const configLocationSchema = z.discriminatedUnion('kind', [
   }).describe('keys of a map in a Helm values file, under a prefix.'),
 ]);
 
+/**
+ * Which new images an environment is told about (`propose`) or given (`auto`): tags by semver
+ * range or regex, or a moving tag by its digest. Checked here so check-config refuses a range
+ * or regex that does not parse.
+ */
+export const watchSchema = z
+  .strictObject({
+    tags: z
+      .union([z.string().max(200), z.strictObject({ regex: z.string().max(200) }), z.strictObject({ digestOf: z.string() })])
+      .describe('A semver range (`"^1.5.0"`, `"~2.3"`, `">=1.0.0 <2"`): the highest matching tag; `{ regex: "^1\\.5\\.\\d+$" }`: the highest matching tag (semver order where tags are versions, else natural order); `{ digestOf: latest }`: a moving tag, watched by its digest.'),
+    mode: z.enum(['propose', 'auto']).default('propose').describe('`propose`: "web 1.5.1 is available for staging" with Deploy and Ignore buttons. `auto`: opsbot deploys it itself as "registry watch" where an access rule lets `console:registry-watch` deploy (else it proposes), never on a protected environment.'),
+    interval: duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(5 * 60_000).describe('How often the registry is asked.'),
+    notify: z.string().refine(isDestination, DESTINATION_FORMS).optional().describe("Where proposals and auto deploys are reported; default: the first destination of the first notification route that routes this environment's Application, else of the first route."),
+  })
+  .superRefine((w, ctx) => {
+    const problem = watchTagsProblem(w.tags);
+    if (problem) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+  });
+
+function watchTagsProblem(tags: string | { regex: string } | { digestOf: string }): { path: string[]; message: string } | undefined {
+  if (typeof tags === 'string') {
+    return semver.validRange(tags) === null ? { path: ['tags'], message: `"${tags}" is not a semver range (e.g. "^1.5.0", "~2.3", ">=1.0.0 <2")` } : undefined;
+  }
+  if ('regex' in tags) {
+    try {
+      new RegExp(tags.regex);
+      return undefined;
+    } catch (err) {
+      return { path: ['tags', 'regex'], message: `is not a regular expression: ${(err as Error).message}` };
+    }
+  }
+  return TAG_PATTERN.test(tags.digestOf) ? undefined : { path: ['tags', 'digestOf'], message: `"${tags.digestOf.slice(0, 140)}" is not a valid tag` };
+}
+
 const tagLocationBase = {
   /** The file in the GitOps repository that holds the tag. */
   path: repoPath.describe('The file in the GitOps repository that holds the tag.'),
@@ -101,6 +136,7 @@ const tagLocationBase = {
     .enum(['tag', 'digest'])
     .optional()
     .describe("`tag` (the default) writes the tag as given; `digest` resolves it to its manifest digest in the image's registry (credentials from `DOCKER_CONFIG`) and writes `image@sha256:…`, so a moved tag never changes what runs."),
+  watch: watchSchema.optional().describe('Watch the registry for new images of this environment (see README "Watching images").'),
 };
 
 export const tagLocationSchema = z.discriminatedUnion('kind', [
@@ -116,6 +152,11 @@ export const tagLocationSchema = z.discriminatedUnion('kind', [
       // Charts render `repository:tag`; a digest under a tag key yields `repo:sha256:…`, which no runtime pulls.
       if (loc.pin === 'digest' && !/(^|\.)digest$/i.test(loc.key)) {
         ctx.addIssue({ code: 'custom', path: ['key'], message: 'with pin: digest, "key" must be the chart\'s digest value (a key ending in "digest", e.g. "image.digest")' });
+      }
+      // A moving tag's watch deploys digests: a tag key would refuse every one of them.
+      const tags = loc.watch?.tags;
+      if (typeof tags === 'object' && 'digestOf' in tags && !/(^|\.)digest$/i.test(loc.key)) {
+        ctx.addIssue({ code: 'custom', path: ['watch', 'tags'], message: `watches digests, but "key" (${loc.key}) takes a tag: point "key" at the chart's digest value (e.g. "image.digest")` });
       }
     })
     .describe('a key in a Helm values file.'),
@@ -141,7 +182,15 @@ export const appSchema = z.strictObject({
     })
     .describe('The image repository, without tag or digest: `ghcr.io/example/web`.'),
   description: z.string().max(200).optional().describe('Shown in /status and /help.'),
-  environments: z.record(name('environment name'), tagLocationSchema).refine((e) => Object.keys(e).length > 0, 'needs at least one environment').describe('Where each environment keeps the tag: `kind` is `kustomize`, `helm-values` or `manifest`.'),
+  environments: z
+    .record(name('environment name'), tagLocationSchema)
+    .refine((e) => Object.keys(e).length > 0, 'needs at least one environment')
+    .superRefine((envs, ctx) => {
+      // A protected environment's deploys wait for a person's approval: a watch may only propose them.
+      for (const [env, loc] of Object.entries(envs)) {
+        if (loc.protected && loc.watch?.mode === 'auto') ctx.addIssue({ code: 'custom', path: [env, 'watch', 'mode'], message: `is "auto", but ${env} is protected: protected environments are never deployed without approval (use mode: propose)` });
+      }
+    }).describe('Where each environment keeps the tag: `kind` is `kustomize`, `helm-values` or `manifest`.'),
 });
 
 export const gitopsSchema = z.strictObject({
@@ -358,3 +407,4 @@ export type TerraformSettings = Config['terraform'];
 export type Route = z.infer<typeof routeSchema>;
 export type GitopsConfig = z.infer<typeof gitopsSchema>;
 export type Trigger = (typeof TRIGGERS)[number];
+export type WatchConfig = z.infer<typeof watchSchema>;

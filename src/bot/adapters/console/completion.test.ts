@@ -31,7 +31,7 @@ describe('console Tab completion', () => {
     ['/deploy b', [['both '], 'b']],
     ['/deploy both 1.2.3 ', [['prod', 'staging'], '']],
     ['/deploy we', [['web '], 'we']],
-    ['/deploy ', [['approve', 'both', 'reject', 'web', 'worker'], '']],
+    ['/deploy ', [['approve', 'both', 'ignore', 'reject', 'web', 'worker'], '']],
     ['/deploy web 1.2.3 st', [['staging '], 'st']],
     ['/deploy worker 1.2.3 ', [['prod '], '']],
     ['/rollback web ', [['prod', 'staging'], '']],
