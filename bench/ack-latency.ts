@@ -20,14 +20,22 @@ const TOKEN = 'xoxb-bench-0000';
 
 /** Fire `n` signed /diagnose commands at once; latencies in ms, and how many were not 200. */
 async function burst(base: string, n: number, responseUrl: (i: number) => string): Promise<{ ms: number[]; failed: number }> {
-  const bodies = Array.from({ length: n }, (_, i) => slashCommandBody({ command: '/diagnose', text: '', user: 'U0ALICE', responseUrl: responseUrl(i) }));
+  const bodies = Array.from({ length: n }, (_, i) =>
+    slashCommandBody({ command: '/diagnose', text: '', user: 'U0ALICE', responseUrl: responseUrl(i) }),
+  );
   const results = await Promise.all(bodies.map((b) => postToSlackEvents(base, b, { secret: SECRET }).catch(() => ({ status: 0, ms: NaN }))));
   return { ms: results.filter((r) => r.status === 200).map((r) => r.ms), failed: results.filter((r) => r.status !== 200).length };
 }
 
 async function bareBolt(n: number, apiUrl: string): Promise<{ ms: number[]; failed: number }> {
   const port = await freePort();
-  const app = new App({ signingSecret: SECRET, token: TOKEN, tokenVerificationEnabled: false, logLevel: LogLevel.ERROR, clientOptions: { slackApiUrl: apiUrl } });
+  const app = new App({
+    signingSecret: SECRET,
+    token: TOKEN,
+    tokenVerificationEnabled: false,
+    logLevel: LogLevel.ERROR,
+    clientOptions: { slackApiUrl: apiUrl },
+  });
   app.command(/.*/, async ({ ack }) => {
     await ack();
   });
@@ -82,10 +90,32 @@ export async function ackLatency(opts: BenchOptions): Promise<BenchResult[]> {
     const unlimited = await opsbotBurst(n, '{ commandsPerMinute: 0, jobsPerMinute: 0 }', slack.url, (i) => slack.responseUrl(`u-${i}`));
     const bolt = await bareBolt(n, slack.url);
     if (measured.failed) opts.log(`  ack: ${measured.failed} of ${n} opsbot requests were not answered 200`);
-    opts.log(`  ack: opsbot p99 ${percentile(measured.ms, 99).toFixed(1)} ms (limits off: ${percentile(unlimited.ms, 99).toFixed(1)} ms), bare Bolt p99 ${percentile(bolt.ms, 99).toFixed(1)} ms`);
+    opts.log(
+      `  ack: opsbot p99 ${percentile(measured.ms, 99).toFixed(1)} ms (limits off: ${percentile(unlimited.ms, 99).toFixed(1)} ms), bare Bolt p99 ${percentile(bolt.ms, 99).toFixed(1)} ms`,
+    );
     const rows: BenchResult[] = [];
-    for (const p of [50, 95, 99]) rows.push(row(`ack: ${n} slash commands, p${p}`, percentile(measured.ms, p), 'ms', percentile(bolt.ms, p), p === 50 ? 'baseline: bare Bolt App (HTTPReceiver) acking the same signed requests; target p99 ≤ 1.5×, far below 3 s' : undefined));
-    for (const p of [50, 99]) rows.push(row(`ack: per-person limits, p${p}`, percentile(measured.ms, p), 'ms', percentile(unlimited.ms, p), p === 50 ? 'baseline: the same burst at an opsbot with limits off (limits.*PerMinute: 0), same run; the ratio is the limiter\'s cost' : undefined));
+    for (const p of [50, 95, 99])
+      rows.push(
+        row(
+          `ack: ${n} slash commands, p${p}`,
+          percentile(measured.ms, p),
+          'ms',
+          percentile(bolt.ms, p),
+          p === 50 ? 'baseline: bare Bolt App (HTTPReceiver) acking the same signed requests; target p99 ≤ 1.5×, far below 3 s' : undefined,
+        ),
+      );
+    for (const p of [50, 99])
+      rows.push(
+        row(
+          `ack: per-person limits, p${p}`,
+          percentile(measured.ms, p),
+          'ms',
+          percentile(unlimited.ms, p),
+          p === 50
+            ? "baseline: the same burst at an opsbot with limits off (limits.*PerMinute: 0), same run; the ratio is the limiter's cost"
+            : undefined,
+        ),
+      );
     rows.push(row('ack: not answered 200', measured.failed + unlimited.failed, 'count', null, 'must be 0'));
     return rows;
   } finally {

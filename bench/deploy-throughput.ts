@@ -41,8 +41,14 @@ async function remoteFor(repo: BareRepo, slow: boolean): Promise<Remote> {
 }
 
 function config(remote: string, n: number): string {
-  const apps = Array.from({ length: n }, (_, i) => `  app${i}:\n    image: ghcr.io/example/app${i}\n    environments:\n      prod: { kind: manifest, path: apps/app${i}/deployment.yaml, container: app }`).join('\n');
-  return writeConfig(`gitops: { url: "${remote}" }\napps:\n${apps}\nlimits: { jobsPerMinute: 0 }\naccess:\n  rules:\n    - subjects: ["console:*"]\n      actions: [deploy]\n`);
+  const apps = Array.from(
+    { length: n },
+    (_, i) =>
+      `  app${i}:\n    image: ghcr.io/example/app${i}\n    environments:\n      prod: { kind: manifest, path: apps/app${i}/deployment.yaml, container: app }`,
+  ).join('\n');
+  return writeConfig(
+    `gitops: { url: "${remote}" }\napps:\n${apps}\nlimits: { jobsPerMinute: 0 }\naccess:\n  rules:\n    - subjects: ["console:*"]\n      actions: [deploy]\n`,
+  );
 }
 
 const count = async (repo: BareRepo) => Number((await git(repo.bare, 'rev-list', '--count', 'main')).trim());
@@ -73,8 +79,12 @@ async function plainLoop(n: number, slow: boolean): Promise<number> {
 /** Every new commit carries exactly one Opsbot-Job trailer, and no two carry the same. */
 async function oneTrailerPerDeploy(repo: BareRepo, n: number): Promise<void> {
   const out = await git(repo.bare, 'log', `-n${n}`, '--format=%(trailers:key=Opsbot-Job,valueonly,separator=%x1f)%x1e', 'main');
-  const trailers = out.split('\x1e').map((r) => r.trim()).filter((r) => r !== '');
-  if (trailers.length !== n || trailers.some((t) => t.includes('\x1f'))) throw new Error(`expected ${n} commits with one Opsbot-Job trailer each, found ${JSON.stringify(trailers.slice(0, 5))}…`);
+  const trailers = out
+    .split('\x1e')
+    .map((r) => r.trim())
+    .filter((r) => r !== '');
+  if (trailers.length !== n || trailers.some((t) => t.includes('\x1f')))
+    throw new Error(`expected ${n} commits with one Opsbot-Job trailer each, found ${JSON.stringify(trailers.slice(0, 5))}…`);
   if (new Set(trailers).size !== n) throw new Error('two commits carry the same Opsbot-Job trailer');
 }
 
@@ -85,7 +95,17 @@ async function opsbotRun(n: number, slow: boolean, log: BenchOptions['log']): Pr
   const procs: OpsbotProcess[] = [];
   try {
     const env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config(remote.url, n), PORT: '0' });
-    for (const w of ['a', 'b']) procs.push(new OpsbotProcess(['worker'], { env: { ...env, LOG_LEVEL: 'info', ...(process.env.BENCH_GIT_PATH ? { PATH: process.env.BENCH_GIT_PATH } : {}), OPSBOT_HOME: tempDir(`opsbot-bench-worker-${w}-`) } }));
+    for (const w of ['a', 'b'])
+      procs.push(
+        new OpsbotProcess(['worker'], {
+          env: {
+            ...env,
+            LOG_LEVEL: 'info',
+            ...(process.env.BENCH_GIT_PATH ? { PATH: process.env.BENCH_GIT_PATH } : {}),
+            OPSBOT_HOME: tempDir(`opsbot-bench-worker-${w}-`),
+          },
+        }),
+      );
     await Promise.all(procs.map((p) => p.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 30_000 })));
     const chat = new OpsbotProcess(['console', '--no-workers', '--as', 'bench'], { env });
     procs.push(chat);
@@ -121,7 +141,13 @@ export async function deployThroughput(opts: BenchOptions): Promise<BenchResult[
   opts.log(`  deploy (forge): plain loop ${n} commits in ${Math.round(plainForge)} ms`);
   const opsForge = await opsbotRun(n, true, opts.log);
   return [
-    row(`deploy: ${n} deploys, all pushed`, ops, 'ms', plain, 'baseline: sequential git commit && git push loop (clone included), bare repository on local disk'),
+    row(
+      `deploy: ${n} deploys, all pushed`,
+      ops,
+      'ms',
+      plain,
+      'baseline: sequential git commit && git push loop (clone included), bare repository on local disk',
+    ),
     row(`deploy: per deploy`, ops / n, 'ms', plain / n),
     row(
       `deploy, forge remote: ${n} deploys, all pushed`,

@@ -30,7 +30,10 @@ export async function gitopsLoop(opts: BenchOptions): Promise<BenchResult[]> {
   if (!env.argocd.available) throw new Error(`no GitOps loop: ${env.argocd.reason ?? 'unavailable'} (npm run testenv)`);
   const n = opts.quick ? 5 : 20;
   const redis = await startRedis();
-  const app = await createIsolatedApplication({ prefix: 'bench', files: { 'web.yaml': deployment({ name: 'web', image: 'ghcr.io/example/web:1.0.0', replicas: 2 }) } });
+  const app = await createIsolatedApplication({
+    prefix: 'bench',
+    files: { 'web.yaml': deployment({ name: 'web', image: 'ghcr.io/example/web:1.0.0', replicas: 2 }) },
+  });
   // Argo CD's verdict per commit: the first moment it said Synced + Healthy at it.
   const argoHealthy = new Map<string, number>();
   const watch = await new Watch(adminKubeConfig()).watch(
@@ -40,7 +43,12 @@ export async function gitopsLoop(opts: BenchOptions): Promise<BenchResult[]> {
       const st = obj.status;
       const rev = st?.sync?.revision;
       if (!rev || argoHealthy.has(rev)) return;
-      if (st.sync?.status === 'Synced' && st.health?.status === 'Healthy' && st.operationState?.phase === 'Succeeded' && st.operationState.syncResult?.revision === rev) {
+      if (
+        st.sync?.status === 'Synced' &&
+        st.health?.status === 'Healthy' &&
+        st.operationState?.phase === 'Succeeded' &&
+        st.operationState.syncResult?.revision === rev
+      ) {
         argoHealthy.set(rev, performance.now());
       }
     },
@@ -81,7 +89,8 @@ access:
         if (deployed === undefined && text.includes('✔ Deployed web')) deployed = performance.now();
       });
       const code = await proc.exited;
-      if (code !== 0 || pushed === undefined || deployed === undefined) throw new Error(`deploy ${i} did not end deployed (exit ${code}):\n${proc.stdout}\n${proc.stderr}`);
+      if (code !== 0 || pushed === undefined || deployed === undefined)
+        throw new Error(`deploy ${i} did not end deployed (exit ${code}):\n${proc.stdout}\n${proc.stderr}`);
       const sha = await app.head();
       const argo = argoHealthy.get(sha);
       if (argo === undefined) throw new Error(`deploy ${i}: Argo CD never said Synced and Healthy at ${sha.slice(0, 7)}`);
@@ -94,7 +103,13 @@ access:
     return [
       row(`gitops loop: push → chat says deployed, p50 (${n} deploys)`, percentile(toChat, 50), 'ms', percentile(toArgo, 50), note),
       row(`gitops loop: push → chat says deployed, p99 (${n} deploys)`, percentile(toChat, 99), 'ms', percentile(toArgo, 99)),
-      row('gitops loop: opsbot added after Argo CD healthy, p99', percentile(added, 99), 'ms', 1000, 'baseline is the target (1 s); includes waiting for the workloads\' own rollout to complete'),
+      row(
+        'gitops loop: opsbot added after Argo CD healthy, p99',
+        percentile(added, 99),
+        'ms',
+        1000,
+        "baseline is the target (1 s); includes waiting for the workloads' own rollout to complete",
+      ),
     ];
   } finally {
     watch.abort();

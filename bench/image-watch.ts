@@ -35,7 +35,17 @@ apps:
     environments:
       staging: { kind: kustomize, path: apps/web/kustomization.yaml, watch: { tags: "^1.0.0", interval: ${INTERVAL_MS / 1000}s } }
 `);
-    bot = new OpsbotProcess(['start', '--no-console'], { env: baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: home, DOCKER_CONFIG: crane.dockerConfig, NODE_EXTRA_CA_CERTS: reg.env.REGISTRY_CA, PORT: '0', LOG_LEVEL: 'info' }) });
+    bot = new OpsbotProcess(['start', '--no-console'], {
+      env: baseEnv({
+        REDIS_URL: redis.url,
+        OPSBOT_CONFIG: config,
+        OPSBOT_HOME: home,
+        DOCKER_CONFIG: crane.dockerConfig,
+        NODE_EXTRA_CA_CERTS: reg.env.REGISTRY_CA,
+        PORT: '0',
+        LOG_LEVEL: 'info',
+      }),
+    });
     await bot.waitFor(/registry watch started/, { stream: 'stderr', timeoutMs: 60_000 });
     await new Promise((r) => setTimeout(r, 2 * INTERVAL_MS)); // the starting point is taken
     const latencies: number[] = [];
@@ -44,15 +54,31 @@ apps:
       await crane.pushRandom(repo, tag);
       const pushed = performance.now();
       const title = `web ${tag} is available for staging`;
-      await waitUntil(`the proposal of ${tag}`, async () => (await reader.xrange(STREAM, '-', '+')).some(([, f]) => f[1]!.includes(title)), 4 * INTERVAL_MS);
+      await waitUntil(
+        `the proposal of ${tag}`,
+        async () => (await reader.xrange(STREAM, '-', '+')).some(([, f]) => f[1]!.includes(title)),
+        4 * INTERVAL_MS,
+      );
       latencies.push(performance.now() - pushed);
       opts.log(`  ${tag}: ${Math.round(latencies.at(-1)!)} ms`);
       // Pushes at varied points of the interval.
       await new Promise((r) => setTimeout(r, Math.random() * INTERVAL_MS));
     }
     return [
-      row('registry watch: tag push → proposal in chat, p50', percentile(latencies, 50), 'ms', INTERVAL_MS, `target: one poll interval (${INTERVAL_MS} ms here); a push lands anywhere in it`),
-      row('registry watch: tag push → proposal in chat, max', Math.max(...latencies), 'ms', INTERVAL_MS, 'poll, tag list, notify job and outbox included'),
+      row(
+        'registry watch: tag push → proposal in chat, p50',
+        percentile(latencies, 50),
+        'ms',
+        INTERVAL_MS,
+        `target: one poll interval (${INTERVAL_MS} ms here); a push lands anywhere in it`,
+      ),
+      row(
+        'registry watch: tag push → proposal in chat, max',
+        Math.max(...latencies),
+        'ms',
+        INTERVAL_MS,
+        'poll, tag list, notify job and outbox included',
+      ),
     ];
   } finally {
     await bot?.stop();

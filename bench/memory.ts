@@ -33,7 +33,9 @@ async function settledRss(pid: number, settleMs: number): Promise<number> {
 }
 
 async function startBot(env: NodeJS.ProcessEnv): Promise<{ bot: OpsbotProcess; address: string }> {
-  const bot = new OpsbotProcess(['start', '--no-console'], { env: { ...env, PORT: '0', LOG_LEVEL: 'info', OPSBOT_HOME: tempDir('opsbot-bench-mem-') } });
+  const bot = new OpsbotProcess(['start', '--no-console'], {
+    env: { ...env, PORT: '0', LOG_LEVEL: 'info', OPSBOT_HOME: tempDir('opsbot-bench-mem-') },
+  });
   await bot.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 60_000 });
   const [, address] = await bot.waitFor(/"address":"(http:\/\/[^"]+)"/, { stream: 'stderr' });
   return { bot, address: address! };
@@ -54,30 +56,51 @@ export async function memory(opts: BenchOptions): Promise<BenchResult[]> {
 
     const api = adminKubeConfig().makeApiClient(CustomObjectsApi);
     const t0 = performance.now();
-    await inPool(Array.from({ length: n }, (_, i) => `app-${i}`), 16, async (name) => {
-      await api.createNamespacedCustomObject({
-        ...ARGO,
-        namespace: ns,
-        body: {
-          apiVersion: `${ARGO.group}/${ARGO.version}`,
-          kind: 'Application',
-          metadata: { name, namespace: ns, labels: { team: 'bench' } },
-          spec: { project: 'default', source: { repoURL: 'https://example.invalid/gitops.git', path: `apps/${name}` }, destination: { server: 'https://kubernetes.default.svc', namespace: name } },
-          status: status({ revision: 'a'.repeat(40), op: operation('Succeeded', 'a'.repeat(40), at(1), at(2)), reconciledAt: at(3) }),
-        },
-      });
-    });
+    await inPool(
+      Array.from({ length: n }, (_, i) => `app-${i}`),
+      16,
+      async (name) => {
+        await api.createNamespacedCustomObject({
+          ...ARGO,
+          namespace: ns,
+          body: {
+            apiVersion: `${ARGO.group}/${ARGO.version}`,
+            kind: 'Application',
+            metadata: { name, namespace: ns, labels: { team: 'bench' } },
+            spec: {
+              project: 'default',
+              source: { repoURL: 'https://example.invalid/gitops.git', path: `apps/${name}` },
+              destination: { server: 'https://kubernetes.default.svc', namespace: name },
+            },
+            status: status({ revision: 'a'.repeat(40), op: operation('Succeeded', 'a'.repeat(40), at(1), at(2)), reconciledAt: at(3) }),
+          },
+        });
+      },
+    );
     opts.log(`  memory: ${n} Applications created in ${Math.round(performance.now() - t0)} ms`);
-    const config = writeConfig(`argocd: { namespaces: [${ns}] }\nnotifications:\n  routes:\n    - triggers: [on-sync-succeeded, on-sync-failed, on-health-degraded]\n      to: [console]\n`);
+    const config = writeConfig(
+      `argocd: { namespaces: [${ns}] }\nnotifications:\n  routes:\n    - triggers: [on-sync-succeeded, on-sync-failed, on-health-degraded]\n      to: [console]\n`,
+    );
     const watching = await startBot(baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, KUBECONFIG: kubeEnv.kube.env.OPSBOT_KUBECONFIG ?? '' }));
     procs.push(watching.bot);
     // Listed (and every app evaluated) once the relist counter shows the namespace.
-    await waitUntil('the watcher to list', async () => /opsbot_argocd_relists_total\{[^}]*\} [1-9]/.test((await get(`${watching.address}/metrics`)).text), 60_000, 250);
+    await waitUntil(
+      'the watcher to list',
+      async () => /opsbot_argocd_relists_total\{[^}]*\} [1-9]/.test((await get(`${watching.address}/metrics`)).text),
+      60_000,
+      250,
+    );
     const watchingMb = await settledRss(watching.bot.pid, 5000);
     opts.log(`  memory: idle ${idleMb.toFixed(1)} MB, watching ${n} ${watchingMb.toFixed(1)} MB`);
     return [
       row('memory: opsbot start, idle', idleMb, 'MB', 150, 'VmRSS; baseline column = the 150 MB target'),
-      row(`memory: opsbot start, ${n} Applications watched`, watchingMb, 'MB', opts.quick ? 150 + (150 * n) / 5000 : 300, 'VmRSS; baseline column = the target (300 MB at 5,000; pro rata in --quick)'),
+      row(
+        `memory: opsbot start, ${n} Applications watched`,
+        watchingMb,
+        'MB',
+        opts.quick ? 150 + (150 * n) / 5000 : 300,
+        'VmRSS; baseline column = the target (300 MB at 5,000; pro rata in --quick)',
+      ),
     ];
   } finally {
     await Promise.all(procs.map((p) => p.stop('SIGKILL')));

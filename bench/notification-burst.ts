@@ -38,7 +38,13 @@ async function deployReply(slack: SlackApiDouble, base: string, tag: string): Pr
   const posted = () => slack.callsOf('chat.postMessage').filter((c) => c.args.channel === DEPLOY_CHANNEL && c.answer === 'ok').length;
   const before = posted();
   const t0 = performance.now();
-  const body = slashCommandBody({ command: '/deploy', text: `web ${tag} staging`, user: 'U0ALICE', channel: DEPLOY_CHANNEL, responseUrl: slack.responseUrl(`deploy-${tag}`) });
+  const body = slashCommandBody({
+    command: '/deploy',
+    text: `web ${tag} staging`,
+    user: 'U0ALICE',
+    channel: DEPLOY_CHANNEL,
+    responseUrl: slack.responseUrl(`deploy-${tag}`),
+  });
   const res = await postToSlackEvents(base, body, { secret: SECRET });
   if (res.status !== 200) throw new Error(`/deploy answered ${res.status}: ${res.text}`);
   await waitUntil(`the /deploy ${tag} reply`, () => posted() > before, 120_000, 10);
@@ -89,7 +95,12 @@ notifications:
     });
     await bot.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 120_000 });
     const base = `http://127.0.0.1:${port}`;
-    await waitUntil('every app evaluated once (the baseline)', async () => (await client.keys('opsbot:argocd:notify:*:seen:on-sync-succeeded')).length >= n, 120_000, 250);
+    await waitUntil(
+      'every app evaluated once (the baseline)',
+      async () => (await client.keys('opsbot:argocd:notify:*:seen:on-sync-succeeded')).length >= n,
+      120_000,
+      250,
+    );
 
     // The same /deploy with nothing else going on (the first one warms the process up).
     await deployReply(slack, base, '1.5.0');
@@ -100,9 +111,20 @@ notifications:
     const startedAt = at(10);
     const patching = inPool(names, 16, async (name) => {
       const i = Number(name.slice(4));
-      await patchApplicationStatus(admin, ns, name, status({ sync: 'OutOfSync', revision: rev(2), health: 'Progressing', op: operation('Running', rev(2), startedAt) }));
+      await patchApplicationStatus(
+        admin,
+        ns,
+        name,
+        status({ sync: 'OutOfSync', revision: rev(2), health: 'Progressing', op: operation('Running', rev(2), startedAt) }),
+      );
       const done = fails(i)
-        ? status({ sync: 'OutOfSync', health: 'Degraded', revision: rev(2), op: operation('Failed', rev(2), startedAt, at(12), `hook ${name}-migrate failed`), reconciledAt: at(13) })
+        ? status({
+            sync: 'OutOfSync',
+            health: 'Degraded',
+            revision: rev(2),
+            op: operation('Failed', rev(2), startedAt, at(12), `hook ${name}-migrate failed`),
+            reconciledAt: at(13),
+          })
         : status({ revision: rev(2), op: operation('Succeeded', rev(2), startedAt, at(12)), reconciledAt: at(13) });
       await patchApplicationStatus(admin, ns, name, done);
     });
@@ -141,18 +163,45 @@ notifications:
     await outboxWatch;
     await new Promise((r) => setTimeout(r, 2000));
 
-    const calls = (method: string) => slack.callsOf(method).filter((c) => (c.args.channel ?? c.args.channel_id) === BURST_CHANNEL && c.answer === 'ok').length;
+    const calls = (method: string) =>
+      slack.callsOf(method).filter((c) => (c.args.channel ?? c.args.channel_id) === BURST_CHANNEL && c.answer === 'ok').length;
     const posts = calls('chat.postMessage');
     const edits = calls('chat.update');
     const files = calls('files.completeUploadExternal');
     const limited = slack.callsOf('chat.postMessage').filter((c) => c.args.channel === BURST_CHANNEL && c.answer === '429').length;
     const inChannel = slackChannelMessages(slack, BURST_CHANNEL).length;
-    opts.log(`  notify burst: ${n} apps (${names.filter((_, i) => fails(i)).length} failing) patched in ${patchedMs} ms; all in the outbox after ${inOutboxMs} ms; all visible after ${visibleMs} ms; ${inChannel} message(s) in the channel (${posts} posts, ${edits} edits, ${files} files; ${limited} posts answered 429); /deploy reply ${Math.round(duringMs)} ms during, ${Math.round(quietMs)} ms without`);
+    opts.log(
+      `  notify burst: ${n} apps (${names.filter((_, i) => fails(i)).length} failing) patched in ${patchedMs} ms; all in the outbox after ${inOutboxMs} ms; all visible after ${visibleMs} ms; ${inChannel} message(s) in the channel (${posts} posts, ${edits} edits, ${files} files; ${limited} posts answered 429); /deploy reply ${Math.round(duringMs)} ms during, ${Math.round(quietMs)} ms without`,
+    );
     return [
-      row(`notify burst: ${n} apps into one channel, all outcomes visible`, visibleMs, 'ms', n * 1000, 'from the first status patch to every app\'s final outcome shown in the channel (messages as they are now, files shared there); baseline: one message per app at Slack\'s 1 post/s per channel; the stand-in answers 429 past it'),
-      row('notify burst: all visible after the last was in the outbox', visibleMs - inOutboxMs, 'ms', null, 'delivery\'s share: from the last notification queued for Slack to every outcome shown; the rest is the watch → notify job → outbox pipeline under 2 × n status patches'),
-      row('notify burst: messages in the channel', inChannel, 'count', n, `top-level messages and broadcast replies (${posts} posts, ${edits} edits, ${files} files in all); baseline: one per app`),
-      row('notify burst: /deploy reply in another channel, during', duringMs, 'ms', quietMs, 'slash command → the job\'s first message in its own channel while the burst is delivered; baseline: the same /deploy with no burst (best of two)'),
+      row(
+        `notify burst: ${n} apps into one channel, all outcomes visible`,
+        visibleMs,
+        'ms',
+        n * 1000,
+        "from the first status patch to every app's final outcome shown in the channel (messages as they are now, files shared there); baseline: one message per app at Slack's 1 post/s per channel; the stand-in answers 429 past it",
+      ),
+      row(
+        'notify burst: all visible after the last was in the outbox',
+        visibleMs - inOutboxMs,
+        'ms',
+        null,
+        "delivery's share: from the last notification queued for Slack to every outcome shown; the rest is the watch → notify job → outbox pipeline under 2 × n status patches",
+      ),
+      row(
+        'notify burst: messages in the channel',
+        inChannel,
+        'count',
+        n,
+        `top-level messages and broadcast replies (${posts} posts, ${edits} edits, ${files} files in all); baseline: one per app`,
+      ),
+      row(
+        'notify burst: /deploy reply in another channel, during',
+        duringMs,
+        'ms',
+        quietMs,
+        "slash command → the job's first message in its own channel while the burst is delivered; baseline: the same /deploy with no burst (best of two)",
+      ),
     ];
   } finally {
     await bot?.stop('SIGKILL');

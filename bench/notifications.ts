@@ -28,7 +28,11 @@ export async function createSyncedApplications(api: CustomObjectsApi, ns: string
       apiVersion: `${ARGO.group}/${ARGO.version}`,
       kind: 'Application',
       metadata: { name, namespace: ns },
-      spec: { project: 'default', source: { repoURL: 'https://example.invalid/gitops.git', path: `apps/${name}` }, destination: { server: 'https://kubernetes.default.svc', namespace: name } },
+      spec: {
+        project: 'default',
+        source: { repoURL: 'https://example.invalid/gitops.git', path: `apps/${name}` },
+        destination: { server: 'https://kubernetes.default.svc', namespace: name },
+      },
       // No status subresource on Argo CD's CRD: the status is part of the object.
       status: status({ revision: rev(1), op: operation('Succeeded', rev(1), at(1), at(2)), reconciledAt: at(3) }),
     };
@@ -51,8 +55,17 @@ export async function notifications(opts: BenchOptions): Promise<BenchResult[]> 
     await createSyncedApplications(api, ns, names);
     opts.log(`  notifications: ${n} Applications created in ${Math.round(performance.now() - t0)} ms`);
 
-    const config = writeConfig(`argocd: { namespaces: [${ns}] }\nnotifications:\n  routes:\n    - triggers: [on-sync-running, on-sync-succeeded]\n      to: [console]\n`);
-    const env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, KUBECONFIG: kubeEnv.kube.env.OPSBOT_KUBECONFIG ?? '', OPSBOT_HOME: tempDir('opsbot-bench-notify-'), PORT: '0', LOG_LEVEL: 'info' });
+    const config = writeConfig(
+      `argocd: { namespaces: [${ns}] }\nnotifications:\n  routes:\n    - triggers: [on-sync-running, on-sync-succeeded]\n      to: [console]\n`,
+    );
+    const env = baseEnv({
+      REDIS_URL: redis.url,
+      OPSBOT_CONFIG: config,
+      KUBECONFIG: kubeEnv.kube.env.OPSBOT_KUBECONFIG ?? '',
+      OPSBOT_HOME: tempDir('opsbot-bench-notify-'),
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    });
     bot = new OpsbotProcess(['start', '--no-console'], { env });
     await bot.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 60_000 });
     // The first start takes the current state as its baseline: wait until it has listed it.
@@ -63,14 +76,29 @@ export async function notifications(opts: BenchOptions): Promise<BenchResult[]> 
     const started = Date.now();
     const startedAt = at(10);
     await inPool(names, 16, async (name) => {
-      await patchApplicationStatus(admin, ns, name, status({ sync: 'OutOfSync', revision: rev(2), health: 'Progressing', op: operation('Running', rev(2), startedAt) }));
+      await patchApplicationStatus(
+        admin,
+        ns,
+        name,
+        status({ sync: 'OutOfSync', revision: rev(2), health: 'Progressing', op: operation('Running', rev(2), startedAt) }),
+      );
       patchedAt.set(`${name} on-sync-running`, Date.now());
-      await patchApplicationStatus(admin, ns, name, status({ revision: rev(2), op: operation('Succeeded', rev(2), startedAt, at(12)), reconciledAt: at(13) }));
+      await patchApplicationStatus(
+        admin,
+        ns,
+        name,
+        status({ revision: rev(2), op: operation('Succeeded', rev(2), startedAt, at(12)), reconciledAt: at(13) }),
+      );
       patchedAt.set(`${name} on-sync-succeeded`, Date.now());
     });
     const patchedMs = Date.now() - started;
     const expected = patchedAt.size;
-    const deliveredBy = await waitUntil('every notification in the outbox', async () => (await client.xlen(STREAM)) - baselineAnnounced >= expected, 120_000, 50)
+    const deliveredBy = await waitUntil(
+      'every notification in the outbox',
+      async () => (await client.xlen(STREAM)) - baselineAnnounced >= expected,
+      120_000,
+      50,
+    )
       .then(() => Date.now())
       .catch(() => NaN);
     await new Promise((r) => setTimeout(r, 1000)); // room for a late duplicate to show
@@ -91,14 +119,40 @@ export async function notifications(opts: BenchOptions): Promise<BenchResult[]> 
     const lastQueued = Math.max(...queuedAt.values());
     const announceRate = (expected - misses) / ((lastQueued - started) / 1000);
     const patchRate = expected / (patchedMs / 1000);
-    opts.log(`  notifications: ${expected} owed, baseline announced ${baselineAnnounced}, misses ${misses}, duplicates ${duplicates}, outbox ${delivered}`);
+    opts.log(
+      `  notifications: ${expected} owed, baseline announced ${baselineAnnounced}, misses ${misses}, duplicates ${duplicates}, outbox ${delivered}`,
+    );
     return [
-      row(`notify: ${n} apps × 2 triggers, announced/s`, announceRate, 'events/s', patchRate, 'baseline: rate at which the API server accepted the status patches (16 in flight); ratio ≈ 1 means the pipeline keeps up'),
-      row('notify: patch → queued p50', percentile(latencies, 50), 'ms', 100, 'a real `opsbot start` process; baseline column = the 100 ms bar (DESIGN.md)'),
+      row(
+        `notify: ${n} apps × 2 triggers, announced/s`,
+        announceRate,
+        'events/s',
+        patchRate,
+        'baseline: rate at which the API server accepted the status patches (16 in flight); ratio ≈ 1 means the pipeline keeps up',
+      ),
+      row(
+        'notify: patch → queued p50',
+        percentile(latencies, 50),
+        'ms',
+        100,
+        'a real `opsbot start` process; baseline column = the 100 ms bar (DESIGN.md)',
+      ),
       row('notify: patch → queued p99', percentile(latencies, 99), 'ms', 100),
-      row('notify: duplicates', Math.max(0, duplicates) + baselineAnnounced, 'count', null, 'must be 0 (messages in the destination beyond one per operation and trigger; baseline announcements count too)'),
+      row(
+        'notify: duplicates',
+        Math.max(0, duplicates) + baselineAnnounced,
+        'count',
+        null,
+        'must be 0 (messages in the destination beyond one per operation and trigger; baseline announcements count too)',
+      ),
       row('notify: misses', misses, 'count', null, 'must be 0'),
-      row('notify: delivery, last in outbox after last patch', deliveredBy - started - patchedMs, 'ms', null, `notify jobs run by the same process's workers into the console outbox (${delivered} entries); Slack/Telegram add their own pacing`),
+      row(
+        'notify: delivery, last in outbox after last patch',
+        deliveredBy - started - patchedMs,
+        'ms',
+        null,
+        `notify jobs run by the same process's workers into the console outbox (${delivered} entries); Slack/Telegram add their own pacing`,
+      ),
     ];
   } finally {
     await bot?.stop('SIGKILL');

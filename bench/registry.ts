@@ -38,7 +38,9 @@ export async function registry(opts: BenchOptions): Promise<BenchResult[]> {
       await basic.resolve(image, '1.0.0');
       warm.push(performance.now() - t0);
       const t1 = performance.now();
-      await execa(reg.env.CRANE ?? 'crane', ['digest', `${image}:1.0.0`], { env: { DOCKER_CONFIG: crane.dockerConfig, SSL_CERT_FILE: reg.env.REGISTRY_CA ?? '' } });
+      await execa(reg.env.CRANE ?? 'crane', ['digest', `${image}:1.0.0`], {
+        env: { DOCKER_CONFIG: crane.dockerConfig, SSL_CERT_FILE: reg.env.REGISTRY_CA ?? '' },
+      });
       viaCrane.push(performance.now() - t1);
     }
     const basicWarm = (basic.roundTrips - basicFirst) / reps;
@@ -58,7 +60,13 @@ export async function registry(opts: BenchOptions): Promise<BenchResult[]> {
       row('registry: round trips per later pinned deploy (Basic)', basicWarm, 'requests', 1, 'credentials sent at once'),
       row('registry: round trips, first pinned deploy (Bearer token)', bearerFirst, 'requests', 1, 'HEAD → 401 Bearer challenge → token → HEAD'),
       row('registry: round trips per later pinned deploy (Bearer token)', bearerWarm, 'requests', 1, 'token reused until it expires'),
-      row('registry: resolve tag → digest, warm, p50', percentile(warm, 50), 'ms', percentile(viaCrane, 50), 'baseline: `crane digest` of the same tag, process start included'),
+      row(
+        'registry: resolve tag → digest, warm, p50',
+        percentile(warm, 50),
+        'ms',
+        percentile(viaCrane, 50),
+        'baseline: `crane digest` of the same tag, process start included',
+      ),
     ];
   } finally {
     crane.cleanup();

@@ -46,7 +46,13 @@ function machine(): string {
 
 function table(results: BenchResult[]): string {
   const header = ['benchmark', 'value', 'unit', 'baseline', 'ratio'];
-  const lines = results.map((r) => [r.name, String(r.value), r.unit, r.baseline === null ? '—' : String(r.baseline), r.ratio === null ? '—' : `${r.ratio}×`]);
+  const lines = results.map((r) => [
+    r.name,
+    String(r.value),
+    r.unit,
+    r.baseline === null ? '—' : String(r.baseline),
+    r.ratio === null ? '—' : `${r.ratio}×`,
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [fmt(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...lines.map(fmt)].join('\n');
@@ -79,7 +85,14 @@ async function main(): Promise<void> {
   for (const r of results) if (r.note) console.log(`  ${r.name}: ${r.note}`);
   if (failures.length) console.log(`\nFailed:\n${failures.map((f) => `  ${f}`).join('\n')}`);
   console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  writeFileSync(join(HERE, 'results.json'), `${JSON.stringify(results.map(({ name, value, unit, baseline, ratio }) => ({ name, value, unit, baseline, ratio })), null, 2)}\n`);
+  writeFileSync(
+    join(HERE, 'results.json'),
+    `${JSON.stringify(
+      results.map(({ name, value, unit, baseline, ratio }) => ({ name, value, unit, baseline, ratio })),
+      null,
+      2,
+    )}\n`,
+  );
   const notes = results.filter((r) => r.note).map((r) => `- **${r.name}**: ${r.note}`);
   writeFileSync(
     join(HERE, 'RESULTS.md'),

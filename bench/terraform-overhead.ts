@@ -46,28 +46,45 @@ export async function terraformOverhead(opts: BenchOptions): Promise<BenchResult
       const handEnv = { PATH: process.env.PATH ?? '', HOME: home, ...tfEnv };
       const t0 = performance.now();
       await run(tfEnv.TF_BINARY!, ['init', '-input=false', '-no-color'], { cwd: dir, env: handEnv });
-      await run(tfEnv.TF_BINARY!, ['plan', '-input=false', '-no-color', '-out=tfplan', '-detailed-exitcode'], { cwd: dir, env: handEnv }).catch((err: { code?: number }) => {
-        if (err.code !== 2) throw err; // 2 = succeeded with changes
-      });
+      await run(tfEnv.TF_BINARY!, ['plan', '-input=false', '-no-color', '-out=tfplan', '-detailed-exitcode'], { cwd: dir, env: handEnv }).catch(
+        (err: { code?: number }) => {
+          if (err.code !== 2) throw err; // 2 = succeeded with changes
+        },
+      );
       byHand.push(performance.now() - t0);
 
       const t1 = performance.now();
       const res = await runOpsbot(['console', '--no-workers', '--as', 'alice', '--exec', '/infra plan bench'], { env, timeoutMs: 120_000 });
       roundTrip.push(performance.now() - t1);
-      if (res.code !== 0 || !/Approve: infra apply/.test(res.stdout)) throw new Error(`opsbot plan failed (${res.code}):\n${res.stdout}\n${res.stderr}`);
+      if (res.code !== 0 || !/Approve: infra apply/.test(res.stdout))
+        throw new Error(`opsbot plan failed (${res.code}):\n${res.stdout}\n${res.stderr}`);
       const id = /Queued as job (\d+)/.exec(res.stdout)?.[1];
       const [added, finished] = await client.hmget(`opsbot:plan:job-${id}`, 'timestamp', 'finishedOn');
       viaOpsbot.push(Number(finished) - Number(added));
-      opts.log(`  terraform: by hand ${Math.round(byHand.at(-1)!)} ms, opsbot job ${Math.round(viaOpsbot.at(-1)!)} ms, CLI round trip ${Math.round(roundTrip.at(-1)!)} ms`);
+      opts.log(
+        `  terraform: by hand ${Math.round(byHand.at(-1)!)} ms, opsbot job ${Math.round(viaOpsbot.at(-1)!)} ms, CLI round trip ${Math.round(roundTrip.at(-1)!)} ms`,
+      );
     }
     client.disconnect();
     await worker.stop();
     const hand = percentile(byHand, 50);
     const ops = percentile(viaOpsbot, 50);
     return [
-      row('terraform: /infra plan (median)', ops, 'ms', hand, `baseline: tofu init + tofu plan by hand; opsbot adds ${Math.round(ops - hand)} ms (${reps} runs each, alternated)`),
+      row(
+        'terraform: /infra plan (median)',
+        ops,
+        'ms',
+        hand,
+        `baseline: tofu init + tofu plan by hand; opsbot adds ${Math.round(ops - hand)} ms (${reps} runs each, alternated)`,
+      ),
       row('terraform: added by opsbot', ops - hand, 'ms', 1000, 'target: under 10 % or under 1 s (baseline column = the 1 s target)'),
-      row('terraform: one-shot CLI round trip (median)', percentile(roundTrip, 50), 'ms', hand, 'informational: includes starting a Node process and loading opsbot'),
+      row(
+        'terraform: one-shot CLI round trip (median)',
+        percentile(roundTrip, 50),
+        'ms',
+        hand,
+        'informational: includes starting a Node process and loading opsbot',
+      ),
     ];
   } finally {
     await redis.close();

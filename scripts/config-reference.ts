@@ -37,7 +37,15 @@ interface Row {
 }
 
 /** Placeholder for the keys of a map, by the map's own name. */
-const KEY_NAMES: Record<string, string> = { apps: 'app', environments: 'env', stacks: 'stack', groups: 'group', appGroups: 'group', labels: 'label', commands: 'command' };
+const KEY_NAMES: Record<string, string> = {
+  apps: 'app',
+  environments: 'env',
+  stacks: 'stack',
+  groups: 'group',
+  appGroups: 'group',
+  labels: 'label',
+  commands: 'command',
+};
 /** Durations are written "30s", "10m"; the schema stores their defaults in milliseconds. */
 const DURATION = '^\\d+(ms|s|m|h)$';
 
@@ -56,8 +64,10 @@ function withOutputDefaults(input: JsonSchema, output: JsonSchema | undefined): 
   if (!output) return input;
   const s: JsonSchema = { ...input };
   if (s.default === undefined && output.default !== undefined) s.default = output.default;
-  if (s.properties) s.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, withOutputDefaults(v, output.properties?.[k])]));
-  if (typeof s.additionalProperties === 'object' && typeof output.additionalProperties === 'object') s.additionalProperties = withOutputDefaults(s.additionalProperties, output.additionalProperties);
+  if (s.properties)
+    s.properties = Object.fromEntries(Object.entries(s.properties).map(([k, v]) => [k, withOutputDefaults(v, output.properties?.[k])]));
+  if (typeof s.additionalProperties === 'object' && typeof output.additionalProperties === 'object')
+    s.additionalProperties = withOutputDefaults(s.additionalProperties, output.additionalProperties);
   if (s.items) s.items = withOutputDefaults(s.items, output.items);
   const [inV, outV] = [s.oneOf ?? s.anyOf, output.oneOf ?? output.anyOf];
   if (inV) {
@@ -80,7 +90,12 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: Row[], 
   const variants = schema.oneOf ?? schema.anyOf;
   const objectVariants = variants?.filter((v) => v.properties?.kind?.const !== undefined) ?? [];
   const description = schema.description ?? '';
-  rows.push({ path, type: typeOf(schema), default: defaultOf(schema, required), description: description.includes('(kind:') ? description : [note, description].filter(Boolean).join(' ') });
+  rows.push({
+    path,
+    type: typeOf(schema),
+    default: defaultOf(schema, required),
+    description: description.includes('(kind:') ? description : [note, description].filter(Boolean).join(' '),
+  });
   if (objectVariants.length > 0) {
     // A discriminated union (tag locations): each field once, saying which kinds have it.
     const seen = new Set<string>();
@@ -90,7 +105,10 @@ function walk(schema: JsonSchema, path: string, required: boolean, rows: Row[], 
         seen.add(k);
         const kinds = objectVariants.filter((o) => o.properties?.[k]).map((o) => String(o.properties!.kind!.const));
         const only = kinds.length < objectVariants.length ? `(kind: ${kinds.join(', ')})` : '';
-        const kindField = k === 'kind' ? { type: 'string', enum: objectVariants.map((o) => o.properties!.kind!.const), description: kindDescription(objectVariants) } : child;
+        const kindField =
+          k === 'kind'
+            ? { type: 'string', enum: objectVariants.map((o) => o.properties!.kind!.const), description: kindDescription(objectVariants) }
+            : child;
         walk(kindField, `${path}.${k}`, v.required?.includes(k) ?? false, rows, k, only);
       }
     }
@@ -123,7 +141,12 @@ function defaultOf(s: JsonSchema, required: boolean): string {
 }
 
 function duration(ms: number): string {
-  for (const [unit, size] of [['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) if (ms % size === 0) return `${ms / size}${unit}`;
+  for (const [unit, size] of [
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ] as const)
+    if (ms % size === 0) return `${ms / size}${unit}`;
   return `${ms}ms`;
 }
 

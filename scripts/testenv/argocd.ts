@@ -75,7 +75,12 @@ export function prepareArgoDirs(dir: string, release: ArgoRelease, renderers: { 
   return p;
 }
 
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; data?: Record<string, string> };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
+  data?: Record<string, string>;
+};
 
 function shipped(release: ArgoRelease, file: string): Manifest {
   const m = parse(readFileSync(join(release.config, file), 'utf8')) as Manifest;
@@ -151,9 +156,22 @@ export function repoServerSpec(binary: string, dir: string, ports: Ports, paths:
   return {
     part: 'argocd-repo-server',
     binary,
-    args: ['--address', '127.0.0.1', '--port', String(ports.repoServer),
-      '--metrics-address', '127.0.0.1', '--metrics-port', String(ports.repoServerMetrics),
-      '--redis', `127.0.0.1:${ports.argocdRedis}`, '--loglevel', 'info', '--logformat', 'text'],
+    args: [
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(ports.repoServer),
+      '--metrics-address',
+      '127.0.0.1',
+      '--metrics-port',
+      String(ports.repoServerMetrics),
+      '--redis',
+      `127.0.0.1:${ports.argocdRedis}`,
+      '--loglevel',
+      'info',
+      '--logformat',
+      'text',
+    ],
     env: {
       ...commonEnv(paths, 'argocd-repo-server'),
       ARGOCD_GPG_DATA_PATH: paths.gpgData,
@@ -173,14 +191,29 @@ export function applicationControllerSpec(binary: string, dir: string, ports: Po
   return {
     part: 'argocd-application-controller',
     binary,
-    args: ['--kubeconfig', kubeconfig, '--namespace', ARGOCD_NAMESPACE,
-      '--redis', `127.0.0.1:${ports.argocdRedis}`, '--repo-server', `127.0.0.1:${ports.repoServer}`,
+    args: [
+      '--kubeconfig',
+      kubeconfig,
+      '--namespace',
+      ARGOCD_NAMESPACE,
+      '--redis',
+      `127.0.0.1:${ports.argocdRedis}`,
+      '--repo-server',
+      `127.0.0.1:${ports.repoServer}`,
       // Binds 0.0.0.0 (hard-coded in v3.6.1): a free port, used here only for /healthz.
-      '--metrics-port', String(ports.controllerMetrics),
+      '--metrics-port',
+      String(ports.controllerMetrics),
       // Enough workers that parallel test files never queue behind each other's Applications
       // (Argo CD's defaults, 20 and 10, are sized for hundreds of apps).
-      '--status-processors', '8', '--operation-processors', '8',
-      '--loglevel', 'info', '--logformat', 'text'],
+      '--status-processors',
+      '8',
+      '--operation-processors',
+      '8',
+      '--loglevel',
+      'info',
+      '--logformat',
+      'text',
+    ],
     env: {
       ...commonEnv(paths, 'argocd-application-controller'),
       // One controller owns every cluster. Unset, the shard is read from the hostname's last

@@ -47,9 +47,7 @@ const VERSION_ENV: Record<keyof Versions, string> = {
  */
 export function settings(env: NodeJS.ProcessEnv = process.env): Settings {
   const cache = env.OPSBOT_CACHE || join(homedir(), '.cache', 'opsbot');
-  const versions = Object.fromEntries(
-    (Object.keys(PINNED) as (keyof Versions)[]).map((k) => [k, env[VERSION_ENV[k]] || PINNED[k]]),
-  ) as Versions;
+  const versions = Object.fromEntries((Object.keys(PINNED) as (keyof Versions)[]).map((k) => [k, env[VERSION_ENV[k]] || PINNED[k]])) as Versions;
   return {
     dir: resolve(env.OPSBOT_TESTENV_DIR || join(REPO_ROOT, '.testenv')),
     binDir: join(resolve(cache), 'bin'),

@@ -72,12 +72,15 @@ async function buildAll(s: Settings): Promise<Record<ToolKey, string>> {
   const note = (b: { path: string; cached: boolean }) => (b.cached ? `cached ${b.path}` : `built ${b.path}`);
   const one = (t: GoTool, signal: AbortSignal) => step(`${t.name} ${t.version}`, () => buildTool(t, s.binDir, signal), note);
   const jobs = Object.fromEntries(
-    chains.map((chain) => [chain.join('+'), async (signal: AbortSignal) => {
-      for (const key of chain) {
-        if (signal.aborted) return;
-        await one(tools[key], signal);
-      }
-    }]),
+    chains.map((chain) => [
+      chain.join('+'),
+      async (signal: AbortSignal) => {
+        for (const key of chain) {
+          if (signal.aborted) return;
+          await one(tools[key], signal);
+        }
+      },
+    ]),
   );
   await runLimited(jobs, limit);
   return Object.fromEntries((Object.keys(tools) as ToolKey[]).map((k) => [k, cachedPath(tools[k], s.binDir)])) as Record<ToolKey, string>;
@@ -86,24 +89,41 @@ async function buildAll(s: Settings): Promise<Record<ToolKey, string>> {
 /** Paths of already-built binaries (for `restart`): never builds. */
 function cachedBinaries(s: Settings): Record<ToolKey, string> {
   const tools = allTools(s.versions);
-  return Object.fromEntries((Object.keys(tools) as ToolKey[]).map((k) => {
-    const path = cachedPath(tools[k], s.binDir);
-    if (!existsSync(path)) throw new TestenvError(tools[k].name, `${path} is not built: run \`npm run testenv\` first`);
-    return [k, path];
-  })) as Record<ToolKey, string>;
+  return Object.fromEntries(
+    (Object.keys(tools) as ToolKey[]).map((k) => {
+      const path = cachedPath(tools[k], s.binDir);
+      if (!existsSync(path)) throw new TestenvError(tools[k].name, `${path} is not built: run \`npm run testenv\` first`);
+      return [k, path];
+    }),
+  ) as Record<ToolKey, string>;
 }
 
 async function prepare(s: Settings, state: State, build: boolean): Promise<Prepared> {
   dirs(s);
   const built = build ? await buildAll(s) : cachedBinaries(s);
-  const cmd = async (name: string, pkg: string) => (build ? step(name, () => ensureCommand(name, pkg), (p) => p) : which(name) ?? name);
+  const cmd = async (name: string, pkg: string) =>
+    build
+      ? step(
+          name,
+          () => ensureCommand(name, pkg),
+          (p) => p,
+        )
+      : (which(name) ?? name);
   const redis = await cmd('redis-server', 'redis-server');
   const openssl = await cmd('openssl', 'openssl');
   // The repo-server runs git; the GitOps repository is seeded with it.
   await cmd('git', 'git');
   const htpasswd = await cmd('htpasswd', 'apache2-utils');
-  const release = await step(`Argo CD ${s.versions.argocd} release files (CRDs, config, hack/)`, () => argoRelease(s.versions.argocd), (r) => r.dir);
-  const stages = await step(`kwok ${s.versions.kwok} Stages`, () => writeKwokStages(s.dir, s.versions.kwok), (p) => p);
+  const release = await step(
+    `Argo CD ${s.versions.argocd} release files (CRDs, config, hack/)`,
+    () => argoRelease(s.versions.argocd),
+    (r) => r.dir,
+  );
+  const stages = await step(
+    `kwok ${s.versions.kwok} Stages`,
+    () => writeKwokStages(s.dir, s.versions.kwok),
+    (p) => p,
+  );
   const pki = await step('certificates, service-account keys, tokens', () => ensurePki(s.dir, openssl));
   const registryCert = await ensureServingCert(pki, openssl, 'registry');
   const cliConfig = join(s.dir, 'tofu', 'cli.tfrc');
@@ -147,7 +167,10 @@ function specFor(part: Part, s: Settings, p: Prepared): ServiceSpec {
 
 function configDigest(spec: ServiceSpec): string {
   const files = (spec.configFiles ?? []).map((f) => readFileSync(f, 'utf8'));
-  return createHash('sha256').update(JSON.stringify([spec.binary, spec.args, spec.env ?? {}, files])).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([spec.binary, spec.args, spec.env ?? {}, files]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** Reuses a healthy process of ours started the same way; otherwise (re)starts it. */
@@ -183,7 +206,11 @@ function startPart(part: Part, s: Settings, p: Prepared, state: State, started: 
   const base = specFor(part, s, p);
   const spec = { ...base, args: [...base.args, ...extraArgs(part)] };
   const port = (Object.keys(PORT_OWNER) as (keyof Ports)[]).find((k) => PORT_OWNER[k] === part);
-  return step(`${part}${port ? ` on 127.0.0.1:${p.ports[port]}` : ''}`, () => ensureRunning(spec, s, state, started), (r) => r);
+  return step(
+    `${part}${port ? ` on 127.0.0.1:${p.ports[port]}` : ''}`,
+    () => ensureRunning(spec, s, state, started),
+    (r) => r,
+  );
 }
 
 const APISERVER_AND_BELOW: Part[] = ['redis', 'etcd', 'kube-apiserver'];
@@ -203,11 +230,25 @@ export async function up(s: Settings): Promise<string> {
       await setupCluster(p.ports.apiserver, p.pki, p.release.crds);
       await applyKwokNode(apply);
     });
-    await step('Argo CD settings (argocd-cm, argocd-rbac-cm, argocd-secret) and the cluster Secret', () => applyArgoConfig(apply, p.release, p.argo, { server, pki: p.pki }));
+    await step('Argo CD settings (argocd-cm, argocd-rbac-cm, argocd-secret) and the cluster Secret', () =>
+      applyArgoConfig(apply, p.release, p.argo, { server, pki: p.pki }),
+    );
     for (const part of PARTS.filter((x) => !APISERVER_AND_BELOW.includes(x))) await startPart(part, s, p, state, started);
-    const { seeded } = await step(`GitOps repository ${p.repo.url}`, () => seedGitopsRepo(s.dir), (r) => r.seeded);
-    const apps = await step('example Applications (gitops/argocd/apps), repoURL and destination pointed here', () => applyExampleApplications(apply, p.repo, server), (n) => n.join(', '));
-    await step(`Argo CD syncs them (${seeded} repository)`, () => waitSynced(p.ports.apiserver, p.pki, apps, 180_000), (r) => r);
+    const { seeded } = await step(
+      `GitOps repository ${p.repo.url}`,
+      () => seedGitopsRepo(s.dir),
+      (r) => r.seeded,
+    );
+    const apps = await step(
+      'example Applications (gitops/argocd/apps), repoURL and destination pointed here',
+      () => applyExampleApplications(apply, p.repo, server),
+      (n) => n.join(', '),
+    );
+    await step(
+      `Argo CD syncs them (${seeded} repository)`,
+      () => waitSynced(p.ports.apiserver, p.pki, apps, 180_000),
+      (r) => r,
+    );
     writeState(s.dir, state);
     return writeEnvFile(s.dir, envVars(s, state, p));
   } catch (err) {

@@ -57,7 +57,9 @@ export async function applyExampleApplications(apply: Apply, repo: GitopsRepo, s
   const dir = join(REPO_ROOT, 'gitops', 'argocd', 'apps');
   if (!existsSync(dir)) return [];
   const names: string[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     const doc = parse(readFileSync(join(dir, file), 'utf8')) as ApplicationDoc;
     if (doc.kind !== 'Application' || !doc.metadata?.name || !doc.spec) continue;
     if (doc.spec.source) doc.spec.source.repoURL = repo.url;
@@ -101,7 +103,9 @@ export async function waitSynced(port: number, pki: Pki, names: string[], timeou
     if (Date.now() > deadline) {
       const why = pending.map((n) => {
         const st = last.get(n);
-        const detail = [...(st?.conditions ?? []).map((c) => `${c.type}: ${c.message ?? ''}`), st?.operationState?.message].filter(Boolean).join('; ');
+        const detail = [...(st?.conditions ?? []).map((c) => `${c.type}: ${c.message ?? ''}`), st?.operationState?.message]
+          .filter(Boolean)
+          .join('; ');
         return `${n}: ${st?.sync?.status ?? 'no status'}${detail ? ` (${detail})` : ''}`;
       });
       throw new TestenvError('argocd-application-controller', `not Synced after ${timeoutMs / 1000}s: ${why.join(' | ')}`);

@@ -16,8 +16,14 @@ async function go(tool: GoTool, args: string[], cwd: string, signal?: AbortSigna
   // Cancelled with SIGINT, as Ctrl-C would: go stops starting new compiles, waits for the
   // running ones and removes its work directory; SIGKILL only if it has not exited in 10 s.
   const r = await execa('go', args, {
-    cwd, env: goEnv(tool, extraEnv), stdin: 'ignore', reject: false, all: true,
-    cancelSignal: signal, killSignal: 'SIGINT', forceKillAfterDelay: 10_000,
+    cwd,
+    env: goEnv(tool, extraEnv),
+    stdin: 'ignore',
+    reject: false,
+    all: true,
+    cancelSignal: signal,
+    killSignal: 'SIGINT',
+    forceKillAfterDelay: 10_000,
   });
   if (r.isCanceled || signal?.aborted) throw new CancelledError(tool.name, 'build cancelled: another part failed to build');
   if (r.failed) {
@@ -80,10 +86,7 @@ export async function buildTool(tool: GoTool, binDir: string, signal?: AbortSign
  * process groups are killed, nothing half-built is kept) and is what the caller sees, so the
  * part that failed is the one named.
  */
-export async function runLimited<K extends string, T>(
-  jobs: Record<K, (signal: AbortSignal) => Promise<T>>,
-  limit: number,
-): Promise<Record<K, T>> {
+export async function runLimited<K extends string, T>(jobs: Record<K, (signal: AbortSignal) => Promise<T>>, limit: number): Promise<Record<K, T>> {
   const ctl = new AbortController();
   const keys = Object.keys(jobs) as K[];
   const out = {} as Record<K, T>;

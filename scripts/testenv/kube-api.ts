@@ -22,14 +22,11 @@ export function apiRequest(
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { Authorization: `Bearer ${pki.adminToken}`, Accept: 'application/json' };
     if (body) headers['Content-Type'] = body.contentType;
-    const req = request(
-      { host: '127.0.0.1', port, path, method, ca: readFileSync(pki.caCert), headers, timeout: 10_000 },
-      (res) => {
-        let text = '';
-        res.on('data', (d: Buffer) => (text += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
+    const req = request({ host: '127.0.0.1', port, path, method, ca: readFileSync(pki.caCert), headers, timeout: 10_000 }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
     req.on('timeout', () => req.destroy(new Error(`${method} ${path}: timeout`)));
     req.on('error', reject);
     req.end(body?.text);

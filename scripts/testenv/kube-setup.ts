@@ -120,7 +120,10 @@ export async function setupCluster(port: number, pki: Pki, crds: { application: 
   }
   for (const n of names) await waitEstablished(port, pki, n);
 
-  await apply(`/api/v1/namespaces/${ARGOCD_NAMESPACE}`, JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGOCD_NAMESPACE } }));
+  await apply(
+    `/api/v1/namespaces/${ARGOCD_NAMESPACE}`,
+    JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ARGOCD_NAMESPACE } }),
+  );
   // Argo CD's own default project: every Application refers to a project, `default` unless told.
   const project = {
     apiVersion: 'argoproj.io/v1alpha1',

@@ -31,7 +31,9 @@ const OUR_STAGES = join(dirname(fileURLToPath(import.meta.url)), 'kwok-stages.ya
 /** Writes `<dir>/kwok/stages.yaml`: the shipped Stages as they are, then ours. */
 export async function writeKwokStages(dir: string, version: string): Promise<string> {
   const mod = await moduleDir('kwok-stages', KWOK_MODULE, version);
-  const docs = SHIPPED_STAGES.map((f) => `# ${KWOK_MODULE}@${version} kustomize/stage/${f}\n${readFileSync(join(mod, 'kustomize', 'stage', f), 'utf8').trim()}\n`);
+  const docs = SHIPPED_STAGES.map(
+    (f) => `# ${KWOK_MODULE}@${version} kustomize/stage/${f}\n${readFileSync(join(mod, 'kustomize', 'stage', f), 'utf8').trim()}\n`,
+  );
   docs.push(`# scripts/testenv/kwok-stages.yaml\n${readFileSync(OUR_STAGES, 'utf8').trim()}\n`);
   mkdirSync(join(dir, 'kwok'), { recursive: true });
   const path = join(dir, 'kwok', 'stages.yaml');
@@ -60,24 +62,43 @@ async function nodeReady(port: number, pki: Pki): Promise<boolean> {
   return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-export function kwokSpec(binary: string, dir: string, ports: { kwok: number; apiserver: number }, kubeconfig: string, stages: string, pki: Pki): ServiceSpec {
+export function kwokSpec(
+  binary: string,
+  dir: string,
+  ports: { kwok: number; apiserver: number },
+  kubeconfig: string,
+  stages: string,
+  pki: Pki,
+): ServiceSpec {
   return {
     part: 'kwok',
     binary,
-    args: ['--kubeconfig', kubeconfig, '--config', stages,
-      '--manage-nodes-with-annotation-selector', `${MANAGED.key}=${MANAGED.value}`,
-      '--server-address', `127.0.0.1:${ports.kwok}`,
+    args: [
+      '--kubeconfig',
+      kubeconfig,
+      '--config',
+      stages,
+      '--manage-nodes-with-annotation-selector',
+      `${MANAGED.key}=${MANAGED.value}`,
+      '--server-address',
+      `127.0.0.1:${ports.kwok}`,
       // Renew the node's Lease as a kubelet does. Without it (the default is off when Stages
       // come from --config) kube-controller-manager finds no heartbeat after 50 s, marks the
       // node NotReady and every pod on it Ready=False, and nothing marks them Ready again.
-      '--node-lease-duration-seconds', '40',
+      '--node-lease-duration-seconds',
+      '40',
       // Pod IPs apart from the apiserver's service range (10.0.0.0/24); nothing routes to them.
-      '--node-ip', '127.0.0.1', '--cidr', '10.244.0.1/16'],
+      '--node-ip',
+      '127.0.0.1',
+      '--cidr',
+      '10.244.0.1/16',
+    ],
     configFiles: [stages],
     logFile: join(dir, 'logs', 'kwok.log'),
     cwd: join(dir, 'kwok'),
     // Ready when it has initialised its node (the node-initialize Stage ran).
-    probe: async () => (await fetch(`http://127.0.0.1:${ports.kwok}/healthz`, { signal: AbortSignal.timeout(2000) })).ok && (await nodeReady(ports.apiserver, pki)),
+    probe: async () =>
+      (await fetch(`http://127.0.0.1:${ports.kwok}/healthz`, { signal: AbortSignal.timeout(2000) })).ok && (await nodeReady(ports.apiserver, pki)),
     readyTimeoutMs: 60_000,
   };
 }

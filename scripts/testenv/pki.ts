@@ -46,24 +46,73 @@ export async function ensurePki(stateDir: string, opensslPath: string): Promise<
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const days = '3650';
-    await openssl(opensslPath, ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', days,
-      '-subj', '/CN=opsbot-testenv-ca', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-    await openssl(opensslPath, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver'], dir);
-    writeFileSync(join(dir, 'apiserver.ext'), [
-      'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
-      'extendedKeyUsage=serverAuth',
-      'keyUsage=critical,digitalSignature,keyEncipherment',
-      '',
-    ].join('\n'));
-    await openssl(opensslPath, ['x509', '-req', '-in', 'apiserver.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-      '-out', 'apiserver.crt', '-days', days, '-extfile', 'apiserver.ext'], dir);
+    await openssl(
+      opensslPath,
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.crt',
+        '-days',
+        days,
+        '-subj',
+        '/CN=opsbot-testenv-ca',
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ],
+      dir,
+    );
+    await openssl(
+      opensslPath,
+      ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'apiserver.key', '-out', 'apiserver.csr', '-subj', '/CN=kube-apiserver'],
+      dir,
+    );
+    writeFileSync(
+      join(dir, 'apiserver.ext'),
+      [
+        'subjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc',
+        'extendedKeyUsage=serverAuth',
+        'keyUsage=critical,digitalSignature,keyEncipherment',
+        '',
+      ].join('\n'),
+    );
+    await openssl(
+      opensslPath,
+      [
+        'x509',
+        '-req',
+        '-in',
+        'apiserver.csr',
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-CAcreateserial',
+        '-out',
+        'apiserver.crt',
+        '-days',
+        days,
+        '-extfile',
+        'apiserver.ext',
+      ],
+      dir,
+    );
     await openssl(opensslPath, ['genrsa', '-out', 'sa.key', '2048'], dir);
     await openssl(opensslPath, ['rsa', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
     const tokens = { admin: randomBytes(24).toString('hex'), opsbot: randomBytes(24).toString('hex') };
     writeFileSync(tokensJson, JSON.stringify(tokens), { mode: 0o600 });
     // token,user,uid,"groups": admin is in system:masters; opsbot has no group and gets only
     // what RBAC binds to the user.
-    writeFileSync(p.tokenFile, `${tokens.admin},${ADMIN_USER},uid-admin,"system:masters"\n${tokens.opsbot},${OPSBOT_USER},uid-opsbot\n`, { mode: 0o600 });
+    writeFileSync(p.tokenFile, `${tokens.admin},${ADMIN_USER},uid-admin,"system:masters"\n${tokens.opsbot},${OPSBOT_USER},uid-opsbot\n`, {
+      mode: 0o600,
+    });
   }
   const tokens = JSON.parse(readFileSync(tokensJson, 'utf8')) as { admin: string; opsbot: string };
   return { ...p, adminToken: tokens.admin, opsbotToken: tokens.opsbot };
@@ -82,9 +131,35 @@ export async function ensureServingCert(pki: Pki, opensslPath: string, name: str
   const out = { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`) };
   if (existsSync(out.cert) && existsSync(out.key)) return out;
   const ext = join(pki.dir, `${name}.ext`);
-  writeFileSync(ext, ['subjectAltName=IP:127.0.0.1,DNS:localhost', 'extendedKeyUsage=serverAuth', 'keyUsage=critical,digitalSignature,keyEncipherment', ''].join('\n'));
-  await openssl(opensslPath, ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`], pki.dir);
-  await openssl(opensslPath, ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-out', `${name}.crt`, '-days', '3650', '-extfile', ext], pki.dir);
+  writeFileSync(
+    ext,
+    ['subjectAltName=IP:127.0.0.1,DNS:localhost', 'extendedKeyUsage=serverAuth', 'keyUsage=critical,digitalSignature,keyEncipherment', ''].join('\n'),
+  );
+  await openssl(
+    opensslPath,
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`],
+    pki.dir,
+  );
+  await openssl(
+    opensslPath,
+    [
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.crt',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-out',
+      `${name}.crt`,
+      '-days',
+      '3650',
+      '-extfile',
+      ext,
+    ],
+    pki.dir,
+  );
   return out;
 }

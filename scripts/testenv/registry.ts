@@ -57,10 +57,13 @@ export async function prepareRegistry(dir: string, htpasswdBin: string, cert: Se
 function apiAnswers(port: number, ca: string, user: string, pass: string): Promise<boolean> {
   return new Promise((resolve) => {
     const auth = Buffer.from(`${user}:${pass}`).toString('base64');
-    const req = request({ host: '127.0.0.1', port, path: '/v2/', ca: readFileSync(ca), headers: { Authorization: `Basic ${auth}` }, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path: '/v2/', ca: readFileSync(ca), headers: { Authorization: `Basic ${auth}` }, timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
     req.end();

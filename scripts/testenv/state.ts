@@ -43,7 +43,9 @@ export function writeState(dir: string, s: State): void {
 export function writeEnvFile(dir: string, vars: Record<string, string>): string {
   const path = join(dir, 'env');
   const quote = (v: string) => (/^[\w@%+=:,./-]*$/.test(v) ? v : `'${v.replace(/'/g, `'\\''`)}'`);
-  const body = Object.entries(vars).map(([k, v]) => `${k}=${quote(v)}`).join('\n');
+  const body = Object.entries(vars)
+    .map(([k, v]) => `${k}=${quote(v)}`)
+    .join('\n');
   writeAtomic(path, `# Written by scripts/testenv.ts; read by test/support/testenv.ts.\n${body}\n`);
   return path;
 }

@@ -36,11 +36,37 @@ export function stagingVersion(kubeVersion: string): string {
 }
 
 export const KUBE_STAGING = [
-  'api', 'apiextensions-apiserver', 'apimachinery', 'apiserver', 'cli-runtime', 'client-go', 'cloud-provider',
-  'cluster-bootstrap', 'code-generator', 'component-base', 'component-helpers', 'controller-manager', 'cri-api',
-  'cri-client', 'csi-translation-lib', 'dynamic-resource-allocation', 'endpointslice', 'externaljwt', 'kms',
-  'kube-aggregator', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubectl', 'kubelet', 'metrics',
-  'mount-utils', 'pod-security-admission', 'sample-apiserver', 'sample-cli-plugin', 'sample-controller',
+  'api',
+  'apiextensions-apiserver',
+  'apimachinery',
+  'apiserver',
+  'cli-runtime',
+  'client-go',
+  'cloud-provider',
+  'cluster-bootstrap',
+  'code-generator',
+  'component-base',
+  'component-helpers',
+  'controller-manager',
+  'cri-api',
+  'cri-client',
+  'csi-translation-lib',
+  'dynamic-resource-allocation',
+  'endpointslice',
+  'externaljwt',
+  'kms',
+  'kube-aggregator',
+  'kube-controller-manager',
+  'kube-proxy',
+  'kube-scheduler',
+  'kubectl',
+  'kubelet',
+  'metrics',
+  'mount-utils',
+  'pod-security-admission',
+  'sample-apiserver',
+  'sample-cli-plugin',
+  'sample-controller',
 ].map((m) => `k8s.io/${m}`);
 
 export function tofuTool(version: string): GoTool {
@@ -67,9 +93,7 @@ export function etcdTool(version: string): GoTool {
     ldflags: () => [],
     // etcd's own api/client modules move in lock step with the server.
     replacesFor: (v) =>
-      ['go.etcd.io/etcd/api/v3', 'go.etcd.io/etcd/client/pkg/v3', 'go.etcd.io/etcd/client/v3', 'go.etcd.io/etcd/pkg/v3'].map(
-        (m) => `${m}=${m}@${v}`,
-      ),
+      ['go.etcd.io/etcd/api/v3', 'go.etcd.io/etcd/client/pkg/v3', 'go.etcd.io/etcd/client/v3', 'go.etcd.io/etcd/pkg/v3'].map((m) => `${m}=${m}@${v}`),
   };
 }
 
@@ -105,7 +129,10 @@ export function argocdTool(version: string): GoTool {
     wrapper: join(TOOLS, 'argocd'),
     toolchain: GO_1_27,
     // What Argo CD's Makefile sets: the components report it (`argocd-repo-server version`).
-    ldflags: (v) => [`-X github.com/argoproj/argo-cd/v3/common.version=${v.replace(/^v/, '')}`, '-X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean'],
+    ldflags: (v) => [
+      `-X github.com/argoproj/argo-cd/v3/common.version=${v.replace(/^v/, '')}`,
+      '-X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean',
+    ],
   };
 }
 
@@ -149,8 +176,10 @@ export function helmTool(version: string): GoTool {
     // taken from the client-go it is built with (v0.37 → 1.37; Argo CD passes the cluster's own).
     ldflags: (v) => [
       `-X helm.sh/helm/v3/internal/version.version=${v}`,
-      `-X ${chartutil}.k8sVersionMajor=1`, `-X ${chartutil}.k8sVersionMinor=37`,
-      `-X ${rules}.k8sVersionMajor=1`, `-X ${rules}.k8sVersionMinor=37`,
+      `-X ${chartutil}.k8sVersionMajor=1`,
+      `-X ${chartutil}.k8sVersionMinor=37`,
+      `-X ${rules}.k8sVersionMajor=1`,
+      `-X ${rules}.k8sVersionMinor=37`,
     ],
   };
 }

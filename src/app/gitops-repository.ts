@@ -15,7 +15,14 @@ import type { GitopsRepo } from '../jobs/seams.js';
  * The embedded default keeps its GitOps remote under OPSBOT_HOME, seeded once from the example
  * content in gitops/. Without `gitops` in the config every use says so.
  */
-export async function gitopsRepository(opts: { loaded: LoadedConfig; home: string; env: NodeJS.ProcessEnv; redis: Redis; seed: boolean; log: Logger }): Promise<GitopsRepo> {
+export async function gitopsRepository(opts: {
+  loaded: LoadedConfig;
+  home: string;
+  env: NodeJS.ProcessEnv;
+  redis: Redis;
+  seed: boolean;
+  log: Logger;
+}): Promise<GitopsRepo> {
   const { config, bundled, baseDir } = opts.loaded;
   const gitops = config.gitops;
   if (!gitops) return unconfigured;
@@ -28,7 +35,19 @@ export async function gitopsRepository(opts: { loaded: LoadedConfig; home: strin
   } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url) && !isAbsolute(url)) {
     url = resolve(baseDir, url); // a path relative to the config file
   }
-  const signing = gitops.signing ? await prepareSigning({ format: gitops.signing.format, key: opts.env[gitops.signing.keyEnv] ?? '' }, join(opts.home, 'signing', createHash('sha256').update(opts.env[gitops.signing.keyEnv] ?? '').digest('hex').slice(0, 16))) : undefined;
+  const signing = gitops.signing
+    ? await prepareSigning(
+        { format: gitops.signing.format, key: opts.env[gitops.signing.keyEnv] ?? '' },
+        join(
+          opts.home,
+          'signing',
+          createHash('sha256')
+            .update(opts.env[gitops.signing.keyEnv] ?? '')
+            .digest('hex')
+            .slice(0, 16),
+        ),
+      )
+    : undefined;
   if (signing) opts.log.info({ identity: signing.identity }, 'commits are signed');
   const writer = new RepoWriter({
     url,

@@ -64,7 +64,16 @@ export async function wireJobKinds(opts: {
   const pullRequests = github
     ? new PullRequests({ owner: github.owner, repo: github.repo, token: env.GITHUB_TOKEN, baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com' })
     : undefined;
-  const infra: InfraServices = { store: new PlanStore(fast), locks: new StackLocks(fast), holds: new ReviewLocks(fast), unlocks: new UnlockRequests(fast), github: new GitHubRepos(env), baseDir: loaded.baseDir, stateHome: join(opts.home, 'state'), terraform: config.terraform };
+  const infra: InfraServices = {
+    store: new PlanStore(fast),
+    locks: new StackLocks(fast),
+    holds: new ReviewLocks(fast),
+    unlocks: new UnlockRequests(fast),
+    github: new GitHubRepos(env),
+    baseDir: loaded.baseDir,
+    stateHome: join(opts.home, 'state'),
+    terraform: config.terraform,
+  };
 
   const kinds = new Map<string, JobKind>();
   const add = <P>(kind: JobKind<P>) => kinds.set(kind.name, kind as JobKind);

@@ -108,7 +108,16 @@ export class OpsbotApp {
     const outbox = new Outbox(blocking, this.redactor);
     const policy = new Policy(config);
     const limits = new RateLimits(fast, config.limits, (s) => policy.personOf(s), this.metrics);
-    const deps: CommandDeps = { config, policy, queues: limitedQueue(this.queues, limits.jobs), audit, outbox: new Outbox(fast, this.redactor), reviews, commands: () => ALL_COMMANDS, infra };
+    const deps: CommandDeps = {
+      config,
+      policy,
+      queues: limitedQueue(this.queues, limits.jobs),
+      audit,
+      outbox: new Outbox(fast, this.redactor),
+      reviews,
+      commands: () => ALL_COMMANDS,
+      infra,
+    };
     this.router = new CommandRouter(ALL_COMMANDS as never, deps, this.metrics, this.log);
 
     const runWorkers = this.opts.workers === 'auto' ? !this.embedded?.othersRunWorkers() : this.opts.workers;
@@ -135,7 +144,12 @@ export class OpsbotApp {
       reader.on('error', () => undefined);
       this.connections.push(reader);
       const name = this.opts.consoleAs || userInfo().username;
-      this.console = new ConsoleAdapter({ router: this.router, reader, actor: { platform: 'console', id: name, displayName: name }, completion: { commands: ALL_COMMANDS, config } });
+      this.console = new ConsoleAdapter({
+        router: this.router,
+        reader,
+        actor: { platform: 'console', id: name, displayName: name },
+        completion: { commands: ALL_COMMANDS, config },
+      });
     }
 
     if (this.opts.http) {
@@ -169,10 +183,29 @@ export class OpsbotApp {
 
     // Chat platforms (Slack, Telegram) in the processes that face chat: start and bot.
     if (this.opts.chat) {
-      this.adapters = await createChatAdapters({ config, env, router: this.router, policy, http: this.http?.app, redis: fast, audit, metrics: this.metrics, limits, redactor: this.redactor, log: this.log });
+      this.adapters = await createChatAdapters({
+        config,
+        env,
+        router: this.router,
+        policy,
+        http: this.http?.app,
+        redis: fast,
+        audit,
+        metrics: this.metrics,
+        limits,
+        redactor: this.redactor,
+        log: this.log,
+      });
       for (const adapter of this.adapters) {
         await adapter.start();
-        const delivery = new OutboxDelivery({ redis: blocking.duplicate(), adapter, log: this.log, audit, metrics: this.metrics, consumer: `${hostname()}-${process.pid}` });
+        const delivery = new OutboxDelivery({
+          redis: blocking.duplicate(),
+          adapter,
+          log: this.log,
+          audit,
+          metrics: this.metrics,
+          consumer: `${hostname()}-${process.pid}`,
+        });
         delivery.start();
         this.deliveries.push(delivery);
       }
@@ -192,7 +225,14 @@ export class OpsbotApp {
     const redis = blocking.duplicate();
     redis.on('error', () => undefined);
     this.connections.push(redis);
-    this.notifier = await startNotifications({ loaded: this.opts.loaded, cluster: this.cluster, redis, queues: this.queues!, log: this.log, metrics: this.metrics });
+    this.notifier = await startNotifications({
+      loaded: this.opts.loaded,
+      cluster: this.cluster,
+      redis,
+      queues: this.queues!,
+      log: this.log,
+      metrics: this.metrics,
+    });
   }
 
   private get home(): string {
@@ -203,7 +243,10 @@ export class OpsbotApp {
     const fromEnv = redisTargetFromEnv(env);
     if (fromEnv) return fromEnv;
     if (!this.opts.allowEmbeddedRedis) {
-      throw new OpsbotError('E_NO_REDIS', 'REDIS_URL is not set. Split processes (opsbot bot / opsbot worker) share one Redis: set REDIS_URL=redis://host:6379.');
+      throw new OpsbotError(
+        'E_NO_REDIS',
+        'REDIS_URL is not set. Split processes (opsbot bot / opsbot worker) share one Redis: set REDIS_URL=redis://host:6379.',
+      );
     }
     this.embedded = await joinEmbeddedRedis(this.home, { command: process.argv.slice(2).join(' ').slice(0, 120), env });
     this.log.info({ url: safeUrl(this.embedded.url), home: this.home }, 'using the embedded redis-server of OPSBOT_HOME');

@@ -186,12 +186,15 @@ export class ApplicationWatcher {
     const params = { allowWatchBookmarks: true, resourceVersion: this.positions.get(ns), timeoutSeconds };
 
     return new Promise<WatchOutcome>((resolve, reject) => {
-      const watchdog = setInterval(() => {
-        if (Date.now() - lastData > stallMs) {
-          stalled = true;
-          controller?.abort();
-        }
-      }, Math.min(stallMs, 15_000));
+      const watchdog = setInterval(
+        () => {
+          if (Date.now() - lastData > stallMs) {
+            stalled = true;
+            controller?.abort();
+          }
+        },
+        Math.min(stallMs, 15_000),
+      );
       watchdog.unref();
 
       const onEvent = (type: string, obj: unknown) => {

@@ -31,7 +31,17 @@ describe('parseApplication: tolerant reading', () => {
   });
 
   it('reads the fields opsbot uses', () => {
-    const a = app('web', status({ sync: 'OutOfSync', revision: REV_B, health: 'Degraded', op: operation('Failed', REV_B, 'T', 'U', 'boom'), resources: [{ kind: 'Deployment', name: 'web', health: { status: 'Degraded', message: 'deadline' } }] }), { labels: { team: 'a', n: 1 } });
+    const a = app(
+      'web',
+      status({
+        sync: 'OutOfSync',
+        revision: REV_B,
+        health: 'Degraded',
+        op: operation('Failed', REV_B, 'T', 'U', 'boom'),
+        resources: [{ kind: 'Deployment', name: 'web', health: { status: 'Degraded', message: 'deadline' } }],
+      }),
+      { labels: { team: 'a', n: 1 } },
+    );
     expect(a).toMatchObject({
       project: 'default',
       destinationNamespace: 'web',
@@ -46,7 +56,14 @@ describe('parseApplication: tolerant reading', () => {
   });
 
   it('multi-source: revisions[] win over revision', () => {
-    const a = parseApplication({ ...rawApp('m', undefined), spec: { sources: [{ repoURL: 'r1' }, { repoURL: 'r2' }] }, status: { sync: { status: 'Synced', revisions: [REV_A, REV_B] }, operationState: { phase: 'Succeeded', syncResult: { revisions: [REV_A, REV_B] } } } })!;
+    const a = parseApplication({
+      ...rawApp('m', undefined),
+      spec: { sources: [{ repoURL: 'r1' }, { repoURL: 'r2' }] },
+      status: {
+        sync: { status: 'Synced', revisions: [REV_A, REV_B] },
+        operationState: { phase: 'Succeeded', syncResult: { revisions: [REV_A, REV_B] } },
+      },
+    })!;
     expect(a.sources).toHaveLength(2);
     expect(syncedRevisions(a)).toEqual([REV_A, REV_B]);
     expect(operationRevisions(a.operationState!)).toEqual([REV_A, REV_B]);

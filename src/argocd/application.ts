@@ -172,9 +172,7 @@ export function parseApplication(raw: unknown): Application | undefined {
     sync: { status: str(sync?.status), revision: syncRevision, revisions: strings(sync?.revisions) },
     health: { status: str(health?.status), message: str(health?.message), lastTransitionTime: str(health?.lastTransitionTime) },
     operationState: operationState(status?.operationState),
-    resources: Array.isArray(status?.resources)
-      ? status.resources.map(resource).filter((r): r is ApplicationResource => r !== undefined)
-      : [],
+    resources: Array.isArray(status?.resources) ? status.resources.map(resource).filter((r): r is ApplicationResource => r !== undefined) : [],
     conditions: Array.isArray(status?.conditions) ? status.conditions.map(condition).filter((c): c is ApplicationCondition => c !== undefined) : [],
     reconciledAt: str(status?.reconciledAt),
     observedAt: str(status?.observedAt),
@@ -231,7 +229,9 @@ export function errorConditions(app: Application): ApplicationCondition[] {
 /** Web links for commit SHAs when the repository's web address is known: `0123456 (https://…/commit/0123456…)`. */
 export function revisionText(revs: string[], repoWebUrl?: string): string {
   if (revs.length === 0) return 'unknown';
-  return revs.map((r) => (repoWebUrl && /^[0-9a-f]{40}$/i.test(r) ? `${shortRevision(r)} (${repoWebUrl.replace(/\/$/, '')}/commit/${r})` : shortRevision(r))).join(', ');
+  return revs
+    .map((r) => (repoWebUrl && /^[0-9a-f]{40}$/i.test(r) ? `${shortRevision(r)} (${repoWebUrl.replace(/\/$/, '')}/commit/${r})` : shortRevision(r)))
+    .join(', ');
 }
 
 const FINISHED_PHASES = new Set(['Succeeded', 'Failed', 'Error']);

@@ -51,7 +51,8 @@ export async function followDeploy(
   const app = await kube.getApplication(namespace, req.application);
   const found = app ? await appPods(kube, app, where) : undefined;
   const pods = found ? renderPods(found.pods) : undefined;
-  const rollout: Field[] = found && found.workloads.length > 0 ? [{ label: 'Rollout', value: found.workloads.map((w) => rolloutText(w.rollout)).join('; ') }] : [];
+  const rollout: Field[] =
+    found && found.workloads.length > 0 ? [{ label: 'Rollout', value: found.workloads.map((w) => rolloutText(w.rollout)).join('; ') }] : [];
   const fields: Field[] = [...(followed.fields ?? []), ...rollout, ...(pods?.fields ?? [])];
   return { ...followed, fields, code: pods?.code || followed.code };
 }

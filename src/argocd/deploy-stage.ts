@@ -30,7 +30,9 @@ const stage = (s: DeployStage): DeployVerdict => ({ done: false, stage: s });
 export function unhealthyReason(app: Application): string {
   const bad = unhealthyResources(app).slice(0, 5);
   if (bad.length === 0) return '';
-  return bad.map((r) => `${r.kind ?? '?'} ${r.name ?? '?'}: ${r.health?.status ?? '?'}${r.health?.message ? ` (${r.health.message})` : ''}`).join('; ');
+  return bad
+    .map((r) => `${r.kind ?? '?'} ${r.name ?? '?'}: ${r.health?.status ?? '?'}${r.health?.message ? ` (${r.health.message})` : ''}`)
+    .join('; ');
 }
 
 function degradedReason(app: Application, when: string): string {

@@ -82,7 +82,8 @@ export function stageLine(entered: Map<DeployStage, number>, now: number, finish
 export function progressText(app: Application): string | undefined {
   const lines = errorConditions(app).map((c) => `${c.type}: ${c.message ?? ''}`);
   const op = app.operationState;
-  if (op?.phase === 'Running' && op.retryCount > 0 && op.message) lines.push(`Argo CD retries the sync (${op.retryCount} failed so far): ${op.message}`);
+  if (op?.phase === 'Running' && op.retryCount > 0 && op.message)
+    lines.push(`Argo CD retries the sync (${op.retryCount} failed so far): ${op.message}`);
   return lines.join('\n') || undefined;
 }
 
@@ -107,7 +108,12 @@ export class DeployTracker {
       fields: [
         { label: 'Stages', value: stageLine(entered, this.now(), finished) },
         { label: 'Revision', value: revisionText([revision], req.repoWebUrl) },
-        ...(app ? [{ label: 'Sync', value: app.sync.status ?? 'unknown' }, { label: 'Health', value: app.health.status ?? 'unknown' }] : []),
+        ...(app
+          ? [
+              { label: 'Sync', value: app.sync.status ?? 'unknown' },
+              { label: 'Health', value: app.health.status ?? 'unknown' },
+            ]
+          : []),
         ...(finished ? [] : rolloutFields),
       ],
       context: `Argo CD Application ${namespace}/${name}, ${seconds(this.now() - started)}`,
@@ -146,7 +152,12 @@ export class DeployTracker {
       };
       const superseded = (app: Application, by: string, jobId: string | undefined) =>
         finish(undefined, {
-          ...render('warning', `superseded by ${shortRevision(by)}${jobId ? ` (job ${jobId})` : ''}: Argo CD runs a newer change of the same file`, app, true),
+          ...render(
+            'warning',
+            `superseded by ${shortRevision(by)}${jobId ? ` (job ${jobId})` : ''}: Argo CD runs a newer change of the same file`,
+            app,
+            true,
+          ),
           title: `${title}: superseded`,
         });
 

@@ -50,5 +50,9 @@ export function noCluster(): ArgocdError {
 
 /** What every Application read says when the API server does not know the kind at all. */
 export function notInstalled(namespace: string, cause?: unknown): ArgocdError {
-  return new ArgocdError('E_ARGOCD_NOT_INSTALLED', `Argo CD is not installed in namespace ${namespace}: the Kubernetes API server does not serve applications.argoproj.io (Argo CD's CRDs are missing)`, { cause, httpStatus: 404 });
+  return new ArgocdError(
+    'E_ARGOCD_NOT_INSTALLED',
+    `Argo CD is not installed in namespace ${namespace}: the Kubernetes API server does not serve applications.argoproj.io (Argo CD's CRDs are missing)`,
+    { cause, httpStatus: 404 },
+  );
 }

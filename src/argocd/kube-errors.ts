@@ -66,13 +66,24 @@ export function kubeError(err: unknown, what: string): ArgocdError {
   const status = httpStatusOf(err);
   const detail = statusMessage(err) ?? (err instanceof Error ? err.message : String(err));
   if (status === 401) {
-    return new ArgocdError('E_KUBE_FORBIDDEN', `the Kubernetes API server rejected opsbot's credentials (401) for: ${what}. Check the token in the kubeconfig. (${detail})`, { cause: err, httpStatus: status });
+    return new ArgocdError(
+      'E_KUBE_FORBIDDEN',
+      `the Kubernetes API server rejected opsbot's credentials (401) for: ${what}. Check the token in the kubeconfig. (${detail})`,
+      { cause: err, httpStatus: status },
+    );
   }
   if (status === 403) {
-    return new ArgocdError('E_KUBE_FORBIDDEN', `opsbot may not ${what}: the Kubernetes API server answered 403 Forbidden (${detail}). Grant it in opsbot's Role/ClusterRole.`, { cause: err, httpStatus: status });
+    return new ArgocdError(
+      'E_KUBE_FORBIDDEN',
+      `opsbot may not ${what}: the Kubernetes API server answered 403 Forbidden (${detail}). Grant it in opsbot's Role/ClusterRole.`,
+      { cause: err, httpStatus: status },
+    );
   }
   if (status !== undefined) {
-    return new ArgocdError('E_KUBE_UNREACHABLE', `${what} failed: the Kubernetes API server answered ${status} (${detail})`, { cause: err, httpStatus: status });
+    return new ArgocdError('E_KUBE_UNREACHABLE', `${what} failed: the Kubernetes API server answered ${status} (${detail})`, {
+      cause: err,
+      httpStatus: status,
+    });
   }
   return new ArgocdError('E_KUBE_UNREACHABLE', `${what} failed: the Kubernetes API server is unreachable (${detail})`, { cause: err });
 }

@@ -40,17 +40,27 @@ describe('connectKube', () => {
     expect(connectKube({ env: { KUBECONFIG: file }, context: 'ctx-b' })?.server).toBe('https://b.example:6443');
   });
   it('an unknown context is a clear configuration error', () => {
-    expect(() => connectKube({ kubeconfig: file, context: 'prod' })).toThrow(/argocd.context "prod" is not in kubeconfig .* \(contexts: ctx-a, ctx-b\)/);
+    expect(() => connectKube({ kubeconfig: file, context: 'prod' })).toThrow(
+      /argocd.context "prod" is not in kubeconfig .* \(contexts: ctx-a, ctx-b\)/,
+    );
   });
 });
 
 describe('kubeError', () => {
   const status = (code: number, message: string) => JSON.stringify({ kind: 'Status', code, message });
   it.each([
-    [new ApiException(403, 'x', status(403, 'pods is forbidden'), {}), 'E_KUBE_FORBIDDEN', /^opsbot may not list pods: .*403 Forbidden \(pods is forbidden\)/],
+    [
+      new ApiException(403, 'x', status(403, 'pods is forbidden'), {}),
+      'E_KUBE_FORBIDDEN',
+      /^opsbot may not list pods: .*403 Forbidden \(pods is forbidden\)/,
+    ],
     [new ApiException(401, 'x', undefined, {}), 'E_KUBE_FORBIDDEN', /rejected opsbot's credentials \(401\)/],
     [new ApiException(500, 'x', status(500, 'etcdserver: timeout'), {}), 'E_KUBE_UNREACHABLE', /answered 500 \(etcdserver: timeout\)/],
-    [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }), 'E_KUBE_UNREACHABLE', /unreachable \(connect ECONNREFUSED/],
+    [
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:6443'), { code: 'ECONNREFUSED' }),
+      'E_KUBE_UNREACHABLE',
+      /unreachable \(connect ECONNREFUSED/,
+    ],
   ])('%#: %s', (err, code, text) => {
     const e = kubeError(err, 'list pods');
     expect(e.code).toBe(code);
@@ -61,7 +71,10 @@ describe('kubeError', () => {
 describe('ForbiddenReport and Backoff', () => {
   it('reports a 403 once across retries, and recovery once', () => {
     const said: string[] = [];
-    const r = new ForbiddenReport((e) => said.push(e.code), (w) => said.push(`ok ${w}`));
+    const r = new ForbiddenReport(
+      (e) => said.push(e.code),
+      (w) => said.push(`ok ${w}`),
+    );
     const e = new ArgocdError('E_KUBE_FORBIDDEN', 'no', { httpStatus: 403 });
     for (let i = 0; i < 5; i++) r.failed(e);
     r.succeeded('list');

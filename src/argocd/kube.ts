@@ -99,20 +99,23 @@ export class KubeConnection {
         setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
       );
       const app = parseApplication(raw);
-      if (!app) throw new ArgocdError('E_KUBE_UNREACHABLE', `the API server answered the patch of ${namespace}/${name} with something that is not an Application`);
+      if (!app)
+        throw new ArgocdError(
+          'E_KUBE_UNREACHABLE',
+          `the API server answered the patch of ${namespace}/${name} with something that is not an Application`,
+        );
       return app;
     } catch (err) {
       if (isUnservedKind(err)) throw notInstalled(namespace, err);
       const e = kubeError(err, `patch Application ${namespace}/${name}`);
-      if (e.httpStatus === 404) throw new ArgocdError('E_ARGOCD_APP_MISSING', `Argo CD Application ${namespace}/${name} does not exist`, { cause: err, httpStatus: 404 });
+      if (e.httpStatus === 404)
+        throw new ArgocdError('E_ARGOCD_APP_MISSING', `Argo CD Application ${namespace}/${name} does not exist`, { cause: err, httpStatus: 404 });
       throw e;
     }
   }
 
   async listPods(namespace: string, labelSelector: string): Promise<V1Pod[]> {
-    const list = await this.call(`list pods in ${namespace} (${labelSelector})`, () =>
-      this.coreApi.listNamespacedPod({ namespace, labelSelector }),
-    );
+    const list = await this.call(`list pods in ${namespace} (${labelSelector})`, () => this.coreApi.listNamespacedPod({ namespace, labelSelector }));
     return list.items;
   }
 
@@ -133,7 +136,9 @@ export class KubeConnection {
   }
 
   async listReplicaSets(namespace: string, labelSelector: string): Promise<V1ReplicaSet[]> {
-    const list = await this.call(`list replicasets in ${namespace} (${labelSelector})`, () => this.appsApi.listNamespacedReplicaSet({ namespace, labelSelector }));
+    const list = await this.call(`list replicasets in ${namespace} (${labelSelector})`, () =>
+      this.appsApi.listNamespacedReplicaSet({ namespace, labelSelector }),
+    );
     return list.items;
   }
 
@@ -171,7 +176,11 @@ export function connectKube(opts: ConnectOptions = {}): KubeConnection | undefin
   }
   if (opts.context) {
     if (!kc.getContextObject(opts.context)) {
-      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
+      const known =
+        kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ') || 'none';
       throw new ArgocdError('E_NO_CLUSTER', `argocd.context "${opts.context}" is not in ${origin} (contexts: ${known})`);
     }
     kc.setCurrentContext(opts.context);

@@ -60,7 +60,13 @@ export function renderNotification(app: Application, trigger: Trigger, opts: { r
   const op = app.operationState;
   const fields: Field[] = [
     { label: 'Sync', value: app.sync.status ?? 'unknown' },
-    { label: 'Revision', value: revisionText(op && trigger !== 'on-sync-status-unknown' && trigger !== 'on-health-degraded' ? operationRevisions(op) : syncedRevisions(app), opts.repoWebUrl) },
+    {
+      label: 'Revision',
+      value: revisionText(
+        op && trigger !== 'on-sync-status-unknown' && trigger !== 'on-health-degraded' ? operationRevisions(op) : syncedRevisions(app),
+        opts.repoWebUrl,
+      ),
+    },
     { label: 'Health', value: app.health.status ?? 'unknown' },
   ];
   if (op?.phase) fields.push({ label: 'Operation', value: op.phase + (initiator(app) ? ` (by ${initiator(app)})` : '') });

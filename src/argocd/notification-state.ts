@@ -129,7 +129,14 @@ export class NotificationState {
     // An app with no parseable creation time is treated as old: baseline rather than a burst.
     const eligible = Number.isNaN(created) || created <= initAt;
     const keys = claims.flatMap((c) => [this.seenKey(app, c.trigger), this.sentKey(app, c.trigger, c.oncePer ?? '-')]);
-    const argv = [eligible ? '1' : '0', String(this.ttlMs), String(this.leaseMs), this.owner, String(Date.now()), ...claims.map((c) => (c.oncePer ? '1' : '0'))];
+    const argv = [
+      eligible ? '1' : '0',
+      String(this.ttlMs),
+      String(this.leaseMs),
+      this.owner,
+      String(Date.now()),
+      ...claims.map((c) => (c.oncePer ? '1' : '0')),
+    ];
     const out = (await this.redis.eval(CLAIM, keys.length, ...keys, ...argv)) as string[];
     return out.map((o) => o as ClaimOutcome);
   }

@@ -24,13 +24,30 @@ describe('routes', () => {
   });
 
   it('routedTriggers lists what any matching route wants', () => {
-    expect(routedTriggers(routes, { ...app('web', status({})), labels: { tier: 'critical' } }).sort()).toEqual(['on-deployed', 'on-health-degraded', 'on-sync-failed']);
+    expect(routedTriggers(routes, { ...app('web', status({})), labels: { tier: 'critical' } }).sort()).toEqual([
+      'on-deployed',
+      'on-health-degraded',
+      'on-sync-failed',
+    ]);
   });
 });
 
 describe('renderNotification', () => {
   it('sync failed: revision, health, phase, message, non-healthy resources', () => {
-    const a = app('web', status({ sync: 'OutOfSync', revision: REV_B, health: 'Degraded', op: operation('Failed', REV_B, T1, T2, 'one or more objects failed to apply'), reconciledAt: T3, resources: [{ kind: 'Deployment', name: 'web', namespace: 'web', health: { status: 'Degraded', message: 'progress deadline' } }, { kind: 'Service', name: 'web', health: { status: 'Healthy' } }] }));
+    const a = app(
+      'web',
+      status({
+        sync: 'OutOfSync',
+        revision: REV_B,
+        health: 'Degraded',
+        op: operation('Failed', REV_B, T1, T2, 'one or more objects failed to apply'),
+        reconciledAt: T3,
+        resources: [
+          { kind: 'Deployment', name: 'web', namespace: 'web', health: { status: 'Degraded', message: 'progress deadline' } },
+          { kind: 'Service', name: 'web', health: { status: 'Healthy' } },
+        ],
+      }),
+    );
     expect(renderNotification(a, 'on-sync-failed')).toEqual({
       status: 'failure',
       title: 'web failed to sync',

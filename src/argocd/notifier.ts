@@ -144,7 +144,10 @@ export class Notifier {
       if (this.reported.size > 10_000) this.reported.clear();
       this.reported.add(seen);
       this.opts.metrics?.subscriptionErrors.inc({ reason: p.reason });
-      this.opts.logger?.warn({ app: `${app.namespace}/${app.name}`, annotation: p.annotation, reason: p.reason }, `notification subscription ignored: ${p.detail}`);
+      this.opts.logger?.warn(
+        { app: `${app.namespace}/${app.name}`, annotation: p.annotation, reason: p.reason },
+        `notification subscription ignored: ${p.detail}`,
+      );
     }
     return subscriptions;
   }
@@ -170,7 +173,14 @@ export class Notifier {
     if (deleted) await this.opts.state.forget(app);
   }
 
-  private async announceOne(app: Application, deleted: boolean, trigger: Trigger, oncePer: string, groupKey: string, subscriptions: Subscription[]): Promise<void> {
+  private async announceOne(
+    app: Application,
+    deleted: boolean,
+    trigger: Trigger,
+    oncePer: string,
+    groupKey: string,
+    subscriptions: Subscription[],
+  ): Promise<void> {
     const announcement: Announcement = {
       app,
       trigger,

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { V1Pod } from '@kubernetes/client-node';
 import { podSelectorFor, renderPods, summarizePod } from './pods.js';
 
-function pod(name: string, opts: { ready?: boolean; image?: string; waiting?: string; terminated?: string; last?: string; restarts?: number; phase?: string }): V1Pod {
+function pod(
+  name: string,
+  opts: { ready?: boolean; image?: string; waiting?: string; terminated?: string; last?: string; restarts?: number; phase?: string },
+): V1Pod {
   const image = opts.image ?? 'ghcr.io/example/web:1.2.0';
   return {
     metadata: { name },
@@ -17,7 +20,11 @@ function pod(name: string, opts: { ready?: boolean; image?: string; waiting?: st
           imageID: '',
           ready: opts.ready ?? false,
           restartCount: opts.restarts ?? 0,
-          state: opts.waiting ? { waiting: { reason: opts.waiting } } : opts.terminated ? { terminated: { exitCode: 137, reason: opts.terminated } } : { running: {} },
+          state: opts.waiting
+            ? { waiting: { reason: opts.waiting } }
+            : opts.terminated
+              ? { terminated: { exitCode: 137, reason: opts.terminated } }
+              : { running: {} },
           lastState: opts.last ? { terminated: { exitCode: 137, reason: opts.last } } : {},
         },
       ],
@@ -29,7 +36,11 @@ describe('pods', () => {
   it.each([
     ['ImagePullBackOff', pod('a', { waiting: 'ImagePullBackOff' }), ['app: ImagePullBackOff']],
     ['ErrImagePull', pod('a', { waiting: 'ErrImagePull' }), ['app: ErrImagePull']],
-    ['CrashLoopBackOff after OOMKilled', pod('a', { waiting: 'CrashLoopBackOff', last: 'OOMKilled', restarts: 4 }), ['app: CrashLoopBackOff', 'app: last OOMKilled']],
+    [
+      'CrashLoopBackOff after OOMKilled',
+      pod('a', { waiting: 'CrashLoopBackOff', last: 'OOMKilled', restarts: 4 }),
+      ['app: CrashLoopBackOff', 'app: last OOMKilled'],
+    ],
     ['OOMKilled now', pod('a', { terminated: 'OOMKilled' }), ['app: OOMKilled']],
     ['ContainerCreating is not a problem', pod('a', { waiting: 'ContainerCreating', phase: 'Pending' }), []],
     ['healthy', pod('a', { ready: true }), []],

@@ -40,7 +40,14 @@ export interface StuckContainer {
  * ErrImagePull alone is left out: the kubelet reports it on the first failed pull, which a
  * registry hiccup can cause; ImagePullBackOff follows when the pull keeps failing.
  */
-export const STUCK_REASONS = new Set(['ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'CreateContainerConfigError', 'CreateContainerError', 'CrashLoopBackOff']);
+export const STUCK_REASONS = new Set([
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'CrashLoopBackOff',
+]);
 
 function stuckOf(statuses: V1ContainerStatus[] | undefined): StuckContainer[] {
   const out: StuckContainer[] = [];
@@ -63,7 +70,8 @@ function stuckOf(statuses: V1ContainerStatus[] | undefined): StuckContainer[] {
 export function stuckText(pod: PodSummary): string | undefined {
   const s = pod.stuck[0];
   if (!s) return undefined;
-  const restarts = s.reason === 'CrashLoopBackOff' ? `, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}${s.lastDeath ? `, last ${s.lastDeath}` : ''}` : '';
+  const restarts =
+    s.reason === 'CrashLoopBackOff' ? `, ${s.restarts} restart${s.restarts === 1 ? '' : 's'}${s.lastDeath ? `, last ${s.lastDeath}` : ''}` : '';
   const why = s.reason !== 'CrashLoopBackOff' && s.message ? ` (${s.message.slice(0, 200)})` : '';
   return `pod ${pod.name}: container ${s.container} ${s.reason}${restarts}${why}`;
 }

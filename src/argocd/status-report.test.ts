@@ -8,7 +8,13 @@ const now = Date.parse(T3) + 120_000;
 describe('renderStatus', () => {
   it('sync, revision link, health, last operation with who and when, pods', () => {
     const a = app('web-prod', status({ revision: REV_B, op: operation('Succeeded', REV_B, T1, T2), reconciledAt: T3 }));
-    const pods = [summarizePod({ metadata: { name: 'web-1' }, spec: { containers: [{ name: 'app', image: 'web:1' }] }, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } })];
+    const pods = [
+      summarizePod({
+        metadata: { name: 'web-1' },
+        spec: { containers: [{ name: 'app', image: 'web:1' }] },
+        status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] },
+      }),
+    ];
     const m = renderStatus(a, pods, { env: 'prod', repoWebUrl: 'https://github.com/org/gitops/', now });
     expect(m.status).toBe('success');
     expect(m.title).toBe('web-prod (prod): Synced, Healthy');
@@ -23,7 +29,15 @@ describe('renderStatus', () => {
   });
 
   it('degraded with a failed operation and unreadable pods still answers', () => {
-    const a = app('web', status({ sync: 'OutOfSync', health: 'Degraded', op: operation('Failed', REV_B, T1, T2, 'hook failed'), resources: [{ kind: 'Deployment', name: 'web', health: { status: 'Degraded', message: 'deadline exceeded' } }] }));
+    const a = app(
+      'web',
+      status({
+        sync: 'OutOfSync',
+        health: 'Degraded',
+        op: operation('Failed', REV_B, T1, T2, 'hook failed'),
+        resources: [{ kind: 'Deployment', name: 'web', health: { status: 'Degraded', message: 'deadline exceeded' } }],
+      }),
+    );
     const m = renderStatus(a, undefined, { now });
     expect(m.status).toBe('failure');
     expect(m.text).toBe('hook failed\npods could not be read');

@@ -31,7 +31,13 @@ export function ago(iso: string | undefined, now: number): string | undefined {
 }
 
 function statusOf(app: Application, pods: PodSummary[] | undefined): Message['status'] {
-  if (app.health.status === 'Degraded' || app.operationState?.phase === 'Failed' || app.operationState?.phase === 'Error' || errorConditions(app).length > 0) return 'failure';
+  if (
+    app.health.status === 'Degraded' ||
+    app.operationState?.phase === 'Failed' ||
+    app.operationState?.phase === 'Error' ||
+    errorConditions(app).length > 0
+  )
+    return 'failure';
   if (app.sync.status === 'Synced' && app.health.status === 'Healthy' && (pods ?? []).every((p) => p.ready)) return 'success';
   return 'warning';
 }
@@ -64,7 +70,9 @@ export function renderStatus(app: Application, pods: PodSummary[] | undefined, o
   }
   // A ComparisonError (the repo-server could not fetch or render the source) is why nothing syncs: first.
   const conditions = errorConditions(app).map((c) => `${c.type}: ${c.message ?? 'no message'}`);
-  const text = [...conditions, op?.phase && op.phase !== 'Succeeded' ? op.message : undefined, app.health.message, podNote].filter(Boolean).join('\n');
+  const text = [...conditions, op?.phase && op.phase !== 'Succeeded' ? op.message : undefined, app.health.message, podNote]
+    .filter(Boolean)
+    .join('\n');
   return {
     status: statusOf(app, pods),
     title: `${app.name}${opts.env ? ` (${opts.env})` : ''}: ${app.sync.status ?? 'unknown'}, ${app.health.status ?? 'unknown'}`,

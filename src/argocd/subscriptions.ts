@@ -36,7 +36,8 @@ function destination(service: Service, recipient: string): string | { problem: s
   }
   const [chat, topic, extra] = recipient.split('|');
   const d = `telegram:${chat ?? ''}${topic !== undefined ? `/${topic}` : ''}`;
-  if (extra !== undefined || !isDestination(d)) return { problem: `"${recipient}" is not a Telegram chat id (opsbot needs the numeric id, e.g. -1001234567890 or -1001234567890|7)` };
+  if (extra !== undefined || !isDestination(d))
+    return { problem: `"${recipient}" is not a Telegram chat id (opsbot needs the numeric id, e.g. -1001234567890 or -1001234567890|7)` };
   return d;
 }
 
@@ -54,11 +55,20 @@ export function subscriptionsOf(app: Pick<Application, 'annotations'>): { subscr
       continue;
     }
     if (!(TRIGGERS as readonly string[]).includes(trigger)) {
-      problems.push({ annotation, reason: 'unknown-trigger', detail: trigger ? `trigger "${trigger}" is not in the catalogue (${TRIGGERS.join(', ')})` : `name a trigger: ${SUBSCRIBE_PREFIX}<trigger>.${service}` });
+      problems.push({
+        annotation,
+        reason: 'unknown-trigger',
+        detail: trigger
+          ? `trigger "${trigger}" is not in the catalogue (${TRIGGERS.join(', ')})`
+          : `name a trigger: ${SUBSCRIBE_PREFIX}<trigger>.${service}`,
+      });
       continue;
     }
     const destinations: string[] = [];
-    for (const recipient of value.split(';').map((r) => r.trim()).filter((r) => r !== '')) {
+    for (const recipient of value
+      .split(';')
+      .map((r) => r.trim())
+      .filter((r) => r !== '')) {
       const d = destination(service as Service, recipient);
       if (typeof d === 'string') destinations.push(d);
       else problems.push({ annotation, reason: 'bad-recipient', detail: d.problem });

@@ -10,7 +10,11 @@ const opKeyB = `op:${T1}@${REV_B}`;
 const table: [string, ReturnType<typeof status> | undefined, Partial<Record<Trigger, string>>][] = [
   ['no status yet: only on-created (Argo CD skips apps without status)', undefined, { 'on-created': 'app:uid-web' }],
   ['synced, healthy, no operation', status({}), { 'on-created': 'app:uid-web' }],
-  ['operation running', status({ sync: 'OutOfSync', revision: REV_B, op: operation('Running', REV_B) }), { 'on-created': 'app:uid-web', 'on-sync-running': opKeyB }],
+  [
+    'operation running',
+    status({ sync: 'OutOfSync', revision: REV_B, op: operation('Running', REV_B) }),
+    { 'on-created': 'app:uid-web', 'on-sync-running': opKeyB },
+  ],
   [
     'succeeded + healthy, reconciled after finish',
     status({ revision: REV_B, op: operation('Succeeded', REV_B, T1, T2), reconciledAt: T3 }),
@@ -36,14 +40,22 @@ const table: [string, ReturnType<typeof status> | undefined, Partial<Record<Trig
     status({ sync: 'OutOfSync', revision: REV_B, op: operation('Failed', REV_B, T1, T2, 'one or more objects failed'), reconciledAt: T3 }),
     { 'on-created': 'app:uid-web', 'on-sync-failed': opKeyB },
   ],
-  ['error', status({ sync: 'OutOfSync', revision: REV_B, op: operation('Error', REV_B, T1, T2), reconciledAt: T3 }), { 'on-created': 'app:uid-web', 'on-sync-failed': opKeyB }],
+  [
+    'error',
+    status({ sync: 'OutOfSync', revision: REV_B, op: operation('Error', REV_B, T1, T2), reconciledAt: T3 }),
+    { 'on-created': 'app:uid-web', 'on-sync-failed': opKeyB },
+  ],
   ['failed without finishedAt: not refreshed', status({ op: operation('Failed', REV_B, T1) }), { 'on-created': 'app:uid-web' }],
   [
     'degraded after a succeeded sync',
     status({ revision: REV_B, health: 'Degraded', op: operation('Succeeded', REV_B, T1, T2), reconciledAt: T3 }),
     { 'on-created': 'app:uid-web', 'on-sync-succeeded': opKeyB, 'on-health-degraded': `rev:${REV_B}|health:Degraded` },
   ],
-  ['sync status unknown', status({ sync: 'Unknown', revision: REV_A }), { 'on-created': 'app:uid-web', 'on-sync-status-unknown': `rev:${REV_A}|sync:Unknown` }],
+  [
+    'sync status unknown',
+    status({ sync: 'Unknown', revision: REV_A }),
+    { 'on-created': 'app:uid-web', 'on-sync-status-unknown': `rev:${REV_A}|sync:Unknown` },
+  ],
 ];
 
 describe('evaluateTriggers: the catalog conditions and once-per keys', () => {
@@ -54,7 +66,9 @@ describe('evaluateTriggers: the catalog conditions and once-per keys', () => {
 
   it('deletionTimestamp or a DELETED event → only on-deleted', () => {
     expect(evaluateTriggers(app('web', status({}), { deletionTimestamp: T3 })).map((h) => h.trigger)).toEqual(['on-deleted']);
-    expect(evaluateTriggers(app('web', status({})), { deleted: true })).toEqual([{ trigger: 'on-deleted', oncePer: 'app:uid-web', groupKey: `uid-web|rev:${REV_A}` }]);
+    expect(evaluateTriggers(app('web', status({})), { deleted: true })).toEqual([
+      { trigger: 'on-deleted', oncePer: 'app:uid-web', groupKey: `uid-web|rev:${REV_A}` },
+    ]);
   });
 
   it('on-deployed: health that turned Healthy before the sync finished does not count (catalog lastTransitionTime rule)', () => {

@@ -134,7 +134,13 @@ async function describe(kube: KubeConnection, ref: { kind: WorkloadKind; namespa
     const s = obj as V1StatefulSet;
     return {
       ...base,
-      rollout: { workload: label, desired: s.spec?.replicas ?? 1, updated: s.status?.updatedReplicas ?? 0, ready: s.status?.readyReplicas ?? 0, complete: rolledOut('StatefulSet', s) },
+      rollout: {
+        workload: label,
+        desired: s.spec?.replicas ?? 1,
+        updated: s.status?.updatedReplicas ?? 0,
+        ready: s.status?.readyReplicas ?? 0,
+        complete: rolledOut('StatefulSet', s),
+      },
       newRevision: { 'controller-revision-hash': s.status?.updateRevision ?? '(none yet)' },
     };
   }
@@ -196,7 +202,8 @@ export function rolloutText(r: Rollout): string {
  * is stuck (ImagePullBackOff, CrashLoopBackOff, …): that deploy will not become healthy by itself.
  */
 export function rolloutView(found: AppPods): { fields: Field[]; complete: boolean; failure?: string } {
-  const fields: Field[] = found.workloads.length > 0 ? [{ label: 'Rollout', value: found.workloads.map((w) => rolloutText(w.rollout)).join('; ') }] : [];
+  const fields: Field[] =
+    found.workloads.length > 0 ? [{ label: 'Rollout', value: found.workloads.map((w) => rolloutText(w.rollout)).join('; ') }] : [];
   const complete = found.workloads.every((w) => w.rollout.complete);
   // Without workloads there is no telling a new pod from one left stuck by an earlier deploy.
   const stuck = found.pods.filter((p) => p.stuck.length > 0 && !p.deleting && found.workloads.some((w) => ofNewRevision(w, p)));

@@ -10,6 +10,4 @@ export interface Command {
 
 /** What the router answers at once (the ack); slow work continues as a job. */
 export type Outcome =
-  | { kind: 'reply'; message: Message }
-  | { kind: 'queued'; jobId: string; message: Message }
-  | { kind: 'rejected'; code: string; message: Message };
+  { kind: 'reply'; message: Message } | { kind: 'queued'; jobId: string; message: Message } | { kind: 'rejected'; code: string; message: Message };

@@ -45,7 +45,10 @@ function rig(opts: { gate?: string; audit?: boolean; redisDown?: boolean; answer
     refuse: async (_a, reason) => `refused: ${reason}`,
     repeated: () => 'seen before',
     slowDown: async (_a, text) => `slow down: ${text}`,
-    route: async (a) => (opts.answerItself ? { answer: 'answered by the platform' } : { command: { actor: a.actor, conversation: { platform: 'slack', channel: 'C1' }, text: a.text } }),
+    route: async (a) =>
+      opts.answerItself
+        ? { answer: 'answered by the platform' }
+        : { command: { actor: a.actor, conversation: { platform: 'slack', channel: 'C1' }, text: a.text } },
     ack: async (_a, outcome) => `ack: ${outcome.message.text}`,
   };
   const send = (id: string, text = 'jobs') => intake.handle(hooks, { actor: alice, place: 'T1/C1', dedupeKey: `k:${id}`, text });
@@ -63,7 +66,9 @@ describe('intake pipeline: gate → limit → dedupe → route → ack', () => {
   it('a refusal is audited (where the platform says so) and runs nothing, not even the dedupe', async () => {
     const { send, routed, audit, redis } = rig({ gate: 'not here' });
     expect(await send('a')).toBe('refused: not here');
-    expect(audit.entries).toEqual([{ actor: 'console:alice', platform: 'slack', action: 'slack.request', target: 'T1/C1', result: 'denied', detail: 'not here' }]);
+    expect(audit.entries).toEqual([
+      { actor: 'console:alice', platform: 'slack', action: 'slack.request', target: 'T1/C1', result: 'denied', detail: 'not here' },
+    ]);
     expect(routed).toEqual([]);
     expect(redis.keys.size).toBe(0);
   });
@@ -84,12 +89,16 @@ describe('intake pipeline: gate → limit → dedupe → route → ack', () => {
     const { send, routed, audit, redis } = rig({ limit: 2 });
     expect(await send('a')).toBe('ack: ran jobs');
     expect(await send('b')).toBe('ack: ran jobs');
-    expect(await send('c')).toBe('slow down: Slow down: opsbot takes at most 2 commands a minute from one person (limits.commandsPerMinute). Nothing was run; try again in 42 s.');
+    expect(await send('c')).toBe(
+      'slow down: Slow down: opsbot takes at most 2 commands a minute from one person (limits.commandsPerMinute). Nothing was run; try again in 42 s.',
+    );
     expect(await send('d')).toBe('seen before');
     expect(await send('e')).toBe('seen before');
     expect(routed).toEqual(['jobs', 'jobs']);
     expect([...redis.keys]).toEqual(['k:a', 'k:b']);
-    expect(audit.entries.filter((e) => e.result === 'limited')).toEqual([expect.objectContaining({ actor: 'console:alice', action: 'slack.request', target: 'T1/C1' })]);
+    expect(audit.entries.filter((e) => e.result === 'limited')).toEqual([
+      expect.objectContaining({ actor: 'console:alice', action: 'slack.request', target: 'T1/C1' }),
+    ]);
   });
 
   it('a platform may answer without the router', async () => {

@@ -58,7 +58,15 @@ export interface SeenRequests {
 const SEEN_TTL_S = 24 * 3600;
 
 export class Intake {
-  constructor(private readonly deps: { router: Pick<CommandRouter, 'handle'>; redis: SeenRequests; audit: Pick<AuditLog, 'append'>; log: Logger; limit?: Pick<PersonLimit, 'take' | 'name' | 'perMinute'> }) {}
+  constructor(
+    private readonly deps: {
+      router: Pick<CommandRouter, 'handle'>;
+      redis: SeenRequests;
+      audit: Pick<AuditLog, 'append'>;
+      log: Logger;
+      limit?: Pick<PersonLimit, 'take' | 'name' | 'perMinute'>;
+    },
+  ) {}
 
   async handle<A extends Arrival, R>(hooks: IntakeHooks<A, R>, arrival: A): Promise<R> {
     const reason = hooks.gate(arrival);
@@ -68,7 +76,14 @@ export class Intake {
         return hooks.refuse(arrival, reason);
       }
       await this.deps.audit
-        .append({ actor: actorSubject(arrival.actor), platform: hooks.platform, action: `${hooks.platform}.request`, target: arrival.place, result: 'denied', detail: reason })
+        .append({
+          actor: actorSubject(arrival.actor),
+          platform: hooks.platform,
+          action: `${hooks.platform}.request`,
+          target: arrival.place,
+          result: 'denied',
+          detail: reason,
+        })
         .catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'audit entry not written'));
       return hooks.refuse(arrival, reason);
     }
@@ -81,7 +96,14 @@ export class Intake {
       if (!verdict.first) return hooks.repeated(arrival);
       const text = slowDownText(limit!, verdict.retryAfterS);
       await this.deps.audit
-        .append({ actor: actorSubject(arrival.actor), platform: hooks.platform, action: `${hooks.platform}.request`, target: arrival.place, result: 'limited', detail: text })
+        .append({
+          actor: actorSubject(arrival.actor),
+          platform: hooks.platform,
+          action: `${hooks.platform}.request`,
+          target: arrival.place,
+          result: 'limited',
+          detail: text,
+        })
         .catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'audit entry not written'));
       return hooks.slowDown(arrival, text);
     }

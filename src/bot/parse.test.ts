@@ -18,8 +18,14 @@ describe('parseLine', () => {
     ['deploy web 1.4.2 prod', { name: 'deploy', positional: ['web', '1.4.2', 'prod'], flags: {}, bare: new Set(), pairs: {} }],
     ['/deploy@opsbot_bot web 1.4.2', { name: 'deploy', positional: ['web', '1.4.2'], flags: {}, bare: new Set(), pairs: {} }],
     ['/DEPLOY web', { name: 'deploy', positional: ['web'], flags: {}, bare: new Set(), pairs: {} }],
-    ['/infra plan core --target module.aks', { name: 'infra', positional: ['plan', 'core'], flags: { target: 'module.aks' }, bare: new Set(), pairs: {} }],
-    ['/infra plan core --target=module.aks --dry-run', { name: 'infra', positional: ['plan', 'core'], flags: { target: 'module.aks', 'dry-run': 'true' }, bare: new Set(['dry-run']), pairs: {} }],
+    [
+      '/infra plan core --target module.aks',
+      { name: 'infra', positional: ['plan', 'core'], flags: { target: 'module.aks' }, bare: new Set(), pairs: {} },
+    ],
+    [
+      '/infra plan core --target=module.aks --dry-run',
+      { name: 'infra', positional: ['plan', 'core'], flags: { target: 'module.aks', 'dry-run': 'true' }, bare: new Set(['dry-run']), pairs: {} },
+    ],
     ['/history web env=prod n=5', { name: 'history', positional: ['web'], flags: {}, bare: new Set(), pairs: { env: 'prod', n: '5' } }],
     ['/note "two words" \'and three more\'', { name: 'note', positional: ['two words', 'and three more'], flags: {}, bare: new Set(), pairs: {} }],
     ['  /jobs   3  ', { name: 'jobs', positional: ['3'], flags: {}, bare: new Set(), pairs: {} }],

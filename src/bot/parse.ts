@@ -37,12 +37,21 @@ export function parseLine(line: string): ParsedLine {
   const tokens = tokenize(trimmed);
   const first = tokens.shift();
   if (!first) throw new OpsbotError('E_USAGE', 'Type /help to see what you can ask.');
-  const name = first.value.replace(/^\//, '').replace(/@[A-Za-z0-9_]+$/, '').toLowerCase();
+  const name = first.value
+    .replace(/^\//, '')
+    .replace(/@[A-Za-z0-9_]+$/, '')
+    .toLowerCase();
 
   // Keys are the user's words: objects without a prototype, so `--constructor` or a missing flag
   // never reads an inherited property.
   const bare = new Set<string>();
-  const out: ParsedLine = { name, positional: [], flags: Object.create(null) as Record<string, string>, bare, pairs: Object.create(null) as Record<string, string> };
+  const out: ParsedLine = {
+    name,
+    positional: [],
+    flags: Object.create(null) as Record<string, string>,
+    bare,
+    pairs: Object.create(null) as Record<string, string>,
+  };
   for (let i = 0; i < tokens.length; i++) {
     const tok = tokens[i]!;
     const flag = !tok.quoted && /^--([a-z][a-z0-9-]*)(?:=(.*))?$/.exec(tok.value);

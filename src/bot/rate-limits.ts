@@ -6,7 +6,8 @@ import { actorSubject } from '../core/message.js';
 import type { Metrics } from '../core/metrics.js';
 import type { JobQueue } from './commands/spec.js';
 
-export type LimitVerdict = { allowed: true } | { allowed: false; /** The first refusal of this window: the one that is answered. */ first: boolean; retryAfterS: number };
+export type LimitVerdict =
+  { allowed: true } | { allowed: false; /** The first refusal of this window: the one that is answered. */ first: boolean; retryAfterS: number };
 
 /** Per minute: what `limits.*PerMinute` count. */
 const WINDOW_S = 60;
@@ -27,7 +28,14 @@ export class PersonLimit {
     private readonly metrics?: Pick<Metrics, 'rateLimited'>,
   ) {
     // Not ready: answer at once (fail open, below) rather than queue the call behind a reconnect.
-    if (perMinute > 0) this.limiter = new RateLimiterRedis({ storeClient: redis, keyPrefix: `opsbot:limit:${name}`, points: perMinute, duration: WINDOW_S, rejectIfRedisNotReady: true });
+    if (perMinute > 0)
+      this.limiter = new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `opsbot:limit:${name}`,
+        points: perMinute,
+        duration: WINDOW_S,
+        rejectIfRedisNotReady: true,
+      });
   }
 
   /** Count one for the person behind `subject` (`platform:id`). */

@@ -36,13 +36,17 @@ export class CommandRouter {
       if (!spec) {
         // `/infra` alone, or `/infra frobnicate`: show the subcommands there are.
         const subs = this.commands.filter((c) => c.name.startsWith(`${line.name} `));
-        if (subs.length > 0) throw new OpsbotError('E_USAGE', `/${line.name} needs a subcommand:\n${subs.map((c) => `  ${c.usage}  —  ${c.summary}`).join('\n')}`);
+        if (subs.length > 0)
+          throw new OpsbotError('E_USAGE', `/${line.name} needs a subcommand:\n${subs.map((c) => `  ${c.usage}  —  ${c.summary}`).join('\n')}`);
         const words = new Set(this.commands.map((c) => c.name.split(' ')[0]!));
         // Whatever was typed, one metric series and one audit action: random words must not
         // create a series (or an audit action) each. The word itself goes to the audit target.
         name = 'unknown';
         target = `/${line.name.slice(0, 40)}`;
-        throw new OpsbotError('E_UNKNOWN_COMMAND', `Unknown command /${line.name}.${didYouMean(line.name, words, (w) => `/${w}`)} Type /help to see what you can ask.`);
+        throw new OpsbotError(
+          'E_UNKNOWN_COMMAND',
+          `Unknown command /${line.name}.${didYouMean(line.name, words, (w) => `/${w}`)} Type /help to see what you can ask.`,
+        );
       }
       name = spec.name;
       const args = spec.parse(spec.name.includes(' ') ? { ...line, positional: line.positional.slice(1) } : line, this.deps);
@@ -55,7 +59,13 @@ export class CommandRouter {
         }
       }
       const outcome = await spec.handle({ command, subject, args, deps: this.deps });
-      await this.record(command, name, target, outcome.kind === 'queued' ? 'accepted' : outcome.kind === 'rejected' ? 'invalid' : 'accepted', outcome.kind === 'queued' ? outcome.jobId : undefined);
+      await this.record(
+        command,
+        name,
+        target,
+        outcome.kind === 'queued' ? 'accepted' : outcome.kind === 'rejected' ? 'invalid' : 'accepted',
+        outcome.kind === 'queued' ? outcome.jobId : undefined,
+      );
       return outcome;
     } catch (err) {
       const code = isOpsbotError(err) ? err.code : 'E_INTERNAL';
@@ -66,7 +76,16 @@ export class CommandRouter {
         await this.record(command, name, target, 'answered', undefined, text);
         return { kind: 'reply', message: { status: 'info', text: text.split('\n')[0] } };
       }
-      const result: AuditResult = code === 'E_DENIED' ? 'denied' : code === 'E_RATE_LIMITED' ? 'limited' : code === 'E_QUEUE_UNAVAILABLE' ? 'unavailable' : code === 'E_INTERNAL' ? 'failed' : 'invalid';
+      const result: AuditResult =
+        code === 'E_DENIED'
+          ? 'denied'
+          : code === 'E_RATE_LIMITED'
+            ? 'limited'
+            : code === 'E_QUEUE_UNAVAILABLE'
+              ? 'unavailable'
+              : code === 'E_INTERNAL'
+                ? 'failed'
+                : 'invalid';
       await this.record(command, name, target, result, undefined, text);
       return { kind: 'rejected', code, message: { status: 'failure', text } };
     }
@@ -80,7 +99,15 @@ export class CommandRouter {
   private async record(command: Command, name: string, target: string, result: AuditResult, job?: string, detail?: string): Promise<void> {
     this.metrics.commands.inc({ command: name, result });
     try {
-      await this.deps.audit.append({ actor: actorSubject(command.actor), platform: command.actor.platform, action: `command.${name}`, target, result, job, detail });
+      await this.deps.audit.append({
+        actor: actorSubject(command.actor),
+        platform: command.actor.platform,
+        action: `command.${name}`,
+        target,
+        result,
+        job,
+        detail,
+      });
     } catch (err) {
       // The audit shares Redis with the queue; when Redis is away the reply must still go out.
       this.log.warn({ err: (err as Error).message }, 'audit entry not written');

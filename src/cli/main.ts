@@ -26,13 +26,18 @@ const configOption = () => new Option('-c, --config <file>', 'config file (defau
 
 program
   .command('start')
-  .description('everything in one process: chat adapters, workers, HTTP; the console chat too when run in a terminal. Without REDIS_URL, shares the embedded redis-server of OPSBOT_HOME')
+  .description(
+    'everything in one process: chat adapters, workers, HTTP; the console chat too when run in a terminal. Without REDIS_URL, shares the embedded redis-server of OPSBOT_HOME',
+  )
   .addOption(configOption())
   .option('--no-console', 'do not open the console chat even in a terminal')
   .action(async (opts: { config?: string; console: boolean }) => {
     const loaded = requireEnv(load(opts.config), 'all');
     const interactive = opts.console && process.stdin.isTTY === true;
-    await run(await newApp({ loaded, workers: true, http: true, chat: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }), interactive);
+    await run(
+      await newApp({ loaded, workers: true, http: true, chat: true, allowEmbeddedRedis: true, consoleAs: interactive ? '' : undefined }),
+      interactive,
+    );
   });
 
 program
@@ -40,7 +45,10 @@ program
   .description('chat adapters and HTTP only (webhooks, health, metrics); jobs run in `opsbot worker` processes sharing REDIS_URL')
   .addOption(configOption())
   .action(async (opts: { config?: string }) => {
-    await run(await newApp({ loaded: requireEnv(load(opts.config), 'chat'), workers: false, http: true, chat: true, allowEmbeddedRedis: false }), false);
+    await run(
+      await newApp({ loaded: requireEnv(load(opts.config), 'chat'), workers: false, http: true, chat: true, allowEmbeddedRedis: false }),
+      false,
+    );
   });
 
 program
@@ -54,16 +62,25 @@ program
 
 program
   .command('console')
-  .description('chat with opsbot in this terminal; with --exec, run one command, print the conversation until its final reply and exit (0 ok, 1 job failed, 2 rejected)')
+  .description(
+    'chat with opsbot in this terminal; with --exec, run one command, print the conversation until its final reply and exit (0 ok, 1 job failed, 2 rejected)',
+  )
   .addOption(configOption())
   .option('--as <name>', 'chat as console:<name> instead of your login name (for two-person flows)')
   .option('-e, --exec <command>', 'run one command non-interactively, e.g. --exec "/jobs"')
   .option('--workers', 'run job workers in this process even when another opsbot process on this home runs them')
   .option('--no-workers', 'do not run workers in this process (leave the jobs to other processes sharing the Redis)')
   .action(async (opts: { config?: string; as?: string; exec?: string; workers?: boolean }) => {
-    if (opts.as !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(opts.as)) fail(EXIT.rejected, `--as must be a name of letters, digits, . _ @ - (got "${opts.as}")`);
+    if (opts.as !== undefined && !/^[A-Za-z0-9._@-]{1,64}$/.test(opts.as))
+      fail(EXIT.rejected, `--as must be a name of letters, digits, . _ @ - (got "${opts.as}")`);
     // Default: run workers unless another opsbot process on this OPSBOT_HOME already does.
-    const app = await newApp({ loaded: load(opts.config), workers: opts.workers ?? 'auto', http: false, allowEmbeddedRedis: true, consoleAs: opts.as ?? '' });
+    const app = await newApp({
+      loaded: load(opts.config),
+      workers: opts.workers ?? 'auto',
+      http: false,
+      allowEmbeddedRedis: true,
+      consoleAs: opts.as ?? '',
+    });
     if (opts.exec === undefined) return run(app, true);
     await startOrExit(app);
     const code = await app.console!.exec(opts.exec);
@@ -80,14 +97,20 @@ program
     process.stdout.write(
       `${file}: valid\n  apps: ${Object.keys(config.apps).join(', ') || 'none'}\n  stacks: ${Object.keys(config.stacks).join(', ') || 'none'}\n` +
         `  groups: ${Object.keys(config.groups).join(', ') || 'none'}\n  access rules: ${config.access.rules.length}\n  notification routes: ${config.notifications.routes.length}\n` +
-        describeRoutes(config).map((l) => `${l}\n`).join('') +
-        `  registry watches: ${describeWatches(config).length}\n${describeWatches(config).map((l) => `${l}\n`).join('')}`,
+        describeRoutes(config)
+          .map((l) => `${l}\n`)
+          .join('') +
+        `  registry watches: ${describeWatches(config).length}\n${describeWatches(config)
+          .map((l) => `${l}\n`)
+          .join('')}`,
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
     for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);
     for (const w of accessWarnings(config)) process.stderr.write(`opsbot: warning: ${w.path}: ${w.message}\n`);
     if (!config.terraform.sandbox && Object.keys(config.stacks).length > 0) {
-      process.stderr.write('opsbot: warning: terraform.sandbox: false: stack code (whoever can push to a stack\'s branch) runs unsandboxed and can read the worker\'s memory, environment and files\n');
+      process.stderr.write(
+        "opsbot: warning: terraform.sandbox: false: stack code (whoever can push to a stack's branch) runs unsandboxed and can read the worker's memory, environment and files\n",
+      );
     }
   });
 

@@ -48,7 +48,9 @@ export function addOutboxCommand(program: Command): void {
         for (const platform of PLATFORMS) {
           for (const m of await parked.list(platform)) {
             const d = ParkedMessages.describe(m);
-            out.push(`${platform} ${m.id}  ${d.where}  ${new Date(m.parkedAt).toISOString()}  after ${m.attempts} attempt(s): ${m.reason}  [${d.key}] ${d.title}`);
+            out.push(
+              `${platform} ${m.id}  ${d.where}  ${new Date(m.parkedAt).toISOString()}  after ${m.attempts} attempt(s): ${m.reason}  [${d.key}] ${d.title}`,
+            );
           }
         }
         return out;
@@ -67,7 +69,9 @@ export function addOutboxCommand(program: Command): void {
         process.exit(EXIT.rejected);
       }
       const moved = await withParked(async (parked) => {
-        const wanted = opts.all ? (await Promise.all(PLATFORMS.map(async (p) => (await parked.list(p)).map((m) => [p, m.id] as const)))).flat() : [[platform as Platform, id!] as const];
+        const wanted = opts.all
+          ? (await Promise.all(PLATFORMS.map(async (p) => (await parked.list(p)).map((m) => [p, m.id] as const)))).flat()
+          : [[platform as Platform, id!] as const];
         const out: string[] = [];
         for (const [p, i] of wanted) if (await parked.retry(p, i)) out.push(`${p} ${i}`);
         return out;

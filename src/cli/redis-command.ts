@@ -39,7 +39,9 @@ export function addRedisCommand(program: Command): void {
         return;
       }
       if (s.members.length > 0 && !opts.force) {
-        process.stderr.write(`opsbot: ${s.members.length} opsbot process(es) still use it (${s.members.map((m) => `pid ${m.pid}: ${m.command}`).join('; ')}); stop them, or use --force\n`);
+        process.stderr.write(
+          `opsbot: ${s.members.length} opsbot process(es) still use it (${s.members.map((m) => `pid ${m.pid}: ${m.command}`).join('; ')}); stop them, or use --force\n`,
+        );
         process.exit(EXIT.rejected);
       }
       if (!(await stopEmbeddedRedis(home))) {
@@ -49,4 +51,3 @@ export function addRedisCommand(program: Command): void {
       process.stdout.write(`${home}: redis-server stopped\n`);
     });
 }
-

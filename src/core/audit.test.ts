@@ -15,7 +15,14 @@ describe('audit entries are bounded', () => {
     const { redis, added } = recordingRedis();
     const secret = 's3cr3t-value-0123456789';
     const log = new AuditLog(redis, new Redactor([secret]));
-    await log.append({ actor: 'slack:U1', platform: 'slack', action: 'command.unknown', target: `/${'w'.repeat(5000)}`, result: 'invalid', detail: `${secret} ${'d'.repeat(5000)}` });
+    await log.append({
+      actor: 'slack:U1',
+      platform: 'slack',
+      action: 'command.unknown',
+      target: `/${'w'.repeat(5000)}`,
+      result: 'invalid',
+      detail: `${secret} ${'d'.repeat(5000)}`,
+    });
     const args = added[0]!;
     expect(args.slice(0, 4)).toEqual(['opsbot:audit', 'MAXLEN', '~', '100000']);
     const fields = Object.fromEntries(args.slice(5).flatMap((v, i, a) => (i % 2 === 0 ? [[v, a[i + 1]!]] : [])));

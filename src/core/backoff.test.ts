@@ -3,7 +3,9 @@ import { Backoff, backoffDelay, sleep } from './backoff.js';
 
 describe('backoff', () => {
   it('doubles from the base up to the cap; without jitter exactly so', () => {
-    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, { baseMs: 500, maxMs: 5000, jitter: 'none' }))).toEqual([500, 1000, 2000, 4000, 5000, 5000]);
+    expect([0, 1, 2, 3, 4, 10].map((n) => backoffDelay(n, { baseMs: 500, maxMs: 5000, jitter: 'none' }))).toEqual([
+      500, 1000, 2000, 4000, 5000, 5000,
+    ]);
   });
 
   it('with jitter, between half the ceiling and the ceiling', () => {

@@ -18,8 +18,11 @@ describe('parseDestination', () => {
     expect(parseDestination('console', 'drift')).toEqual({ platform: 'console', channel: 'drift' });
   });
 
-  it.each(['email:x@y', 'slack:', 'slack:c0123', 'slack:C1/17', 'telegram:abc', 'telegram:-100/x', 'console:alice', 'Console', ''])('refuses %j', (text) => {
-    expect(isDestination(text)).toBe(false);
-    expect(() => parseDestination(text)).toThrow(expect.objectContaining({ code: 'E_BAD_DESTINATION' }));
-  });
+  it.each(['email:x@y', 'slack:', 'slack:c0123', 'slack:C1/17', 'telegram:abc', 'telegram:-100/x', 'console:alice', 'Console', ''])(
+    'refuses %j',
+    (text) => {
+      expect(isDestination(text)).toBe(false);
+      expect(() => parseDestination(text)).toThrow(expect.objectContaining({ code: 'E_BAD_DESTINATION' }));
+    },
+  );
 });

@@ -66,10 +66,24 @@ export async function joinEmbeddedRedis(home: string, opts: { command: string; e
     for (;;) {
       const record = readRecord(paths.record);
       if (record && keeperAlive(record)) {
-        if (record.host !== hostname()) throw new OpsbotError('E_NO_REDIS', `${home} is served by an opsbot Redis on host ${record.host}; use an OPSBOT_HOME of this machine, or REDIS_URL.`);
+        if (record.host !== hostname())
+          throw new OpsbotError(
+            'E_NO_REDIS',
+            `${home} is served by an opsbot Redis on host ${record.host}; use an OPSBOT_HOME of this machine, or REDIS_URL.`,
+          );
         const password = readPassword(paths);
-        if (!password) throw new OpsbotError('E_NO_REDIS', `${paths.password} is missing or empty; stop every opsbot on this home (opsbot redis stop) and start again.`);
-        return handle(paths, record, password, () => me, (m) => (me = m));
+        if (!password)
+          throw new OpsbotError(
+            'E_NO_REDIS',
+            `${paths.password} is missing or empty; stop every opsbot on this home (opsbot redis stop) and start again.`,
+          );
+        return handle(
+          paths,
+          record,
+          password,
+          () => me,
+          (m) => (me = m),
+        );
       }
       const stopping = readRecord(paths.stopping);
       // No keeper serving or stopping (or a dead one's record): start one. A second keeper
@@ -78,7 +92,11 @@ export async function joinEmbeddedRedis(home: string, opts: { command: string; e
         await spawnKeeper(paths, opts.env ?? process.env);
         spawnedAt = Date.now();
       }
-      if (Date.now() > deadline) throw new OpsbotError('E_NO_REDIS', `the embedded redis-server of ${home} did not start within ${JOIN_TIMEOUT_MS / 1000} s:\n${logTail(paths.keeperLog)}`);
+      if (Date.now() > deadline)
+        throw new OpsbotError(
+          'E_NO_REDIS',
+          `the embedded redis-server of ${home} did not start within ${JOIN_TIMEOUT_MS / 1000} s:\n${logTail(paths.keeperLog)}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   } catch (err) {
@@ -135,7 +153,12 @@ async function spawnKeeper(paths: HomeRedisPaths, env: NodeJS.ProcessEnv): Promi
 
 function logTail(file: string): string {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-5).map((l) => `  ${l}`).join('\n');
+    return readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(-5)
+      .map((l) => `  ${l}`)
+      .join('\n');
   } catch {
     return '  (no keeper log)';
   }

@@ -12,8 +12,18 @@ describe('parseRepository: where the registry API is, as Docker resolves names',
     ['myregistry.azurecr.io/team/a__b.c-d', { host: 'myregistry.azurecr.io', path: 'team/a__b.c-d', authKey: 'myregistry.azurecr.io' }],
   ])('%s', (image, expected) => expect(parseRepository(image)).toEqual(expected));
 
-  it.each(['', 'Web', 'ghcr.io/Example/web', 'ghcr.io/a//b', 'ghcr.io/a/-b', 'ghcr.io:99999/a', 'a b', 'ghcr.io/a/b:tag', 'ghcr.io/a@sha256:x', '../x', `x/${'a'.repeat(260)}`, 'reg_istry.io:5000/a'])(
-    'refuses %j',
-    (image) => expect(() => parseRepository(image)).toThrow(/is not an image name/),
-  );
+  it.each([
+    '',
+    'Web',
+    'ghcr.io/Example/web',
+    'ghcr.io/a//b',
+    'ghcr.io/a/-b',
+    'ghcr.io:99999/a',
+    'a b',
+    'ghcr.io/a/b:tag',
+    'ghcr.io/a@sha256:x',
+    '../x',
+    `x/${'a'.repeat(260)}`,
+    'reg_istry.io:5000/a',
+  ])('refuses %j', (image) => expect(() => parseRepository(image)).toThrow(/is not an image name/));
 });

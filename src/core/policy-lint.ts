@@ -29,7 +29,10 @@ export function accessWarnings(config: Pick<Config, 'access' | 'groups' | 'stack
     const mutating = rule.actions.includes('*') ? MUTATING : MUTATING.filter((a) => rule.actions.includes(a));
     if (everyone && mutating.length > 0) warnings.push({ path, message: `${everyone} may ${mutating.join(', ')}${scopeWords(rule)}` });
     if (rule.actions.includes('*')) {
-      warnings.push({ path, message: `"*" grants every action — deploy, rollback, config, infra.plan, infra.approve, cancel and administration (admin)${scopeWords(rule)}` });
+      warnings.push({
+        path,
+        message: `"*" grants every action — deploy, rollback, config, infra.plan, infra.approve, cancel and administration (admin)${scopeWords(rule)}`,
+      });
     }
     if (isScoped(rule)) {
       for (const action of rule.actions) {
@@ -37,17 +40,28 @@ export function accessWarnings(config: Pick<Config, 'access' | 'groups' | 'stack
         const kinds = ACTION_RESOURCES[action];
         if (kinds.some((k) => coversKind(rule, k))) continue;
         const about = ABOUT[action] ?? `${action} is about ${kinds.map((k) => KIND_WORDS[k]).join(' or ')}`;
-        warnings.push({ path, message: `grants ${action} nowhere: ${about}, and a rule that names ${namedWords(rule)} covers only those (put ${action} in a rule that names ${kinds.includes('none') ? 'no apps, environments or stacks' : KIND_WORDS[kinds[0]!]})` });
+        warnings.push({
+          path,
+          message: `grants ${action} nowhere: ${about}, and a rule that names ${namedWords(rule)} covers only those (put ${action} in a rule that names ${kinds.includes('none') ? 'no apps, environments or stacks' : KIND_WORDS[kinds[0]!]})`,
+        });
       }
       if (rule.actions.includes('admin') && coversKind(rule, 'stack')) {
-        warnings.push({ path, message: 'admin with stacks grants only /infra unlock of those stacks, not /audit, /diagnose or cancelling others\' jobs (those need a rule without apps, environments or stacks)' });
+        warnings.push({
+          path,
+          message:
+            "admin with stacks grants only /infra unlock of those stacks, not /audit, /diagnose or cancelling others' jobs (those need a rule without apps, environments or stacks)",
+        });
       }
     }
   });
   for (const [name, stack] of Object.entries(config.stacks)) {
     stack.approvers.forEach((a, i) => {
       const reach = wildcardReach([a], config.groups);
-      if (reach) warnings.push({ path: `stacks.${name}.approvers.${i}`, message: `${reach} who also has infra.approve on stack ${name} may approve its plans` });
+      if (reach)
+        warnings.push({
+          path: `stacks.${name}.approvers.${i}`,
+          message: `${reach} who also has infra.approve on stack ${name} may approve its plans`,
+        });
     });
   }
   return warnings;
@@ -72,6 +86,10 @@ function namedWords(rule: Pick<Rule, 'apps' | 'environments' | 'stacks'>): strin
 
 function scopeWords(rule: Pick<Rule, 'apps' | 'environments' | 'stacks'>): string {
   if (!isScoped(rule)) return ', on every app, environment and stack';
-  const parts = [rule.apps && `apps ${rule.apps.join(', ')}`, rule.environments && `environments ${rule.environments.join(', ')}`, rule.stacks && `stacks ${rule.stacks.join(', ')}`].filter(Boolean);
+  const parts = [
+    rule.apps && `apps ${rule.apps.join(', ')}`,
+    rule.environments && `environments ${rule.environments.join(', ')}`,
+    rule.stacks && `stacks ${rule.stacks.join(', ')}`,
+  ].filter(Boolean);
   return `, on ${parts.join('; ')}`;
 }

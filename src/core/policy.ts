@@ -108,7 +108,8 @@ export class Policy {
     // An action that is always about an app or a stack, asked without one, is the coarse check
     // made before the resource is known (/infra apply, before the plan names its stack): "on any?"
     // The precise check follows once the resource is known.
-    const coarse = resource.app === undefined && resource.environment === undefined && resource.stack === undefined && !ACTION_RESOURCES[action].includes('none');
+    const coarse =
+      resource.app === undefined && resource.environment === undefined && resource.stack === undefined && !ACTION_RESOURCES[action].includes('none');
     if (coarse) return this.mayEver(subject, action) ? { allowed: true } : { allowed: false, reason: denialReason(subject, action, resource) };
     const ids = this.identities(subject);
     const rule = this.config.access.rules.find((r) => r.subjects.some((s) => ids.has(s)) && grants(r, action) && covers(r, resource));
@@ -120,7 +121,9 @@ export class Policy {
   mayEver(subject: Subject, action: Action): boolean {
     if (this.public(action)) return true;
     const ids = this.identities(subject);
-    return this.config.access.rules.some((r) => r.subjects.some((s) => ids.has(s)) && grants(r, action) && ACTION_RESOURCES[action].some((kind) => coversKind(r, kind)));
+    return this.config.access.rules.some(
+      (r) => r.subjects.some((s) => ids.has(s)) && grants(r, action) && ACTION_RESOURCES[action].some((kind) => coversKind(r, kind)),
+    );
   }
 
   /**

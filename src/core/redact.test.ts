@@ -28,7 +28,8 @@ describe('redaction by structure', () => {
   it('knows the leaves of a JSON secret and the lines of a multi-line one', () => {
     const r = new Redactor([JSON_SECRET, MULTI]);
     // how tofu renders them in a plan: an HCL object, an indented heredoc
-    const plan = '+ input = {\n    + clientId     = "app-4711"\n    + clientSecret = "Qx7~long.secret-value"\n  }\n+ cert = <<-EOT\n      MIIBszCCAVmgAwIBAgIUQ\n      ZZZ9secondline\n  EOT';
+    const plan =
+      '+ input = {\n    + clientId     = "app-4711"\n    + clientSecret = "Qx7~long.secret-value"\n  }\n+ cert = <<-EOT\n      MIIBszCCAVmgAwIBAgIUQ\n      ZZZ9secondline\n  EOT';
     const out = r.redact(plan);
     for (const leaked of ['app-4711', 'Qx7~long.secret-value', 'MIIBszCCAVmgAwIBAgIUQ', 'ZZZ9secondline']) expect(out).not.toContain(leaked);
     expect(out).toContain('clientSecret = "[redacted]"');
@@ -43,7 +44,13 @@ describe('redaction by structure', () => {
 
   it('a secret equal to "true" leaves booleans, keys and kept fields (a button action, its words) alone: JSON stays JSON', () => {
     const r = new Redactor(['true', 'success', 'abcdefgh']);
-    const event = { conversation: { platform: 'console', channel: 'c1' }, key: 'job:1', final: 'succeeded', threaded: true, message: { status: 'success', text: 'it is true', buttons: [{ action: { command: 'infra apply', args: ['abcdefgh'] }, label: 'true' }] } };
+    const event = {
+      conversation: { platform: 'console', channel: 'c1' },
+      key: 'job:1',
+      final: 'succeeded',
+      threaded: true,
+      message: { status: 'success', text: 'it is true', buttons: [{ action: { command: 'infra apply', args: ['abcdefgh'] }, label: 'true' }] },
+    };
     const keep = new Set(['platform', 'channel', 'key', 'final', 'status', 'command', 'args']);
     const out = r.redactValue(event, keep);
     expect(out.threaded).toBe(true);

@@ -19,7 +19,11 @@ export interface HeldLock {
  * `ttlMs`. The value is `<nonce>:<holder>`: the nonce makes it ours alone (release and renew
  * check it), the holder is what "held by" replies show (`lockHolder`).
  */
-export async function acquireLock(redis: Redis, key: string, opts: { ttlMs: number; waitMs: number; signal?: AbortSignal; holder?: string; pollMaxMs?: number }): Promise<HeldLock> {
+export async function acquireLock(
+  redis: Redis,
+  key: string,
+  opts: { ttlMs: number; waitMs: number; signal?: AbortSignal; holder?: string; pollMaxMs?: number },
+): Promise<HeldLock> {
   const deadline = Date.now() + opts.waitMs;
   const value = `${randomBytes(6).toString('hex')}:${opts.holder ?? ''}`;
   const poll = new Backoff({ baseMs: 20, maxMs: opts.pollMaxMs ?? 500 });
@@ -28,19 +32,25 @@ export async function acquireLock(redis: Redis, key: string, opts: { ttlMs: numb
     if ((await redis.set(key, value, 'PX', opts.ttlMs, 'NX')) === 'OK') break;
     if (Date.now() > deadline) {
       const current = await redis.get(key);
-      throw new OpsbotError('E_LOCK_TIMEOUT', `waited ${Math.round(opts.waitMs / 1000)} s for ${key} (held by ${current?.split(':')[1] || 'another worker'})`);
+      throw new OpsbotError(
+        'E_LOCK_TIMEOUT',
+        `waited ${Math.round(opts.waitMs / 1000)} s for ${key} (held by ${current?.split(':')[1] || 'another worker'})`,
+      );
     }
     await sleep(poll.next());
   }
   let lost = false;
-  const timer = setInterval(() => {
-    redis.eval(RENEW, 1, key, value, String(opts.ttlMs)).then(
-      (ok) => {
-        if (ok === 0) lost = true;
-      },
-      () => undefined,
-    );
-  }, Math.max(100, Math.floor(opts.ttlMs / 3)));
+  const timer = setInterval(
+    () => {
+      redis.eval(RENEW, 1, key, value, String(opts.ttlMs)).then(
+        (ok) => {
+          if (ok === 0) lost = true;
+        },
+        () => undefined,
+      );
+    },
+    Math.max(100, Math.floor(opts.ttlMs / 3)),
+  );
   timer.unref();
   return {
     held: () => !lost,

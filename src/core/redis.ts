@@ -57,7 +57,13 @@ export function connect(target: RedisTarget, role: ConnectionRole, name: string,
 }
 
 /** Connect and check with PING, within a bounded time; a clear error otherwise. */
-export async function connectChecked(target: RedisTarget, role: ConnectionRole, name: string, timeoutMs = 5000, commandTimeoutMs?: number): Promise<Redis> {
+export async function connectChecked(
+  target: RedisTarget,
+  role: ConnectionRole,
+  name: string,
+  timeoutMs = 5000,
+  commandTimeoutMs?: number,
+): Promise<Redis> {
   const client = connect(target, role, name, commandTimeoutMs);
   // Swallow connection errors here: ioredis emits them on every failed reconnect, and the
   // ready/readiness checks report the state instead.

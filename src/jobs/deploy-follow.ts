@@ -43,9 +43,15 @@ export async function followCommit(
       progress,
       signal,
     });
-    return { ...followed, title: followed.status === 'warning' ? `${commit.title}: superseded` : commit.title, fields: [...(commit.fields ?? []), ...(followed.fields ?? [])] };
+    return {
+      ...followed,
+      title: followed.status === 'warning' ? `${commit.title}: superseded` : commit.title,
+      fields: [...(commit.fields ?? []), ...(followed.fields ?? [])],
+    };
   } catch (err) {
     if (signal.aborted || !isOpsbotError(err)) throw err;
-    throw new OpsbotError(err.code, `${commit.title} — committed ${commit.sha.slice(0, 12)}, but Argo CD did not get there: ${err.userMessage}`, { cause: err });
+    throw new OpsbotError(err.code, `${commit.title} — committed ${commit.sha.slice(0, 12)}, but Argo CD did not get there: ${err.userMessage}`, {
+      cause: err,
+    });
   }
 }

@@ -62,7 +62,10 @@ export async function pin(
   await progress({ text: `Deploying ${t.app} in ${t.env}: resolving ${t.appConfig.image}:${tag} in its registry…` });
   const { digest } = await registry.resolve(t.appConfig.image, tag, signal);
   if (requested.kind === 'digest' && requested.value !== digest) {
-    throw new OpsbotError('E_DIGEST_MISMATCH', `${t.appConfig.image}:${tag} is ${digest} in the registry, not ${requested.value}: the tag was moved, or the digest is of another image. Nothing was committed.`);
+    throw new OpsbotError(
+      'E_DIGEST_MISMATCH',
+      `${t.appConfig.image}:${tag} is ${digest} in the registry, not ${requested.value}: the tag was moved, or the digest is of another image. Nothing was committed.`,
+    );
   }
   return { ref: digest, tag };
 }

@@ -57,10 +57,28 @@ export async function requestReview(
   const [title = '', ...body] = opts.message.split('\n');
   const requester: Actor = opts.job.requester;
   const prs = deps.pullRequests!;
-  const pr = await prs.open({ head: opts.branch, base: t.gitops.branch, title, body: `${body.join('\n').trim()}\n\nOpened by opsbot for ${requester.displayName}; approve or reject it in the chat.` });
+  const pr = await prs.open({
+    head: opts.branch,
+    base: t.gitops.branch,
+    title,
+    body: `${body.join('\n').trim()}\n\nOpened by opsbot for ${requester.displayName}; approve or reject it in the chat.`,
+  });
   // A push to the branch between ours and the pull request's creation would be what reviewers see and approve.
-  if (pr.headSha !== opts.pushedSha) await refuseChangedHead({ pullRequests: prs, repo: deps.repo }, { pr: pr.number, branch: opts.branch, pushedSha: opts.pushedSha }, pr.headSha);
-  await deps.reviews.put({ id: opts.job.id, app: t.app, env: t.env, ref: opts.ref, branch: opts.branch, pr: pr.number, url: pr.url, headSha: opts.pushedSha, requester: `${requester.platform}:${requester.id}`, state: 'pending', action: opts.action });
+  if (pr.headSha !== opts.pushedSha)
+    await refuseChangedHead({ pullRequests: prs, repo: deps.repo }, { pr: pr.number, branch: opts.branch, pushedSha: opts.pushedSha }, pr.headSha);
+  await deps.reviews.put({
+    id: opts.job.id,
+    app: t.app,
+    env: t.env,
+    ref: opts.ref,
+    branch: opts.branch,
+    pr: pr.number,
+    url: pr.url,
+    headSha: opts.pushedSha,
+    requester: `${requester.platform}:${requester.id}`,
+    state: 'pending',
+    action: opts.action,
+  });
   const who = opts.action === 'config' ? 'change its configuration' : 'deploy there';
   return {
     title: `Pull request #${pr.number}: ${title}`,

@@ -42,7 +42,10 @@ export function startImageWatch(deps: {
   if (targets.length === 0) return undefined;
   const registry = new RegistryClient({ env: deps.env ?? process.env, tries: 2, backoff: { baseMs: 500, maxMs: 2000 } });
   const stopping = new AbortController();
-  const poll = (t: WatchTarget) => pollTarget(t, { ...deps, registry }, stopping.signal).catch((err: unknown) => deps.log.warn({ app: t.app, env: t.env, err: (err as Error).message }, 'registry watch: poll failed'));
+  const poll = (t: WatchTarget) =>
+    pollTarget(t, { ...deps, registry }, stopping.signal).catch((err: unknown) =>
+      deps.log.warn({ app: t.app, env: t.env, err: (err as Error).message }, 'registry watch: poll failed'),
+    );
   const loops = targets.map(async (t) => {
     while (!stopping.signal.aborted) {
       await poll(t);
@@ -65,7 +68,10 @@ async function pollTarget(t: WatchTarget, deps: PollDeps, signal: AbortSignal): 
   const key = `${t.app}:${t.env}`;
   let current: string | undefined;
   try {
-    current = t.rule.kind === 'digest' ? (await deps.registry.resolve(t.image, t.rule.tag, signal)).digest : bestTag(t.rule, await deps.registry.listTags(t.image, signal));
+    current =
+      t.rule.kind === 'digest'
+        ? (await deps.registry.resolve(t.image, t.rule.tag, signal)).digest
+        : bestTag(t.rule, await deps.registry.listTags(t.image, signal));
   } catch (err) {
     if (signal.aborted) return;
     await reportProblem(t, deps, (err as Error).message);
@@ -87,7 +93,8 @@ async function pollTarget(t: WatchTarget, deps: PollDeps, signal: AbortSignal): 
   }
   const ref = t.rule.kind === 'digest' ? `${t.rule.tag}@${decision.version}` : decision.version;
   // Like anyone, the watch deploys only where an access rule lets `console:registry-watch` deploy; elsewhere it proposes.
-  const refusal = t.watch.mode === 'auto' && !t.protected ? deps.policy.can(actorSubject(REGISTRY_WATCH), 'deploy', { app: t.app, environment: t.env }) : undefined;
+  const refusal =
+    t.watch.mode === 'auto' && !t.protected ? deps.policy.can(actorSubject(REGISTRY_WATCH), 'deploy', { app: t.app, environment: t.env }) : undefined;
   const auto = refusal?.allowed === true;
   // The job, then the records: a crash between them finds the version new again, and enqueues the same job id, a no-op.
   const once = `watch|${t.app}|${t.env}|${decision.version}`;
@@ -96,14 +103,26 @@ async function pollTarget(t: WatchTarget, deps: PollDeps, signal: AbortSignal): 
     const payload: DeployPayload = { verb: 'deploy', app: t.app, env: t.env, ref };
     await deps.queues.enqueueOnce('deploy', payload, { requester: REGISTRY_WATCH, conversation, target: `${t.app}@${t.env}` }, once);
   } else {
-    const payload: NotifyPayload = { destinations: [t.destination], groupKey: once, message: proposal(t, ref, refusal?.allowed === false ? refusal.reason : undefined), key: once };
+    const payload: NotifyPayload = {
+      destinations: [t.destination],
+      groupKey: once,
+      message: proposal(t, ref, refusal?.allowed === false ? refusal.reason : undefined),
+      key: once,
+    };
     await deps.queues.enqueueOnce('notify', payload, { requester: REGISTRY_WATCH, conversation, target: `${t.app}@${t.env} ${ref}` }, once);
   }
   const first = await deps.redis.sadd(ACTED_PREFIX + key, decision.version);
   await deps.redis.set(SEEN_PREFIX + key, decision.version);
   // Only the replica whose SADD added the version writes the audit entry.
   if (first === 0) return;
-  await deps.audit.append({ actor: `${REGISTRY_WATCH.platform}:${REGISTRY_WATCH.id}`, platform: REGISTRY_WATCH.platform, action: auto ? 'watch.deploy' : 'watch.propose', target: `${t.app}@${t.env}`, result: 'accepted', detail: `${t.image} ${ref}` });
+  await deps.audit.append({
+    actor: `${REGISTRY_WATCH.platform}:${REGISTRY_WATCH.id}`,
+    platform: REGISTRY_WATCH.platform,
+    action: auto ? 'watch.deploy' : 'watch.propose',
+    target: `${t.app}@${t.env}`,
+    result: 'accepted',
+    detail: `${t.image} ${ref}`,
+  });
   deps.log.info({ app: t.app, env: t.env, ref, mode: auto ? 'auto' : 'propose' }, 'registry watch: new image');
 }
 
@@ -113,14 +132,24 @@ async function reportProblem(t: WatchTarget, deps: PollDeps, problem: string): P
   const before = await deps.redis.set(PROBLEM_PREFIX + `${t.app}:${t.env}`, problem, 'GET');
   if (before === problem) return;
   const id = `watch-problem|${t.app}|${t.env}|${createHash('sha256').update(problem).digest('hex').slice(0, 12)}|${Date.now()}`;
-  const message: Message = { status: 'warning', title: `Registry watch of ${t.app} (${t.env}) cannot read the registry`, text: `${problem}\nopsbot keeps asking every ${describeInterval(t.watch.interval)}.` };
+  const message: Message = {
+    status: 'warning',
+    title: `Registry watch of ${t.app} (${t.env}) cannot read the registry`,
+    text: `${problem}\nopsbot keeps asking every ${describeInterval(t.watch.interval)}.`,
+  };
   const payload: NotifyPayload = { destinations: [t.destination], groupKey: id, message, key: id };
-  await deps.queues.enqueueOnce('notify', payload, { requester: REGISTRY_WATCH, conversation: parseDestination(t.destination), target: `${t.app}@${t.env}` }, id);
+  await deps.queues.enqueueOnce(
+    'notify',
+    payload,
+    { requester: REGISTRY_WATCH, conversation: parseDestination(t.destination), target: `${t.app}@${t.env}` },
+    id,
+  );
 }
 
 function proposal(t: WatchTarget, ref: string, notAuto?: string): Message {
   const shown = ref.includes('@') ? `${ref.slice(0, ref.indexOf('@'))} (${ref.slice(ref.indexOf('@') + 1, ref.indexOf('@') + 20)}…)` : ref;
-  const how = t.rule.kind === 'semver' ? `matches ${t.rule.range}` : t.rule.kind === 'regex' ? `matches /${t.rule.pattern.source}/` : `${t.rule.tag} moved`;
+  const how =
+    t.rule.kind === 'semver' ? `matches ${t.rule.range}` : t.rule.kind === 'regex' ? `matches /${t.rule.pattern.source}/` : `${t.rule.tag} moved`;
   return {
     status: 'info',
     title: `${t.app} ${shown} is available for ${t.env}`,

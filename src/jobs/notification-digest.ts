@@ -50,13 +50,23 @@ export function foldDigest(digest: Digest, entries: { id: string; event: OutboxE
     if (!n) continue;
     const before = lines[n.group];
     if (before && before.rank > n.rank) continue;
-    lines[n.group] = { app: n.app, rank: n.rank, outcome: n.outcome, label: n.label, title: event.message.title ?? `${n.app} ${n.label}`, detail: detailOf(event.message) };
+    lines[n.group] = {
+      app: n.app,
+      rank: n.rank,
+      outcome: n.outcome,
+      label: n.label,
+      title: event.message.title ?? `${n.app} ${n.label}`,
+      detail: detailOf(event.message),
+    };
   }
   return { ...digest, updatedAt: now, members: [...members], lines };
 }
 
 function detailOf(m: Message): string | undefined {
-  const text = [m.text, m.code].filter((s): s is string => !!s).join('\n').trim();
+  const text = [m.text, m.code]
+    .filter((s): s is string => !!s)
+    .join('\n')
+    .trim();
   return text ? text : undefined;
 }
 
@@ -76,7 +86,9 @@ function groups(digest: Digest): { outcome: NoticeOutcome; label: string; lines:
   }
   const list = [...by.values()];
   for (const g of list) g.lines.sort((a, b) => a.app.localeCompare(b.app));
-  return list.sort((a, b) => ORDER.indexOf(a.outcome) - ORDER.indexOf(b.outcome) || b.lines.length - a.lines.length || a.label.localeCompare(b.label));
+  return list.sort(
+    (a, b) => ORDER.indexOf(a.outcome) - ORDER.indexOf(b.outcome) || b.lines.length - a.lines.length || a.label.localeCompare(b.label),
+  );
 }
 
 /**
@@ -104,7 +116,9 @@ export function renderDigest(digest: Digest, withList = false): Message & { cut:
   };
   // Failures first, each with its detail, as many as the budget holds; the rest are counted.
   for (const g of gs.filter((x) => x.outcome === 'failed')) {
-    const shown = g.lines.filter((l) => add(`${MARK.failed} ${l.title}${l.detail ? `: ${oneLine(l.detail, DETAIL_MAX)}` : ''}`, FAILURE_BUDGET)).length;
+    const shown = g.lines.filter((l) =>
+      add(`${MARK.failed} ${l.title}${l.detail ? `: ${oneLine(l.detail, DETAIL_MAX)}` : ''}`, FAILURE_BUDGET),
+    ).length;
     if (shown < g.lines.length) add(`${MARK.failed} … and ${g.lines.length - shown} more ${g.label} (all in the attached list)`, TEXT_BUDGET);
   }
   for (const g of gs.filter((x) => x.outcome !== 'failed')) {
@@ -124,7 +138,11 @@ export function renderDigest(digest: Digest, withList = false): Message & { cut:
     status,
     title: `${total} Argo CD ${total === 1 ? 'Application' : 'Applications'}: ${counts.join(' · ')}`,
     text: out.join('\n'),
-    context: cut ? (withList ? 'Every Application’s outcome and details are in the attached list.' : 'The full list of every Application’s outcome follows when the burst settles.') : undefined,
+    context: cut
+      ? withList
+        ? 'Every Application’s outcome and details are in the attached list.'
+        : 'The full list of every Application’s outcome follows when the burst settles.'
+      : undefined,
     attachment: cut && withList ? { name: `notifications-${total}.txt`, content: fullList(gs) } : undefined,
     cut,
   };
@@ -133,6 +151,10 @@ export function renderDigest(digest: Digest, withList = false): Message & { cut:
 /** Every line with its whole detail, in the message's order. */
 function fullList(gs: { outcome: NoticeOutcome; label: string; lines: DigestLine[] }[]): string {
   return gs
-    .flatMap((g) => [`${MARK[g.outcome]} ${g.label} (${g.lines.length})`, ...g.lines.map((l) => `  ${l.title}${l.detail ? `\n    ${l.detail.replace(/\n/g, '\n    ')}` : ''}`), ''])
+    .flatMap((g) => [
+      `${MARK[g.outcome]} ${g.label} (${g.lines.length})`,
+      ...g.lines.map((l) => `  ${l.title}${l.detail ? `\n    ${l.detail.replace(/\n/g, '\n    ')}` : ''}`),
+      '',
+    ])
     .join('\n');
 }

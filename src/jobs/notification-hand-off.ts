@@ -75,6 +75,17 @@ export async function startNotifications(deps: {
 
 async function handOff(queues: Pick<JobQueues, 'enqueueOnce'>, a: Announcement): Promise<void> {
   if (a.destinations.length === 0) return;
-  const payload: NotifyPayload = { destinations: a.destinations, groupKey: a.groupKey, message: a.message, key: a.key, notice: { app: a.app.name, ...NOTICE[a.trigger] } };
-  await queues.enqueueOnce('notify', payload, { requester: ARGO_CD, conversation: parseDestination(a.destinations[0] ?? 'console'), target: `${a.app.name} ${a.trigger}` }, a.key);
+  const payload: NotifyPayload = {
+    destinations: a.destinations,
+    groupKey: a.groupKey,
+    message: a.message,
+    key: a.key,
+    notice: { app: a.app.name, ...NOTICE[a.trigger] },
+  };
+  await queues.enqueueOnce(
+    'notify',
+    payload,
+    { requester: ARGO_CD, conversation: parseDestination(a.destinations[0] ?? 'console'), target: `${a.app.name} ${a.trigger}` },
+    a.key,
+  );
 }

@@ -26,7 +26,13 @@ class FakePlatform implements OutboxConsumer {
     if (event.notice?.headOnly) return; // no operation messages here to bring up to date
     const err = this.failing.get(event.conversation.channel);
     if (err) throw err;
-    this.delivered.push({ channel: event.conversation.channel, title: event.message.title, at: Date.now(), key: event.key, text: event.message.text });
+    this.delivered.push({
+      channel: event.conversation.channel,
+      title: event.message.title,
+      at: Date.now(),
+      key: event.key,
+      text: event.message.text,
+    });
   }
 }
 
@@ -58,7 +64,12 @@ describe('outbox delivery: a lane per conversation', () => {
   async function rig(platform: FakePlatform, start = true) {
     const c = client();
     await c.flushall();
-    const delivery = new OutboxDelivery({ redis: client(), adapter: platform, log: createLogger({ level: 'silent', redactor: new Redactor() }), consumer: 'test' });
+    const delivery = new OutboxDelivery({
+      redis: client(),
+      adapter: platform,
+      log: createLogger({ level: 'silent', redactor: new Redactor() }),
+      consumer: 'test',
+    });
     if (start) delivery.start();
     return { outbox: new Outbox(c, new Redactor()), delivery, c };
   }
@@ -108,7 +119,12 @@ describe('outbox delivery: a lane per conversation', () => {
     await c.xreadgroup('GROUP', 'delivery', 'dead-process-123', 'COUNT', 10, 'STREAMS', 'opsbot:outbox:slack', '>');
     expect((await outboxBacklog(c, 'slack')).waiting).toBe(3);
     const platform = new FakePlatform();
-    const delivery = new OutboxDelivery({ redis: client(), adapter: platform, log: createLogger({ level: 'silent', redactor: new Redactor() }), consumer: 'successor' });
+    const delivery = new OutboxDelivery({
+      redis: client(),
+      adapter: platform,
+      log: createLogger({ level: 'silent', redactor: new Redactor() }),
+      consumer: 'successor',
+    });
     delivery.start();
     await until('delivered', () => platform.delivered.length === 3);
     expect(platform.delivered.map((d) => d.title)).toEqual(['m0', 'm1', 'm2']);
@@ -123,7 +139,13 @@ describe('outbox delivery: a lane per conversation', () => {
       conversation: to('CBURST'),
       key: `notify:app-${i}|op:1`,
       message: { title: `app-${i} ${failed ? 'failed to sync' : 'synced'}`, text: failed ? 'one or more objects failed to apply' : undefined },
-      notice: { group: `app-${i}|op:1`, app: `app-${i}`, rank: failed ? 5 : 3, outcome: failed ? ('failed' as const) : ('succeeded' as const), label: failed ? 'failed to sync' : 'synced' },
+      notice: {
+        group: `app-${i}|op:1`,
+        app: `app-${i}`,
+        rank: failed ? 5 : 3,
+        outcome: failed ? ('failed' as const) : ('succeeded' as const),
+        label: failed ? 'failed to sync' : 'synced',
+      },
     });
     // The first wave waits before delivery starts; the second piles up behind a delivery held
     // in flight: both wait together whatever the machine's load.

@@ -70,7 +70,14 @@ export class OutboxDelivery {
   private readonly digests: OpenDigests;
 
   constructor(
-    private readonly deps: { redis: Redis; adapter: OutboxConsumer; log: Logger; audit?: Pick<AuditLog, 'append'>; metrics?: Metrics; consumer: string },
+    private readonly deps: {
+      redis: Redis;
+      adapter: OutboxConsumer;
+      log: Logger;
+      audit?: Pick<AuditLog, 'append'>;
+      metrics?: Metrics;
+      consumer: string;
+    },
   ) {
     this.parked = new ParkedMessages(deps.redis);
     this.digests = new OpenDigests(deps.redis);
@@ -97,7 +104,12 @@ export class OutboxDelivery {
     while (!this.abort.signal.aborted) {
       let lease: HeldLock;
       try {
-        lease = await acquireLock(redis, `opsbot:lock:delivery:${this.deps.adapter.platform}`, { ttlMs: 10_000, waitMs: 5_000, signal: this.abort.signal, holder: this.deps.consumer });
+        lease = await acquireLock(redis, `opsbot:lock:delivery:${this.deps.adapter.platform}`, {
+          ttlMs: 10_000,
+          waitMs: 5_000,
+          signal: this.abort.signal,
+          holder: this.deps.consumer,
+        });
       } catch {
         continue; // another replica delivers; stand by
       }
@@ -124,7 +136,10 @@ export class OutboxDelivery {
   private async claimPending(): Promise<void> {
     let cursor = '0-0';
     do {
-      const res = (await this.deps.redis.xautoclaim(this.stream, OUTBOX_GROUP, this.deps.consumer, 0, cursor, 'COUNT', 1000, 'JUSTID')) as [string, string[]];
+      const res = (await this.deps.redis.xautoclaim(this.stream, OUTBOX_GROUP, this.deps.consumer, 0, cursor, 'COUNT', 1000, 'JUSTID')) as [
+        string,
+        string[],
+      ];
       cursor = res[0];
     } while (cursor !== '0-0');
   }
@@ -235,11 +250,16 @@ export class OutboxDelivery {
       let digest = await this.digests.latest(c);
       // Entries already in the record (delivered again after a crash) join it whatever its age.
       const rejoin = digest?.members.some((id) => ids.has(id)) ?? false;
-      if (!digest || (!rejoin && (now - digest.updatedAt > DIGEST_OPEN_MS || Object.keys(digest.lines).length >= DIGEST_MAX_LINES))) digest = openDigest(`digest:${batch[0]!.id}`, now);
+      if (!digest || (!rejoin && (now - digest.updatedAt > DIGEST_OPEN_MS || Object.keys(digest.lines).length >= DIGEST_MAX_LINES)))
+        digest = openDigest(`digest:${batch[0]!.id}`, now);
       // One that went out alone just before a crash (posted, not yet acknowledged) is not shown a second time.
       const members = new Set(digest.members);
       const alone = await Promise.all(batch.map(async (e) => !members.has(e.id) && (await this.deps.adapter.wasDelivered?.(e.event)) === true));
-      digest = foldDigest(digest, batch.filter((_, i) => !alone[i]), now);
+      digest = foldDigest(
+        digest,
+        batch.filter((_, i) => !alone[i]),
+        now,
+      );
       const { cut, ...message } = renderDigest(digest);
       listRequest = cut ? { key: digest.key, seq: (digest.listSeq ?? 0) + 1 } : undefined;
       if (listRequest) digest.listSeq = listRequest.seq;
@@ -251,7 +271,16 @@ export class OutboxDelivery {
       this.deps.metrics?.outboxFolded.inc({ platform: this.deps.adapter.platform }, batch.length);
       await this.bringHeadsUp(batch);
       // The full list goes behind what waits now: by the time it is reached, later folds have made it stale but the last.
-      if (listRequest) await this.deps.redis.xadd(this.stream, 'MAXLEN', '~', String(OUTBOX_MAXLEN), '*', 'e', JSON.stringify({ conversation: c, key: listRequest.key, message: {}, digestList: listRequest } satisfies OutboxEvent));
+      if (listRequest)
+        await this.deps.redis.xadd(
+          this.stream,
+          'MAXLEN',
+          '~',
+          String(OUTBOX_MAXLEN),
+          '*',
+          'e',
+          JSON.stringify({ conversation: c, key: listRequest.key, message: {}, digestList: listRequest } satisfies OutboxEvent),
+        );
     } else for (const e of batch) await this.park(e, result.reason, result.attempts);
     return batch;
   }
@@ -314,7 +343,11 @@ export class OutboxDelivery {
    * Sends what `prepare` gives (asked again before each try) within the conversation's limits,
    * retrying rate limits and transient failures: 'sent', 'stopped', or why it was given up.
    */
-  private async send(c: ConversationRef, signal: AbortSignal, prepare: () => Promise<OutboxEvent>): Promise<'sent' | 'stopped' | { reason: string; attempts: number }> {
+  private async send(
+    c: ConversationRef,
+    signal: AbortSignal,
+    prepare: () => Promise<OutboxEvent>,
+  ): Promise<'sent' | 'stopped' | { reason: string; attempts: number }> {
     const { adapter, log, metrics } = this.deps;
     const platform = adapter.platform;
     const where = `${c.platform}:${c.channel}`;
@@ -346,8 +379,20 @@ export class OutboxDelivery {
     const where = `${entry.event.conversation.platform}:${entry.event.conversation.channel}`;
     await this.parked.park({ id: entry.id, platform: adapter.platform, payload: entry.raw, reason, attempts, parkedAt: Date.now() });
     metrics?.outboxParked.inc({ platform: adapter.platform });
-    log.error({ err: reason, where, key: entry.event.key, id: entry.id }, 'message not delivered: parked (opsbot outbox parked / opsbot outbox retry)');
-    await audit?.append({ actor: 'opsbot', platform: entry.event.conversation.platform, action: 'deliver', target: where, result: 'failed', detail: `parked as ${entry.id}: ${reason}` }).catch(() => undefined);
+    log.error(
+      { err: reason, where, key: entry.event.key, id: entry.id },
+      'message not delivered: parked (opsbot outbox parked / opsbot outbox retry)',
+    );
+    await audit
+      ?.append({
+        actor: 'opsbot',
+        platform: entry.event.conversation.platform,
+        action: 'deliver',
+        target: where,
+        result: 'failed',
+        detail: `parked as ${entry.id}: ${reason}`,
+      })
+      .catch(() => undefined);
   }
 }
 
@@ -369,7 +414,7 @@ export async function outboxBacklog(redis: Redis, platform: Platform): Promise<{
   // one, or else the first after what the group has read.
   const summary = (await redis.xpending(stream, OUTBOX_GROUP)) as [number, string | null, string | null, unknown];
   let oldest = summary[1] ?? undefined;
-  if (!oldest && lag > 0) oldest = ((await redis.xrange(stream, `(${String(group['last-delivered-id'])}`, '+', 'COUNT', 1))[0]?.[0]) ?? undefined;
+  if (!oldest && lag > 0) oldest = (await redis.xrange(stream, `(${String(group['last-delivered-id'])}`, '+', 'COUNT', 1))[0]?.[0] ?? undefined;
   const at = oldest ? Number(oldest.split('-')[0]) : undefined;
   return { waiting: pending + lag, oldestAgeS: at ? Math.max(0, (Date.now() - at) / 1000) : 0 };
 }

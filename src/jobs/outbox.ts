@@ -101,7 +101,17 @@ export class Outbox {
    */
   async publishOnce(event: OutboxEvent & { id: string }): Promise<boolean> {
     const stream = outboxStream(event.conversation);
-    return (await this.redis.eval(PUBLISH_ONCE, 2, stream, `${stream}:published:${event.id}`, String(OUTBOX_MAXLEN), this.payload(event), String(PUBLISHED_TTL_S))) === 1;
+    return (
+      (await this.redis.eval(
+        PUBLISH_ONCE,
+        2,
+        stream,
+        `${stream}:published:${event.id}`,
+        String(OUTBOX_MAXLEN),
+        this.payload(event),
+        String(PUBLISHED_TTL_S),
+      )) === 1
+    );
   }
 
   private payload(event: OutboxEvent): string {
@@ -110,7 +120,12 @@ export class Outbox {
 }
 
 /** Reads one outbox stream in order, from `fromId` on; blocking, for a single reader. */
-export async function* readOutbox(redis: Redis, stream: string, fromId: string, signal: AbortSignal): AsyncGenerator<{ id: string; event: OutboxEvent }> {
+export async function* readOutbox(
+  redis: Redis,
+  stream: string,
+  fromId: string,
+  signal: AbortSignal,
+): AsyncGenerator<{ id: string; event: OutboxEvent }> {
   let last = fromId;
   while (!signal.aborted) {
     const res = (await redis.xread('COUNT', 100, 'BLOCK', 1000, 'STREAMS', stream, last)) as [string, [string, string[]][]][] | null;

@@ -68,6 +68,10 @@ export class ParkedMessages {
   /** The conversation and key of a parked message, for listings. */
   static describe(m: ParkedMessage): { where: string; key: string; title: string } {
     const e = JSON.parse(m.payload) as OutboxEvent;
-    return { where: `${e.conversation.platform}:${e.conversation.channel}`, key: e.key, title: e.message.title ?? e.message.text?.slice(0, 60) ?? '' };
+    return {
+      where: `${e.conversation.platform}:${e.conversation.channel}`,
+      key: e.key,
+      title: e.message.title ?? e.message.text?.slice(0, 60) ?? '',
+    };
   }
 }

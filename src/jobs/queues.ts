@@ -59,7 +59,14 @@ export class JobQueues {
     if (!kind) throw new OpsbotError('E_INTERNAL', `unknown job kind ${kindName}`);
     try {
       const n = await this.redis.incr(SEQ_KEY);
-      const envelope: JobEnvelope<P> = { id: String(n), uid: `${n}-${randomBytes(4).toString('hex')}`, kind: kindName, ...meta, payload, createdAt: new Date().toISOString() };
+      const envelope: JobEnvelope<P> = {
+        id: String(n),
+        uid: `${n}-${randomBytes(4).toString('hex')}`,
+        kind: kindName,
+        ...meta,
+        payload,
+        createdAt: new Date().toISOString(),
+      };
       const attempts = kind.idempotent ? (kind.attempts ?? 3) : 1;
       await this.queue(kindName).add(kindName, envelope, {
         jobId: bullId(envelope.id),
@@ -77,7 +84,9 @@ export class JobQueues {
       return envelope;
     } catch (err) {
       if (err instanceof OpsbotError) throw err;
-      throw new OpsbotError('E_QUEUE_UNAVAILABLE', 'The job queue is unavailable right now; nothing was queued. Try again in a moment.', { cause: err });
+      throw new OpsbotError('E_QUEUE_UNAVAILABLE', 'The job queue is unavailable right now; nothing was queued. Try again in a moment.', {
+        cause: err,
+      });
     }
   }
 
@@ -86,7 +95,12 @@ export class JobQueues {
    * that several processes may offer, such as a notification two replicas both saw. Not listed
    * in /jobs; no chat conversation waits for it.
    */
-  async enqueueOnce<P>(kindName: string, payload: P, meta: { requester: Actor; conversation: ConversationRef; target: string }, uniqueKey: string): Promise<void> {
+  async enqueueOnce<P>(
+    kindName: string,
+    payload: P,
+    meta: { requester: Actor; conversation: ConversationRef; target: string },
+    uniqueKey: string,
+  ): Promise<void> {
     const kind = this.kinds.get(kindName);
     if (!kind) throw new OpsbotError('E_INTERNAL', `unknown job kind ${kindName}`);
     const id = `u-${createHash('sha256').update(uniqueKey).digest('hex').slice(0, 24)}`;

@@ -14,7 +14,12 @@ describe('rate windows', () => {
   it('chats do not wait for each other, but share the bot-wide window (Telegram: 30/s)', () => {
     const now = 0;
     const w = new RateWindows(() => now);
-    const waits = Array.from({ length: 31 }, (_, i) => w.reserve([{ key: `chat:${i}`, max: 1, windowMs: 1000 }, { key: 'bot', max: 30, windowMs: 1000 }]));
+    const waits = Array.from({ length: 31 }, (_, i) =>
+      w.reserve([
+        { key: `chat:${i}`, max: 1, windowMs: 1000 },
+        { key: 'bot', max: 30, windowMs: 1000 },
+      ]),
+    );
     expect(waits.slice(0, 30).every((x) => x === 0)).toBe(true);
     expect(waits[30]).toBe(1000);
   });

@@ -43,7 +43,7 @@ export class RateWindows {
     let at = now;
     // The earliest time at which every window has room: each window moves `at` forward at most once
     // per pass, and a pass with no move is the answer.
-    for (let moved = true; moved; ) {
+    for (let moved = true; moved;) {
       moved = false;
       for (const l of limits) {
         const times = this.booked.get(l.key) ?? [];
@@ -63,7 +63,10 @@ export class RateWindows {
   /** Nothing may be sent under `key` before `untilMs` from now (a 429's Retry-After). */
   block(limit: RateLimit, untilMs: number): void {
     const at = this.now() + untilMs - limit.windowMs;
-    this.booked.set(limit.key, Array.from({ length: limit.max }, () => at));
+    this.booked.set(
+      limit.key,
+      Array.from({ length: limit.max }, () => at),
+    );
   }
 
   /** Forget keys with nothing booked in the last `olderThanMs` (lanes of quiet conversations). */

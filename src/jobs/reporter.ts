@@ -48,6 +48,11 @@ export class OutboxReporter implements Reporter {
   }
 
   answered(message: Message, how: 'answered' | 'refused'): Promise<void> {
-    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: how === 'refused' ? 'warning' : 'info', ...message }, final: how });
+    return this.outbox.publish({
+      conversation: this.conversation,
+      key: this.key,
+      message: { status: how === 'refused' ? 'warning' : 'info', ...message },
+      final: how,
+    });
   }
 }

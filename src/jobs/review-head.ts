@@ -16,7 +16,11 @@ export interface PushedReview {
  * branch; the closed pull request keeps the foreign commit for whoever investigates), and the
  * job refuses with E_HEAD_CHANGED — an answer the worker audits, not a failure to retry.
  */
-export async function refuseChangedHead(deps: { pullRequests: Pick<PullRequestHost, 'close'>; repo: Pick<GitopsRepo, 'deleteBranch'> }, review: PushedReview, found: string | undefined): Promise<never> {
+export async function refuseChangedHead(
+  deps: { pullRequests: Pick<PullRequestHost, 'close'>; repo: Pick<GitopsRepo, 'deleteBranch'> },
+  review: PushedReview,
+  found: string | undefined,
+): Promise<never> {
   await deps.pullRequests.close(review.pr);
   await deps.repo.deleteBranch(review.branch).catch(() => undefined);
   const now = found ? `now points at ${found.slice(0, 12)}` : 'has changed';

@@ -38,7 +38,8 @@ export function watchTargets(config: Config): WatchTarget[] {
 /** One line per watch for `check-config`: what is watched, how, how often, and where it is said. */
 export function describeWatches(config: Config): string[] {
   return watchTargets(config).map((t) => {
-    const what = t.rule.kind === 'semver' ? `tags ${t.rule.range}` : t.rule.kind === 'regex' ? `tags /${t.rule.pattern.source}/` : `digest of ${t.rule.tag}`;
+    const what =
+      t.rule.kind === 'semver' ? `tags ${t.rule.range}` : t.rule.kind === 'regex' ? `tags /${t.rule.pattern.source}/` : `digest of ${t.rule.tag}`;
     return `    ${t.app}@${t.env}: ${what}, ${t.watch.mode === 'auto' ? 'deployed' : 'proposed'} (polled every ${describeInterval(t.watch.interval)}) → ${t.destination}`;
   });
 }

@@ -70,7 +70,13 @@ export class WorkerPool {
     const { redis, outbox, audit, metrics } = this.deps;
     const log = this.deps.log.child({ job: env.id, kind: kind.name });
     const reporter: Reporter = kind.quiet ? QUIET_REPORTER : new OutboxReporter(outbox, env.conversation, env.id);
-    const auditBase = { actor: `${env.requester.platform}:${env.requester.id}`, platform: env.requester.platform, action: `job.${kind.name}`, target: env.target, job: env.id };
+    const auditBase = {
+      actor: `${env.requester.platform}:${env.requester.id}`,
+      platform: env.requester.platform,
+      action: `job.${kind.name}`,
+      target: env.target,
+      job: env.id,
+    };
 
     // A second start of the same job means a worker died (or it failed and is retried).
     const firstStart = (await redis.set(startedKey(env.id), String(Date.now()), 'EX', MARKER_TTL, 'NX')) === 'OK';

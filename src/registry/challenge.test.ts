@@ -8,7 +8,10 @@ describe('parseChallenge', () => {
       'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/nginx:pull"',
       { scheme: 'bearer', realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/nginx:pull' },
     ],
-    ['Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"', { scheme: 'bearer', realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:user/image:pull' }],
+    [
+      'Bearer realm="https://ghcr.io/token",service="ghcr.io",scope="repository:user/image:pull"',
+      { scheme: 'bearer', realm: 'https://ghcr.io/token', service: 'ghcr.io', scope: 'repository:user/image:pull' },
+    ],
     ['bearer realm=https://r.example/t, service=r.example', { scheme: 'bearer', realm: 'https://r.example/t', service: 'r.example' }],
     ['Bearer realm="http://127.0.0.1:5001/token"', { scheme: 'bearer', realm: 'http://127.0.0.1:5001/token' }],
   ])('%s', (header, expected) => {

@@ -38,7 +38,12 @@ export function parseChallenge(header: string | undefined): Challenge | null {
   }
   // A token realm is where credentials are sent: https only (plain http only to loopback, as Docker allows for local registries).
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url.hostname))) return null;
-  return { scheme: 'bearer', realm, ...(params.has('service') ? { service: params.get('service')! } : {}), ...(params.has('scope') ? { scope: params.get('scope')! } : {}) };
+  return {
+    scheme: 'bearer',
+    realm,
+    ...(params.has('service') ? { service: params.get('service')! } : {}),
+    ...(params.has('scope') ? { scope: params.get('scope')! } : {}),
+  };
 }
 
 function isLoopback(host: string): boolean {

@@ -108,12 +108,24 @@ export class RegistryClient {
     const url = `https://${repo.host}/v2/${repo.path}/manifests/${tag}`;
     const key = `${repo.host}/${repo.path}`;
     const res = await this.authorized('HEAD', url, repo, reference, signal);
-    if (res.status === 404) throw new RegistryError('E_TAG_NOT_FOUND', `${reference} does not exist in ${repo.host} (the registry answered 404): check the tag; nothing was changed.`);
-    if (res.status !== 200) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} answered ${res.status} for ${reference}, which the distribution API does not use here; nothing was changed.`);
+    if (res.status === 404)
+      throw new RegistryError(
+        'E_TAG_NOT_FOUND',
+        `${reference} does not exist in ${repo.host} (the registry answered 404): check the tag; nothing was changed.`,
+      );
+    if (res.status !== 200)
+      throw new RegistryError(
+        'E_REGISTRY_BAD_ANSWER',
+        `${repo.host} answered ${res.status} for ${reference}, which the distribution API does not use here; nothing was changed.`,
+      );
     const mediaType = this.mediaType(res, reference, repo);
     const header = single(res.headers['docker-content-digest']);
     if (header !== undefined) {
-      if (!DIGEST_PATTERN.test(header)) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} sent "${header.slice(0, 80)}" as the digest of ${reference}: not a sha256 digest; nothing was changed.`);
+      if (!DIGEST_PATTERN.test(header))
+        throw new RegistryError(
+          'E_REGISTRY_BAD_ANSWER',
+          `${repo.host} sent "${header.slice(0, 80)}" as the digest of ${reference}: not a sha256 digest; nothing was changed.`,
+        );
       return { digest: header, mediaType, reference };
     }
     // No Docker-Content-Digest on HEAD (allowed by the spec): read the manifest and hash its bytes.
@@ -133,7 +145,11 @@ export class RegistryClient {
     const tags: string[] = [];
     let path: string | undefined = first;
     for (let page = 0; path !== undefined; page++) {
-      if (page >= TAGS_MAX_PAGES) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} has more than ${TAGS_MAX_PAGES} pages of tags for ${image}: not followed further.`);
+      if (page >= TAGS_MAX_PAGES)
+        throw new RegistryError(
+          'E_REGISTRY_BAD_ANSWER',
+          `${repo.host} has more than ${TAGS_MAX_PAGES} pages of tags for ${image}: not followed further.`,
+        );
       const url = `https://${repo.host}${path}`;
       const cached = this.tagPages.get(url);
       const res = await this.authorized('GET', url, repo, reference, signal, true, cached?.etag ? { 'if-none-match': cached.etag } : {});
@@ -155,11 +171,17 @@ export class RegistryClient {
   private async readTagPage(res: Sent, repo: RegistryRepository, image: string, path: string): Promise<TagPage> {
     if (res.status === 404) {
       await res.body.dump();
-      throw new RegistryError('E_TAG_NOT_FOUND', `${image} does not exist in ${repo.host} (the registry answered 404 to its tag list): check the app's image.`);
+      throw new RegistryError(
+        'E_TAG_NOT_FOUND',
+        `${image} does not exist in ${repo.host} (the registry answered 404 to its tag list): check the app's image.`,
+      );
     }
     if (res.status !== 200) {
       await res.body.dump();
-      throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} answered ${res.status} to the tag list of ${image}, which the distribution API does not use here.`);
+      throw new RegistryError(
+        'E_REGISTRY_BAD_ANSWER',
+        `${repo.host} answered ${res.status} to the tag list of ${image}, which the distribution API does not use here.`,
+      );
     }
     const bytes = await readCapped(res.body, MANIFEST_MAX_BYTES);
     if (!bytes) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `a page of ${image}'s tag list from ${repo.host} is larger than 4 MiB.`);
@@ -172,7 +194,10 @@ export class RegistryClient {
     // An empty repository answers `"tags": null`; anything else must be a list of strings.
     const list = body?.tags === null ? [] : body?.tags;
     if (!Array.isArray(list) || !list.every((t): t is string => typeof t === 'string')) {
-      throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} answered the tag list of ${image} with something that is not {"tags": [...]} (${JSON.stringify(bytes.toString('utf8').slice(0, 60))}).`);
+      throw new RegistryError(
+        'E_REGISTRY_BAD_ANSWER',
+        `${repo.host} answered the tag list of ${image} with something that is not {"tags": [...]} (${JSON.stringify(bytes.toString('utf8').slice(0, 60))}).`,
+      );
     }
     const etag = single(res.headers.etag);
     const next = nextPage(single(res.headers.link), repo, path);
@@ -194,7 +219,15 @@ export class RegistryClient {
   }
 
   /** A request with the Authorization that worked last; a 401 runs the registry's auth flow once and asks again. */
-  private async authorized(method: 'HEAD' | 'GET', url: string, repo: RegistryRepository, reference: string, signal?: AbortSignal, keepBody = false, headers: Record<string, string> = {}): Promise<Sent> {
+  private async authorized(
+    method: 'HEAD' | 'GET',
+    url: string,
+    repo: RegistryRepository,
+    reference: string,
+    signal?: AbortSignal,
+    keepBody = false,
+    headers: Record<string, string> = {},
+  ): Promise<Sent> {
     const key = `${repo.host}/${repo.path}`;
     // Only a kept GET body is still unread: every other one was drained by send.
     const drain = async (r: Sent) => (keepBody && method === 'GET' ? r.body.dump() : undefined);
@@ -221,7 +254,10 @@ export class RegistryClient {
     const res = await this.send('GET', url, this.cachedAuth(key), reference, signal, true);
     if (res.status !== 200) {
       await res.body.dump();
-      throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} answered ${res.status} to GET ${reference} after 200 to HEAD; nothing was changed.`);
+      throw new RegistryError(
+        'E_REGISTRY_BAD_ANSWER',
+        `${repo.host} answered ${res.status} to GET ${reference} after 200 to HEAD; nothing was changed.`,
+      );
     }
     const mediaType = this.mediaType(res, reference, repo);
     const bytes = await readCapped(res.body, MANIFEST_MAX_BYTES);
@@ -229,7 +265,10 @@ export class RegistryClient {
     const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     const header = single(res.headers['docker-content-digest']);
     if (header !== undefined && header !== digest) {
-      throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} says ${reference} is ${header.slice(0, 80)}, but the manifest it sent hashes to ${digest}; nothing was changed.`);
+      throw new RegistryError(
+        'E_REGISTRY_BAD_ANSWER',
+        `${repo.host} says ${reference} is ${header.slice(0, 80)}, but the manifest it sent hashes to ${digest}; nothing was changed.`,
+      );
     }
     return { digest, mediaType, reference };
   }
@@ -237,7 +276,10 @@ export class RegistryClient {
   private mediaType(res: Sent, reference: string, repo: RegistryRepository): string {
     const type = (single(res.headers['content-type']) ?? '').split(';')[0]!.trim();
     if (!(MANIFEST_MEDIA_TYPES as readonly string[]).includes(type)) {
-      throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} answered ${reference} with "${type.slice(0, 80) || 'no content type'}", not an image manifest or index; nothing was changed.`);
+      throw new RegistryError(
+        'E_REGISTRY_BAD_ANSWER',
+        `${repo.host} answered ${reference} with "${type.slice(0, 80) || 'no content type'}", not an image manifest or index; nothing was changed.`,
+      );
     }
     return type;
   }
@@ -258,14 +300,23 @@ export class RegistryClient {
         ? 'refused access'
         : withCredentials
           ? `refused the credentials for ${repo.authKey} found in DOCKER_CONFIG's config.json`
-          : 'wants credentials, and DOCKER_CONFIG\'s config.json has none for it (docker login or crane auth login)';
+          : "wants credentials, and DOCKER_CONFIG's config.json has none for it (docker login or crane auth login)";
     return new RegistryError('E_REGISTRY_AUTH', `${repo.host} ${how}: ${reference} (HTTP ${status}); nothing was changed.`);
   }
 
-  private async authenticate(repo: RegistryRepository, res: Sent, reference: string, signal?: AbortSignal): Promise<{ auth: Auth; withCredentials: boolean }> {
+  private async authenticate(
+    repo: RegistryRepository,
+    res: Sent,
+    reference: string,
+    signal?: AbortSignal,
+  ): Promise<{ auth: Auth; withCredentials: boolean }> {
     const creds = await findCredentials(repo.authKey, this.env);
     const challenge = parseChallenge(single(res.headers['www-authenticate']));
-    if (!challenge) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} answered 401 for ${reference} without a Basic or Bearer challenge opsbot can follow; nothing was changed.`);
+    if (!challenge)
+      throw new RegistryError(
+        'E_REGISTRY_BAD_ANSWER',
+        `${repo.host} answered 401 for ${reference} without a Basic or Bearer challenge opsbot can follow; nothing was changed.`,
+      );
     if (challenge.scheme === 'basic') {
       if (!creds) throw this.refused(repo, reference, 401, false);
       return { auth: { kind: 'basic', header: basic(creds) }, withCredentials: true };
@@ -287,15 +338,29 @@ export class RegistryClient {
     }
     const token = answer?.token ?? answer?.access_token;
     if (typeof token !== 'string' || !TOKEN_PATTERN.test(token)) {
-      throw new RegistryError('E_REGISTRY_BAD_ANSWER', `the token service of ${repo.host} (${tokenUrl.host}) answered ${tokenRes.status} without a usable token for ${reference}; nothing was changed.`);
+      throw new RegistryError(
+        'E_REGISTRY_BAD_ANSWER',
+        `the token service of ${repo.host} (${tokenUrl.host}) answered ${tokenRes.status} without a usable token for ${reference}; nothing was changed.`,
+      );
     }
     const ttl = typeof answer?.expires_in === 'number' && answer.expires_in > 0 ? answer.expires_in : TOKEN_DEFAULT_TTL_S;
     // Renewed a little early so a token never expires between the check and the request.
-    return { auth: { kind: 'bearer', header: `Bearer ${token}`, expires: Date.now() + Math.max(1, ttl - 5) * 1000 }, withCredentials: creds !== null };
+    return {
+      auth: { kind: 'bearer', header: `Bearer ${token}`, expires: Date.now() + Math.max(1, ttl - 5) * 1000 },
+      withCredentials: creds !== null,
+    };
   }
 
   /** One request, retried while the registry is down or overloaded (connection errors, 5xx, 429). */
-  private async send(method: 'HEAD' | 'GET', url: string, authorization: string | undefined, reference: string, signal?: AbortSignal, keepBody = false, extra: Record<string, string> = {}): Promise<Sent> {
+  private async send(
+    method: 'HEAD' | 'GET',
+    url: string,
+    authorization: string | undefined,
+    reference: string,
+    signal?: AbortSignal,
+    keepBody = false,
+    extra: Record<string, string> = {},
+  ): Promise<Sent> {
     const host = new URL(url).host;
     let last = '';
     for (let attempt = 0; attempt < this.tries; attempt++) {
@@ -324,11 +389,17 @@ export class RegistryClient {
         last = describeNetworkError(err);
         if (isTlsTrustError(err)) {
           // Waiting does not make a certificate trusted: say how to trust it instead of retrying.
-          throw new RegistryError('E_REGISTRY_UNREACHABLE', `${host}'s TLS certificate is not trusted (${last}); nothing was changed. Add its CA to the system store or to NODE_EXTRA_CA_CERTS.`);
+          throw new RegistryError(
+            'E_REGISTRY_UNREACHABLE',
+            `${host}'s TLS certificate is not trusted (${last}); nothing was changed. Add its CA to the system store or to NODE_EXTRA_CA_CERTS.`,
+          );
         }
       }
     }
-    throw new RegistryError('E_REGISTRY_UNREACHABLE', `${host} could not be reached for ${reference} after ${this.tries} tries (${last}); nothing was changed. Try again later.`);
+    throw new RegistryError(
+      'E_REGISTRY_UNREACHABLE',
+      `${host} could not be reached for ${reference} after ${this.tries} tries (${last}); nothing was changed. Try again later.`,
+    );
   }
 
   private dispatcher(): Agent {
@@ -348,7 +419,11 @@ function nextPage(link: string | undefined, repo: RegistryRepository, current: s
   const url = new URL(m[1]!, `https://${repo.host}`);
   const ok = url.host === repo.host && url.pathname === `/v2/${repo.path}/tags/list`;
   const next = `${url.pathname}${url.search}`;
-  if (!ok || next === current) throw new RegistryError('E_REGISTRY_BAD_ANSWER', `${repo.host} sent a next page of the tag list elsewhere or to itself (${m[1]!.slice(0, 80)}): not followed.`);
+  if (!ok || next === current)
+    throw new RegistryError(
+      'E_REGISTRY_BAD_ANSWER',
+      `${repo.host} sent a next page of the tag list elsewhere or to itself (${m[1]!.slice(0, 80)}): not followed.`,
+    );
   return next;
 }
 

@@ -34,9 +34,7 @@ export function bestTag(rule: Exclude<WatchRule, { kind: 'digest' }>, tags: read
 
 export type WatchDecision =
   /** Nothing known yet (first poll of this app/env): what the registry has is the starting point, not news. */
-  | { kind: 'baseline'; version: string }
-  | { kind: 'new'; version: string }
-  | { kind: 'unchanged' };
+  { kind: 'baseline'; version: string } | { kind: 'new'; version: string } | { kind: 'unchanged' };
 
 /**
  * `seen`: the version last proposed or deployed (or the baseline). A tag is new when it is

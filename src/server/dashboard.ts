@@ -76,10 +76,10 @@ async function guard(req: FastifyRequest, reply: FastifyReply, g: Guard): Promis
 }
 
 async function deny(reply: FastifyReply): Promise<void> {
-  await reply
-    .code(401)
-    .header('www-authenticate', 'Bearer realm="opsbot dashboard"')
-    .send({ error: 'unauthorized', message: 'Send Authorization: Bearer <OPSBOT_DASHBOARD_TOKEN>, or open the dashboard once with ?token=<OPSBOT_DASHBOARD_TOKEN>.' });
+  await reply.code(401).header('www-authenticate', 'Bearer realm="opsbot dashboard"').send({
+    error: 'unauthorized',
+    message: 'Send Authorization: Bearer <OPSBOT_DASHBOARD_TOKEN>, or open the dashboard once with ?token=<OPSBOT_DASHBOARD_TOKEN>.',
+  });
 }
 
 function sessionValue(token: string): string {

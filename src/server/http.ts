@@ -43,7 +43,10 @@ export class HttpServer {
     const metricsToken = opts.metricsToken?.trim() || undefined;
     this.app.get('/metrics', async (req, reply) => {
       if (metricsToken && !bearerMatches(req.headers.authorization, metricsToken)) {
-        return reply.code(401).header('www-authenticate', 'Bearer realm="opsbot metrics"').send({ error: 'unauthorized', message: 'Send Authorization: Bearer <OPSBOT_METRICS_TOKEN> (Prometheus: authorization.credentials_file).' });
+        return reply.code(401).header('www-authenticate', 'Bearer realm="opsbot metrics"').send({
+          error: 'unauthorized',
+          message: 'Send Authorization: Bearer <OPSBOT_METRICS_TOKEN> (Prometheus: authorization.credentials_file).',
+        });
       }
       await withTimeout(opts.beforeScrape?.() ?? Promise.resolve(), 2000).catch(() => undefined);
       return reply.header('content-type', opts.metrics.registry.contentType).send(await opts.metrics.registry.metrics());

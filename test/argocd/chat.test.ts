@@ -12,7 +12,8 @@ import { createNamespace, deleteNamespace, env as testEnv } from './kube-env.js'
 
 if (!testEnv.kube.available) console.warn(`Argo CD chat tests skipped: ${testEnv.kube.reason}`);
 
-const KUSTOMIZATION = 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: ghcr.io/example/web\n    newTag: "1.4.3"\n';
+const KUSTOMIZATION =
+  'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nimages:\n  - name: ghcr.io/example/web\n    newTag: "1.4.3"\n';
 
 /**
  * /status, the deploy follow-up and automated notifications, driven through the CLI against the
@@ -53,13 +54,32 @@ notifications:
     - triggers: [on-sync-succeeded, on-sync-failed, on-health-degraded]
       to: [console]
 `);
-    env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, KUBECONFIG: testEnv.kube.env.OPSBOT_KUBECONFIG ?? testEnv.all.OPSBOT_KUBECONFIG, OPSBOT_HOME: join(repo.root, 'home') });
+    env = baseEnv({
+      REDIS_URL: redis.url,
+      OPSBOT_CONFIG: config,
+      KUBECONFIG: testEnv.kube.env.OPSBOT_KUBECONFIG ?? testEnv.all.OPSBOT_KUBECONFIG,
+      OPSBOT_HOME: join(repo.root, 'home'),
+    });
     await createApplication(admin, ns, 'web-staging', { destination: { server: 'https://kubernetes.default.svc', namespace: appNs } });
-    await patchApplicationStatus(admin, ns, 'web-staging', status({ revision: 'a'.repeat(40), op: operation('Succeeded', 'a'.repeat(40), at(0), at(1)), reconciledAt: at(2) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web-staging',
+      status({ revision: 'a'.repeat(40), op: operation('Succeeded', 'a'.repeat(40), at(0), at(1)), reconciledAt: at(2) }),
+    );
     await createPod(admin, appNs, 'web-1', { labels: { 'app.kubernetes.io/instance': 'web-staging' }, image: 'ghcr.io/example/web:1.4.3' });
     await writePodStatus(admin, appNs, 'web-1', {
       phase: 'Running',
-      containerStatuses: [{ name: 'app', ready: false, restartCount: 4, image: 'ghcr.io/example/web:1.4.3', imageID: '', state: { waiting: { reason: 'CrashLoopBackOff' } } }],
+      containerStatuses: [
+        {
+          name: 'app',
+          ready: false,
+          restartCount: 4,
+          image: 'ghcr.io/example/web:1.4.3',
+          imageID: '',
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+        },
+      ],
     });
   });
   afterAll(async () => {
@@ -106,12 +126,24 @@ notifications:
     // Argo CD's controller, as the Application's status shows it: out of sync, syncing, synced, healthy.
     await patchApplicationStatus(admin, ns, 'web-staging', status({ sync: 'OutOfSync', revision: sha, reconciledAt: at(10) }));
     await patchApplicationStatus(admin, ns, 'web-staging', status({ sync: 'OutOfSync', revision: sha, op: operation('Running', sha, at(11)) }));
-    await patchApplicationStatus(admin, ns, 'web-staging', status({ revision: sha, health: 'Progressing', op: operation('Succeeded', sha, at(11), at(13)), reconciledAt: at(14) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web-staging',
+      status({ revision: sha, health: 'Progressing', op: operation('Succeeded', sha, at(11), at(13)), reconciledAt: at(14) }),
+    );
     await writePodStatus(admin, appNs, 'web-1', {
       phase: 'Running',
-      containerStatuses: [{ name: 'app', ready: true, restartCount: 4, image: 'ghcr.io/example/web:1.5.0', imageID: '', state: { running: { startedAt: new Date() } } }],
+      containerStatuses: [
+        { name: 'app', ready: true, restartCount: 4, image: 'ghcr.io/example/web:1.5.0', imageID: '', state: { running: { startedAt: new Date() } } },
+      ],
     });
-    await patchApplicationStatus(admin, ns, 'web-staging', status({ revision: sha, health: 'Healthy', op: operation('Succeeded', sha, at(11), at(13)), reconciledAt: at(16) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web-staging',
+      status({ revision: sha, health: 'Healthy', op: operation('Succeeded', sha, at(11), at(13)), reconciledAt: at(16) }),
+    );
     expect(await chat.exited, chat.stdout + chat.stderr).toBe(0);
     expect(chat.stdout).toContain('✔ Deployed web in staging: 1.4.3 → 1.5.0');
     expect(chat.stdout).toMatch(/committed [\d.]+s → .*healthy/);
@@ -121,7 +153,8 @@ notifications:
   it('notifications: the first start is a baseline, each operation is announced once, across a restart', async () => {
     const reader = new Redis(redis.url);
     const stream = 'opsbot:outbox:console:notifications';
-    const announced = async () => (await reader.xrange(stream, '-', '+')).map(([, f]) => JSON.parse(f[1]!) as { key: string; message: { title?: string } });
+    const announced = async () =>
+      (await reader.xrange(stream, '-', '+')).map(([, f]) => JSON.parse(f[1]!) as { key: string; message: { title?: string } });
     const startBot = async () => {
       const bot = new OpsbotProcess(['start', '--no-console'], { env: { ...env, PORT: '0', LOG_LEVEL: 'info' } });
       procs.push(bot);
@@ -134,7 +167,12 @@ notifications:
 
     const rev = 'c'.repeat(40);
     await patchApplicationStatus(admin, ns, 'web-staging', status({ revision: rev, op: operation('Running', rev, at(30)) }));
-    await patchApplicationStatus(admin, ns, 'web-staging', status({ revision: rev, op: operation('Succeeded', rev, at(30), at(32)), reconciledAt: at(33) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web-staging',
+      status({ revision: rev, op: operation('Succeeded', rev, at(30), at(32)), reconciledAt: at(33) }),
+    );
     await until(async () => (await announced()).length >= 1, 'announced', 20_000);
     await new Promise((r) => setTimeout(r, 1000));
     expect((await announced()).filter((e) => /succeeded/i.test(JSON.stringify(e.message)))).toHaveLength(1);
@@ -142,7 +180,17 @@ notifications:
     // Down; an operation fails meanwhile; up again: the failure is announced once, nothing repeated.
     await bot.stop();
     const rev2 = 'd'.repeat(40);
-    await patchApplicationStatus(admin, ns, 'web-staging', status({ sync: 'OutOfSync', revision: rev2, op: operation('Failed', rev2, at(40), at(41), 'one or more objects failed to apply'), reconciledAt: at(42) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web-staging',
+      status({
+        sync: 'OutOfSync',
+        revision: rev2,
+        op: operation('Failed', rev2, at(40), at(41), 'one or more objects failed to apply'),
+        reconciledAt: at(42),
+      }),
+    );
     bot = await startBot();
     await until(async () => (await announced()).some((e) => /failed to apply/.test(JSON.stringify(e.message))), 'failure announced', 20_000);
     await new Promise((r) => setTimeout(r, 1500));

@@ -59,9 +59,19 @@ describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube
     await until('out of sync', () => reporter.edits.some((m) => m.fields?.[0]?.value.includes('out of sync')));
     await patchApplicationStatus(admin, ns, 'web', status({ sync: 'OutOfSync', revision: REV_B, op: operation('Running', REV_B, at(6)) }));
     await until('syncing', () => reporter.edits.some((m) => m.fields?.[0]?.value.includes('syncing')));
-    await patchApplicationStatus(admin, ns, 'web', status({ revision: REV_B, health: 'Progressing', op: operation('Succeeded', REV_B, at(6), at(8)), reconciledAt: at(9) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web',
+      status({ revision: REV_B, health: 'Progressing', op: operation('Succeeded', REV_B, at(6), at(8)), reconciledAt: at(9) }),
+    );
     await until('progressing', () => reporter.edits.some((m) => m.fields?.[0]?.value.includes('progressing')));
-    await patchApplicationStatus(admin, ns, 'web', status({ revision: REV_B, health: 'Healthy', op: operation('Succeeded', REV_B, at(6), at(8)), reconciledAt: at(12) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web',
+      status({ revision: REV_B, health: 'Healthy', op: operation('Succeeded', REV_B, at(6), at(8)), reconciledAt: at(12) }),
+    );
     const final = await done;
     expect(final.status).toBe('success');
     expect(final.fields?.[0]?.value).toMatch(/^committed [\d.]+s → out of sync [\d.]+s → syncing [\d.]+s → progressing [\d.]+s → healthy$/);
@@ -76,7 +86,15 @@ describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube
     await until('refresh requested', () => watcher.get(ns, 'deg')?.annotations[REFRESH_ANNOTATION] === 'normal');
     await patchApplicationStatus(admin, ns, 'deg', {
       ...status({ revision: REV_B, health: 'Degraded', op: operation('Succeeded', REV_B, at(6), at(8)), reconciledAt: at(9) }),
-      resources: [{ kind: 'Deployment', name: 'deg', namespace: 'deg', status: 'Synced', health: { status: 'Degraded', message: 'Deployment "deg" exceeded its progress deadline' } }],
+      resources: [
+        {
+          kind: 'Deployment',
+          name: 'deg',
+          namespace: 'deg',
+          status: 'Synced',
+          health: { status: 'Degraded', message: 'Deployment "deg" exceeded its progress deadline' },
+        },
+      ],
     });
     await expect(done).rejects.toMatchObject({ code: 'E_DEPLOY_FAILED', message: expect.stringContaining('exceeded its progress deadline') });
     expect(reporter.edits.at(-1)?.status).toBe('failure');
@@ -87,8 +105,21 @@ describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube
     const done = tracker.follow({ namespace: ns, name: 'fail', revision: REV_B, timeoutMs: 20_000, progress: recordingReporter().progress });
     done.catch(() => undefined); // asserted below; the rejection may come before the assertion attaches
     await until('refresh requested', () => watcher.get(ns, 'fail')?.annotations[REFRESH_ANNOTATION] === 'normal');
-    await patchApplicationStatus(admin, ns, 'fail', status({ sync: 'OutOfSync', revision: REV_B, op: operation('Failed', REV_B, at(6), at(8), 'one or more synchronization tasks completed unsuccessfully'), reconciledAt: at(9) }));
-    await expect(done).rejects.toMatchObject({ code: 'E_DEPLOY_FAILED', message: expect.stringContaining('one or more synchronization tasks completed unsuccessfully') });
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'fail',
+      status({
+        sync: 'OutOfSync',
+        revision: REV_B,
+        op: operation('Failed', REV_B, at(6), at(8), 'one or more synchronization tasks completed unsuccessfully'),
+        reconciledAt: at(9),
+      }),
+    );
+    await expect(done).rejects.toMatchObject({
+      code: 'E_DEPLOY_FAILED',
+      message: expect.stringContaining('one or more synchronization tasks completed unsuccessfully'),
+    });
   });
 
   it('the Application deleted while followed', async () => {
@@ -101,9 +132,13 @@ describe.skipIf(!env.kube.available)(titled('DeployTracker against the real kube
   });
 
   it('an Application that does not exist, and a timeout that says where it got stuck', async () => {
-    await expect(tracker.follow({ namespace: ns, name: 'nope', revision: REV_B, timeoutMs: 1000, progress: recordingReporter().progress })).rejects.toMatchObject({ code: 'E_ARGOCD_APP_MISSING' });
+    await expect(
+      tracker.follow({ namespace: ns, name: 'nope', revision: REV_B, timeoutMs: 1000, progress: recordingReporter().progress }),
+    ).rejects.toMatchObject({ code: 'E_ARGOCD_APP_MISSING' });
     await appOnRevA('slow');
-    await expect(tracker.follow({ namespace: ns, name: 'slow', revision: REV_B, timeoutMs: 800, progress: recordingReporter().progress })).rejects.toMatchObject({
+    await expect(
+      tracker.follow({ namespace: ns, name: 'slow', revision: REV_B, timeoutMs: 800, progress: recordingReporter().progress }),
+    ).rejects.toMatchObject({
       code: 'E_DEPLOY_TIMEOUT',
       message: expect.stringMatching(/not synced and healthy after 0\.8s, still committed; Argo CD says sync Synced, health Healthy/),
     });

@@ -28,7 +28,15 @@ export function operation(phase: string, revision: string, startedAt = T1, finis
 }
 
 /** A status: sync, health, optional operation, reconciledAt. */
-export function status(opts: { sync?: string; revision?: string; health?: string; op?: Raw; reconciledAt?: string; resources?: Raw[]; healthMessage?: string }): Raw {
+export function status(opts: {
+  sync?: string;
+  revision?: string;
+  health?: string;
+  op?: Raw;
+  reconciledAt?: string;
+  resources?: Raw[];
+  healthMessage?: string;
+}): Raw {
   return {
     sync: { status: opts.sync ?? 'Synced', revision: opts.revision ?? REV_A },
     health: { status: opts.health ?? 'Healthy', ...(opts.healthMessage ? { message: opts.healthMessage } : {}) },

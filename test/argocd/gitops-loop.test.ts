@@ -82,20 +82,25 @@ describe.skipIf(!env.argocd.available)(titled('the deploy follow-up on the real 
     return { app, opsbotEnv };
   }
 
-  const chat = (e: NodeJS.ProcessEnv, line: string, as = 'alice') => runOpsbot(['console', '--as', as, '--exec', line], { env: e, timeoutMs: 240_000 });
+  const chat = (e: NodeJS.ProcessEnv, line: string, as = 'alice') =>
+    runOpsbot(['console', '--as', as, '--exec', line], { env: e, timeoutMs: 240_000 });
 
   /**
    * The final answer's rollout is done for every workload: Argo CD can say Healthy from a live
    * state read before kube-controller-manager saw the new spec, and "deployed" must not follow it.
    */
   const expectRolledOut = (stdout: string) => {
-    const last = stdout.split('\n').filter((l) => l.trim().startsWith('Rollout:')).pop();
+    const last = stdout
+      .split('\n')
+      .filter((l) => l.trim().startsWith('Rollout:'))
+      .pop();
     expect(last, stdout).toBeDefined();
     for (const [, a, b] of last!.matchAll(/(\d+)\/(\d+) (?:updated|ready)/g)) expect(a, last).toBe(b);
   };
 
   /** Every revision Argo CD ever synced the Application to (status.history, written by its controller). */
-  const syncedHistory = async (app: IsolatedApplication) => ((await app.get()).status as { history?: { revision?: string }[] } | undefined)?.history?.map((h) => h.revision) ?? [];
+  const syncedHistory = async (app: IsolatedApplication) =>
+    ((await app.get()).status as { history?: { revision?: string }[] } | undefined)?.history?.map((h) => h.revision) ?? [];
 
   it('/deploy → commit → Argo CD syncs by itself → kwok pods Ready → the chat says deployed, with the rollout and the pods', async () => {
     const { app, opsbotEnv } = await loop();
@@ -105,7 +110,9 @@ describe.skipIf(!env.argocd.available)(titled('the deploy follow-up on the real 
     expect(r.stdout).toContain(`runs ${head.slice(0, 7)}: synced and healthy`);
     expect(r.stdout).toMatch(/Deployment web: 2\/2 updated, 2\/2 ready \(ReplicaSet web-[a-z0-9]+\)/);
     expectRolledOut(r.stdout);
-    const pods = await adminKubeConfig().makeApiClient(CoreV1Api).listNamespacedPod({ namespace: app.destination, labelSelector: 'app.kubernetes.io/name=web' });
+    const pods = await adminKubeConfig()
+      .makeApiClient(CoreV1Api)
+      .listNamespacedPod({ namespace: app.destination, labelSelector: 'app.kubernetes.io/name=web' });
     const running = pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.spec?.containers[0]?.image === 'ghcr.io/example/web:1.0.1');
     expect(running).toHaveLength(2);
     for (const p of running) expect(r.stdout).toContain(p.metadata!.name!);
@@ -211,7 +218,7 @@ git update-ref refs/heads/main "$c" "$head"
     expect(r.stdout).toMatch(/pod web-[a-z0-9]+-[a-z0-9]+: container web CrashLoopBackOff, \d+ restarts?, last Error \(exit 1\)/);
   }, 300_000);
 
-  it('a deploy whose sync Argo CD cannot apply: a failure in Argo CD\'s words once its retries are spent', async () => {
+  it("a deploy whose sync Argo CD cannot apply: a failure in Argo CD's words once its retries are spent", async () => {
     // One retry, 1 s apart (Argo CD 3.x's default is 5, backing off from 5 s: minutes).
     const { app, opsbotEnv } = await loop(undefined, { limit: 1, backoff: { duration: '1s', factor: 1, maxDuration: '1s' } });
     // Someone else's file in the same Application that the kube-apiserver refuses: every sync of it fails.

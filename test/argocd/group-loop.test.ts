@@ -30,7 +30,8 @@ describe.skipIf(!env.argocd.available)(titled('a group deploy on the real GitOps
       },
     });
     prod = await createIsolatedApplication({ prefix: 'grp-prod', path: 'bot-prod', repo: mat.repo, files: {} });
-    const synced = (a: IsolatedApplication) => a.waitFor('Synced and Healthy', (x) => x.status?.sync?.status === 'Synced' && x.status.health?.status === 'Healthy', 90_000);
+    const synced = (a: IsolatedApplication) =>
+      a.waitFor('Synced and Healthy', (x) => x.status?.sync?.status === 'Synced' && x.status.health?.status === 'Healthy', 90_000);
     await Promise.all([synced(mat), synced(prod)]);
   }, 180_000);
   afterAll(async () => {
@@ -58,7 +59,12 @@ access:
   rules:
     - { subjects: ["console:*"], actions: [deploy] }
 `);
-    const opsbotEnv = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: tempDir('opsbot-group-loop-'), KUBECONFIG: env.kube.env.OPSBOT_KUBECONFIG });
+    const opsbotEnv = baseEnv({
+      REDIS_URL: redis.url,
+      OPSBOT_CONFIG: config,
+      OPSBOT_HOME: tempDir('opsbot-group-loop-'),
+      KUBECONFIG: env.kube.env.OPSBOT_KUBECONFIG,
+    });
     const before = (await mat.repo.log('main')).length;
     const r = await runOpsbot(['console', '--as', 'alice', '--exec', '/deploy bots 1.0.1 prod'], { env: opsbotEnv, timeoutMs: 270_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -71,9 +77,16 @@ access:
     expect(r.stdout).toContain(`bot-prod: 1.0.0 → 1.0.1 — ${prod.name} runs ${head.slice(0, 7)}: synced and healthy`);
     // Argo CD's own verdicts agree, and kwok runs the new image in each app's namespace.
     const core = adminKubeConfig().makeApiClient(CoreV1Api);
-    for (const [app, name, replicas] of [[mat, 'bot-mat', 1], [prod, 'bot-prod', 2]] as const) {
+    for (const [app, name, replicas] of [
+      [mat, 'bot-mat', 1],
+      [prod, 'bot-prod', 2],
+    ] as const) {
       // Argo CD may re-assess health once more right after its sync; its settled verdict is what must agree.
-      await app.waitFor(`synced at ${head.slice(0, 7)} and Healthy`, (a) => a.status?.sync?.revision === head && a.status.health?.status === 'Healthy', 60_000);
+      await app.waitFor(
+        `synced at ${head.slice(0, 7)} and Healthy`,
+        (a) => a.status?.sync?.revision === head && a.status.health?.status === 'Healthy',
+        60_000,
+      );
       const pods = await core.listNamespacedPod({ namespace: app.destination, labelSelector: `app.kubernetes.io/name=${name}` });
       const running = pods.items.filter((p) => !p.metadata?.deletionTimestamp && p.spec?.containers[0]?.image === 'ghcr.io/example/bot:1.0.1');
       expect(running).toHaveLength(replicas);

@@ -18,12 +18,17 @@ export function uniqueName(prefix: string): string {
 
 export async function createNamespace(prefix: string): Promise<string> {
   const name = uniqueName(prefix);
-  await adminKubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  await adminKubeConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name } } });
   return name;
 }
 
 export async function deleteNamespace(name: string): Promise<void> {
-  await adminKubeConfig().makeApiClient(CoreV1Api).deleteNamespace({ name }).catch(() => undefined);
+  await adminKubeConfig()
+    .makeApiClient(CoreV1Api)
+    .deleteNamespace({ name })
+    .catch(() => undefined);
 }
 
 /** A copy of `kc` whose server is `server` (same CA, same credentials). */

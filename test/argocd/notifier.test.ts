@@ -39,7 +39,12 @@ describe.skipIf(!env.kube.available)(titled('Notifier: exactly once, against the
     const client = new Redis(redis.url);
     clients.push(client);
     const watcher = new ApplicationWatcher({ kube: opsbotConnection(server), namespaces: [ns] });
-    const notifier = new Notifier({ watcher, state: new NotificationState(client, { leaseMs: 2000 }), routes, announce: async (a) => void sink.push(a) });
+    const notifier = new Notifier({
+      watcher,
+      state: new NotificationState(client, { leaseMs: 2000 }),
+      routes,
+      announce: async (a) => void sink.push(a),
+    });
     await notifier.start();
     watcher.start();
     await watcher.waitForSync();
@@ -60,7 +65,12 @@ describe.skipIf(!env.kube.available)(titled('Notifier: exactly once, against the
   const running = (ns: string, app: string, rev: string, t: number) =>
     patchApplicationStatus(admin, ns, app, status({ sync: 'OutOfSync', revision: rev, health: 'Progressing', op: operation('Running', rev, at(t)) }));
   const succeeded = (ns: string, app: string, rev: string, t: number, health = 'Healthy') =>
-    patchApplicationStatus(admin, ns, app, status({ revision: rev, health, op: operation('Succeeded', rev, at(t), at(t + 2)), reconciledAt: at(t + 3) }));
+    patchApplicationStatus(
+      admin,
+      ns,
+      app,
+      status({ revision: rev, health, op: operation('Succeeded', rev, at(t), at(t + 2)), reconciledAt: at(t + 3) }),
+    );
   const settle = async (...is: Instance[]) => {
     await new Promise((r) => setTimeout(r, 400));
     for (const i of is) await i.idle();
@@ -208,7 +218,12 @@ describe.skipIf(!env.kube.available)(titled('Notifier: exactly once, against the
     await notifier.start();
     watcher.start();
     await watcher.waitForSync();
-    await patchApplicationStatus(admin, ns, 'web', status({ sync: 'OutOfSync', op: operation('Failed', REV_B, at(50), at(52), 'hook failed'), reconciledAt: at(53) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web',
+      status({ sync: 'OutOfSync', op: operation('Failed', REV_B, at(50), at(52), 'hook failed'), reconciledAt: at(53) }),
+    );
     await until('retried', () => sent.length === 1, 10_000);
     await new Promise((r) => setTimeout(r, 500));
     expect(sent.map((a) => a.trigger)).toEqual(['on-sync-failed']);

@@ -45,7 +45,12 @@ describe.skipIf(!env.argocd.available)(titled('notifications from the real GitOp
       REDIS_URL: redis.url,
       KUBECONFIG: env.kube.env.OPSBOT_KUBECONFIG,
       OPSBOT_HOME: tempDir('opsbot-notify-loop-'),
-      OPSBOT_CONFIG: writeConfig(webAppConfig(app, `notifications:\n  routes:\n    - apps: [${app.name}]\n      triggers: [on-deployed, on-sync-failed]\n      to: [console]\n`)),
+      OPSBOT_CONFIG: writeConfig(
+        webAppConfig(
+          app,
+          `notifications:\n  routes:\n    - apps: [${app.name}]\n      triggers: [on-deployed, on-sync-failed]\n      to: [console]\n`,
+        ),
+      ),
     });
   }, 120_000);
   afterAll(async () => {
@@ -64,14 +69,18 @@ describe.skipIf(!env.argocd.available)(titled('notifications from the real GitOp
     return bot;
   };
 
-  it('on-deployed once for a sync the controller made; on-sync-failed once, after Argo CD\'s retries, for one it could not apply; nothing again after a restart', async () => {
+  it("on-deployed once for a sync the controller made; on-sync-failed once, after Argo CD's retries, for one it could not apply; nothing again after a restart", async () => {
     let bot = await startBot();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await announced()).toEqual([]); // the synced state found at the first start is the baseline
 
     const good = await app.commit({ 'web.yaml': deployment({ name: 'web', image: 'ghcr.io/example/web:1.0.1' }) }, 'web 1.0.1');
     await app.refresh();
-    const synced = await app.waitFor('synced and healthy at the new commit', (a) => a.status?.sync?.revision === good && a.status.operationState?.phase === 'Succeeded' && a.status.health?.status === 'Healthy', 90_000);
+    const synced = await app.waitFor(
+      'synced and healthy at the new commit',
+      (a) => a.status?.sync?.revision === good && a.status.operationState?.phase === 'Succeeded' && a.status.health?.status === 'Healthy',
+      90_000,
+    );
     await eventually(async () => about(await announced(), 'is deployed: synced and healthy').length >= 1, 'on-deployed announced', 30_000);
     const deployed = about(await announced(), 'is deployed: synced and healthy');
     expect(deployed).toHaveLength(1);
@@ -82,9 +91,17 @@ describe.skipIf(!env.argocd.available)(titled('notifications from the real GitOp
     // (Running again, the attempt's failure as its message), then fails for good.
     const bad = await app.commit({ 'web.yaml': refusedDeployment('web') }, 'web: a container name the API refuses');
     await app.refresh();
-    const retrying = await app.waitFor('retrying the refused commit', (a) => /Retrying attempt/.test(a.status?.operationState?.message ?? '') || a.status?.operationState?.phase === 'Failed', 90_000);
+    const retrying = await app.waitFor(
+      'retrying the refused commit',
+      (a) => /Retrying attempt/.test(a.status?.operationState?.message ?? '') || a.status?.operationState?.phase === 'Failed',
+      90_000,
+    );
     if (retrying.status?.operationState?.phase !== 'Failed') expect(about(await announced(), 'failed to sync')).toEqual([]); // not while Argo CD still retries
-    const failed = await app.waitFor('a failed sync of the refused commit', (a) => a.status?.operationState?.phase === 'Failed' || a.status?.operationState?.phase === 'Error', 90_000);
+    const failed = await app.waitFor(
+      'a failed sync of the refused commit',
+      (a) => a.status?.operationState?.phase === 'Failed' || a.status?.operationState?.phase === 'Error',
+      90_000,
+    );
     expect(failed.status?.operationState?.syncResult?.revision ?? bad).toBe(bad);
     expect(failed.status?.operationState?.message).toMatch(/failed to apply/);
     await eventually(async () => about(await announced(), 'failed to sync').length >= 1, 'on-sync-failed announced', 30_000);

@@ -26,7 +26,17 @@ describe.skipIf(!env.kube.available)(titled('pods and /status against the real k
     appsNs = await createNamespace('opsbot-apps');
     podsNs = await createNamespace('opsbot-pods');
     await createApplication(admin, appsNs, 'web-prod', { destination: { server: 'https://kubernetes.default.svc', namespace: podsNs } });
-    await patchApplicationStatus(admin, appsNs, 'web-prod', status({ revision: REV_B, health: 'Progressing', op: operation('Succeeded', REV_B, '2026-11-25T10:00:05Z', '2026-11-25T10:00:09Z'), reconciledAt: '2026-11-25T10:00:10Z' }));
+    await patchApplicationStatus(
+      admin,
+      appsNs,
+      'web-prod',
+      status({
+        revision: REV_B,
+        health: 'Progressing',
+        op: operation('Succeeded', REV_B, '2026-11-25T10:00:05Z', '2026-11-25T10:00:09Z'),
+        reconciledAt: '2026-11-25T10:00:10Z',
+      }),
+    );
     const labels = { 'app.kubernetes.io/instance': 'web-prod' };
     await createPod(admin, podsNs, 'web-old', { labels, image: 'ghcr.io/example/web:1.1.0' });
     await createPod(admin, podsNs, 'web-new', { labels, image: 'ghcr.io/example/web:1.2.0' });
@@ -35,12 +45,30 @@ describe.skipIf(!env.kube.available)(titled('pods and /status against the real k
     await writePodStatus(admin, podsNs, 'web-old', {
       phase: 'Running',
       conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: new Date(now) }],
-      containerStatuses: [{ name: 'app', image: 'ghcr.io/example/web:1.1.0', imageID: '', ready: true, restartCount: 0, state: { running: { startedAt: new Date(now) } } }],
+      containerStatuses: [
+        {
+          name: 'app',
+          image: 'ghcr.io/example/web:1.1.0',
+          imageID: '',
+          ready: true,
+          restartCount: 0,
+          state: { running: { startedAt: new Date(now) } },
+        },
+      ],
     });
     await writePodStatus(admin, podsNs, 'web-new', {
       phase: 'Pending',
       conditions: [{ type: 'Ready', status: 'False', lastTransitionTime: new Date(now) }],
-      containerStatuses: [{ name: 'app', image: 'ghcr.io/example/web:1.2.0', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } } }],
+      containerStatuses: [
+        {
+          name: 'app',
+          image: 'ghcr.io/example/web:1.2.0',
+          imageID: '',
+          ready: false,
+          restartCount: 0,
+          state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } },
+        },
+      ],
     });
   });
   afterAll(async () => {
@@ -81,7 +109,11 @@ describe.skipIf(!env.kube.available)(titled('pods and /status against the real k
     );
     expect(isArgocdError(err, 'E_KUBE_FORBIDDEN')).toBe(true);
     expect(err?.httpStatus).toBe(403);
-    expect(err?.message).toMatch(new RegExp(`^opsbot may not list secrets in ${appsNs}: the Kubernetes API server answered 403 Forbidden \\(secrets is forbidden: User "[^"]+" cannot list resource "secrets"`));
+    expect(err?.message).toMatch(
+      new RegExp(
+        `^opsbot may not list secrets in ${appsNs}: the Kubernetes API server answered 403 Forbidden \\(secrets is forbidden: User "[^"]+" cannot list resource "secrets"`,
+      ),
+    );
     expect(err?.message).not.toMatch(/audit-id/);
     console.info(err?.message);
   });

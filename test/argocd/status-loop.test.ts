@@ -21,14 +21,22 @@ describe.skipIf(!env.argocd.available)(titled('/status on the real GitOps loop',
 
   beforeAll(async () => {
     redis = await startRedis();
-    app = await createIsolatedApplication({ prefix: 'status', files: { 'web.yaml': deployment({ name: 'web', image: 'ghcr.io/example/web:1.0.0' }) } });
+    app = await createIsolatedApplication({
+      prefix: 'status',
+      files: { 'web.yaml': deployment({ name: 'web', image: 'ghcr.io/example/web:1.0.0' }) },
+    });
     await app.waitFor('Synced and Healthy', (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy', 90_000);
     const config = writeConfig(
       webAppConfig(app, 'access:\n  rules:\n    - subjects: ["console:*"]\n      actions: [deploy]\n', [
         `gone: { kind: manifest, path: web.yaml, container: web, application: ${app.name}-gone }`,
       ]),
     );
-    opsbotEnv = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: tempDir('opsbot-status-home-'), KUBECONFIG: env.kube.env.OPSBOT_KUBECONFIG });
+    opsbotEnv = baseEnv({
+      REDIS_URL: redis.url,
+      OPSBOT_CONFIG: config,
+      OPSBOT_HOME: tempDir('opsbot-status-home-'),
+      KUBECONFIG: env.kube.env.OPSBOT_KUBECONFIG,
+    });
   }, 120_000);
   afterAll(async () => {
     await app?.delete();
@@ -64,13 +72,25 @@ describe.skipIf(!env.argocd.available)(titled('/status on the real GitOps loop',
   it('the API server answers a kind it does not serve differently from a missing object: that is "Argo CD is not installed"', async () => {
     for (const kc of [adminKubeConfig(), opsbotKubeConfig()]) {
       const api = kc.makeApiClient(CustomObjectsApi);
-      const missingObject = await api.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'applications', namespace: app.namespace, name: 'no-such-app' }).catch((e: unknown) => e);
+      const missingObject = await api
+        .getNamespacedCustomObject({
+          group: 'argoproj.io',
+          version: 'v1alpha1',
+          plural: 'applications',
+          namespace: app.namespace,
+          name: 'no-such-app',
+        })
+        .catch((e: unknown) => e);
       expect(isUnservedKind(missingObject)).toBe(false);
     }
     const api = adminKubeConfig().makeApiClient(CustomObjectsApi);
-    const unservedGroup = await api.getNamespacedCustomObject({ group: 'notargoproj.io', version: 'v1alpha1', plural: 'applications', namespace: app.namespace, name: 'x' }).catch((e: unknown) => e);
+    const unservedGroup = await api
+      .getNamespacedCustomObject({ group: 'notargoproj.io', version: 'v1alpha1', plural: 'applications', namespace: app.namespace, name: 'x' })
+      .catch((e: unknown) => e);
     expect(isUnservedKind(unservedGroup)).toBe(true);
-    const unservedKind = await api.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'notapplications', namespace: app.namespace, name: 'x' }).catch((e: unknown) => e);
+    const unservedKind = await api
+      .getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'notapplications', namespace: app.namespace, name: 'x' })
+      .catch((e: unknown) => e);
     expect(isUnservedKind(unservedKind)).toBe(true);
   }, 60_000);
 });

@@ -37,11 +37,17 @@ describe.skipIf(!testEnv.kube.available)(titled('Notification subscriptions on A
   let env: NodeJS.ProcessEnv;
   let port: number;
 
-  const routes = (extra = '') => `argocd: { namespaces: [${ns}] }\nnotifications:\n  routes:\n    - { apps: [routed], triggers: [on-sync-succeeded], to: ['slack:C0ROUTED'] }\n${extra}`;
+  const routes = (extra = '') =>
+    `argocd: { namespaces: [${ns}] }\nnotifications:\n  routes:\n    - { apps: [routed], triggers: [on-sync-succeeded], to: ['slack:C0ROUTED'] }\n${extra}`;
   const sync = async (name: string, round: number) => {
     const rev = String(round).repeat(40);
     await patchApplicationStatus(admin, ns, name, status({ sync: 'OutOfSync', revision: rev, op: operation('Running', rev, at(round * 10)) }));
-    await patchApplicationStatus(admin, ns, name, status({ revision: rev, op: operation('Succeeded', rev, at(round * 10), at(round * 10 + 2)), reconciledAt: at(round * 10 + 3) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      name,
+      status({ revision: rev, op: operation('Succeeded', rev, at(round * 10), at(round * 10 + 2)), reconciledAt: at(round * 10 + 3) }),
+    );
   };
   const postedIn = (channel: string, text: string) => [...slack.messages.values()].filter((m) => m.channel === channel && m.text.includes(text));
 
@@ -80,7 +86,11 @@ describe.skipIf(!testEnv.kube.available)(titled('Notification subscriptions on A
     bot = new OpsbotProcess(['start', '--no-console'], { env });
     await bot.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 90_000 });
     const client = new Redis(redis.url);
-    await eventually(async () => (await client.keys('opsbot:argocd:notify:*:seen:on-sync-succeeded')).length === 3, 'every app evaluated once', 30_000);
+    await eventually(
+      async () => (await client.keys('opsbot:argocd:notify:*:seen:on-sync-succeeded')).length === 3,
+      'every app evaluated once',
+      30_000,
+    );
     client.disconnect();
   }, 150_000);
   afterAll(async () => {
@@ -93,15 +103,27 @@ describe.skipIf(!testEnv.kube.available)(titled('Notification subscriptions on A
 
   it('an annotation subscribes beside the routes; bad annotations and a missing channel are logged, counted, parked — the rest delivered', async () => {
     for (const name of ['subscribed', 'routed', 'nowhere']) await sync(name, 1);
-    await eventually(async () => postedIn('C0SUBSCRIBED', 'subscribed synced').length === 1 && postedIn('C0ROUTED', 'routed synced').length === 1, 'subscribed and routed announced', 60_000);
+    await eventually(
+      async () => postedIn('C0SUBSCRIBED', 'subscribed synced').length === 1 && postedIn('C0ROUTED', 'routed synced').length === 1,
+      'subscribed and routed announced',
+      60_000,
+    );
     await eventually(async () => /message not delivered: parked/.test(bot.stderr), 'the missing channel parked', 60_000);
     expect(postedIn('C0NOSUCH', 'nowhere')).toEqual([]);
-    for (const reason of ['unknown-trigger', 'unknown-service', 'bad-recipient']) expect(bot.stderr).toMatch(new RegExp(`notification subscription ignored.*"reason":"${reason}"|"reason":"${reason}".*notification subscription ignored`));
+    for (const reason of ['unknown-trigger', 'unknown-service', 'bad-recipient'])
+      expect(bot.stderr).toMatch(
+        new RegExp(`notification subscription ignored.*"reason":"${reason}"|"reason":"${reason}".*notification subscription ignored`),
+      );
 
     // Parked is acknowledged just after the log line: the backlog drops to 0 then.
     let metrics = '';
-    await eventually(async () => (metrics = (await get(`http://127.0.0.1:${port}/metrics`)).text).includes('opsbot_outbox_backlog{platform="slack"} 0'), 'backlog empty', 15_000);
-    for (const reason of ['unknown-trigger', 'unknown-service', 'bad-recipient']) expect(metrics).toContain(`opsbot_notification_subscription_errors_total{reason="${reason}"} 1`);
+    await eventually(
+      async () => (metrics = (await get(`http://127.0.0.1:${port}/metrics`)).text).includes('opsbot_outbox_backlog{platform="slack"} 0'),
+      'backlog empty',
+      15_000,
+    );
+    for (const reason of ['unknown-trigger', 'unknown-service', 'bad-recipient'])
+      expect(metrics).toContain(`opsbot_notification_subscription_errors_total{reason="${reason}"} 1`);
     expect(metrics).toContain('opsbot_outbox_parked_total{platform="slack"} 1');
     expect(metrics).toContain('opsbot_outbox_parked{platform="slack"} 1');
     expect(metrics).toMatch(/opsbot_outbox_delivered_total\{platform="slack"\} [1-9]/);

@@ -91,7 +91,16 @@ describe.skipIf(!env.kube.available)(titled('ApplicationWatcher against the real
     const relistsBefore = await counter('opsbot_argocd_relists_total', {});
     proxy.hold(); // the stream dies; reconnects fail until resume()
     await patchApplicationStatus(admin, ns, 'cut', status({ sync: 'OutOfSync', revision: REV_B, op: operation('Running', REV_B) }));
-    await patchApplicationStatus(admin, ns, 'cut', status({ revision: REV_B, op: operation('Succeeded', REV_B, '2026-11-25T10:00:05Z', '2026-11-25T10:00:09Z'), reconciledAt: '2026-11-25T10:00:10Z' }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'cut',
+      status({
+        revision: REV_B,
+        op: operation('Succeeded', REV_B, '2026-11-25T10:00:05Z', '2026-11-25T10:00:09Z'),
+        reconciledAt: '2026-11-25T10:00:10Z',
+      }),
+    );
     await new Promise((r) => setTimeout(r, 300));
     proxy.resume();
     // Both transitions, in order: a resumed watch replays every change after its resourceVersion.
@@ -107,7 +116,12 @@ describe.skipIf(!env.kube.available)(titled('ApplicationWatcher against the real
     await until('ADDED gone', () => seen('ADDED', 'gone'));
     proxy.hold();
     watcher.rewind(ns);
-    await patchApplicationStatus(admin, ns, 'gone', status({ sync: 'OutOfSync', revision: REV_B, op: operation('Failed', REV_B, '2026-11-25T10:00:05Z', '2026-11-25T10:00:09Z', 'hook failed') }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'gone',
+      status({ sync: 'OutOfSync', revision: REV_B, op: operation('Failed', REV_B, '2026-11-25T10:00:05Z', '2026-11-25T10:00:09Z', 'hook failed') }),
+    );
     proxy.resume();
     await until('Failed seen after relist', () => seen('MODIFIED', 'gone', (p) => p === 'Failed'), 20_000);
     expect(await counter('opsbot_argocd_relists_total', { reason: 'gone' })).toBeGreaterThanOrEqual(1);
@@ -119,7 +133,8 @@ describe.skipIf(!env.kube.available)(titled('ApplicationWatcher against the real
     const m = new Metrics();
     const w = new ApplicationWatcher({ kube: bad, namespaces: [ns], metrics: m, onForbidden: (e) => reports.push(e) });
     w.start();
-    const restarts = async () => (await (await m.registry.getSingleMetric('opsbot_argocd_watch_restarts_total')?.get())?.values.reduce((n, v) => n + v.value, 0)) ?? 0;
+    const restarts = async () =>
+      (await (await m.registry.getSingleMetric('opsbot_argocd_watch_restarts_total')?.get())?.values.reduce((n, v) => n + v.value, 0)) ?? 0;
     const deadline = Date.now() + 8000;
     while ((await restarts()) < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     await w.stop();

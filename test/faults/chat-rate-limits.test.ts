@@ -44,7 +44,12 @@ interface Write {
 }
 
 /** Walks the outbox events of one conversation against the writes that reached the stand-in: the problems found, and each key's message. */
-function compare(events: OutboxEvent[], writes: Write[], render: (m: Message) => string, posted = new Map<string, string>()): { problems: string[]; idOf: Map<string, string> } {
+function compare(
+  events: OutboxEvent[],
+  writes: Write[],
+  render: (m: Message) => string,
+  posted = new Map<string, string>(),
+): { problems: string[]; idOf: Map<string, string> } {
   const problems: string[] = [];
   const idOf = new Map(posted);
   let last = -Infinity;
@@ -53,7 +58,8 @@ function compare(events: OutboxEvent[], writes: Write[], render: (m: Message) =>
     if (!w) return void problems.push(`event ${i} (${e.key}) never arrived`);
     if (w.text !== render(e.message)) problems.push(`write ${i} is not event ${i} (${e.key}): ${JSON.stringify(w.text.slice(0, 80))}`);
     const known = idOf.get(e.key);
-    if (known !== undefined && (w.kind !== 'edit' || w.id !== known)) problems.push(`event ${i} (${e.key}) should edit ${known}, got ${w.kind} ${w.id}`);
+    if (known !== undefined && (w.kind !== 'edit' || w.id !== known))
+      problems.push(`event ${i} (${e.key}) should edit ${known}, got ${w.kind} ${w.id}`);
     if (known === undefined) {
       if (w.kind !== 'post') problems.push(`event ${i} (${e.key}) should post, got an edit of ${w.id}`);
       if (order(w.id) <= last) problems.push(`message ${w.id} of ${e.key} is out of order`);
@@ -61,7 +67,13 @@ function compare(events: OutboxEvent[], writes: Write[], render: (m: Message) =>
       idOf.set(e.key, w.id);
     }
   });
-  if (writes.length > events.length) problems.push(`${writes.length - events.length} write(s) more than events: ${writes.slice(events.length).map((w) => `${w.kind} ${w.id}`).join(', ')}`);
+  if (writes.length > events.length)
+    problems.push(
+      `${writes.length - events.length} write(s) more than events: ${writes
+        .slice(events.length)
+        .map((w) => `${w.kind} ${w.id}`)
+        .join(', ')}`,
+    );
   return { problems, idOf };
 }
 
@@ -72,12 +84,20 @@ async function outboxOf(client: Redis, stream: string, channel: string): Promise
   return (await client.xrange(stream, '-', '+')).map(([, f]) => JSON.parse(f[1]!) as OutboxEvent).filter((e) => e.conversation.channel === channel);
 }
 
-function injectFaults(proxy: FaultProxy, rateLimited: { status: number; headers?: Record<string, string>; body: string }, serverError: { status: number; body: string }): void {
+function injectFaults(
+  proxy: FaultProxy,
+  rateLimited: { status: number; headers?: Record<string, string>; body: string },
+  serverError: { status: number; body: string },
+): void {
   proxy.answerNext(rateLimited, RATE_LIMITED);
   proxy.answerNext(serverError, SERVER_ERRORS);
 }
 
-const describeFaults = (proxy: FaultProxy) => proxy.calls.filter((c) => c.injected).map((c) => `${c.status} ${c.path.split('/').pop()}`).join(', ');
+const describeFaults = (proxy: FaultProxy) =>
+  proxy.calls
+    .filter((c) => c.injected)
+    .map((c) => `${c.status} ${c.path.split('/').pop()}`)
+    .join(', ');
 
 describe('fault: Slack answers 429 and then 500 for a while', () => {
   let rig: SlackRig | undefined;
@@ -107,12 +127,18 @@ access:
     });
     const p = proxy!;
     // Armed before the commands: only the jobs' messages go through chat.* (acks are the slash commands' HTTP answers).
-    injectFaults(p, { status: 429, headers: { 'retry-after': '1' }, body: '{"ok":false,"error":"ratelimited"}' }, { status: 500, body: 'Internal Server Error' });
+    injectFaults(
+      p,
+      { status: 429, headers: { 'retry-after': '1' }, body: '{"ok":false,"error":"ratelimited"}' },
+      { status: 500, body: 'Internal Server Error' },
+    );
     const jobs: string[] = [];
     for (const line of COMMANDS) {
       // Slack has its own slash commands for a few words; the rest go through /opsbot.
       const [command, ...rest] = line.split(' ');
-      const slash = ['/deploy', '/rollback', '/infra', '/jobs', '/cancel'].includes(command!) ? [command!, rest.join(' ')] : ['/opsbot', line.slice(1)];
+      const slash = ['/deploy', '/rollback', '/infra', '/jobs', '/cancel'].includes(command!)
+        ? [command!, rest.join(' ')]
+        : ['/opsbot', line.slice(1)];
       jobs.push(queuedJob(await rig.slash(slash[0]!, slash[1]!)));
     }
 
@@ -122,12 +148,20 @@ access:
       let n = 0;
       return rig!.slack.calls
         .filter((c) => (c.method === 'chat.postMessage' || c.method === 'chat.update') && c.args.channel === CHANNEL && c.answer === 'ok')
-        .map((c) => (c.method === 'chat.postMessage' ? { kind: 'post', id: posts[n++]?.ts ?? '?', text: String(c.args.text) } : { kind: 'edit', id: String(c.args.ts), text: String(c.args.text) }));
+        .map((c) =>
+          c.method === 'chat.postMessage'
+            ? { kind: 'post', id: posts[n++]?.ts ?? '?', text: String(c.args.text) }
+            : { kind: 'edit', id: String(c.args.ts), text: String(c.args.text) },
+        );
     };
-    await eventually(async () => {
-      const ev = await events();
-      return jobs.every((j) => ev.some((e) => e.key === `job:${j}` && e.final)) && writes().length >= ev.length;
-    }, 'every job finished and its messages delivered', 150_000);
+    await eventually(
+      async () => {
+        const ev = await events();
+        return jobs.every((j) => ev.some((e) => e.key === `job:${j}` && e.final)) && writes().length >= ev.length;
+      },
+      'every job finished and its messages delivered',
+      150_000,
+    );
     await new Promise((r) => setTimeout(r, 3000)); // room for a duplicate to show up
     const ev = await events();
     const w = writes();
@@ -135,13 +169,23 @@ access:
     // Each job's message shows its last word now.
     const finals = jobs.map((j) => rig!.slack.messages.get(idOf.get(`job:${j}`) ?? ''));
     const lastWords = jobs.map((j) => renderBlockKit(ev.filter((e) => e.key === `job:${j}`).at(-1)!.message).text);
-    console.log(`injected: the next ${RATE_LIMITED} chat.postMessage/chat.update calls answered HTTP 429 (Retry-After: 1), the ${SERVER_ERRORS} after them HTTP 500; rejected in turn: ${describeFaults(p)}`);
+    console.log(
+      `injected: the next ${RATE_LIMITED} chat.postMessage/chat.update calls answered HTTP 429 (Retry-After: 1), the ${SERVER_ERRORS} after them HTTP 500; rejected in turn: ${describeFaults(p)}`,
+    );
     console.log(
       `observed: jobs ${jobs.join(', ')}: ${ev.length} outbox events for ${CHANNEL}, ${w.length} successful writes at the stand-in (${w.filter((x) => x.kind === 'post').length} posts, ${w.filter((x) => x.kind === 'edit').length} edits); ` +
-        `${rig.posted(CHANNEL).length} message(s) in the channel, ts ${rig.posted(CHANNEL).map((m) => m.ts).join(' < ')}; final texts: ${finals.map((m) => JSON.stringify(m?.text.split('\n')[0]?.slice(0, 60))).join(' | ')}; problems: ${problems.length ? problems.join('; ') : 'none'}`,
+        `${rig.posted(CHANNEL).length} message(s) in the channel, ts ${rig
+          .posted(CHANNEL)
+          .map((m) => m.ts)
+          .join(
+            ' < ',
+          )}; final texts: ${finals.map((m) => JSON.stringify(m?.text.split('\n')[0]?.slice(0, 60))).join(' | ')}; problems: ${problems.length ? problems.join('; ') : 'none'}`,
     );
     expect(p.pending()).toBe(0); // every injected answer was given
-    expect(p.calls.filter((c) => c.injected).map((c) => c.status)).toEqual([...Array<number>(RATE_LIMITED).fill(429), ...Array<number>(SERVER_ERRORS).fill(500)]);
+    expect(p.calls.filter((c) => c.injected).map((c) => c.status)).toEqual([
+      ...Array<number>(RATE_LIMITED).fill(429),
+      ...Array<number>(SERVER_ERRORS).fill(500),
+    ]);
     expect(problems).toEqual([]);
     expect(rig.posted(CHANNEL)).toHaveLength(jobs.length);
     expect(finals.map((m) => m?.text)).toEqual(lastWords);
@@ -202,7 +246,10 @@ access:
     // Armed once the acks (sent from the webhook handler, outside the delivery loop) are in: what follows is the jobs' own reporting.
     injectFaults(
       proxy,
-      { status: 429, body: JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }) },
+      {
+        status: 429,
+        body: JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests: retry after 1', parameters: { retry_after: 1 } }),
+      },
       { status: 500, body: JSON.stringify({ ok: false, error_code: 500, description: 'Internal Server Error' }) },
     );
 
@@ -215,26 +262,47 @@ access:
       let n = 0;
       return api!.calls
         .filter((c) => (c.method === 'sendMessage' || c.method === 'editMessageText') && String(c.params.chat_id) === CHAT)
-        .map((c) => (c.method === 'sendMessage' ? { kind: 'post', id: String(sent()[n++]?.message_id ?? '?'), text: String(c.params.text) } : { kind: 'edit', id: String(c.params.message_id), text: String(c.params.text) }));
+        .map((c) =>
+          c.method === 'sendMessage'
+            ? { kind: 'post', id: String(sent()[n++]?.message_id ?? '?'), text: String(c.params.text) }
+            : { kind: 'edit', id: String(c.params.message_id), text: String(c.params.text) },
+        );
     };
     // The acks (if the job had not spoken first) are the jobs' messages too: their first outbox event edits them.
-    const acks = new Map(writes().flatMap((w) => (w.kind === 'post' && /Queued as job (\d+)/.test(w.text) ? [[`job:${/Queued as job (\d+)/.exec(w.text)![1]}`, w.id] as const] : [])));
+    const acks = new Map(
+      writes().flatMap((w) =>
+        w.kind === 'post' && /Queued as job (\d+)/.test(w.text) ? [[`job:${/Queued as job (\d+)/.exec(w.text)![1]}`, w.id] as const] : [],
+      ),
+    );
     const delivered = () => writes().filter((w) => !(w.kind === 'post' && [...acks.values()].includes(w.id)));
-    await eventually(async () => {
-      const ev = await events();
-      return jobs.every((j) => ev.some((e) => e.key === `job:${j}` && e.final)) && delivered().length >= ev.length;
-    }, 'every job finished and its messages delivered', 150_000);
+    await eventually(
+      async () => {
+        const ev = await events();
+        return jobs.every((j) => ev.some((e) => e.key === `job:${j}` && e.final)) && delivered().length >= ev.length;
+      },
+      'every job finished and its messages delivered',
+      150_000,
+    );
     await new Promise((r) => setTimeout(r, 3000)); // room for a duplicate to show up
     const ev = await events();
     const w = delivered();
     const { problems, idOf } = compare(ev, w, (m) => renderTelegramHtml(m).html, acks);
-    console.log(`injected: after the acks (${acks.size} of ${jobs.length} jobs had one), the next ${RATE_LIMITED} sendMessage/editMessageText calls answered 429 (retry_after 1), the ${SERVER_ERRORS} after them 500; rejected in turn: ${describeFaults(proxy)}`);
+    console.log(
+      `injected: after the acks (${acks.size} of ${jobs.length} jobs had one), the next ${RATE_LIMITED} sendMessage/editMessageText calls answered 429 (retry_after 1), the ${SERVER_ERRORS} after them 500; rejected in turn: ${describeFaults(proxy)}`,
+    );
     console.log(
       `observed: jobs ${jobs.join(', ')}: ${ev.length} outbox events for chat ${CHAT}, ${w.length} successful writes after the acks (${w.filter((x) => x.kind === 'post').length} posts, ${w.filter((x) => x.kind === 'edit').length} edits); ` +
-        `${sent().length} message(s) in the chat, message_id ${sent().map((m) => m.message_id).join(' < ')}; final texts: ${sent().map((m) => JSON.stringify(m.text?.split('\n')[0]?.slice(0, 60))).join(' | ')}; problems: ${problems.length ? problems.join('; ') : 'none'}`,
+        `${sent().length} message(s) in the chat, message_id ${sent()
+          .map((m) => m.message_id)
+          .join(' < ')}; final texts: ${sent()
+          .map((m) => JSON.stringify(m.text?.split('\n')[0]?.slice(0, 60)))
+          .join(' | ')}; problems: ${problems.length ? problems.join('; ') : 'none'}`,
     );
     expect(proxy.pending()).toBe(0);
-    expect(proxy.calls.filter((c) => c.injected).map((c) => c.status)).toEqual([...Array<number>(RATE_LIMITED).fill(429), ...Array<number>(SERVER_ERRORS).fill(500)]);
+    expect(proxy.calls.filter((c) => c.injected).map((c) => c.status)).toEqual([
+      ...Array<number>(RATE_LIMITED).fill(429),
+      ...Array<number>(SERVER_ERRORS).fill(500),
+    ]);
     expect(problems).toEqual([]);
     expect(sent()).toHaveLength(jobs.length);
     for (const j of jobs) {

@@ -24,62 +24,70 @@ const fails = (i: number) => i % 13 === 5;
 
 if (!testEnv.kube.available) console.warn(`digest SIGKILL test skipped: ${testEnv.kube.reason}`);
 
-describe.skipIf(!testEnv.kube.available)(titled('A burst folded into a digest, through SIGKILL (real kube-apiserver, Redis, Slack stand-in)', testEnv.kube), () => {
-  const admin = testEnv.kube.available ? adminKubeConfig() : undefined!;
-  const cleanups: (() => Promise<void>)[] = [];
-  afterAll(async () => {
-    for (const c of cleanups.reverse()) await c().catch(() => undefined);
-  });
-
-  it(`${N} apps into one channel, the process killed while Slack holds a post: every outcome shown, nothing twice`, async () => {
-    const r = await notifyRig({
-      prefix: 'opsbot-digest-kill',
-      token: TOKEN,
-      apps: Array.from({ length: N }, (_, i) => app(i)),
-      initial: finishedStatus(rev(1), 0),
-      routes: `    - { apps: ['fold-*'], triggers: [on-sync-running, on-sync-succeeded, on-sync-failed], to: ['slack:${CHANNEL}'] }`,
-      cleanups,
+describe.skipIf(!testEnv.kube.available)(
+  titled('A burst folded into a digest, through SIGKILL (real kube-apiserver, Redis, Slack stand-in)', testEnv.kube),
+  () => {
+    const admin = testEnv.kube.available ? adminKubeConfig() : undefined!;
+    const cleanups: (() => Promise<void>)[] = [];
+    afterAll(async () => {
+      for (const c of cleanups.reverse()) await c().catch(() => undefined);
     });
-    const { slack, ns } = r;
-    let bot = await startNotifying(r);
-    await baselineLaid(r, N);
 
-    // The burst; once the first messages are out, the next post Slack takes is held and the process killed.
-    const syncing = Promise.all(
-      Array.from({ length: N }, async (_, i) => {
-        await patchApplicationStatus(admin, ns, app(i), status({ sync: 'OutOfSync', health: 'Progressing', revision: rev(2), op: operation('Running', rev(2), at(10 + i)) }));
-        await patchApplicationStatus(admin, ns, app(i), finishedStatus(rev(2), 10 + i, fails(i) ? `hook ${app(i)}-migrate failed` : undefined));
-      }),
-    );
-    await eventually(async () => slackChannelMessages(slack, CHANNEL).length >= 1, 'the burst begins in the channel', 60_000);
-    const held = await slack.holdNextPost();
-    await bot.stop('SIGKILL');
-    held.release();
-    bot = await startNotifying(r);
-    await syncing;
+    it(`${N} apps into one channel, the process killed while Slack holds a post: every outcome shown, nothing twice`, async () => {
+      const r = await notifyRig({
+        prefix: 'opsbot-digest-kill',
+        token: TOKEN,
+        apps: Array.from({ length: N }, (_, i) => app(i)),
+        initial: finishedStatus(rev(1), 0),
+        routes: `    - { apps: ['fold-*'], triggers: [on-sync-running, on-sync-succeeded, on-sync-failed], to: ['slack:${CHANNEL}'] }`,
+        cleanups,
+      });
+      const { slack, ns } = r;
+      let bot = await startNotifying(r);
+      await baselineLaid(r, N);
 
-    const outcome = (i: number) => (fails(i) ? 'failed to sync' : 'synced');
-    const missing = () => {
-      const shown = shownOutcomes(slackChannelView(slack, CHANNEL), ['synced', 'failed to sync']);
-      return Array.from({ length: N }, (_, i) => i).filter((i) => !shown.has(`${app(i)} ${outcome(i)}`));
-    };
-    await eventually(async () => missing().length === 0, 'every outcome shown in the channel', 180_000).catch((err: Error) => {
-      throw new Error(`${err.message}: missing ${missing().map(app).join(', ')}\n${slackChannelView(slack, CHANNEL).slice(0, 2000)}`);
-    });
-    await new Promise((r) => setTimeout(r, 20_000)); // a lease (15 s) and a stalled job come back meanwhile: still nothing twice
+      // The burst; once the first messages are out, the next post Slack takes is held and the process killed.
+      const syncing = Promise.all(
+        Array.from({ length: N }, async (_, i) => {
+          await patchApplicationStatus(
+            admin,
+            ns,
+            app(i),
+            status({ sync: 'OutOfSync', health: 'Progressing', revision: rev(2), op: operation('Running', rev(2), at(10 + i)) }),
+          );
+          await patchApplicationStatus(admin, ns, app(i), finishedStatus(rev(2), 10 + i, fails(i) ? `hook ${app(i)}-migrate failed` : undefined));
+        }),
+      );
+      await eventually(async () => slackChannelMessages(slack, CHANNEL).length >= 1, 'the burst begins in the channel', 60_000);
+      const held = await slack.holdNextPost();
+      await bot.stop('SIGKILL');
+      held.release();
+      bot = await startNotifying(r);
+      await syncing;
 
-    const posts = slackChannelMessages(slack, CHANNEL);
-    const ids = [...slack.messages.values()].map((m) => m.metadata?.event_payload.opsbot_id).filter((id) => id !== undefined);
-    console.log(
-      `observed: held post ${JSON.stringify(held.message.text.slice(0, 80))} (metadata ${String(held.message.metadata?.event_payload.opsbot_id)}); ${posts.length} message(s) in the channel: ` +
-        posts.map((m) => `${String(m.metadata?.event_payload.opsbot_id)} (${m.versions.length} version(s))`).join(', ') +
-        `; lookups ${slack.callsOf('conversations.history').length + slack.callsOf('conversations.replies').length}`,
-    );
-    expect(missing()).toEqual([]);
-    expect(ids.filter((id, k) => ids.indexOf(id) !== k)).toEqual([]);
-    expect(posts.length).toBeLessThan(N / 4);
-    // The held post was found again in Slack by its metadata, not posted a second time.
-    expect(slack.callsOf('conversations.history').length + slack.callsOf('conversations.replies').length).toBeGreaterThan(0);
-    await bot.stop();
-  }, 600_000);
-});
+      const outcome = (i: number) => (fails(i) ? 'failed to sync' : 'synced');
+      const missing = () => {
+        const shown = shownOutcomes(slackChannelView(slack, CHANNEL), ['synced', 'failed to sync']);
+        return Array.from({ length: N }, (_, i) => i).filter((i) => !shown.has(`${app(i)} ${outcome(i)}`));
+      };
+      await eventually(async () => missing().length === 0, 'every outcome shown in the channel', 180_000).catch((err: Error) => {
+        throw new Error(`${err.message}: missing ${missing().map(app).join(', ')}\n${slackChannelView(slack, CHANNEL).slice(0, 2000)}`);
+      });
+      await new Promise((r) => setTimeout(r, 20_000)); // a lease (15 s) and a stalled job come back meanwhile: still nothing twice
+
+      const posts = slackChannelMessages(slack, CHANNEL);
+      const ids = [...slack.messages.values()].map((m) => m.metadata?.event_payload.opsbot_id).filter((id) => id !== undefined);
+      console.log(
+        `observed: held post ${JSON.stringify(held.message.text.slice(0, 80))} (metadata ${String(held.message.metadata?.event_payload.opsbot_id)}); ${posts.length} message(s) in the channel: ` +
+          posts.map((m) => `${String(m.metadata?.event_payload.opsbot_id)} (${m.versions.length} version(s))`).join(', ') +
+          `; lookups ${slack.callsOf('conversations.history').length + slack.callsOf('conversations.replies').length}`,
+      );
+      expect(missing()).toEqual([]);
+      expect(ids.filter((id, k) => ids.indexOf(id) !== k)).toEqual([]);
+      expect(posts.length).toBeLessThan(N / 4);
+      // The held post was found again in Slack by its metadata, not posted a second time.
+      expect(slack.callsOf('conversations.history').length + slack.callsOf('conversations.replies').length).toBeGreaterThan(0);
+      await bot.stop();
+    }, 600_000);
+  },
+);

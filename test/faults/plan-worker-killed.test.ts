@@ -21,7 +21,10 @@ function slowPlanBinary(real: string): { binary: string; marker: string } {
   const dir = tempDir('opsbot-slowplan-');
   const marker = join(dir, 'plan.pid');
   const binary = join(dir, 'tofu');
-  writeFileSync(binary, `#!/bin/sh\nif [ "$1" = plan ]; then\n  echo $$ > '${marker}.tmp' && mv '${marker}.tmp' '${marker}'\n  /bin/sleep 120\nfi\nexec '${real}' "$@"\n`);
+  writeFileSync(
+    binary,
+    `#!/bin/sh\nif [ "$1" = plan ]; then\n  echo $$ > '${marker}.tmp' && mv '${marker}.tmp' '${marker}'\n  /bin/sleep 120\nfi\nexec '${real}' "$@"\n`,
+  );
   chmodSync(binary, 0o755);
   return { binary, marker };
 }
@@ -57,7 +60,10 @@ describe.skipIf(!tofu.available)(titled('fault: a worker SIGKILLed during a Terr
   });
 
   it('the plan is redone by another worker: one summary with Approve/Reject, the stack lock freed', async () => {
-    const repo = stackRepo({ example: false, files: { 'main.tf': 'resource "terraform_data" "doomed" {\n  input = "planned"\n}\n', 'backend.tf': LOCAL_BACKEND } });
+    const repo = stackRepo({
+      example: false,
+      files: { 'main.tf': 'resource "terraform_data" "doomed" {\n  input = "planned"\n}\n', 'backend.tf': LOCAL_BACKEND },
+    });
     // Unsandboxed: the slow TF_BINARY wrapper execs the real tofu from outside what a sandbox would show it.
     const config = infraConfig({ doomed: { repo, dir: 'infra' } }, { terraform: { sandbox: false } });
     const env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: tempDir('opsbot-home-'), ...tofu.env });
@@ -81,7 +87,9 @@ describe.skipIf(!tofu.available)(titled('fault: a worker SIGKILLed during a Terr
     } catch {
       // already gone
     }
-    console.log(`injected: SIGKILL to worker pid ${doomed.pid} while job ${job} was inside \`tofu plan\` (stack lock then held by job ${holderJob}, ${holderKind}, ${holderBy}); OPSBOT_JOB_LOCK_MS=2000`);
+    console.log(
+      `injected: SIGKILL to worker pid ${doomed.pid} while job ${job} was inside \`tofu plan\` (stack lock then held by job ${holderJob}, ${holderKind}, ${holderBy}); OPSBOT_JOB_LOCK_MS=2000`,
+    );
 
     const rescuer = new OpsbotProcess(['worker'], { env: workerEnv });
     procs.push(rescuer);
@@ -93,7 +101,9 @@ describe.skipIf(!tofu.available)(titled('fault: a worker SIGKILLed during a Terr
     const rejects = chat.stdout.match(/\[Reject: infra reject [a-z2-7]{8}\]/g) ?? [];
     const planning = (chat.stdout.match(/Planning stack doomed at/g) ?? []).length;
     const waited = /Stack doomed is busy: job \d+ \([^)]*\) has been planning it since[^\n]*/.exec(chat.stdout)?.[0];
-    const audit = (await client.xrange('opsbot:audit', '-', '+')).map(([, f]) => f.join(' ')).filter((a) => a.includes('job.plan') && a.includes(`job ${job}`));
+    const audit = (await client.xrange('opsbot:audit', '-', '+'))
+      .map(([, f]) => f.join(' '))
+      .filter((a) => a.includes('job.plan') && a.includes(`job ${job}`));
     const locks = await runOpsbot(['console', '--no-workers', '--as', 'alice', '--exec', '/infra locks'], { env, timeoutMs: 60_000 });
     console.log(
       `observed: chat exit 0; "Planning stack doomed" shown ${planning} time(s); ${summaries.length} plan summary (${summaries.join(' | ')}), ${approves.length} Approve / ${rejects.length} Reject button(s); ` +

@@ -36,7 +36,9 @@ describe('fault: the GitOps remote refuses pushes for a while', () => {
     const before = (await repo.log()).length;
 
     remote.refuse();
-    const deploys = [0, 1, 2].map((i) => runOpsbot(['console', '--no-workers', '--as', 'alice', '--exec', `/deploy app${i} 2.0.${i}`], { env, timeoutMs: 90_000 }));
+    const deploys = [0, 1, 2].map((i) =>
+      runOpsbot(['console', '--no-workers', '--as', 'alice', '--exec', `/deploy app${i} 2.0.${i}`], { env, timeoutMs: 90_000 }),
+    );
     await eventually(async () => remote.refused() >= 1, 'a refused push', 30_000);
     await new Promise((r) => setTimeout(r, 1500));
     const refusedWhileClosed = remote.refused();
@@ -45,7 +47,10 @@ describe('fault: the GitOps remote refuses pushes for a while', () => {
     console.log(`injected: pre-receive hook refusing pushes; refused ${refusedWhileClosed} push(es) before it was lifted`);
 
     for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(results.some((r) => /retrying/.test(r.stdout)), results.map((r) => r.stdout).join('\n')).toBe(true);
+    expect(
+      results.some((r) => /retrying/.test(r.stdout)),
+      results.map((r) => r.stdout).join('\n'),
+    ).toBe(true);
     const log = await repo.log();
     console.log(`observed: ${log.length - before} new commit(s); replies: ${results.map((r) => /✔ [^\n]*/.exec(r.stdout)?.[0]).join(' | ')}`);
     expect(log.length - before).toBe(3);

@@ -32,7 +32,9 @@ describe('fault: Redis restarted with jobs queued and running', () => {
     // Each git call takes a second, so jobs are mid-flight when Redis goes away.
     const slow = slowGitPath(1);
     for (const w of ['a', 'b']) {
-      const p = new OpsbotProcess(['worker'], { env: { ...env, PORT: '0', LOG_LEVEL: 'info', PATH: slow, OPSBOT_HOME: join(repo.root, `worker-${w}`) } });
+      const p = new OpsbotProcess(['worker'], {
+        env: { ...env, PORT: '0', LOG_LEVEL: 'info', PATH: slow, OPSBOT_HOME: join(repo.root, `worker-${w}`) },
+      });
       procs.push(p);
       await p.waitFor(/opsbot started/, { stream: 'stderr' });
     }
@@ -49,12 +51,16 @@ describe('fault: Redis restarted with jobs queued and running', () => {
     const finishedBefore = (chat.stdout.match(/\[job \d+\] [✔✖]/g) ?? []).length;
     await new Promise((r) => setTimeout(r, 2000));
     await redis.start();
-    console.log(`injected: Redis stopped for 2 s with ${ids.length} jobs accepted (${finishedBefore} finished before the stop), then restarted from its append-only file`);
+    console.log(
+      `injected: Redis stopped for 2 s with ${ids.length} jobs accepted (${finishedBefore} finished before the stop), then restarted from its append-only file`,
+    );
 
     for (const id of ids) await chat.waitFor(new RegExp(`\\[job ${id}\\] [✔✖]`), { timeoutMs: 90_000 });
     await new Promise((r) => setTimeout(r, 3000)); // room for a duplicate to show up
-    const finals = ids.map((id) => (chat.stdout.match(new RegExp(`\\[job ${id}\\] [✔✖][^\\n]*`, 'g')) ?? []));
-    console.log(`observed: final replies per job ${finals.map((f, i) => `${ids[i]}:${f.length}`).join(' ')}; ${(await repo.log()).length - 1} commit(s)`);
+    const finals = ids.map((id) => chat.stdout.match(new RegExp(`\\[job ${id}\\] [✔✖][^\\n]*`, 'g')) ?? []);
+    console.log(
+      `observed: final replies per job ${finals.map((f, i) => `${ids[i]}:${f.length}`).join(' ')}; ${(await repo.log()).length - 1} commit(s)`,
+    );
     for (const f of finals) {
       expect(f, chat.stdout).toHaveLength(1);
       expect(f[0]).toMatch(/✔/);

@@ -54,17 +54,34 @@ notifications:
 `);
     await createApplication(admin, ns, 'web-staging');
     const old = 'a'.repeat(40);
-    await patchApplicationStatus(admin, ns, 'web-staging', status({ revision: old, op: operation('Succeeded', old, at(0), at(1)), reconciledAt: at(2) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web-staging',
+      status({ revision: old, op: operation('Succeeded', old, at(0), at(1)), reconciledAt: at(2) }),
+    );
 
     const bot = new OpsbotProcess(['start', '--no-console'], {
-      env: baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, KUBECONFIG: kubeconfig, OPSBOT_HOME: tempDir('opsbot-home-'), PORT: '0', LOG_LEVEL: 'info' }),
+      env: baseEnv({
+        REDIS_URL: redis.url,
+        OPSBOT_CONFIG: config,
+        KUBECONFIG: kubeconfig,
+        OPSBOT_HOME: tempDir('opsbot-home-'),
+        PORT: '0',
+        LOG_LEVEL: 'info',
+      }),
     });
     procs.push(bot);
     await bot.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 30_000 });
-    const announced = async () => (await reader.xrange(STREAM, '-', '+')).map(([, f]) => JSON.parse(f[1]!) as { key: string; message: { title?: string } });
+    const announced = async () =>
+      (await reader.xrange(STREAM, '-', '+')).map(([, f]) => JSON.parse(f[1]!) as { key: string; message: { title?: string } });
     const titles = async () => (await announced()).map((e) => e.message.title ?? '?');
     // The baseline: the operation already there is recorded (opsbot:argocd:notify:…:sent:…  = baseline), not announced.
-    await eventually(async () => (await reader.keys('opsbot:argocd:notify:*:sent:on-sync-succeeded:*')).length > 0, 'the baseline to be recorded', 30_000);
+    await eventually(
+      async () => (await reader.keys('opsbot:argocd:notify:*:sent:on-sync-succeeded:*')).length > 0,
+      'the baseline to be recorded',
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 1000));
     const baseline = await reader.keys('opsbot:argocd:notify:*:sent:*');
     expect(await titles()).toEqual([]);
@@ -75,21 +92,33 @@ notifications:
 
     const errOffset = bot.stderr.length;
     proxy.hold(); // every open connection destroyed, new ones refused: the watch is down
-    await patchApplicationStatus(admin, ns, 'web-staging', status({ revision: rev, op: operation('Succeeded', rev, at(30), at(32)), reconciledAt: at(33) }));
+    await patchApplicationStatus(
+      admin,
+      ns,
+      'web-staging',
+      status({ revision: rev, op: operation('Succeeded', rev, at(30), at(32)), reconciledAt: at(33) }),
+    );
     await new Promise((r) => setTimeout(r, 3000));
     const duringCut = await titles();
     proxy.resume();
     console.log(`baseline: ${baseline.length} key(s) recorded as baseline, nothing announced`);
-    console.log(`injected: watch connections cut (proxy destroyed them and refused new ones for 3 s) after "syncing" was announced; the operation was patched Succeeded (reconciledAt ${at(33)}) meanwhile; announcements while down: [${duringCut.join(', ')}]`);
+    console.log(
+      `injected: watch connections cut (proxy destroyed them and refused new ones for 3 s) after "syncing" was announced; the operation was patched Succeeded (reconciledAt ${at(33)}) meanwhile; announcements while down: [${duringCut.join(', ')}]`,
+    );
 
     await eventually(async () => (await titles()).includes('web-staging synced'), 'the "synced" announcement after the watch came back', 60_000);
     await new Promise((r) => setTimeout(r, 3000)); // room for a duplicate to show up
     const all = await titles();
     // What the watcher said about the cut: the stream dying, then refused re-watches from the same resourceVersion.
-    const failures = bot.stderr.slice(errOffset).split('\n').filter((l) => l.includes('E_KUBE_UNREACHABLE'));
+    const failures = bot.stderr
+      .slice(errOffset)
+      .split('\n')
+      .filter((l) => l.includes('E_KUBE_UNREACHABLE'));
     const why = [...new Set(failures.map((l) => /\(([^()]*)\)"/.exec(l)?.[1]?.replace(/request to \S+ failed, reason: /, '') ?? '?'))];
     const resumeFrom = [...new Set(failures.flatMap((l) => /[?&]resourceVersion=(\d+)/.exec(l)?.[1] ?? []))];
-    console.log(`observed: the watcher logged ${failures.length} E_KUBE_UNREACHABLE warning(s) (${why.join('; ')}), re-watching from resourceVersion ${resumeFrom.join(', ') || '?'}; ${STREAM} holds [${all.join(', ')}]`);
+    console.log(
+      `observed: the watcher logged ${failures.length} E_KUBE_UNREACHABLE warning(s) (${why.join('; ')}), re-watching from resourceVersion ${resumeFrom.join(', ') || '?'}; ${STREAM} holds [${all.join(', ')}]`,
+    );
 
     expect(failures.length, bot.stderr).toBeGreaterThanOrEqual(1); // the watch really went down
     expect(duringCut).toEqual(['web-staging is syncing']);

@@ -26,7 +26,9 @@ describe('answers, not failures (embedded default, no cluster)', () => {
     const lines = res.stdout.trim().split('\n');
     expect(lines).toEqual([
       expect.stringMatching(/^… Queued as job \d+: status of web in staging\.$/),
-      expect.stringMatching(/^\[job \d+\] ℹ opsbot is not connected to a Kubernetes cluster: set KUBECONFIG \(and argocd\.context\) or run it in the cluster$/),
+      expect.stringMatching(
+        /^\[job \d+\] ℹ opsbot is not connected to a Kubernetes cluster: set KUBECONFIG \(and argocd\.context\) or run it in the cluster$/,
+      ),
     ]);
     expect(res.stderr).toBe('');
     expect(start.stderr).not.toMatch(STACK);

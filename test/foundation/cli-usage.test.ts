@@ -9,7 +9,10 @@ const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'))
 describe('the opsbot command line, as the README promises', () => {
   it.each([
     [[], /Usage: opsbot/],
-    [['deploy', 'web', '1.2.3'], /unknown command 'deploy'[\s\S]*"deploy" is a chat command; from a terminal: opsbot console --exec "\/deploy <app\|group> <tag> \[env\]"/],
+    [
+      ['deploy', 'web', '1.2.3'],
+      /unknown command 'deploy'[\s\S]*"deploy" is a chat command; from a terminal: opsbot console --exec "\/deploy <app\|group> <tag> \[env\]"/,
+    ],
     [['strat'], /unknown command 'strat'[\s\S]*Did you mean start\?/],
     [['console', '--bogus'], /unknown option '--bogus'/],
     [['redis'], /Usage: opsbot redis/],
@@ -58,7 +61,12 @@ describe('the opsbot command line, as the README promises', () => {
     const res = await runOpsbot(['console', '--as', 'bob', '--exec', '/help'], { env });
     expect(res.code).toBe(0);
     const table = res.stdout.slice(res.stdout.indexOf('app / stack'));
-    expect(table.split('\n').slice(0, 3).map((l) => l.trim().replace(/\s{2,}/g, ' | '))).toEqual(['app / stack | environment | you may', 'web | staging | deploy, status', 'stack core | plan']);
+    expect(
+      table
+        .split('\n')
+        .slice(0, 3)
+        .map((l) => l.trim().replace(/\s{2,}/g, ' | ')),
+    ).toEqual(['app / stack | environment | you may', 'web | staging | deploy, status', 'stack core | plan']);
     expect(res.stdout).not.toMatch(/^\s*api\s/m);
     expect(res.stdout).not.toMatch(/stack net/);
   });

@@ -30,8 +30,9 @@ access:
     await redis.close();
   });
 
-  const exec = (line: string, as = 'alice', extraEnv: NodeJS.ProcessEnv = {}) => runOpsbot(['console', '--as', as, '--exec', line], { env: { ...env, ...extraEnv } });
-  const queued = async () => Number(await client.get('opsbot:jobs:seq') ?? 0);
+  const exec = (line: string, as = 'alice', extraEnv: NodeJS.ProcessEnv = {}) =>
+    runOpsbot(['console', '--as', as, '--exec', line], { env: { ...env, ...extraEnv } });
+  const queued = async () => Number((await client.get('opsbot:jobs:seq')) ?? 0);
 
   it('/help lists what this user may run', async () => {
     const admin = await exec('/help', 'alice');

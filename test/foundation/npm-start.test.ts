@@ -12,7 +12,11 @@ import { processAlive } from '../../src/core/home-redis/processes.js';
 describe('npm start stopped with SIGTERM', () => {
   it('leaves no orphan: opsbot notices npm is gone, drains and exits, and the embedded Redis stops', async () => {
     const home = tempDir('opsbot-home-');
-    const npm = spawn('npm', ['start', '--', '--no-console'], { cwd: ROOT, env: baseEnv({ OPSBOT_HOME: home, PORT: '0', LOG_LEVEL: 'info' }), stdio: ['ignore', 'pipe', 'pipe'] });
+    const npm = spawn('npm', ['start', '--', '--no-console'], {
+      cwd: ROOT,
+      env: baseEnv({ OPSBOT_HOME: home, PORT: '0', LOG_LEVEL: 'info' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     npm.stdout.on('data', (d: Buffer) => (out += d.toString()));
     npm.stderr.on('data', (d: Buffer) => (out += d.toString()));

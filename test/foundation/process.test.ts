@@ -39,7 +39,12 @@ describe('opsbot processes', () => {
     const fresh = (await get(`${base}/metrics`)).text;
     expect(fresh).toMatch(/^opsbot_jobs_total\{kind="deploy",state="succeeded"\} 0$/m);
     expect(fresh).toMatch(/^opsbot_jobs_total\{kind="apply",state="failed"\} 0$/m);
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_seconds']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_eventloop_lag_seconds',
+    ]) {
       expect(fresh).toMatch(new RegExp(`^# TYPE ${name} `, 'm'));
     }
     expect(fresh).not.toMatch(/opsbot_process_|opsbot_nodejs_/);
@@ -72,7 +77,9 @@ describe('opsbot processes', () => {
 
   it('a worker that cannot reach Redis exits non-zero with a clear message', async () => {
     const port = await freePort();
-    const res = await runOpsbot(['worker'], { env: baseEnv({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_CONNECT_TIMEOUT_MS: '1000', PORT: '0' }) });
+    const res = await runOpsbot(['worker'], {
+      env: baseEnv({ REDIS_URL: `redis://127.0.0.1:${port}`, REDIS_CONNECT_TIMEOUT_MS: '1000', PORT: '0' }),
+    });
     expect(res.code).toBe(1);
     expect(res.stderr).toMatch(new RegExp(`opsbot: opsbot could not start: Redis at redis://127\\.0\\.0\\.1:${port}/? is unreachable`));
   });
@@ -125,8 +132,18 @@ describe('the embedded default', () => {
     const lines = res.stderr.trim().split('\n');
     expect(lines[0]).toBe(`opsbot: ${bad}: invalid configuration`);
     // Undefined names are reported in the same round as the schema problems, not after them.
-    expect(lines.slice(1).sort()).toEqual(['  (file): unknown key "colour"', '  workers.concurrency: must be number, got string', '  access.rules.0.subjects.0: group "ops" is not defined under groups (defined: none)'].sort());
-    const refs = await runOpsbot(['check-config', '--config', writeConfig('access: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }\n')]);
+    expect(lines.slice(1).sort()).toEqual(
+      [
+        '  (file): unknown key "colour"',
+        '  workers.concurrency: must be number, got string',
+        '  access.rules.0.subjects.0: group "ops" is not defined under groups (defined: none)',
+      ].sort(),
+    );
+    const refs = await runOpsbot([
+      'check-config',
+      '--config',
+      writeConfig('access: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }\n'),
+    ]);
     expect(refs.stderr).toContain('access.rules.0.subjects.0: group "ops" is not defined under groups');
     const good = await runOpsbot(['check-config', '--config', CONFIG]);
     expect(good.code).toBe(0);

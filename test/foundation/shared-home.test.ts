@@ -31,51 +31,63 @@ describe('one embedded Redis per OPSBOT_HOME', () => {
   const rows = (text: string, title: RegExp) => {
     const block = text.slice(text.search(title));
     // Every column but the age, which may differ by a second between the two.
-    return block.split('\n').slice(1).filter((l) => /^\s+\d+\s/.test(l)).map((l) => l.trim().replace(/\s+\S+$/, '').replace(/\s+/g, ' '));
+    return block
+      .split('\n')
+      .slice(1)
+      .filter((l) => /^\s+\d+\s/.test(l))
+      .map((l) =>
+        l
+          .trim()
+          .replace(/\s+\S+$/, '')
+          .replace(/\s+/g, ' '),
+      );
   };
 
-  it.skipIf(!haveTofu)(`two consoles on one home: a plan in one, its approval in the other, the same /jobs and /audit, one redis-server${haveTofu ? '' : ` (skipped: ${SKIP_REASON})`}`, async () => {
-    const { home, env } = homeEnv();
-    const alice = spawnOpsbot(['console', '--as', 'alice'], env);
-    await alice.waitFor(/you are console:alice/);
-    const bob = spawnOpsbot(['console', '--as', 'bob'], env);
-    await bob.waitFor(/you are console:bob/);
-    expect(redisServersFor(home)).toHaveLength(1);
+  it.skipIf(!haveTofu)(
+    `two consoles on one home: a plan in one, its approval in the other, the same /jobs and /audit, one redis-server${haveTofu ? '' : ` (skipped: ${SKIP_REASON})`}`,
+    async () => {
+      const { home, env } = homeEnv();
+      const alice = spawnOpsbot(['console', '--as', 'alice'], env);
+      await alice.waitFor(/you are console:alice/);
+      const bob = spawnOpsbot(['console', '--as', 'bob'], env);
+      await bob.waitFor(/you are console:bob/);
+      expect(redisServersFor(home)).toHaveLength(1);
 
-    alice.write('/infra plan main');
-    const id = (await alice.waitFor(/\[Approve: infra apply ([a-z2-7]{8})\]/, { timeoutMs: 90_000 }))[1]!;
-    bob.write(`/infra apply ${id}`);
-    await bob.waitFor(/Applied: stack main/, { timeoutMs: 90_000 });
+      alice.write('/infra plan main');
+      const id = (await alice.waitFor(/\[Approve: infra apply ([a-z2-7]{8})\]/, { timeoutMs: 90_000 }))[1]!;
+      bob.write(`/infra apply ${id}`);
+      await bob.waitFor(/Applied: stack main/, { timeoutMs: 90_000 });
 
-    const [a0, b0] = [alice.stdout.length, bob.stdout.length];
-    alice.write('/jobs');
-    bob.write('/jobs');
-    await alice.waitFor(/Jobs\n[\s\S]*apply/, { from: a0 });
-    await bob.waitFor(/Jobs\n[\s\S]*apply/, { from: b0 });
-    const jobsA = rows(alice.stdout.slice(a0), /Jobs/);
-    expect(jobsA).toEqual(['2 apply succeeded stack main console:bob', '1 plan succeeded stack main console:alice']);
-    expect(rows(bob.stdout.slice(b0), /Jobs/)).toEqual(jobsA);
+      const [a0, b0] = [alice.stdout.length, bob.stdout.length];
+      alice.write('/jobs');
+      bob.write('/jobs');
+      await alice.waitFor(/Jobs\n[\s\S]*apply/, { from: a0 });
+      await bob.waitFor(/Jobs\n[\s\S]*apply/, { from: b0 });
+      const jobsA = rows(alice.stdout.slice(a0), /Jobs/);
+      expect(jobsA).toEqual(['2 apply succeeded stack main console:bob', '1 plan succeeded stack main console:alice']);
+      expect(rows(bob.stdout.slice(b0), /Jobs/)).toEqual(jobsA);
 
-    const [a1, b1] = [alice.stdout.length, bob.stdout.length];
-    alice.write('/audit 20');
-    await alice.waitFor(/Audit: last/, { from: a1 });
-    bob.write('/audit 20');
-    await bob.waitFor(/Audit: last/, { from: b1 });
-    const infraLines = (text: string) => text.split('\n').filter((l) => /infra|job\.(plan|apply)/.test(l) && /^\s*\d{4}-/.test(l));
-    const auditA = infraLines(alice.stdout.slice(a1));
-    expect(auditA.length).toBeGreaterThanOrEqual(4);
-    expect(auditA.join('\n')).toMatch(/console:alice\s+command\.infra plan/);
-    expect(auditA.join('\n')).toMatch(/console:bob\s+command\.infra apply/);
-    expect(infraLines(bob.stdout.slice(b1))).toEqual(auditA);
+      const [a1, b1] = [alice.stdout.length, bob.stdout.length];
+      alice.write('/audit 20');
+      await alice.waitFor(/Audit: last/, { from: a1 });
+      bob.write('/audit 20');
+      await bob.waitFor(/Audit: last/, { from: b1 });
+      const infraLines = (text: string) => text.split('\n').filter((l) => /infra|job\.(plan|apply)/.test(l) && /^\s*\d{4}-/.test(l));
+      const auditA = infraLines(alice.stdout.slice(a1));
+      expect(auditA.length).toBeGreaterThanOrEqual(4);
+      expect(auditA.join('\n')).toMatch(/console:alice\s+command\.infra plan/);
+      expect(auditA.join('\n')).toMatch(/console:bob\s+command\.infra apply/);
+      expect(infraLines(bob.stdout.slice(b1))).toEqual(auditA);
 
-    // Only the first process runs workers; both jobs ran in alice's.
-    expect(redisServersFor(home)).toHaveLength(1);
-    alice.child.stdin.end();
-    bob.child.stdin.end();
-    expect(await alice.exited).toBe(0);
-    expect(await bob.exited).toBe(0);
-    await waitUntil(() => redisServersFor(home).length === 0, 'the redis-server to stop after the last console');
-  });
+      // Only the first process runs workers; both jobs ran in alice's.
+      expect(redisServersFor(home)).toHaveLength(1);
+      alice.child.stdin.end();
+      bob.child.stdin.end();
+      expect(await alice.exited).toBe(0);
+      expect(await bob.exited).toBe(0);
+      await waitUntil(() => redisServersFor(home).length === 0, 'the redis-server to stop after the last console');
+    },
+  );
 
   it('30 concurrent console --exec against a running opsbot start: one redis-server, every job run by start', async () => {
     const { home, env } = homeEnv({ PORT: '0', LOG_LEVEL: 'info' });
@@ -85,7 +97,9 @@ describe('one embedded Redis per OPSBOT_HOME', () => {
     expect(servers).toHaveLength(1);
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, redisServersFor(home).length)), 200);
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => runOpsbot(['console', '--as', `user${i}`, '--exec', '/diagnose'], { env, timeoutMs: 240_000 })));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => runOpsbot(['console', '--as', `user${i}`, '--exec', '/diagnose'], { env, timeoutMs: 240_000 })),
+    );
     clearInterval(sampler);
     const ids = new Set<string>();
     for (const r of results) {
@@ -104,7 +118,9 @@ describe('one embedded Redis per OPSBOT_HOME', () => {
     const { home, env } = homeEnv();
     let most = 0;
     const sampler = setInterval(() => (most = Math.max(most, redisServersFor(home).length)), 20);
-    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => runOpsbot(['console', '--as', `u${i}`, '--exec', '/jobs'], { env, timeoutMs: 90_000 })));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => runOpsbot(['console', '--as', `u${i}`, '--exec', '/jobs'], { env, timeoutMs: 90_000 })),
+    );
     clearInterval(sampler);
     for (const r of results) expect(r.code, r.stderr).toBe(0);
     expect(most).toBe(1);

@@ -6,7 +6,9 @@ import { startRedis } from '../support/redis.js';
 import { slowGitPath } from '../support/slow-git.js';
 
 const GRACE_S = 12;
-const CONFIG = writeConfig(`access:\n  rules:\n    - subjects: ["console:*"]\n      actions: [admin]\nworkers: { concurrency: 2, shutdownGrace: ${GRACE_S}s }\n`);
+const CONFIG = writeConfig(
+  `access:\n  rules:\n    - subjects: ["console:*"]\n      actions: [admin]\nworkers: { concurrency: 2, shutdownGrace: ${GRACE_S}s }\n`,
+);
 
 /** SIGTERM as systemd (KillMode=control-group) or `kill -- -<pgid>` sends it: to the whole group. */
 describe('shutdown of opsbot start, bounded by workers.shutdownGrace', () => {
@@ -20,7 +22,8 @@ describe('shutdown of opsbot start, bounded by workers.shutdownGrace', () => {
     await Promise.all(procs.map((p) => p.stop('SIGKILL')));
   });
   // --no-workers: with REDIS_URL a console runs workers by default; here only start does.
-  const diagnose = (env: NodeJS.ProcessEnv, n: number) => Array.from({ length: n }, (_, i) => spawnOpsbot(['console', '--no-workers', '--as', `u${i}`, '--exec', '/diagnose'], env));
+  const diagnose = (env: NodeJS.ProcessEnv, n: number) =>
+    Array.from({ length: n }, (_, i) => spawnOpsbot(['console', '--no-workers', '--as', `u${i}`, '--exec', '/diagnose'], env));
 
   it('SIGTERM to the process group: the running jobs finish, the waiting ones stay queued, exit 0 within the grace; the embedded Redis outlives it', async () => {
     const home = tempDir('opsbot-home-');
@@ -57,7 +60,14 @@ describe('shutdown of opsbot start, bounded by workers.shutdownGrace', () => {
   it('Redis gone at the same moment: exits within the grace anyway; the interrupted job runs again when Redis is back', async () => {
     const redis = await startRedis();
     try {
-      const env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: CONFIG, PORT: '0', LOG_LEVEL: 'info', OPSBOT_JOB_LOCK_MS: '4000', OPSBOT_HOME: tempDir('opsbot-home-') });
+      const env = baseEnv({
+        REDIS_URL: redis.url,
+        OPSBOT_CONFIG: CONFIG,
+        PORT: '0',
+        LOG_LEVEL: 'info',
+        OPSBOT_JOB_LOCK_MS: '4000',
+        OPSBOT_HOME: tempDir('opsbot-home-'),
+      });
       const start = spawnOpsbot(['start', '--no-console'], { ...env, PATH: slowGitPath(6) }, true);
       await start.waitFor(/opsbot started/, { stream: 'stderr', timeoutMs: 60_000 });
       const [exec] = diagnose({ ...env, PATH: process.env.PATH }, 1) as [OpsbotProcess];

@@ -38,7 +38,8 @@ describe.skipIf(!env.registry.available)(titled('registry watch — new images p
   const repoOf = (name: string) => `watch-test/${name}-${id}`;
   const image = (name: string) => `${crane.registry}/${repoOf(name)}`;
   const chat = (line: string) => runOpsbot(['console', '--as', 'alice', '--exec', line], { env: opsbotEnv, timeoutMs: 60_000 });
-  const posted = async (): Promise<Message[]> => (await reader.xrange(STREAM, '-', '+')).map(([, f]) => (JSON.parse(f[1]!) as { message: Message }).message);
+  const posted = async (): Promise<Message[]> =>
+    (await reader.xrange(STREAM, '-', '+')).map(([, f]) => (JSON.parse(f[1]!) as { message: Message }).message);
   const titled_ = async (prefix: string) => (await posted()).filter((m) => m.title?.startsWith(prefix) || m.text?.startsWith(prefix));
   const startBot = async () => {
     const bot = new OpsbotProcess(['start', '--no-console'], { env: { ...opsbotEnv, PORT: '0', LOG_LEVEL: 'info' } });
@@ -49,7 +50,11 @@ describe.skipIf(!env.registry.available)(titled('registry watch — new images p
   const commitsTouching = async (path: string) => (await git(repo.bare, 'log', '--format=%H', 'main', '--', path)).split('\n').filter(Boolean).length;
 
   beforeAll(async () => {
-    [redis, crane, standIn] = await Promise.all([startRedis(), craneFor(env.registry.env), startStandInRegistry({ auth: 'bearer', user: { username: 'robot', password: 'secret-robot-pw' } })]);
+    [redis, crane, standIn] = await Promise.all([
+      startRedis(),
+      craneFor(env.registry.env),
+      startStandInRegistry({ auth: 'bearer', user: { username: 'robot', password: 'secret-robot-pw' } }),
+    ]);
     reader = new Redis(redis.url);
     // What is there before opsbot starts is the starting point: never proposed.
     await crane.pushRandom(repoOf('web'), '1.5.0');
@@ -88,7 +93,13 @@ access:
       apps: [api, edge]
       environments: [dev]
 `);
-    opsbotEnv = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: join(repo.root, 'home'), DOCKER_CONFIG: crane.dockerConfig, NODE_EXTRA_CA_CERTS: ca });
+    opsbotEnv = baseEnv({
+      REDIS_URL: redis.url,
+      OPSBOT_CONFIG: config,
+      OPSBOT_HOME: join(repo.root, 'home'),
+      DOCKER_CONFIG: crane.dockerConfig,
+      NODE_EXTRA_CA_CERTS: ca,
+    });
     // Two chat-facing replicas, as a deployment with replicas: 2 runs them.
     await Promise.all([startBot(), startBot()]);
     await pause(3 * INTERVAL_MS); // a few polls: the starting points are taken
@@ -149,8 +160,12 @@ access:
     expect(await commitsTouching(file)).toBe(2);
     expect((await posted()).filter((m) => m.title?.includes('Deployed api in dev'))).toHaveLength(1);
     // One audit entry for the automatic deploy, whichever replica made it.
-    const audit = (await reader.xrange('opsbot:audit', '-', '+')).map(([, f]) => Object.fromEntries(f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]]] : []))) as Record<string, string>);
-    expect(audit.filter((e) => e.action === 'watch.deploy' && e.target === 'api@dev')).toEqual([expect.objectContaining({ actor: 'console:registry-watch', detail: `${image('api')} 2.1.0` })]);
+    const audit = (await reader.xrange('opsbot:audit', '-', '+')).map(
+      ([, f]) => Object.fromEntries(f.flatMap((v, i) => (i % 2 === 0 ? [[v, f[i + 1]]] : []))) as Record<string, string>,
+    );
+    expect(audit.filter((e) => e.action === 'watch.deploy' && e.target === 'api@dev')).toEqual([
+      expect.objectContaining({ actor: 'console:registry-watch', detail: `${image('api')} 2.1.0` }),
+    ]);
   });
 
   it('auto where no access rule lets the watch deploy: proposed instead, saying why; nothing committed', async () => {
@@ -158,7 +173,9 @@ access:
     await crane.pushRandom(repoOf('lone'), '3.1.0');
     await eventually(async () => (await titled_('lone 3.1.0 is available for dev')).length > 0, 'the proposal', 20_000);
     const [proposal] = await titled_('lone ');
-    expect(proposal!.text).toContain('Not deployed automatically: console:registry-watch may not deploy on app lone, environment dev: no access rule allows it.');
+    expect(proposal!.text).toContain(
+      'Not deployed automatically: console:registry-watch may not deploy on app lone, environment dev: no access rule allows it.',
+    );
     expect(await commitsTouching('apps/lone/kustomization.yaml')).toBe(before);
   });
 
@@ -187,10 +204,18 @@ access:
 
     // 500 on every try, then garbage: each a warning of its own, once.
     standIn.answerNext({ status: 500, body: 'down' }, 1000);
-    await eventually(async () => (await titled_('Registry watch of odd (prod)')).some((m) => m.text?.includes('HTTP 500')), 'the 500 warning', 20_000);
+    await eventually(
+      async () => (await titled_('Registry watch of odd (prod)')).some((m) => m.text?.includes('HTTP 500')),
+      'the 500 warning',
+      20_000,
+    );
     standIn.clearScript();
     standIn.answerNext({ status: 200, body: '<html>login</html>' }, 1000);
-    await eventually(async () => (await titled_('Registry watch of odd (prod)')).some((m) => m.text?.includes('not {"tags": [...]}')), 'the garbage warning', 20_000);
+    await eventually(
+      async () => (await titled_('Registry watch of odd (prod)')).some((m) => m.text?.includes('not {"tags": [...]}')),
+      'the garbage warning',
+      20_000,
+    );
     await pause(3 * INTERVAL_MS);
     standIn.clearScript();
     const warnings = (await titled_('Registry watch of odd (prod)')).map((m) => m.text ?? '');
@@ -205,7 +230,9 @@ describe('registry watch — check-config refuses what cannot work', () => {
   const check = (environment: string) =>
     runOpsbot(['check-config'], {
       env: baseEnv({
-        OPSBOT_CONFIG: writeConfig(`gitops: { url: /nowhere }\napps: { web: { image: ghcr.io/example/web, environments: { staging: { kind: kustomize, path: apps/web/kustomization.yaml, ${environment} } } } }\n`),
+        OPSBOT_CONFIG: writeConfig(
+          `gitops: { url: /nowhere }\napps: { web: { image: ghcr.io/example/web, environments: { staging: { kind: kustomize, path: apps/web/kustomization.yaml, ${environment} } } } }\n`,
+        ),
       }),
     });
 

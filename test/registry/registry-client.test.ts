@@ -47,7 +47,11 @@ describe('registry client: Bearer token flow and odd answers (stand-in for ghcr.
     const before = reg.calls.length;
     expect(await client.resolve(image(), '1.5.0')).toMatchObject({ digest, mediaType: 'application/vnd.oci.image.manifest.v1+json' });
     const calls = reg.calls.slice(before);
-    expect(calls.map((c) => `${c.method} ${c.path.split('?')[0]} ${c.status}`)).toEqual(['HEAD /v2/example/web/manifests/1.5.0 401', 'GET /token 200', 'HEAD /v2/example/web/manifests/1.5.0 200']);
+    expect(calls.map((c) => `${c.method} ${c.path.split('?')[0]} ${c.status}`)).toEqual([
+      'HEAD /v2/example/web/manifests/1.5.0 401',
+      'GET /token 200',
+      'HEAD /v2/example/web/manifests/1.5.0 200',
+    ]);
     expect(calls[1]!.path).toContain('scope=repository%3Aexample%2Fweb%3Apull');
     expect(calls[1]!.path).toContain('service=stand-in');
     expect(calls[1]!.authorization).toBe(`Basic ${Buffer.from(`${USER.username}:${USER.password}`).toString('base64')}`);
@@ -64,29 +68,53 @@ describe('registry client: Bearer token flow and odd answers (stand-in for ghcr.
     const before = reg.calls.length;
     expect(await client.listTags(image())).toEqual(first);
     expect(reg.calls.slice(before).map((c) => `${c.method} ${c.path} ${c.status}`)).toEqual(['GET /v2/example/web/tags/list?n=1000 304']);
-    reg.answerNext({ status: 200, headers: { link: '<https://elsewhere.example/v2/example/web/tags/list?last=x>; rel="next"' }, body: '{"tags":["1.7.0"]}' });
-    await expect(client.listTags(image())).rejects.toMatchObject({ code: 'E_REGISTRY_BAD_ANSWER', message: expect.stringContaining('sent a next page of the tag list elsewhere') });
+    reg.answerNext({
+      status: 200,
+      headers: { link: '<https://elsewhere.example/v2/example/web/tags/list?last=x>; rel="next"' },
+      body: '{"tags":["1.7.0"]}',
+    });
+    await expect(client.listTags(image())).rejects.toMatchObject({
+      code: 'E_REGISTRY_BAD_ANSWER',
+      message: expect.stringContaining('sent a next page of the tag list elsewhere'),
+    });
     reg.answerNext({ status: 200, body: '{"tags":[1,2]}' });
-    await expect(client.listTags(image())).rejects.toMatchObject({ code: 'E_REGISTRY_BAD_ANSWER', message: expect.stringContaining('not {"tags": [...]}') });
+    await expect(client.listTags(image())).rejects.toMatchObject({
+      code: 'E_REGISTRY_BAD_ANSWER',
+      message: expect.stringContaining('not {"tags": [...]}'),
+    });
   });
 
   it('a tag that is not there: E_TAG_NOT_FOUND naming the image', async () => {
-    await expect(client.resolve(image(), '9.9.9')).rejects.toMatchObject({ code: 'E_TAG_NOT_FOUND', message: expect.stringContaining(`${image()}:9.9.9 does not exist`) });
+    await expect(client.resolve(image(), '9.9.9')).rejects.toMatchObject({
+      code: 'E_TAG_NOT_FOUND',
+      message: expect.stringContaining(`${image()}:9.9.9 does not exist`),
+    });
   });
 
   it('500 on every try: retried, then E_REGISTRY_UNREACHABLE; 500 twice then 200: resolved', async () => {
     reg.put('example/web', '2.0.0');
     const before = reg.calls.length;
     reg.answerNext({ status: 500, body: 'oops' }, 3);
-    await expect(client.resolve(image(), '2.0.0')).rejects.toMatchObject({ code: 'E_REGISTRY_UNREACHABLE', message: expect.stringContaining('after 3 tries (HTTP 500)') });
+    await expect(client.resolve(image(), '2.0.0')).rejects.toMatchObject({
+      code: 'E_REGISTRY_UNREACHABLE',
+      message: expect.stringContaining('after 3 tries (HTTP 500)'),
+    });
     expect(reg.calls.length - before).toBe(3);
     reg.answerNext({ status: 503, body: '' }, 2);
     expect((await client.resolve(image(), '2.0.0')).digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it.each([
-    ['HTML with 200', { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>login</html>' }, /answered .*:2\.1\.0 with "text\/html", not an image manifest/],
-    ['a malformed digest', { status: 200, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': 'sha256:zzz' }, body: '{}' }, /sent "sha256:zzz" as the digest/],
+    [
+      'HTML with 200',
+      { status: 200, headers: { 'content-type': 'text/html' }, body: '<html>login</html>' },
+      /answered .*:2\.1\.0 with "text\/html", not an image manifest/,
+    ],
+    [
+      'a malformed digest',
+      { status: 200, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': 'sha256:zzz' }, body: '{}' },
+      /sent "sha256:zzz" as the digest/,
+    ],
     ['a 401 without a challenge', { status: 401, body: '' }, /answered 401 .* without a Basic or Bearer challenge/],
     ['a 418', { status: 418, body: '' }, /answered 418/],
   ])('garbage: %s → E_REGISTRY_BAD_ANSWER', async (_name, answer, message) => {
@@ -100,7 +128,10 @@ describe('registry client: Bearer token flow and odd answers (stand-in for ghcr.
   it('a token service that answers garbage → E_REGISTRY_BAD_ANSWER', async () => {
     const fresh = new RegistryClient({ env: { DOCKER_CONFIG: config, NODE_EXTRA_CA_CERTS: reg.caFile }, ...fast });
     reg.tokenAnswerNext({ status: 200, headers: { 'content-type': 'text/html' }, body: '<html/>' });
-    await expect(fresh.resolve(image(), '1.5.0')).rejects.toMatchObject({ code: 'E_REGISTRY_BAD_ANSWER', message: expect.stringContaining('without a usable token') });
+    await expect(fresh.resolve(image(), '1.5.0')).rejects.toMatchObject({
+      code: 'E_REGISTRY_BAD_ANSWER',
+      message: expect.stringContaining('without a usable token'),
+    });
     await fresh.close();
   });
 
@@ -117,7 +148,10 @@ describe('registry client: Bearer token flow and odd answers (stand-in for ghcr.
   it('a certificate nobody trusts: refused at once, not retried, saying how to trust it', async () => {
     const untrusting = new RegistryClient({ env: { DOCKER_CONFIG: config }, ...fast });
     const before = reg.calls.length;
-    await expect(untrusting.resolve(image(), '1.5.0')).rejects.toMatchObject({ code: 'E_REGISTRY_UNREACHABLE', message: expect.stringContaining('NODE_EXTRA_CA_CERTS') });
+    await expect(untrusting.resolve(image(), '1.5.0')).rejects.toMatchObject({
+      code: 'E_REGISTRY_UNREACHABLE',
+      message: expect.stringContaining('NODE_EXTRA_CA_CERTS'),
+    });
     expect(reg.calls.length).toBe(before);
     await untrusting.close();
   });
@@ -153,53 +187,69 @@ describe('registry client: anonymous token, and HEAD without Docker-Content-Dige
     const client = new RegistryClient({ env: { HOME: '/nonexistent', NODE_EXTRA_CA_CERTS: reg.caFile }, ...fast });
     await client.resolve(`${reg.host}/library/public`, 'latest'); // gets the token
     reg.answerNext({ status: 200, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json' }, body: '' });
-    reg.answerNext({ status: 200, headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': `sha256:${'0'.repeat(64)}` }, body: '{"schemaVersion":2}' });
-    await expect(client.resolve(`${reg.host}/library/public`, 'lie')).rejects.toMatchObject({ code: 'E_REGISTRY_BAD_ANSWER', message: expect.stringContaining('hashes to sha256:') });
+    reg.answerNext({
+      status: 200,
+      headers: { 'content-type': 'application/vnd.oci.image.manifest.v1+json', 'docker-content-digest': `sha256:${'0'.repeat(64)}` },
+      body: '{"schemaVersion":2}',
+    });
+    await expect(client.resolve(`${reg.host}/library/public`, 'lie')).rejects.toMatchObject({
+      code: 'E_REGISTRY_BAD_ANSWER',
+      message: expect.stringContaining('hashes to sha256:'),
+    });
     await client.close();
   });
 });
 
 const env = testenv();
-describe.skipIf(!env.registry.available)(titled('registry client against the test environment registry (Basic auth, TLS from its CA)', env.registry), () => {
-  let crane: Crane;
-  let client: RegistryClient;
-  const repo = `images-test/client-${randomBytes(3).toString('hex')}`;
-  beforeAll(async () => {
-    crane = await craneFor(env.registry.env);
-    client = new RegistryClient({ env: { DOCKER_CONFIG: crane.dockerConfig, NODE_EXTRA_CA_CERTS: env.registry.env.REGISTRY_CA } });
-  });
-  afterAll(async () => {
-    await client.close();
-    crane.cleanup();
-  });
+describe.skipIf(!env.registry.available)(
+  titled('registry client against the test environment registry (Basic auth, TLS from its CA)', env.registry),
+  () => {
+    let crane: Crane;
+    let client: RegistryClient;
+    const repo = `images-test/client-${randomBytes(3).toString('hex')}`;
+    beforeAll(async () => {
+      crane = await craneFor(env.registry.env);
+      client = new RegistryClient({ env: { DOCKER_CONFIG: crane.dockerConfig, NODE_EXTRA_CA_CERTS: env.registry.env.REGISTRY_CA } });
+    });
+    afterAll(async () => {
+      await client.close();
+      crane.cleanup();
+    });
 
-  it('resolves a pushed tag to the digest crane reports; an index to the index digest', async () => {
-    const a = await crane.pushRandom(repo, '1.0.0');
-    expect((await client.resolve(`${crane.registry}/${repo}`, '1.0.0')).digest).toBe(await crane.digest(repo, '1.0.0'));
-    expect((await client.resolve(`${crane.registry}/${repo}`, '1.0.0')).digest).toBe(a);
-    const b = await crane.pushRandom(repo, '1.0.0-arm');
-    const index = await crane.index(repo, '1.0.0-multi', [a, b]);
-    expect(await client.resolve(`${crane.registry}/${repo}`, '1.0.0-multi')).toMatchObject({ digest: index, mediaType: expect.stringMatching(/index|manifest\.list/) });
-  });
+    it('resolves a pushed tag to the digest crane reports; an index to the index digest', async () => {
+      const a = await crane.pushRandom(repo, '1.0.0');
+      expect((await client.resolve(`${crane.registry}/${repo}`, '1.0.0')).digest).toBe(await crane.digest(repo, '1.0.0'));
+      expect((await client.resolve(`${crane.registry}/${repo}`, '1.0.0')).digest).toBe(a);
+      const b = await crane.pushRandom(repo, '1.0.0-arm');
+      const index = await crane.index(repo, '1.0.0-multi', [a, b]);
+      expect(await client.resolve(`${crane.registry}/${repo}`, '1.0.0-multi')).toMatchObject({
+        digest: index,
+        mediaType: expect.stringMatching(/index|manifest\.list/),
+      });
+    });
 
-  it('lists tags page by page as its Link headers say (no ETag from distribution); a repository it does not know is E_TAG_NOT_FOUND', async () => {
-    const listed = `${repo}-list`;
-    for (const t of ['1.0.0', '1.0.1', '1.1.0', '2.0.0', 'latest']) await crane.pushRandom(listed, t);
-    const paged = new RegistryClient({ env: { DOCKER_CONFIG: crane.dockerConfig, NODE_EXTRA_CA_CERTS: env.registry.env.REGISTRY_CA }, tagsPageSize: 2 });
-    try {
-      const before = paged.roundTrips;
-      expect((await paged.listTags(`${crane.registry}/${listed}`)).sort()).toEqual(['1.0.0', '1.0.1', '1.1.0', '2.0.0', 'latest']);
-      // Three pages of two (the first after a 401 Basic challenge).
-      expect(paged.roundTrips - before).toBe(4);
-      await expect(paged.listTags(`${crane.registry}/${repo}-none`)).rejects.toMatchObject({ code: 'E_TAG_NOT_FOUND' });
-    } finally {
-      await paged.close();
-    }
-  });
+    it('lists tags page by page as its Link headers say (no ETag from distribution); a repository it does not know is E_TAG_NOT_FOUND', async () => {
+      const listed = `${repo}-list`;
+      for (const t of ['1.0.0', '1.0.1', '1.1.0', '2.0.0', 'latest']) await crane.pushRandom(listed, t);
+      const paged = new RegistryClient({
+        env: { DOCKER_CONFIG: crane.dockerConfig, NODE_EXTRA_CA_CERTS: env.registry.env.REGISTRY_CA },
+        tagsPageSize: 2,
+      });
+      try {
+        const before = paged.roundTrips;
+        expect((await paged.listTags(`${crane.registry}/${listed}`)).sort()).toEqual(['1.0.0', '1.0.1', '1.1.0', '2.0.0', 'latest']);
+        // Three pages of two (the first after a 401 Basic challenge).
+        expect(paged.roundTrips - before).toBe(4);
+        await expect(paged.listTags(`${crane.registry}/${repo}-none`)).rejects.toMatchObject({ code: 'E_TAG_NOT_FOUND' });
+      } finally {
+        await paged.close();
+      }
+    });
 
-  it('a moved tag resolves to its new digest', async () => {
-    await crane.pushRandom(repo, 'latest');
-    const second = await crane.pushRandom(repo, 'latest');
-    expect((await client.resolve(`${crane.registry}/${repo}`, 'latest')).digest).toBe(second);
-  });
-});
+    it('a moved tag resolves to its new digest', async () => {
+      await crane.pushRandom(repo, 'latest');
+      const second = await crane.pushRandom(repo, 'latest');
+      expect((await client.resolve(`${crane.registry}/${repo}`, 'latest')).digest).toBe(second);
+    });
+  },
+);

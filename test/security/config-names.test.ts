@@ -19,7 +19,13 @@ describe('inherited names are not config entries', { timeout: SUITE_TIMEOUT }, (
     stringify({
       gitops: { url: tempDir('opsbot-gitops-unused-') },
       apps: {
-        web: { image: 'ghcr.io/example/web', environments: { staging: { kind: 'kustomize', path: 'web/staging/kustomization.yaml' }, prod: { kind: 'kustomize', path: 'web/prod/kustomization.yaml' } } },
+        web: {
+          image: 'ghcr.io/example/web',
+          environments: {
+            staging: { kind: 'kustomize', path: 'web/staging/kustomization.yaml' },
+            prod: { kind: 'kustomize', path: 'web/prod/kustomization.yaml' },
+          },
+        },
       },
       stacks: { core: { repo: tempDir('opsbot-stack-unused-'), dir: 'infra', approvers: ['console:bob'] } },
       access: { rules: [{ subjects: ['console:boss'], actions: ['*'] }] },

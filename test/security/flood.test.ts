@@ -22,12 +22,14 @@ workers: { shutdownGrace: 1s }
 async function pool<T>(n: number, width: number, send: (i: number) => Promise<T>): Promise<T[]> {
   const out: T[] = new Array<T>(n);
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < n) {
-      const i = next++;
-      out[i] = await send(i);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < n) {
+        const i = next++;
+        out[i] = await send(i);
+      }
+    }),
+  );
   return out;
 }
 
@@ -64,7 +66,12 @@ describe('a flood from one account', { timeout: SUITE_TIMEOUT * 2 }, () => {
   it(`${FLOOD} random words: one label, bounded audit, keys and memory, bounded replies; others still served`, async () => {
     // Warm up what every process loads on its first commands, so the baseline is a running bot.
     for (let i = 0; i < 5; i++) await rig.slash('/opsbot', 'jobs', { user: 'U0WARM', userName: 'warm' });
-    const before = { keys: await rig.client.dbsize(), audit: await rig.client.xlen('opsbot:audit'), memory: await memory(), rss: gauge(await scrape(), 'process_resident_memory_bytes') };
+    const before = {
+      keys: await rig.client.dbsize(),
+      audit: await rig.client.xlen('opsbot:audit'),
+      memory: await memory(),
+      rss: gauge(await scrape(), 'process_resident_memory_bytes'),
+    };
 
     const started = Date.now();
     let bobServed: SlackPost | undefined;
@@ -76,7 +83,12 @@ describe('a flood from one account', { timeout: SUITE_TIMEOUT * 2 }, () => {
     const seconds = (Date.now() - started) / 1000;
     // The window is a fixed minute from the first command counted: a slow machine may span two.
     const windows = Math.ceil(seconds / 60) + 1;
-    const after = { keys: await rig.client.dbsize(), audit: await rig.client.xlen('opsbot:audit'), memory: await memory(), rss: gauge(await scrape(), 'process_resident_memory_bytes') };
+    const after = {
+      keys: await rig.client.dbsize(),
+      audit: await rig.client.xlen('opsbot:audit'),
+      memory: await memory(),
+      rss: gauge(await scrape(), 'process_resident_memory_bytes'),
+    };
     console.log(
       `flood: ${FLOOD} signed commands in ${seconds.toFixed(1)} s (${(FLOOD / seconds).toFixed(0)}/s); replies ${posts.filter(answered).length}; ` +
         `Redis keys +${after.keys - before.keys}, used_memory +${((after.memory - before.memory) / 1024).toFixed(0)} KiB, audit +${after.audit - before.audit} entries, RSS +${((after.rss - before.rss) / 2 ** 20).toFixed(1)} MiB`,
@@ -88,7 +100,9 @@ describe('a flood from one account', { timeout: SUITE_TIMEOUT * 2 }, () => {
     const slowDowns = replies.filter((t) => t.includes('Slow down:'));
     expect(slowDowns.length).toBeGreaterThanOrEqual(1);
     expect(slowDowns.length).toBeLessThanOrEqual(windows);
-    expect(slowDowns[0]).toMatch(/Slow down: opsbot takes at most 60 commands a minute from one person \(limits\.commandsPerMinute\)\. Nothing was run; try again in \d+ s\./);
+    expect(slowDowns[0]).toMatch(
+      /Slow down: opsbot takes at most 60 commands a minute from one person \(limits\.commandsPerMinute\)\. Nothing was run; try again in \d+ s\./,
+    );
     expect(replies.length).toBeLessThanOrEqual(windows * (COMMANDS_PER_MINUTE + 1));
 
     // One series for every unknown word; the limit has its own counter.
@@ -138,7 +152,11 @@ describe('a flood from one account', { timeout: SUITE_TIMEOUT * 2 }, () => {
     // On a busy machine Slack's 3 s ack says "slow to answer"; the answer then follows through the response_url.
     const slow = (t: string) => t.includes('opsbot is slow to answer right now');
     const followed = (id: string) => rig.slack.responses.find((r) => r.id === id)?.body.text;
-    await eventually(async () => posts.every((p) => !slow(p.post.json?.text ?? '') || typeof followed(p.id) === 'string'), 'the answers that followed through response_url', 60_000);
+    await eventually(
+      async () => posts.every((p) => !slow(p.post.json?.text ?? '') || typeof followed(p.id) === 'string'),
+      'the answers that followed through response_url',
+      60_000,
+    );
     const texts = posts.map((p) => (slow(p.post.json?.text ?? '') ? String(followed(p.id)) : (p.post.json?.text ?? '')));
     const queued = texts.filter((t) => /Queued as job/.test(t)).length;
     const refused = texts.filter((t) => t.includes('Slow down: opsbot takes at most 30 jobs a minute from one person (limits.jobsPerMinute).'));

@@ -64,7 +64,11 @@ export async function storedPlans(client: Redis, stackDir: string): Promise<Reco
 export function tofu(dir: string, args: string[]): string {
   const home = tempDir('opsbot-tofu-home-');
   writeFileSync(join(home, 'tofurc'), '');
-  return execFileSync(TOFU, args, { cwd: dir, env: { PATH: process.env.PATH, HOME: home, TF_CLI_CONFIG_FILE: join(home, 'tofurc'), TF_IN_AUTOMATION: '1' }, maxBuffer: 64 * 1024 * 1024 }).toString();
+  return execFileSync(TOFU, args, {
+    cwd: dir,
+    env: { PATH: process.env.PATH, HOME: home, TF_CLI_CONFIG_FILE: join(home, 'tofurc'), TF_IN_AUTOMATION: '1' },
+    maxBuffer: 64 * 1024 * 1024,
+  }).toString();
 }
 
 /** The base64 loot of a stored plan's `loot` output, decoded. */

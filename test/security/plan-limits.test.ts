@@ -15,7 +15,8 @@ const HUGE_TF = `resource "terraform_data" "huge" {\n  input = format("%0600000d
 const OUTPUT_TF = `resource "terraform_data" "x" {\n  input = "y"\n}\n\noutput "token_like" {\n  value = "${OUTPUT_CANARY}"\n}\n\noutput "listed" {\n  value = ["${OUTPUT_CANARY}-a", "${OUTPUT_CANARY}-b"]\n}\n`;
 const VAR_TF = `variable "size" {\n  type = string\n}\n\nresource "terraform_data" "sized" {\n  input = var.size\n}\n`;
 /** A data source whose backend never answers: the plan hangs, as with a provider stuck on its API. */
-const hangingTf = (port: number) => `data "terraform_remote_state" "stuck" {\n  backend = "http"\n  config = {\n    address = "http://127.0.0.1:${port}/state"\n  }\n}\n\nresource "terraform_data" "x" {\n  input = "y"\n}\n`;
+const hangingTf = (port: number) =>
+  `data "terraform_remote_state" "stuck" {\n  backend = "http"\n  config = {\n    address = "http://127.0.0.1:${port}/state"\n  }\n}\n\nresource "terraform_data" "x" {\n  input = "y"\n}\n`;
 
 /**
  * What a plan may grow to and how long it may run: the plan text is capped (posted and stored),
@@ -45,9 +46,25 @@ describe.skipIf(!haveTofu)(`plan limits (real tofu)${haveTofu ? '' : ` — skipp
     const config = infraConfig({
       huge: { repo: stackRepo({ example: false, files: { 'main.tf': HUGE_TF } }), dir: 'infra', postOutputs: true },
       outputs: { repo: stackRepo({ example: false, files: { 'main.tf': OUTPUT_TF } }), dir: 'infra' },
-      fixed: { repo: stackRepo({ example: false, files: { 'main.tf': VAR_TF, 'base.tfvars': 'size = "s"\n', 'big.tfvars': 'size = "xl"\n' } }), dir: 'infra', varFiles: ['base.tfvars'] },
-      open: { repo: stackRepo({ example: false, files: { 'main.tf': VAR_TF, 'base.tfvars': 'size = "s"\n', 'big.tfvars': 'size = "xl"\n', 'other.tfvars': 'size = "m"\n' } }), dir: 'infra', varFiles: ['base.tfvars'], extraVarFiles: ['big.tfvars'] },
-      hang: { repo: stackRepo({ example: false, files: { 'main.tf': hangingTf(port), 'backend.tf': LOCAL_BACKEND } }), dir: 'infra', planTimeout: '3s' },
+      fixed: {
+        repo: stackRepo({ example: false, files: { 'main.tf': VAR_TF, 'base.tfvars': 'size = "s"\n', 'big.tfvars': 'size = "xl"\n' } }),
+        dir: 'infra',
+        varFiles: ['base.tfvars'],
+      },
+      open: {
+        repo: stackRepo({
+          example: false,
+          files: { 'main.tf': VAR_TF, 'base.tfvars': 'size = "s"\n', 'big.tfvars': 'size = "xl"\n', 'other.tfvars': 'size = "m"\n' },
+        }),
+        dir: 'infra',
+        varFiles: ['base.tfvars'],
+        extraVarFiles: ['big.tfvars'],
+      },
+      hang: {
+        repo: stackRepo({ example: false, files: { 'main.tf': hangingTf(port), 'backend.tf': LOCAL_BACKEND } }),
+        dir: 'infra',
+        planTimeout: '3s',
+      },
       slow: { repo: stackRepo({ example: false, files: { 'slow.tf': SLOW_TF, 'backend.tf': LOCAL_BACKEND } }), dir: 'infra', applyTimeout: '3s' },
     });
     env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, TF_BINARY: TOFU, OPSBOT_HOME: home });
@@ -101,7 +118,10 @@ describe.skipIf(!haveTofu)(`plan limits (real tofu)${haveTofu ? '' : ` — skipp
 
   it('--var-file is refused unless the stack allows that file: a clear reply, nothing queued', async () => {
     for (const [line, reply] of [
-      ['/infra plan fixed --var-file big.tfvars', 'Stack fixed does not allow --var-file big.tfvars: it takes no --var-file (stacks.fixed.extraVarFiles is empty). Its own var files (base.tfvars) are always used. Nothing was planned.'],
+      [
+        '/infra plan fixed --var-file big.tfvars',
+        'Stack fixed does not allow --var-file big.tfvars: it takes no --var-file (stacks.fixed.extraVarFiles is empty). Its own var files (base.tfvars) are always used. Nothing was planned.',
+      ],
       ['/infra plan open --var-file other.tfvars', 'Stack open does not allow --var-file other.tfvars: it allows only big.tfvars.'],
     ]) {
       const before = await queued();
@@ -121,7 +141,9 @@ describe.skipIf(!haveTofu)(`plan limits (real tofu)${haveTofu ? '' : ` — skipp
     const t0 = Date.now();
     const res = await exec('alice', '/infra plan hang');
     expect(res.code, res.stdout).toBe(1);
-    expect(res.stdout).toMatch(/The plan of stack hang was stopped: it ran longer than planTimeout \(3s\)\. tofu (stopped cleanly after SIGINT and released the state lock|did not stop after SIGINT within the grace period and was killed)/);
+    expect(res.stdout).toMatch(
+      /The plan of stack hang was stopped: it ran longer than planTimeout \(3s\)\. tofu (stopped cleanly after SIGINT and released the state lock|did not stop after SIGINT within the grace period and was killed)/,
+    );
     expect(Date.now() - t0).toBeLessThan(60_000);
     expect(res.stdout).not.toContain('[Approve');
     expect(await client.keys('opsbot:stack:hang:plan')).toEqual([]);
@@ -133,7 +155,9 @@ describe.skipIf(!haveTofu)(`plan limits (real tofu)${haveTofu ? '' : ` — skipp
     const id = planIdOf(planned.stdout);
     const res = await exec('bob', `/infra apply ${id}`);
     expect(res.code, res.stdout).toBe(1);
-    expect(res.stdout).toContain('The apply of stack slow was stopped: it ran longer than applyTimeout (3s). tofu stopped cleanly after SIGINT and released the state lock. The state may be partly applied: run a new plan to see where it stands.');
+    expect(res.stdout).toContain(
+      'The apply of stack slow was stopped: it ran longer than applyTimeout (3s). tofu stopped cleanly after SIGINT and released the state lock. The state may be partly applied: run a new plan to see where it stands.',
+    );
     expect((await exec('alice', '/infra locks')).stdout).toContain('No stack is locked.');
     expect(await client.hget(`opsbot:plan:${id}`, 'state')).toBe('failed');
     // Terraform's state lock is free: a new plan takes it at once (lock-timeout would say otherwise).

@@ -17,7 +17,13 @@ const APP_CONFIG = '{"clientId": "client-id-4711aa", "clientSecret": "Qx7~client
 const TLS_CERT = '-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIUQline1\nZZZ9second-line-of-cert\n-----END CERTIFICATE-----';
 /** Quotes and backslashes: JSON and HCL print them escaped. */
 const QUOTED = 'pa"ss\\word-42x';
-const LEAVES = { clientId: 'client-id-4711aa', clientSecret: 'Qx7~client.secret-value', certLine1: 'MIIBszCCAVmgAwIBAgIUQline1', certLine2: 'ZZZ9second-line-of-cert', quoted: QUOTED };
+const LEAVES = {
+  clientId: 'client-id-4711aa',
+  clientSecret: 'Qx7~client.secret-value',
+  certLine1: 'MIIBszCCAVmgAwIBAgIUQline1',
+  certLine2: 'ZZZ9second-line-of-cert',
+  quoted: QUOTED,
+};
 
 const STACK_TF = `variable "app_config" {
   type = string
@@ -50,46 +56,57 @@ resource "terraform_data" "quoted" {
  * lines, the quoted value escaped. None of it may reach chat, the stored plan text, logs or the
  * audit, and what is there must still say where it was cut out.
  */
-describe.skipIf(!haveTofu)(`redaction of structured secrets in a real plan${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`, { timeout: SUITE_TIMEOUT }, () => {
-  let redis: TestRedis;
-  let client: Redis;
+describe.skipIf(!haveTofu)(
+  `redaction of structured secrets in a real plan${haveTofu ? '' : ` — skipped: ${SKIP_REASON}`}`,
+  { timeout: SUITE_TIMEOUT },
+  () => {
+    let redis: TestRedis;
+    let client: Redis;
 
-  beforeAll(async () => {
-    redis = await startRedis();
-    client = new Redis(redis.url);
-  });
-  afterAll(async () => {
-    client.disconnect();
-    await redis.close();
-  });
-
-  it('JSON leaves, certificate lines and a quoted value are redacted wherever the plan goes', async () => {
-    const config = infraConfig({ shaped: { repo: stackRepo({ example: false, files: { 'main.tf': STACK_TF } }), dir: 'infra', env: ['TF_VAR_app_config', 'TF_VAR_tls_cert', 'TF_VAR_quoted'] } });
-    const env = baseEnv({
-      REDIS_URL: redis.url,
-      OPSBOT_CONFIG: config,
-      TF_BINARY: TOFU,
-      OPSBOT_HOME: tempDir('opsbot-home-'),
-      LOG_LEVEL: 'debug',
-      TF_VAR_app_config: APP_CONFIG,
-      TF_VAR_tls_cert: TLS_CERT,
-      TF_VAR_quoted: QUOTED,
+    beforeAll(async () => {
+      redis = await startRedis();
+      client = new Redis(redis.url);
     });
-    const res = await runOpsbot(['console', '--as', 'alice', '--exec', '/infra plan shaped'], { env, timeoutMs: 120_000 });
-    expect(res.code, res.stdout).toBe(0);
-    const full = readFileSync(/Full plan: (\S+)/.exec(res.stdout)![1]!, 'utf8');
-    // tofu did render them (the shapes are there), and every secret part is cut out.
-    expect(full).toMatch(/\+ clientSecret = "\[redacted\]"/);
-    expect(full).toMatch(/\+ clientId\s+= "\[redacted\]"/);
-    expect(full).toMatch(/<<-EOT\n(\s+\[redacted\]\n){4}\s+EOT\n/);
-    expect(full).toMatch(/\+ input\s+= "\[redacted\]"/);
-    const places = { chat: res.stdout, logs: res.stderr, 'plan text': full, ...(await redisTexts(client)) };
-    expect(findLeaks(places, LEAVES)).toEqual([]);
-    // What is in Redis is still what it was: JSON that parses, stream by stream.
-    for (const key of await client.keys('opsbot:outbox:*')) for (const [, f] of await client.xrange(key, '-', '+')) expect(() => JSON.parse(f[1]!)).not.toThrow();
-    expect(planIdOf(res.stdout)).toMatch(/^[a-z2-7]{8}$/);
-  });
-});
+    afterAll(async () => {
+      client.disconnect();
+      await redis.close();
+    });
+
+    it('JSON leaves, certificate lines and a quoted value are redacted wherever the plan goes', async () => {
+      const config = infraConfig({
+        shaped: {
+          repo: stackRepo({ example: false, files: { 'main.tf': STACK_TF } }),
+          dir: 'infra',
+          env: ['TF_VAR_app_config', 'TF_VAR_tls_cert', 'TF_VAR_quoted'],
+        },
+      });
+      const env = baseEnv({
+        REDIS_URL: redis.url,
+        OPSBOT_CONFIG: config,
+        TF_BINARY: TOFU,
+        OPSBOT_HOME: tempDir('opsbot-home-'),
+        LOG_LEVEL: 'debug',
+        TF_VAR_app_config: APP_CONFIG,
+        TF_VAR_tls_cert: TLS_CERT,
+        TF_VAR_quoted: QUOTED,
+      });
+      const res = await runOpsbot(['console', '--as', 'alice', '--exec', '/infra plan shaped'], { env, timeoutMs: 120_000 });
+      expect(res.code, res.stdout).toBe(0);
+      const full = readFileSync(/Full plan: (\S+)/.exec(res.stdout)![1]!, 'utf8');
+      // tofu did render them (the shapes are there), and every secret part is cut out.
+      expect(full).toMatch(/\+ clientSecret = "\[redacted\]"/);
+      expect(full).toMatch(/\+ clientId\s+= "\[redacted\]"/);
+      expect(full).toMatch(/<<-EOT\n(\s+\[redacted\]\n){4}\s+EOT\n/);
+      expect(full).toMatch(/\+ input\s+= "\[redacted\]"/);
+      const places = { chat: res.stdout, logs: res.stderr, 'plan text': full, ...(await redisTexts(client)) };
+      expect(findLeaks(places, LEAVES)).toEqual([]);
+      // What is in Redis is still what it was: JSON that parses, stream by stream.
+      for (const key of await client.keys('opsbot:outbox:*'))
+        for (const [, f] of await client.xrange(key, '-', '+')) expect(() => JSON.parse(f[1]!)).not.toThrow();
+      expect(planIdOf(res.stdout)).toMatch(/^[a-z2-7]{8}$/);
+    });
+  },
+);
 
 /**
  * A secret equal to `true` used to turn `"threaded":true` into `"threaded":[redacted]` in the
@@ -120,7 +137,11 @@ describe('a secret equal to "true" does not break notify events', () => {
         requester: { platform: 'console', id: 'argocd', displayName: 'Argo CD' },
         conversation: { platform: 'slack', channel: CHANNEL },
         target: 'web-prod on-deployed',
-        payload: { destinations: [`slack:${CHANNEL}`], groupKey: 'web-prod:op-1', message: { status: 'success', title: `web-prod deployed (${n})`, text } },
+        payload: {
+          destinations: [`slack:${CHANNEL}`],
+          groupKey: 'web-prod:op-1',
+          message: { status: 'success', title: `web-prod deployed (${n})`, text },
+        },
         createdAt: new Date().toISOString(),
       },
       { jobId: `u-security-${n}` },

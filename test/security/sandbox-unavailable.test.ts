@@ -34,13 +34,20 @@ describe.skipIf(!haveTofu)(`where the sandbox cannot run${haveTofu ? '' : ` — 
   });
 
   const plan = (config: string) =>
-    runOpsbot(['console', '--as', 'alice', '--exec', '/infra plan local'], { env: baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, TF_BINARY: TOFU, OPSBOT_HOME: tempDir('opsbot-home-'), PATH: bin }), timeoutMs: 120_000 });
+    runOpsbot(['console', '--as', 'alice', '--exec', '/infra plan local'], {
+      env: baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, TF_BINARY: TOFU, OPSBOT_HOME: tempDir('opsbot-home-'), PATH: bin }),
+      timeoutMs: 120_000,
+    });
 
   it('a clear warning at start, and every plan refused with the reason and the way out; no lock left', async () => {
     const res = await plan(strict);
-    expect(res.stderr).toContain('Terraform sandbox unavailable: bwrap (bubblewrap) is not installed on this worker (Debian/Ubuntu: apt-get install -y bubblewrap). Plans and applies will be refused until it works; or set terraform.sandbox: false');
+    expect(res.stderr).toContain(
+      'Terraform sandbox unavailable: bwrap (bubblewrap) is not installed on this worker (Debian/Ubuntu: apt-get install -y bubblewrap). Plans and applies will be refused until it works; or set terraform.sandbox: false',
+    );
     expect(res.code).toBe(1);
-    expect(res.stdout).toContain("Terraform's sandbox cannot run on this worker: bwrap (bubblewrap) is not installed on this worker (Debian/Ubuntu: apt-get install -y bubblewrap). Install bubblewrap and allow user namespaces, or set terraform.sandbox: false in opsbot.yaml to run stack code unsandboxed. Nothing was run.");
+    expect(res.stdout).toContain(
+      "Terraform's sandbox cannot run on this worker: bwrap (bubblewrap) is not installed on this worker (Debian/Ubuntu: apt-get install -y bubblewrap). Install bubblewrap and allow user namespaces, or set terraform.sandbox: false in opsbot.yaml to run stack code unsandboxed. Nothing was run.",
+    );
     expect(res.stdout).not.toContain('[Approve');
     expect(await client.exists('opsbot:lock:stack:local')).toBe(0);
     expect(await client.keys('opsbot:stack:local:plan')).toEqual([]);
@@ -53,6 +60,8 @@ describe.skipIf(!haveTofu)(`where the sandbox cannot run${haveTofu ? '' : ` — 
     expect(res.stderr).toContain("terraform.sandbox is false: Terraform runs stacks' code unsandboxed");
     const check = await runOpsbot(['check-config', '--config', optedOut]);
     expect(check.code).toBe(0);
-    expect(check.stderr).toContain("opsbot: warning: terraform.sandbox: false: stack code (whoever can push to a stack's branch) runs unsandboxed and can read the worker's memory, environment and files");
+    expect(check.stderr).toContain(
+      "opsbot: warning: terraform.sandbox: false: stack code (whoever can push to a stack's branch) runs unsandboxed and can read the worker's memory, environment and files",
+    );
   });
 });

@@ -19,14 +19,26 @@ const env = (extra: Record<string, string | undefined> = {}) =>
 
 describe('start refuses a config whose secrets are not in the environment', () => {
   it.each<[string, string[], string[]]>([
-    ['start', ['start', '--no-console'], [
-      'opsbot: GITHUB_TOKEN is not set (needed by gitops.github)',
-      'opsbot: ARM_CLIENT_SECRET is not set (needed by stacks.net.env)',
-      'opsbot: SLACK_BOT_TOKEN is not set (needed by chat.slack)',
-      'opsbot: SLACK_SIGNING_SECRET is not set (needed by chat.slack)',
-    ]],
-    ['bot (chat side only)', ['bot'], ['opsbot: SLACK_BOT_TOKEN is not set (needed by chat.slack)', 'opsbot: SLACK_SIGNING_SECRET is not set (needed by chat.slack)']],
-    ['worker (job side only)', ['worker'], ['opsbot: GITHUB_TOKEN is not set (needed by gitops.github)', 'opsbot: ARM_CLIENT_SECRET is not set (needed by stacks.net.env)']],
+    [
+      'start',
+      ['start', '--no-console'],
+      [
+        'opsbot: GITHUB_TOKEN is not set (needed by gitops.github)',
+        'opsbot: ARM_CLIENT_SECRET is not set (needed by stacks.net.env)',
+        'opsbot: SLACK_BOT_TOKEN is not set (needed by chat.slack)',
+        'opsbot: SLACK_SIGNING_SECRET is not set (needed by chat.slack)',
+      ],
+    ],
+    [
+      'bot (chat side only)',
+      ['bot'],
+      ['opsbot: SLACK_BOT_TOKEN is not set (needed by chat.slack)', 'opsbot: SLACK_SIGNING_SECRET is not set (needed by chat.slack)'],
+    ],
+    [
+      'worker (job side only)',
+      ['worker'],
+      ['opsbot: GITHUB_TOKEN is not set (needed by gitops.github)', 'opsbot: ARM_CLIENT_SECRET is not set (needed by stacks.net.env)'],
+    ],
   ])('%s exits 2, one line per missing variable', async (_title, args, lines) => {
     const res = await runOpsbot(args, { env: env() });
     expect(res.code).toBe(2);

@@ -10,7 +10,8 @@ describe('README "Configuration reference" is generated from the schema', () => 
 
   it('covers every top-level field, with types, defaults and durations as written', () => {
     const rows = new Map(configReferenceRows().map((r) => [r.path, r]));
-    for (const top of ['gitops', 'apps', 'stacks', 'groups', 'access', 'argocd', 'notifications', 'workers', 'chat']) expect(rows.has(top), top).toBe(true);
+    for (const top of ['gitops', 'apps', 'stacks', 'groups', 'access', 'argocd', 'notifications', 'workers', 'chat'])
+      expect(rows.has(top), top).toBe(true);
     expect(rows.get('gitops.url')).toMatchObject({ type: 'string', default: '**required**' });
     expect(rows.get('stacks.<stack>.planTtl')).toMatchObject({ type: 'duration', default: '`30m`' });
     expect(rows.get('apps.<app>.environments.<env>.kind')?.type).toBe('"kustomize" \\| "helm-values" \\| "manifest"');

@@ -12,7 +12,10 @@ const read = (p: string) => readFileSync(join(ROOT, p), 'utf8');
 
 describe('docker-compose.yml', () => {
   // `<<: *opsbot` merge keys, as docker-compose reads them.
-  const compose = parse(read('docker-compose.yml'), { merge: true }) as { services: Record<string, Record<string, unknown>>; volumes: Record<string, unknown> };
+  const compose = parse(read('docker-compose.yml'), { merge: true }) as {
+    services: Record<string, Record<string, unknown>>;
+    volumes: Record<string, unknown>;
+  };
   const { redis, bot, worker } = compose.services as Record<string, Record<string, unknown>>;
 
   it('Redis: pinned 7.x alpine, append-only on a named volume, health-checked, not published', () => {
@@ -52,13 +55,27 @@ describe('.env.example', () => {
   it('lists every variable, with no values', () => {
     for (const [, , value] of listed) expect(value).toBe('');
     const names = listed.map((m) => m[1]);
-    for (const v of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'SLACK_APP_TOKEN', 'SLACK_API_URL', 'TELEGRAM_BOT_TOKEN', 'TELEGRAM_WEBHOOK_SECRET', 'TELEGRAM_API_ROOT', 'GITHUB_TOKEN', 'GITHUB_API_URL', 'OPSBOT_DASHBOARD_TOKEN', 'KUBECONFIG']) {
+    for (const v of [
+      'SLACK_BOT_TOKEN',
+      'SLACK_SIGNING_SECRET',
+      'SLACK_APP_TOKEN',
+      'SLACK_API_URL',
+      'TELEGRAM_BOT_TOKEN',
+      'TELEGRAM_WEBHOOK_SECRET',
+      'TELEGRAM_API_ROOT',
+      'GITHUB_TOKEN',
+      'GITHUB_API_URL',
+      'OPSBOT_DASHBOARD_TOKEN',
+      'KUBECONFIG',
+    ]) {
       expect(names).toContain(v);
     }
   });
 
   it('covers what the example config requires (stack variables are per installation)', () => {
-    const needed = missingEnv(parseConfig(read('opsbot.example.yaml')), {}).filter((m) => !m.neededBy.startsWith('stacks.')).map((m) => m.name);
+    const needed = missingEnv(parseConfig(read('opsbot.example.yaml')), {})
+      .filter((m) => !m.neededBy.startsWith('stacks.'))
+      .map((m) => m.name);
     const names = listed.map((m) => m[1]);
     for (const n of needed) expect(names, n).toContain(n);
   });
@@ -73,13 +90,18 @@ const renderer: [string, string] | undefined = existsSync('/usr/bin/kubectl')
 
 describe.skipIf(!renderer)(`gitops/opsbot rendered by kustomize${renderer ? '' : ' (skipped: no kubectl, no OPSBOT_KUSTOMIZE)'}`, () => {
   const objects = () =>
-    parseAllDocuments(execFileSync(renderer![0], [renderer![1], join(ROOT, 'gitops/opsbot/overlays/prod')], { encoding: 'utf8' })).map((d) => d.toJS() as Obj);
+    parseAllDocuments(execFileSync(renderer![0], [renderer![1], join(ROOT, 'gitops/opsbot/overlays/prod')], { encoding: 'utf8' })).map(
+      (d) => d.toJS() as Obj,
+    );
   const byKind = (all: Obj[], kind: string) => all.filter((o) => o.kind === kind);
 
   it('bot ×2 and worker ×2, hardened, probed, with resources, secrets by reference only', () => {
     const all = objects();
     expect(byKind(all, 'Secret')).toEqual([]);
-    const deployments = byKind(all, 'Deployment') as unknown as { metadata: { name: string; namespace: string }; spec: { replicas: number; template: { spec: PodSpec } } }[];
+    const deployments = byKind(all, 'Deployment') as unknown as {
+      metadata: { name: string; namespace: string };
+      spec: { replicas: number; template: { spec: PodSpec } };
+    }[];
     expect(deployments.map((d) => [d.metadata.name, d.spec.replicas, d.metadata.namespace])).toEqual([
       ['opsbot-bot', 2, 'opsbot'],
       ['opsbot-worker', 2, 'opsbot'],
@@ -115,7 +137,9 @@ describe.skipIf(!renderer)(`gitops/opsbot rendered by kustomize${renderer ? '' :
     ]);
     expect(byKind(all, 'Role')).toEqual([]);
     const binding = byKind(all, 'ClusterRoleBinding')[0] as unknown as { subjects: unknown[] };
-    expect(read('scripts/testenv/kube-setup.ts')).toContain("resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list']");
+    expect(read('scripts/testenv/kube-setup.ts')).toContain(
+      "resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ['get', 'list']",
+    );
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'opsbot', namespace: 'opsbot' }]);
     expect(read('scripts/testenv/kube-setup.ts')).toContain("resources: ['applications'], verbs: ['get', 'list', 'watch', 'patch']");
   });
@@ -123,7 +147,9 @@ describe.skipIf(!renderer)(`gitops/opsbot rendered by kustomize${renderer ? '' :
   it('a Service for the bot on 3000, and a PodDisruptionBudget keeping one bot', () => {
     const all = objects();
     expect(byKind(all, 'Service')[0]).toMatchObject({ spec: { ports: [{ port: 3000 }], selector: { 'app.kubernetes.io/component': 'bot' } } });
-    expect(byKind(all, 'PodDisruptionBudget')[0]).toMatchObject({ spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/component': 'bot' } } } });
+    expect(byKind(all, 'PodDisruptionBudget')[0]).toMatchObject({
+      spec: { minAvailable: 1, selector: { matchLabels: { 'app.kubernetes.io/component': 'bot' } } },
+    });
   });
 
   it('the Argo CD Application points at the overlay', () => {

@@ -43,7 +43,9 @@ describe('Dockerfile (offline lint)', () => {
   it('has tini as init, then node bin/opsbot.js; CMD start --no-console', () => {
     expect(JSON.parse(ops(final, 'ENTRYPOINT').at(-1)!.args)).toEqual(['tini', '--', 'node', 'bin/opsbot.js']);
     expect(JSON.parse(ops(final, 'CMD').at(-1)!.args)).toEqual(['start', '--no-console']);
-    const apt = ops(final, 'RUN').map((r) => r.args).join('\n');
+    const apt = ops(final, 'RUN')
+      .map((r) => r.args)
+      .join('\n');
     for (const pkg of ['tini', 'git', 'openssh-client']) expect(apt).toMatch(new RegExp(`apt-get install [^\\n]*\\b${pkg}\\b`));
     expect(apt).toContain('--no-install-recommends');
     expect(apt).toContain('rm -rf /var/lib/apt/lists/*');
@@ -61,7 +63,9 @@ describe('Dockerfile (offline lint)', () => {
   });
 
   it('bakes in no secrets: no ARG or ENV with a secret-looking name', () => {
-    const declared = df.all.filter((i) => i.op === 'ARG' || i.op === 'ENV').flatMap((i) => (i.op === 'ENV' ? envPairs(i.args).map(([k]) => k) : [i.args.split('=')[0]!]));
+    const declared = df.all
+      .filter((i) => i.op === 'ARG' || i.op === 'ENV')
+      .flatMap((i) => (i.op === 'ENV' ? envPairs(i.args).map(([k]) => k) : [i.args.split('=')[0]!]));
     expect(declared.length).toBeGreaterThan(0);
     expect(declared.filter((k) => SECRETISH.test(k))).toEqual([]);
   });
@@ -83,7 +87,9 @@ describe('Dockerfile (offline lint)', () => {
     const env = Object.fromEntries(ops(tofu, 'ENV').flatMap((e) => envPairs(e.args)));
     expect(env).toMatchObject({ CGO_ENABLED: '0', GOFLAGS: '-mod=readonly', GOTOOLCHAIN: 'local' });
     expect(ops(tofu, 'COPY').map((c) => c.args)).toContain('tools/tofu/go.mod tools/tofu/go.sum ./');
-    const runs = ops(tofu, 'RUN').map((r) => r.args).join('\n');
+    const runs = ops(tofu, 'RUN')
+      .map((r) => r.args)
+      .join('\n');
     expect(runs).toContain('go mod verify');
     const tool = tofuTool('v1.12.6');
     expect(runs).toContain(`-ldflags "${tool.ldflags('v1.12.6').join(' ')}"`);
@@ -95,7 +101,10 @@ describe('Dockerfile (offline lint)', () => {
 });
 
 describe('.dockerignore', () => {
-  const lines = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+  const lines = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
   it.each(['node_modules', '.git', '.opsbot', '.testenv', '.env', 'dist', 'opsbot.yaml'])('excludes %s', (entry) => {
     expect(lines).toContain(entry);
   });

@@ -53,7 +53,9 @@ describe('horizontal scale: one bot, two workers, one Redis', () => {
 
   it(`${N} jobs from the chat side are shared by both workers, each run once`, async () => {
     const results = await Promise.all(
-      Array.from({ length: N }, (_, i) => runOpsbot(['console', '--no-workers', '--as', `user${i}`, '--exec', '/diagnose'], { env, timeoutMs: 60_000 })),
+      Array.from({ length: N }, (_, i) =>
+        runOpsbot(['console', '--no-workers', '--as', `user${i}`, '--exec', '/diagnose'], { env, timeoutMs: 60_000 }),
+      ),
     );
     for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0);
     // The console client ran no job itself: the reply names a worker process.
@@ -61,7 +63,10 @@ describe('horizontal scale: one bot, two workers, one Redis', () => {
     expect(pids).toEqual(new Set(procs.slice(0, 2).map((p) => String(p.pid))));
 
     const done = await Promise.all(addresses.map(async (a) => counter((await get(`${a}/metrics`)).text, 'diagnose', 'succeeded')));
-    expect(done.every((n) => n > 0), `per worker: ${done.join(', ')}`).toBe(true);
+    expect(
+      done.every((n) => n > 0),
+      `per worker: ${done.join(', ')}`,
+    ).toBe(true);
     expect(done.reduce((a, b) => a + b, 0)).toBe(N);
     // The bot sees the shared queue (depth is read from Redis at scrape) but ran nothing.
     const botMetrics = (await get(`${botAddress}/metrics`)).text;

@@ -25,7 +25,15 @@ describe('slack-app-manifest.yaml', () => {
   });
 
   it('asks for the scopes opsbot uses, and sends interactivity to /slack/events', () => {
-    expect(manifest.oauth_config.scopes.bot.sort()).toEqual(['channels:history', 'chat:write', 'chat:write.public', 'commands', 'files:write', 'groups:history', 'usergroups:read']);
+    expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
+      'channels:history',
+      'chat:write',
+      'chat:write.public',
+      'commands',
+      'files:write',
+      'groups:history',
+      'usergroups:read',
+    ]);
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: expect.stringMatching(/\/slack\/events$/) });
   });
 });

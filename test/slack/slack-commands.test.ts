@@ -62,7 +62,7 @@ describe('Slack: slash commands, signatures, delivery', () => {
     await finalMessage(rig, /Deployed web in staging: 1\.5\.0 → 1\.5\.1/, 'the /ship deploy');
   });
 
-  it('acks within Slack\'s 3 s even while Redis stalls; the answer follows through response_url', async () => {
+  it("acks within Slack's 3 s even while Redis stalls; the answer follows through response_url", async () => {
     await rig.client.call('CLIENT', 'PAUSE', '3500', 'ALL');
     const ack = await rig.slash('/opsbot', 'jobs', { responseId: 'stalled' });
     console.log(`ack while Redis is paused: ${ack.ms.toFixed(0)} ms: ${ack.json?.text ?? ack.text}`);
@@ -76,7 +76,10 @@ describe('Slack: slash commands, signatures, delivery', () => {
   it('refuses a forged signature, a missing one, and an old timestamp with 401; nothing runs', async () => {
     const audits = (await commandAudits()).length;
     const body = slashCommandBody({ command: '/deploy', text: 'web 6.6.6 staging', responseUrl: rig.slack.responseUrl('forged') });
-    const forged = await postToSlackEvents(rig.base, body, { secret: SIGNING_SECRET, signature: sign('not-the-secret', String(Math.floor(Date.now() / 1000)), body) });
+    const forged = await postToSlackEvents(rig.base, body, {
+      secret: SIGNING_SECRET,
+      signature: sign('not-the-secret', String(Math.floor(Date.now() / 1000)), body),
+    });
     const stale = await postToSlackEvents(rig.base, body, { secret: SIGNING_SECRET, timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
     const none = await fetch(`${rig.base}/slack/events`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
     expect([forged.status, stale.status, none.status]).toEqual([401, 401, 401]);
@@ -115,7 +118,12 @@ describe('Slack: slash commands, signatures, delivery', () => {
     expect(other.json?.text).toContain('This opsbot serves another Slack workspace');
     const elsewhere = await rig.slash('/deploy', 'web 1.7.0 staging', { channel: 'C0RANDOM' });
     expect(elsewhere.json?.text).toContain('opsbot takes commands only in its channels');
-    const click = buttonClickBody({ message: { ts: '1.000001', text: 'x', blocks: [] }, value: 'deploy web 1.7.0 staging', team: 'T0OTHER', responseUrl: rig.slack.responseUrl('other-team-click') });
+    const click = buttonClickBody({
+      message: { ts: '1.000001', text: 'x', blocks: [] },
+      value: 'deploy web 1.7.0 staging',
+      team: 'T0OTHER',
+      responseUrl: rig.slack.responseUrl('other-team-click'),
+    });
     expect((await postToSlackEvents(rig.base, click, { secret: SIGNING_SECRET })).status).toBe(200);
     await eventually(async () => rig.slack.responses.some((r) => r.id === 'other-team-click'), 'the refusal of a click from another team');
     expect(String(rig.slack.responses.find((r) => r.id === 'other-team-click')?.body.text)).toContain('another Slack workspace');
@@ -126,7 +134,11 @@ describe('Slack: slash commands, signatures, delivery', () => {
 
   it('a button for a review that does not exist gets a private answer and changes nothing', async () => {
     const updates = rig.slack.callsOf('chat.update').length;
-    const click = buttonClickBody({ message: { ts: '1.000002', text: 'old', blocks: [] }, value: 'deploy approve 4242', responseUrl: rig.slack.responseUrl('missing-review') });
+    const click = buttonClickBody({
+      message: { ts: '1.000002', text: 'old', blocks: [] },
+      value: 'deploy approve 4242',
+      responseUrl: rig.slack.responseUrl('missing-review'),
+    });
     expect((await postToSlackEvents(rig.base, click, { secret: SIGNING_SECRET })).status).toBe(200);
     await eventually(async () => rig.slack.responses.some((r) => r.id === 'missing-review'), 'the answer to a click on a missing review');
     expect(String(rig.slack.responses.find((r) => r.id === 'missing-review')?.body.text)).toContain('There is no pull request waiting for job 4242.');

@@ -24,8 +24,17 @@ describe('Slack: delivering outbox events', () => {
     const plan = Array.from({ length: 300 }, (_, i) => `  # terraform_data.item[${i}] will be created`).join('\n');
     await publish({ conversation, key: 'job:900', message: { status: 'progress', text: 'Planning stack local…' } });
     await publish({ conversation, key: 'job:900', message: { text: 'init done' }, threaded: true });
-    await publish({ conversation, key: 'job:900', message: { status: 'success', title: 'Plan: 300 to add', code: plan, attachment: { name: 'plan-900.txt', content: plan } } });
-    await publish({ conversation, key: 'job:900', message: { status: 'success', title: 'Plan: 300 to add (approved)', attachment: { name: 'plan-900.txt', content: plan } }, final: 'succeeded' });
+    await publish({
+      conversation,
+      key: 'job:900',
+      message: { status: 'success', title: 'Plan: 300 to add', code: plan, attachment: { name: 'plan-900.txt', content: plan } },
+    });
+    await publish({
+      conversation,
+      key: 'job:900',
+      message: { status: 'success', title: 'Plan: 300 to add (approved)', attachment: { name: 'plan-900.txt', content: plan } },
+      final: 'succeeded',
+    });
 
     await eventually(async () => rig.slack.callsOf('chat.update').length >= 2, 'two edits', 20_000);
     const [root, reply] = rig.posted(CHANNEL);
@@ -59,13 +68,23 @@ describe('Slack: delivering outbox events', () => {
   });
 
   it('a channel named by #name is resolved to its id through conversations.list (every page), once; an unknown name is parked, never posted by name', async () => {
-    for (const [name, id] of [['general', 'C0GENERAL'], ['random', 'C0RANDOM'], ['ops-alerts', 'C0ALERTS'], ['deploys', 'C0NAMED01'], ['web', 'C0WEB']]) rig.slack.channels.set(name!, id!);
+    for (const [name, id] of [
+      ['general', 'C0GENERAL'],
+      ['random', 'C0RANDOM'],
+      ['ops-alerts', 'C0ALERTS'],
+      ['deploys', 'C0NAMED01'],
+      ['web', 'C0WEB'],
+    ])
+      rig.slack.channels.set(name!, id!);
     rig.slack.listPageSize = 2;
     await publish({ conversation: { platform: 'slack', channel: '#deploys' }, key: 'named:1', message: { text: 'to #deploys' } });
     await publish({ conversation: { platform: 'slack', channel: '#nope' }, key: 'named:2', message: { text: 'to #nope' } });
     await publish({ conversation: { platform: 'slack', channel: '#deploys' }, key: 'named:3', message: { text: 'to #deploys again' } });
     await eventually(async () => rig.posted('C0NAMED01').length === 2, 'both messages in #deploys by its id');
-    await eventually(async () => /Slack channel #nope was not found among the channels the bot can see[^"]*".*message not delivered: parked/.test(rig.bot.stderr), 'the unknown name parked');
+    await eventually(
+      async () => /Slack channel #nope was not found among the channels the bot can see[^"]*".*message not delivered: parked/.test(rig.bot.stderr),
+      'the unknown name parked',
+    );
     const posts = rig.slack.callsOf('chat.postMessage');
     expect(posts.some((c) => String(c.args.channel).startsWith('#'))).toBe(false);
     expect(posts.filter((c) => c.args.channel === 'C0NAMED01')).toHaveLength(2);

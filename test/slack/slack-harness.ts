@@ -20,7 +20,8 @@ export const WEB_STAGING_APP = `apps:
       staging: { kind: kustomize, path: apps/web/overlays/staging/kustomization.yaml }
 `;
 
-export const kustomization = (tag: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\nimages:\n  - name: ghcr.io/example/web\n    newTag: "${tag}"\n`;
+export const kustomization = (tag: string) =>
+  `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\nimages:\n  - name: ghcr.io/example/web\n    newTag: "${tag}"\n`;
 
 /** One real `opsbot start --no-console` with Slack over HTTP, a real Redis, a bare GitOps repo and the Slack stand-in. */
 export interface SlackRig {
@@ -32,7 +33,11 @@ export interface SlackRig {
   base: string;
   head(): Promise<string>;
   /** Send a slash command from Slack, correctly signed; `responseId` names its response_url at the stand-in. */
-  slash(command: string, text: string, o?: { user?: string; userName?: string; channel?: string; team?: string; responseId?: string }): Promise<SlackPost>;
+  slash(
+    command: string,
+    text: string,
+    o?: { user?: string; userName?: string; channel?: string; team?: string; responseId?: string },
+  ): Promise<SlackPost>;
   audit(): Promise<Record<string, string>[]>;
   /** The messages opsbot posted to a channel, oldest first. */
   posted(channel?: string): PostedMessage[];
@@ -81,7 +86,9 @@ export async function startSlackRig(o: {
     base,
     head: () => git(repo.bare, 'rev-parse', 'main'),
     slash: (command, text, so = {}) =>
-      postToSlackEvents(base, slashCommandBody({ command, text, ...so, responseUrl: slack.responseUrl(so.responseId ?? `cmd-${++responses}`) }), { secret: SIGNING_SECRET }),
+      postToSlackEvents(base, slashCommandBody({ command, text, ...so, responseUrl: slack.responseUrl(so.responseId ?? `cmd-${++responses}`) }), {
+        secret: SIGNING_SECRET,
+      }),
     audit: async () =>
       (await client.xrange('opsbot:audit', '-', '+')).map(([, fields]) => {
         const entry: Record<string, string> = {};
@@ -108,9 +115,13 @@ export function queuedJob(post: SlackPost): string {
 
 export async function finalMessage(rig: SlackRig, pattern: RegExp, what: string): Promise<PostedMessage> {
   let found: PostedMessage | undefined;
-  await eventually(async () => {
-    found = rig.posted().find((m) => pattern.test(m.text));
-    return found !== undefined;
-  }, what, 30_000);
+  await eventually(
+    async () => {
+      found = rig.posted().find((m) => pattern.test(m.text));
+      return found !== undefined;
+    },
+    what,
+    30_000,
+  );
   return found!;
 }

@@ -9,7 +9,16 @@ import { createHmac, randomBytes } from 'node:crypto';
 export const TEAM = 'T0EXAMPLE';
 export const CHANNEL = 'C0DEPLOYS';
 
-export function slashCommandBody(o: { command: string; text: string; user?: string; userName?: string; channel?: string; team?: string; responseUrl: string; triggerId?: string }): string {
+export function slashCommandBody(o: {
+  command: string;
+  text: string;
+  user?: string;
+  userName?: string;
+  channel?: string;
+  team?: string;
+  responseUrl: string;
+  triggerId?: string;
+}): string {
   return new URLSearchParams({
     token: 'deprecated-verification-token',
     team_id: o.team ?? TEAM,
@@ -35,7 +44,16 @@ export interface ClickedMessage {
 }
 
 /** A block_actions payload for a click on the button whose value is `value` in `message`. */
-export function buttonClickBody(o: { message: ClickedMessage; value: string; user?: string; userName?: string; channel?: string; team?: string; responseUrl: string; triggerId?: string }): string {
+export function buttonClickBody(o: {
+  message: ClickedMessage;
+  value: string;
+  user?: string;
+  userName?: string;
+  channel?: string;
+  team?: string;
+  responseUrl: string;
+  triggerId?: string;
+}): string {
   const button = findButton(o.message.blocks, o.value);
   const user = o.user ?? 'U0BOB';
   const payload = {
@@ -49,10 +67,27 @@ export function buttonClickBody(o: { message: ClickedMessage; value: string; use
     enterprise: null,
     is_enterprise_install: false,
     channel: { id: o.channel ?? CHANNEL, name: 'deploys' },
-    message: { type: 'message', user: 'U0OPSBOT', bot_id: 'B0OPSBOT', text: o.message.text, ts: o.message.ts, ...(o.message.thread_ts ? { thread_ts: o.message.thread_ts } : {}), blocks: o.message.blocks },
+    message: {
+      type: 'message',
+      user: 'U0OPSBOT',
+      bot_id: 'B0OPSBOT',
+      text: o.message.text,
+      ts: o.message.ts,
+      ...(o.message.thread_ts ? { thread_ts: o.message.thread_ts } : {}),
+      blocks: o.message.blocks,
+    },
     state: { values: {} },
     response_url: o.responseUrl,
-    actions: [{ action_id: button?.action_id ?? 'opsbot-button-0', block_id: 'b1', text: button?.text ?? { type: 'plain_text', text: 'Approve', emoji: true }, value: o.value, type: 'button', action_ts: `${Date.now() / 1000}` }],
+    actions: [
+      {
+        action_id: button?.action_id ?? 'opsbot-button-0',
+        block_id: 'b1',
+        text: button?.text ?? { type: 'plain_text', text: 'Approve', emoji: true },
+        value: o.value,
+        type: 'button',
+        action_ts: `${Date.now() / 1000}`,
+      },
+    ],
   };
   return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
 }
@@ -83,7 +118,11 @@ export interface SlackPost {
 }
 
 /** POST a body to /slack/events signed as Slack would (or with the given timestamp / signature). */
-export async function postToSlackEvents(base: string, body: string, o: { secret: string; timestamp?: number; signature?: string; retryNum?: number }): Promise<SlackPost> {
+export async function postToSlackEvents(
+  base: string,
+  body: string,
+  o: { secret: string; timestamp?: number; signature?: string; retryNum?: number },
+): Promise<SlackPost> {
   const ts = String(o.timestamp ?? Math.floor(Date.now() / 1000));
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',

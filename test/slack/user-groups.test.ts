@@ -20,7 +20,13 @@ describe('SlackUserGroups', () => {
     const client = new webApi.WebClient(BOT_TOKEN, { slackApiUrl: slack.url, retryConfig: { retries: 0 } });
     slack.userGroups.S0SRE = ['U0ALICE', 'U0BOB'];
     slack.userGroups.S0DEV = ['U0BOB'];
-    const groups = new SlackUserGroups({ client, mapping: { S0SRE: 'sre', S0DEV: 'dev' }, log: pino({ level: 'silent' }), now: () => now, maxStaleMs: 60_000 });
+    const groups = new SlackUserGroups({
+      client,
+      mapping: { S0SRE: 'sre', S0DEV: 'dev' },
+      log: pino({ level: 'silent' }),
+      now: () => now,
+      maxStaleMs: 60_000,
+    });
     await groups.refresh();
     expect(groups.groupsOf('U0ALICE')).toEqual(['group:sre']);
     expect(groups.groupsOf('U0BOB')).toEqual(['group:sre', 'group:dev']);

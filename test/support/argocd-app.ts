@@ -55,8 +55,10 @@ function summary(app: SyncedApplication | undefined): string {
   const st = app?.status;
   if (!st) return 'no status yet';
   const cond = (st.conditions ?? []).map((c) => `${c.type}: ${c.message ?? ''}`).join('; ');
-  return `sync ${st.sync?.status ?? '?'} at ${st.sync?.revision?.slice(0, 7) ?? '?'}, health ${st.health?.status ?? '?'}${st.health?.message ? ` (${st.health.message})` : ''}` +
-    `, operation ${st.operationState?.phase ?? '-'}${cond ? `, conditions: ${cond}` : ''}`;
+  return (
+    `sync ${st.sync?.status ?? '?'} at ${st.sync?.revision?.slice(0, 7) ?? '?'}, health ${st.health?.status ?? '?'}${st.health?.message ? ` (${st.health.message})` : ''}` +
+    `, operation ${st.operationState?.phase ?? '-'}${cond ? `, conditions: ${cond}` : ''}`
+  );
 }
 
 export async function createIsolatedApplication(opts: {
@@ -96,7 +98,11 @@ export async function createIsolatedApplication(opts: {
         project: 'default',
         source: { repoURL, targetRevision: 'main', path: opts.path ?? '.' },
         destination: { server, namespace: destination },
-        syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ['CreateNamespace=true'], ...(opts.retry ? { retry: opts.retry } : {}) },
+        syncPolicy: {
+          automated: { prune: true, selfHeal: true },
+          syncOptions: ['CreateNamespace=true'],
+          ...(opts.retry ? { retry: opts.retry } : {}),
+        },
       },
     },
   });
@@ -110,7 +116,10 @@ export async function createIsolatedApplication(opts: {
     head: async () => (await repo.log('main'))[0]?.split(' ')[0] ?? '',
     commit: (files, message) => repo.commitAsOther(files, message),
     refresh: async () => {
-      await objects.patchNamespacedCustomObject({ ...ARGO, namespace: ns, name, body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } } }, merge());
+      await objects.patchNamespacedCustomObject(
+        { ...ARGO, namespace: ns, name, body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } } },
+        merge(),
+      );
     },
     get,
     async waitFor(what, done, timeoutMs = 60_000) {
@@ -126,7 +135,10 @@ export async function createIsolatedApplication(opts: {
     async delete() {
       // No resources finalizer: deleting the namespace removes what Argo CD applied.
       await objects.deleteNamespacedCustomObject({ ...ARGO, namespace: ns, name }).catch(() => undefined);
-      await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: destination }).catch(() => undefined);
+      await kc
+        .makeApiClient(CoreV1Api)
+        .deleteNamespace({ name: destination })
+        .catch(() => undefined);
       // A shared repository is its creator's to remove.
       if (!opts.repo) await repo.cleanup();
     },
@@ -155,7 +167,9 @@ export function deployment(opts: { name: string; image: string; replicas?: numbe
  * `environments` adds entries under `web.environments`.
  */
 export function webAppConfig(app: Pick<IsolatedApplication, 'name' | 'namespace' | 'repo'>, more = '', environments: string[] = []): string {
-  const envs = [`staging: { kind: manifest, path: web.yaml, container: web, application: ${app.name} }`, ...environments].map((e) => `      ${e}`).join('\n');
+  const envs = [`staging: { kind: manifest, path: web.yaml, container: web, application: ${app.name} }`, ...environments]
+    .map((e) => `      ${e}`)
+    .join('\n');
   return `
 gitops: { url: ${app.repo.bare} }
 argocd: { namespaces: [${app.namespace}] }
@@ -174,6 +188,10 @@ export function refusedDeployment(name: string): string {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
     metadata: { name },
-    spec: { replicas: 1, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: 'Not_A_Label', image: 'ghcr.io/example/refused:1.0.0' }] } } },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: labels },
+      template: { metadata: { labels }, spec: { containers: [{ name: 'Not_A_Label', image: 'ghcr.io/example/refused:1.0.0' }] } },
+    },
   });
 }

@@ -26,7 +26,11 @@ export interface RunResult {
 /** Run the opsbot CLI to completion (bounded). */
 export function runOpsbot(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [OPSBOT_BIN, ...args], { env: opts.env ?? baseEnv(), cwd: opts.cwd ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [OPSBOT_BIN, ...args], {
+      env: opts.env ?? baseEnv(),
+      cwd: opts.cwd ?? ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -51,7 +55,12 @@ export class OpsbotProcess {
 
   /** `detached`: its own process group (as a shell starts a job), so a test can signal the group. */
   constructor(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; detached?: boolean } = {}) {
-    this.child = spawn(process.execPath, [OPSBOT_BIN, ...args], { env: opts.env ?? baseEnv(), cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'], detached: opts.detached });
+    this.child = spawn(process.execPath, [OPSBOT_BIN, ...args], {
+      env: opts.env ?? baseEnv(),
+      cwd: opts.cwd ?? ROOT,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: opts.detached,
+    });
     this.child.stdout.on('data', (d: Buffer) => (this.stdout += d.toString()));
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     this.exited = new Promise((r) => this.child.on('exit', (code) => r(code)));
@@ -69,7 +78,8 @@ export class OpsbotProcess {
       const m = text.match(pattern);
       if (m) return m;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
-      if (this.child.exitCode !== null) throw new Error(`process exited (${this.child.exitCode}) before ${pattern}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
+      if (this.child.exitCode !== null)
+        throw new Error(`process exited (${this.child.exitCode}) before ${pattern}\nstdout: ${this.stdout}\nstderr: ${this.stderr}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

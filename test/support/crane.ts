@@ -26,7 +26,8 @@ export async function craneFor(reg: Record<string, string>): Promise<Crane> {
   const dir = mkdtempSync(join(tmpdir(), 'opsbot-crane-'));
   const dockerConfig = join(dir, 'docker');
   const env = { DOCKER_CONFIG: dockerConfig, SSL_CERT_FILE: reg.REGISTRY_CA ?? '' };
-  const run = async (args: string[], input?: string) => (await execa(reg.CRANE ?? 'crane', args, { env, ...(input !== undefined ? { input } : { stdin: 'ignore' }) })).stdout.trim();
+  const run = async (args: string[], input?: string) =>
+    (await execa(reg.CRANE ?? 'crane', args, { env, ...(input !== undefined ? { input } : { stdin: 'ignore' }) })).stdout.trim();
   await run(['auth', 'login', reg.REGISTRY_URL ?? '', '-u', reg.REGISTRY_USER ?? '', '--password-stdin'], reg.REGISTRY_PASSWORD ?? '');
   const registry = reg.REGISTRY_URL ?? '';
   return {
@@ -42,7 +43,13 @@ export async function craneFor(reg: Record<string, string>): Promise<Crane> {
     },
     digest: (repo, tag) => run(['digest', `${registry}/${repo}:${tag}`]),
     async index(repo, tag, digests) {
-      const pushed = await run(['index', 'append', ...digests.flatMap((d) => ['-m', `${registry}/${repo}@${d}`]), '-t', `${registry}/${repo}:${tag}`]);
+      const pushed = await run([
+        'index',
+        'append',
+        ...digests.flatMap((d) => ['-m', `${registry}/${repo}@${d}`]),
+        '-t',
+        `${registry}/${repo}:${tag}`,
+      ]);
       return pushed.split('@')[1] ?? '';
     },
     cleanup: () => rmSync(dir, { recursive: true, force: true }),

@@ -62,7 +62,11 @@ export function recordingReporter(): Reporter & { said: { kind: string; message:
 }
 
 /** What a worker hands a handler: the envelope, a recording reporter, a signal. */
-export function jobContext<P>(kind: string, payload: P, opts: { id?: string; requester?: Actor; conversation?: ConversationRef; signal?: AbortSignal } = {}) {
+export function jobContext<P>(
+  kind: string,
+  payload: P,
+  opts: { id?: string; requester?: Actor; conversation?: ConversationRef; signal?: AbortSignal } = {},
+) {
   const id = opts.id ?? '7';
   const job: JobEnvelope<P> = {
     id,
@@ -183,14 +187,31 @@ export class FakePullRequests implements PullRequestHost {
 
   private info(number: number, head: string): PullRequestInfo {
     const headSha = this.repo?.commits.findLast((c) => c.branch === head)?.sha ?? 'h'.repeat(40);
-    return { number, url: `https://github.example/org/gitops/pull/${number}`, state: 'open', merged: false, headRef: head, headSha, baseRef: 'main', mergeCommitSha: null };
+    return {
+      number,
+      url: `https://github.example/org/gitops/pull/${number}`,
+      state: 'open',
+      merged: false,
+      headRef: head,
+      headSha,
+      baseRef: 'main',
+      mergeCommitSha: null,
+    };
   }
 }
 
 export class FakeArgoCd implements ArgoCd {
   readonly followed: Parameters<ArgoCd['followDeploy']>[0][] = [];
   readonly asked: Parameters<ArgoCd['status']>[0][] = [];
-  followResult: Message | Error = { status: 'success', title: 'web-staging runs', fields: [{ label: 'Stages', value: 'committed → healthy' }, { label: 'Pods ready', value: '2/2' }], code: 'web-1  1/1  Running' };
+  followResult: Message | Error = {
+    status: 'success',
+    title: 'web-staging runs',
+    fields: [
+      { label: 'Stages', value: 'committed → healthy' },
+      { label: 'Pods ready', value: '2/2' },
+    ],
+    code: 'web-1  1/1  Running',
+  };
 
   constructor(public connected = true) {}
 
@@ -219,7 +240,13 @@ export const NO_CHANGES: PlanSummary = {
 };
 
 /** A plan summary with one resource to create. */
-export const ONE_CREATE: PlanSummary = { ...NO_CHANGES, counts: { ...NO_CHANGES.counts, create: 1 }, groups: [{ action: 'create', addresses: ['terraform_data.x'], more: 0 }], noChanges: false, applyable: true };
+export const ONE_CREATE: PlanSummary = {
+  ...NO_CHANGES,
+  counts: { ...NO_CHANGES.counts, create: 1 },
+  groups: [{ action: 'create', addresses: ['terraform_data.x'], more: 0 }],
+  noChanges: false,
+  applyable: true,
+};
 
 /** The Terraform CLI stood in for: canned plan outcomes and apply events, every call recorded. */
 export class FakeStacks implements StackRunner {
@@ -370,7 +397,10 @@ export class FakePlanStore {
     return full;
   }
 
-  async save(plan: Omit<StoredPlan, 'id' | 'createdAt' | 'expiresAt' | 'sha256' | 'state' | 'approvers'> & { ttlMs: number }, file: Buffer): Promise<StoredPlan> {
+  async save(
+    plan: Omit<StoredPlan, 'id' | 'createdAt' | 'expiresAt' | 'sha256' | 'state' | 'approvers'> & { ttlMs: number },
+    file: Buffer,
+  ): Promise<StoredPlan> {
     const stored = this.add({ ...plan, id: `pl${String(this.plans.size).padStart(6, 'a')}`.slice(0, 8), expiresAt: Date.now() + plan.ttlMs }, file);
     this.log.push(`save ${stored.id}`);
     return stored;

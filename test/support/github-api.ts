@@ -26,7 +26,10 @@ function loadSpec(): Schema {
 function resolve(node: Json | undefined): Json | undefined {
   let n = node;
   for (let i = 0; i < 20 && n && typeof n === 'object' && !Array.isArray(n) && typeof n.$ref === 'string'; i++) {
-    n = n.$ref.slice(2).split('/').reduce<Json | undefined>((o, k) => (o && typeof o === 'object' && !Array.isArray(o) ? o[k] : undefined), loadSpec());
+    n = n.$ref
+      .slice(2)
+      .split('/')
+      .reduce<Json | undefined>((o, k) => (o && typeof o === 'object' && !Array.isArray(o) ? o[k] : undefined), loadSpec());
   }
   return n;
 }
@@ -37,7 +40,8 @@ export function schemaViolations(value: Json | undefined, schemaNode: Json | und
   if (!schema || depth > 12) return [];
   for (const combo of ['anyOf', 'oneOf'] as const) {
     const options = schema[combo];
-    if (Array.isArray(options) && !options.some((o) => schemaViolations(value, o, at, depth + 1).length === 0)) return [`${at}: matches none of ${combo}`];
+    if (Array.isArray(options) && !options.some((o) => schemaViolations(value, o, at, depth + 1).length === 0))
+      return [`${at}: matches none of ${combo}`];
   }
   if (Array.isArray(schema.allOf)) return schema.allOf.flatMap((s) => schemaViolations(value, s, at, depth + 1));
   if (value === null) return schema.nullable === true || schema.type === 'null' || schema.type === undefined ? [] : [`${at}: is null`];
@@ -45,7 +49,8 @@ export function schemaViolations(value: Json | undefined, schemaNode: Json | und
   const type = schema.type;
   const actual = Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
   if (typeof type === 'string' && type !== actual && !(type === 'number' && actual === 'integer')) return [`${at}: expected ${type}, got ${actual}`];
-  if (Array.isArray(schema.enum) && !schema.enum.includes(value)) return [`${at}: ${JSON.stringify(value)} not one of ${JSON.stringify(schema.enum)}`];
+  if (Array.isArray(schema.enum) && !schema.enum.includes(value))
+    return [`${at}: ${JSON.stringify(value)} not one of ${JSON.stringify(schema.enum)}`];
   const out: string[] = [];
   if (actual === 'object' && typeof value === 'object' && !Array.isArray(value)) {
     const props = (schema.properties ?? {}) as Schema;
@@ -123,14 +128,30 @@ export interface GitHubApiDouble {
   /** Every status set, oldest first (GitHub keeps them all; the latest per context counts). */
   statuses: CommitStatus[];
   /** A pull request opened on GitHub by someone (a fork's, when `fork`: its head commit goes to refs/pull/<n>/head). */
-  openPull(p: { owner: string; repo: string; head: string; base?: string; title?: string; fork?: { sha: string }; author?: string }): Promise<PullState>;
+  openPull(p: {
+    owner: string;
+    repo: string;
+    head: string;
+    base?: string;
+    title?: string;
+    fork?: { sha: string };
+    author?: string;
+  }): Promise<PullState>;
   /** A review submitted on GitHub by `user`. */
   review(number: number, user: string, state: PullState['reviews'][number]['state']): Promise<void>;
   close(): Promise<void>;
 }
 
-const GIT_ENV = { GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'GitHub', GIT_AUTHOR_EMAIL: 'noreply@github.com', GIT_COMMITTER_NAME: 'GitHub', GIT_COMMITTER_EMAIL: 'noreply@github.com' };
-const git = async (cwd: string, args: string[], input?: string) => execa('git', args, { cwd, env: GIT_ENV, reject: false, ...(input !== undefined ? { input } : {}) });
+const GIT_ENV = {
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'GitHub',
+  GIT_AUTHOR_EMAIL: 'noreply@github.com',
+  GIT_COMMITTER_NAME: 'GitHub',
+  GIT_COMMITTER_EMAIL: 'noreply@github.com',
+};
+const git = async (cwd: string, args: string[], input?: string) =>
+  execa('git', args, { cwd, env: GIT_ENV, reject: false, ...(input !== undefined ? { input } : {}) });
 
 /** `repos` maps `owner/repo` to the path of its bare repository. */
 export async function startGitHubApi(opts: { token: string; repos: Record<string, string> }): Promise<GitHubApiDouble> {
@@ -151,14 +172,27 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toLowerCase();
-    const raw = await new Promise<string>((ok) => { let s = ''; req.on('data', (c: Buffer) => (s += c.toString())); req.on('end', () => ok(s)); });
+    const raw = await new Promise<string>((ok) => {
+      let s = '';
+      req.on('data', (c: Buffer) => (s += c.toString()));
+      req.on('end', () => ok(s));
+    });
     const body = raw ? (JSON.parse(raw) as Json) : undefined;
-    const call: RecordedCall = { method: method.toUpperCase(), path: url.pathname, body, status: 0, violations: [], ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) };
+    const call: RecordedCall = {
+      method: method.toUpperCase(),
+      path: url.pathname,
+      body,
+      status: 0,
+      violations: [],
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+    };
     calls.push(call);
     const send = (status: number, payload?: Json, schema?: Json) => {
       call.status = status;
       if (schema) call.violations.push(...schemaViolations(payload, schema, 'response'));
-      res.writeHead(status, payload === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' }).end(payload === undefined ? undefined : JSON.stringify(payload));
+      res
+        .writeHead(status, payload === undefined ? {} : { 'content-type': 'application/json; charset=utf-8' })
+        .end(payload === undefined ? undefined : JSON.stringify(payload));
     };
     const route = routes.find((r) => r.re.test(decodeURIComponent(url.pathname)));
     const op = route ? (resolve((paths[route.template] as Schema)[method]) as Schema | undefined) : undefined;
@@ -172,41 +206,67 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
       const typed = (resolve((param.schema as Schema | undefined)?.type) === 'integer' ? Number(value) : value) as Json;
       call.violations.push(...schemaViolations(typed, param.schema, `${param.in}.${String(param.name)}`));
     }
-    const content = ((resolve((op.requestBody as Schema | undefined) ?? null) as Schema | null)?.content as Schema | undefined)?.['application/json'] as Schema | undefined;
+    const content = ((resolve((op.requestBody as Schema | undefined) ?? null) as Schema | null)?.content as Schema | undefined)?.[
+      'application/json'
+    ] as Schema | undefined;
     if (content) {
       const schema = resolve(content.schema) as Schema;
       call.violations.push(...schemaViolations(body ?? {}, schema, 'body'));
       const known = Object.keys((schema.properties ?? {}) as Schema);
-      for (const k of Object.keys(body && typeof body === 'object' && !Array.isArray(body) ? body : {})) if (!known.includes(k)) call.violations.push(`body.${k}: not in the description`);
+      for (const k of Object.keys(body && typeof body === 'object' && !Array.isArray(body) ? body : {}))
+        if (!known.includes(k)) call.violations.push(`body.${k}: not in the description`);
     }
     if (req.headers.authorization !== `token ${opts.token}` && req.headers.authorization !== `Bearer ${opts.token}`) {
       return send(401, { message: 'Bad credentials', documentation_url: 'https://docs.github.com/rest', status: '401' });
     }
-    if (call.violations.length) return send(422, { message: 'Validation Failed', errors: call.violations, documentation_url: 'https://docs.github.com/rest' });
+    if (call.violations.length)
+      return send(422, { message: 'Validation Failed', errors: call.violations, documentation_url: 'https://docs.github.com/rest' });
     await served.double?.onRequest?.(call.operationId);
     const repoKey = `${params.owner}/${params.repo}`;
     const bare = opts.repos[repoKey];
     if (!bare) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
-    const responseSchema = (status: string) => ((resolve((op.responses as Schema)[status]) as Schema)?.content as Schema)?.['application/json'] as Schema | undefined;
+    const responseSchema = (status: string) =>
+      ((resolve((op.responses as Schema)[status]) as Schema)?.content as Schema)?.['application/json'] as Schema | undefined;
     const b = (body ?? {}) as Record<string, Json>;
     const pr = params.pull_number ? pulls.get(Number(params.pull_number)) : undefined;
-    if (params.pull_number && (!pr || pr.owner !== params.owner || pr.repo !== params.repo)) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+    if (params.pull_number && (!pr || pr.owner !== params.owner || pr.repo !== params.repo))
+      return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
 
     switch (`${method} ${route.template}`) {
       case 'post /repos/{owner}/{repo}/pulls': {
         const head = String(b.head).replace(/^[^:]+:/, '');
         if (!(await sha(bare, head))) return send(422, validation('head', 'invalid'));
         if ([...pulls.values()].some((p) => p.state === 'open' && p.head === head && p.base === b.base)) {
-          return send(422, { message: 'Validation Failed', errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${params.owner}:${head}.` }], documentation_url: 'https://docs.github.com/rest' });
+          return send(422, {
+            message: 'Validation Failed',
+            errors: [{ resource: 'PullRequest', code: 'custom', message: `A pull request already exists for ${params.owner}:${head}.` }],
+            documentation_url: 'https://docs.github.com/rest',
+          });
         }
-        const created: PullState = { number: nextNumber++, owner: params.owner!, repo: params.repo!, title: String(b.title ?? ''), body: String(b.body ?? ''), head, base: String(b.base), state: 'open', merged: false, mergeSha: null, mergedAt: null, createdAt: new Date().toISOString(), reviews: [] };
+        const created: PullState = {
+          number: nextNumber++,
+          owner: params.owner!,
+          repo: params.repo!,
+          title: String(b.title ?? ''),
+          body: String(b.body ?? ''),
+          head,
+          base: String(b.base),
+          state: 'open',
+          merged: false,
+          mergeSha: null,
+          mergedAt: null,
+          createdAt: new Date().toISOString(),
+          reviews: [],
+        };
         pulls.set(created.number, created);
         return send(201, await pullJson(created, bare), responseSchema('201')?.schema);
       }
       case 'get /repos/{owner}/{repo}/pulls': {
         const head = url.searchParams.get('head')?.replace(/^[^:]+:/, '');
         const state = url.searchParams.get('state') ?? 'open';
-        const list = [...pulls.values()].filter((p) => p.owner === params.owner && p.repo === params.repo && (!head || p.head === head) && (state === 'all' || p.state === state));
+        const list = [...pulls.values()].filter(
+          (p) => p.owner === params.owner && p.repo === params.repo && (!head || p.head === head) && (state === 'all' || p.state === state),
+        );
         return send(200, await Promise.all(list.map((p) => pullJson(p, bare))));
       }
       case 'get /repos/{owner}/{repo}/pulls/{pull_number}':
@@ -219,15 +279,24 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
       }
       case 'put /repos/{owner}/{repo}/pulls/{pull_number}/merge': {
         const headSha = await sha(bare, pr!.head);
-        if (pr!.merged || pr!.state === 'closed' || !headSha) return send(405, { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest' });
-        if (typeof b.sha === 'string' && b.sha !== headSha) return send(409, { message: 'Head branch was modified. Review and try the merge again.', documentation_url: 'https://docs.github.com/rest' });
+        if (pr!.merged || pr!.state === 'closed' || !headSha)
+          return send(405, { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest' });
+        if (typeof b.sha === 'string' && b.sha !== headSha)
+          return send(409, {
+            message: 'Head branch was modified. Review and try the merge again.',
+            documentation_url: 'https://docs.github.com/rest',
+          });
         const merged = await mergeInRepo(bare, pr!, headSha, String(b.merge_method ?? 'merge'), b.commit_title, b.commit_message);
         if (!merged) return send(405, { message: 'Pull Request is not mergeable', documentation_url: 'https://docs.github.com/rest' });
         Object.assign(pr!, { merged: true, state: 'closed', mergeSha: merged, mergedAt: new Date().toISOString() });
         return send(200, { sha: merged, merged: true, message: 'Pull Request successfully merged' }, responseSchema('200')?.schema);
       }
       case 'get /repos/{owner}/{repo}/pulls/{pull_number}/reviews':
-        return send(200, pr!.reviews.map((r) => reviewJson(pr!, r)), responseSchema('200')?.schema);
+        return send(
+          200,
+          pr!.reviews.map((r) => reviewJson(pr!, r)),
+          responseSchema('200')?.schema,
+        );
       case 'get /repos/{owner}/{repo}/issues/{issue_number}/comments': {
         const n = Number(params.issue_number);
         if (!pulls.has(n)) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
@@ -238,26 +307,47 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
         const n = Number(params.issue_number);
         if (!pulls.has(n)) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
         const now = new Date().toISOString();
-        const c: IssueComment = { id: nextId++, owner: params.owner!, repo: params.repo!, issue: n, body: String(b.body), createdAt: now, updatedAt: now };
+        const c: IssueComment = {
+          id: nextId++,
+          owner: params.owner!,
+          repo: params.repo!,
+          issue: n,
+          body: String(b.body),
+          createdAt: now,
+          updatedAt: now,
+        };
         comments.set(c.id, c);
         return send(201, commentJson(c), responseSchema('201')?.schema);
       }
       case 'patch /repos/{owner}/{repo}/issues/comments/{comment_id}': {
         const c = comments.get(Number(params.comment_id));
-        if (!c || c.owner !== params.owner || c.repo !== params.repo) return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
+        if (!c || c.owner !== params.owner || c.repo !== params.repo)
+          return send(404, { message: 'Not Found', documentation_url: 'https://docs.github.com/rest' });
         Object.assign(c, { body: String(b.body), updatedAt: new Date().toISOString() });
         return send(200, commentJson(c), responseSchema('200')?.schema);
       }
       case 'post /repos/{owner}/{repo}/statuses/{sha}': {
         // GitHub answers 422 for a commit it does not have.
-        if ((await git(bare, ['cat-file', '-e', `${params.sha}^{commit}`])).exitCode !== 0) return send(422, { message: `No commit found for SHA: ${params.sha}`, documentation_url: 'https://docs.github.com/rest' });
-        const st: CommitStatus = { id: nextId++, repo: repoKey, sha: params.sha!, state: String(b.state), context: String(b.context ?? 'default'), description: String(b.description ?? ''), targetUrl: typeof b.target_url === 'string' ? b.target_url : null };
+        if ((await git(bare, ['cat-file', '-e', `${params.sha}^{commit}`])).exitCode !== 0)
+          return send(422, { message: `No commit found for SHA: ${params.sha}`, documentation_url: 'https://docs.github.com/rest' });
+        const st: CommitStatus = {
+          id: nextId++,
+          repo: repoKey,
+          sha: params.sha!,
+          state: String(b.state),
+          context: String(b.context ?? 'default'),
+          description: String(b.description ?? ''),
+          targetUrl: typeof b.target_url === 'string' ? b.target_url : null,
+        };
         statuses.push(st);
         return send(201, statusJson(st), responseSchema('201')?.schema);
       }
       case 'delete /repos/{owner}/{repo}/git/refs/{ref}': {
         const ref = `refs/${params.ref}`;
-        if ((await git(bare, ['update-ref', '-d', ref, (await git(bare, ['rev-parse', '--verify', '--quiet', ref])).stdout.trim() || '0'.repeat(40)])).exitCode !== 0) {
+        if (
+          (await git(bare, ['update-ref', '-d', ref, (await git(bare, ['rev-parse', '--verify', '--quiet', ref])).stdout.trim() || '0'.repeat(40)]))
+            .exitCode !== 0
+        ) {
           return send(422, { message: 'Reference does not exist', documentation_url: 'https://docs.github.com/rest' });
         }
         return send(204);
@@ -273,7 +363,23 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
   const openPull: GitHubApiDouble['openPull'] = async (p) => {
     const bare = opts.repos[`${p.owner}/${p.repo}`];
     if (!bare) throw new Error(`no repository ${p.owner}/${p.repo} in the stand-in`);
-    const pr: PullState = { number: nextNumber++, owner: p.owner, repo: p.repo, title: p.title ?? p.head, body: '', head: p.head, base: p.base ?? 'main', state: 'open', merged: false, mergeSha: null, mergedAt: null, createdAt: new Date().toISOString(), reviews: [], ...(p.fork ? { fork: true } : {}), ...(p.author ? { author: p.author } : {}) };
+    const pr: PullState = {
+      number: nextNumber++,
+      owner: p.owner,
+      repo: p.repo,
+      title: p.title ?? p.head,
+      body: '',
+      head: p.head,
+      base: p.base ?? 'main',
+      state: 'open',
+      merged: false,
+      mergeSha: null,
+      mergedAt: null,
+      createdAt: new Date().toISOString(),
+      reviews: [],
+      ...(p.fork ? { fork: true } : {}),
+      ...(p.author ? { author: p.author } : {}),
+    };
     // What GitHub does for every pull request: its head is readable at refs/pull/<n>/head.
     if (p.fork) await git(bare, ['update-ref', `refs/pull/${pr.number}/head`, p.fork.sha]);
     pulls.set(pr.number, pr);
@@ -282,9 +388,24 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
   const review: GitHubApiDouble['review'] = async (number, user, state) => {
     const pr = pulls.get(number);
     if (!pr) throw new Error(`no pull request #${number}`);
-    pr.reviews.push({ id: nextId++, user, state, commit: (await headOf(opts.repos[`${pr.owner}/${pr.repo}`]!, pr)) ?? '0'.repeat(40), at: new Date().toISOString() });
+    pr.reviews.push({
+      id: nextId++,
+      user,
+      state,
+      commit: (await headOf(opts.repos[`${pr.owner}/${pr.repo}`]!, pr)) ?? '0'.repeat(40),
+      at: new Date().toISOString(),
+    });
   };
-  const double: GitHubApiDouble = { url: `http://127.0.0.1:${port}`, calls, pulls, comments, statuses, openPull, review, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+  const double: GitHubApiDouble = {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    pulls,
+    comments,
+    statuses,
+    openPull,
+    review,
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
   served.double = double;
   return double;
 }
@@ -304,16 +425,45 @@ function userJson(login: string): Json {
 }
 
 function reviewJson(pr: PullState, r: PullState['reviews'][number]): Json {
-  return { ...example('pull-request-review'), id: r.id, user: userJson(r.user), state: r.state, commit_id: r.commit, submitted_at: r.at, html_url: `https://github.com/${pr.owner}/${pr.repo}/pull/${pr.number}#pullrequestreview-${r.id}`, pull_request_url: `https://api.github.com/repos/${pr.owner}/${pr.repo}/pulls/${pr.number}` };
+  return {
+    ...example('pull-request-review'),
+    id: r.id,
+    user: userJson(r.user),
+    state: r.state,
+    commit_id: r.commit,
+    submitted_at: r.at,
+    html_url: `https://github.com/${pr.owner}/${pr.repo}/pull/${pr.number}#pullrequestreview-${r.id}`,
+    pull_request_url: `https://api.github.com/repos/${pr.owner}/${pr.repo}/pulls/${pr.number}`,
+  };
 }
 
 function commentJson(c: IssueComment): Json {
   const api = `https://api.github.com/repos/${c.owner}/${c.repo}`;
-  return { ...example('issue-comment'), id: c.id, body: c.body, url: `${api}/issues/comments/${c.id}`, html_url: `https://github.com/${c.owner}/${c.repo}/pull/${c.issue}#issuecomment-${c.id}`, issue_url: `${api}/issues/${c.issue}`, created_at: c.createdAt, updated_at: c.updatedAt, user: userJson('opsbot[bot]') };
+  return {
+    ...example('issue-comment'),
+    id: c.id,
+    body: c.body,
+    url: `${api}/issues/comments/${c.id}`,
+    html_url: `https://github.com/${c.owner}/${c.repo}/pull/${c.issue}#issuecomment-${c.id}`,
+    issue_url: `${api}/issues/${c.issue}`,
+    created_at: c.createdAt,
+    updated_at: c.updatedAt,
+    user: userJson('opsbot[bot]'),
+  };
 }
 
 function statusJson(st: CommitStatus): Json {
-  return { ...example('status'), id: st.id, state: st.state, context: st.context, description: st.description, target_url: st.targetUrl, url: `https://api.github.com/repos/${st.repo}/statuses/${st.sha}`, created_at: new Date().toISOString(), updated_at: new Date().toISOString() };
+  return {
+    ...example('status'),
+    id: st.id,
+    state: st.state,
+    context: st.context,
+    description: st.description,
+    target_url: st.targetUrl,
+    url: `https://api.github.com/repos/${st.repo}/statuses/${st.sha}`,
+    created_at: new Date().toISOString(),
+    updated_at: new Date().toISOString(),
+  };
 }
 
 function validation(field: string, code: string): Json {
@@ -326,7 +476,14 @@ async function sha(bare: string, branch: string): Promise<string | null> {
 }
 
 /** GitHub's merge, done with plumbing in the bare repo: merge-tree, commit-tree, update-ref. */
-async function mergeInRepo(bare: string, pr: PullState, headSha: string, method: string, title: Json | undefined, message: Json | undefined): Promise<string | null> {
+async function mergeInRepo(
+  bare: string,
+  pr: PullState,
+  headSha: string,
+  method: string,
+  title: Json | undefined,
+  message: Json | undefined,
+): Promise<string | null> {
   const baseSha = await sha(bare, pr.base);
   if (!baseSha) return null;
   const tree = await git(bare, ['merge-tree', '--write-tree', baseSha, headSha]);
@@ -349,12 +506,20 @@ function repoJson(base: Json | undefined, owner: string, repo: string, fork: boo
 
 /** GitHub's example pull request, with this one's values in it. */
 async function pullJson(pr: PullState, bare: string): Promise<Json> {
-  const example = structuredClone(((resolve((loadSpec().components as Schema).examples) as Schema)['pull-request'] as Schema).value) as Record<string, Json>;
+  const example = structuredClone(((resolve((loadSpec().components as Schema).examples) as Schema)['pull-request'] as Schema).value) as Record<
+    string,
+    Json
+  >;
   const web = `https://github.com/${pr.owner}/${pr.repo}`;
   const api = `https://api.github.com/repos/${pr.owner}/${pr.repo}`;
   const headSha = (await headOf(bare, pr)) ?? pr.mergeSha ?? '0'.repeat(40);
   const baseSha = (await sha(bare, pr.base)) ?? '0'.repeat(40);
-  const side = (s: Json | undefined, ref: string, commit: string) => ({ ...(s as Record<string, Json>), ref, sha: commit, label: `${pr.owner}:${ref}` });
+  const side = (s: Json | undefined, ref: string, commit: string) => ({
+    ...(s as Record<string, Json>),
+    ref,
+    sha: commit,
+    label: `${pr.owner}:${ref}`,
+  });
   return {
     ...example,
     id: 1000 + pr.number,
@@ -375,7 +540,10 @@ async function pullJson(pr: PullState, bare: string): Promise<Json> {
     // GitHub's own example lists a team without the `type` its schema requires; nobody is requested here anyway.
     requested_reviewers: [],
     requested_teams: [],
-    head: { ...side(example.head, pr.head, headSha), repo: repoJson((example.head as Record<string, Json>).repo, pr.fork ? `${pr.author ?? 'someone'}-fork` : pr.owner, pr.repo, Boolean(pr.fork)) },
+    head: {
+      ...side(example.head, pr.head, headSha),
+      repo: repoJson((example.head as Record<string, Json>).repo, pr.fork ? `${pr.author ?? 'someone'}-fork` : pr.owner, pr.repo, Boolean(pr.fork)),
+    },
     base: { ...side(example.base, pr.base, baseSha), repo: repoJson((example.base as Record<string, Json>).repo, pr.owner, pr.repo, false) },
   };
 }

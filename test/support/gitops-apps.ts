@@ -9,14 +9,21 @@ import { writeConfig } from './config.js';
 export function appManifests(n: number, tag = '1.0.0'): Record<string, string> {
   const out: Record<string, string> = {};
   for (let i = 0; i < n; i++) {
-    out[`apps/app${i}/deployment.yaml`] = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/example/app${i}:${tag}\n`;
+    out[`apps/app${i}/deployment.yaml`] =
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app${i}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: ghcr.io/example/app${i}:${tag}\n`;
   }
   return out;
 }
 
 export function appsConfig(bareUrl: string, n: number): string {
-  const apps = Array.from({ length: n }, (_, i) => `  app${i}:\n    image: ghcr.io/example/app${i}\n    environments:\n      prod: { kind: manifest, path: apps/app${i}/deployment.yaml, container: app }`).join('\n');
-  return writeConfig(`gitops: { url: ${bareUrl} }\napps:\n${apps}\naccess:\n  rules:\n    - subjects: ["console:*"]\n      actions: [deploy, admin]\n`);
+  const apps = Array.from(
+    { length: n },
+    (_, i) =>
+      `  app${i}:\n    image: ghcr.io/example/app${i}\n    environments:\n      prod: { kind: manifest, path: apps/app${i}/deployment.yaml, container: app }`,
+  ).join('\n');
+  return writeConfig(
+    `gitops: { url: ${bareUrl} }\napps:\n${apps}\naccess:\n  rules:\n    - subjects: ["console:*"]\n      actions: [deploy, admin]\n`,
+  );
 }
 
 /**

@@ -29,11 +29,24 @@ export interface NotifyRig {
 /** The status Argo CD's controller writes for an operation that ran at `rev`: Succeeded and reconciled (or Failed with `failure`). */
 export function finishedStatus(rev: string, startedSeconds: number, failure?: string): Record<string, unknown> {
   return failure
-    ? status({ sync: 'OutOfSync', health: 'Degraded', revision: rev, op: operation('Failed', rev, at(startedSeconds), at(startedSeconds + 1), failure), reconciledAt: at(startedSeconds + 2) })
+    ? status({
+        sync: 'OutOfSync',
+        health: 'Degraded',
+        revision: rev,
+        op: operation('Failed', rev, at(startedSeconds), at(startedSeconds + 1), failure),
+        reconciledAt: at(startedSeconds + 2),
+      })
     : status({ revision: rev, op: operation('Succeeded', rev, at(startedSeconds), at(startedSeconds + 1)), reconciledAt: at(startedSeconds + 2) });
 }
 
-export async function notifyRig(o: { prefix: string; token: string; apps: string[]; initial: Record<string, unknown>; routes: string; cleanups: (() => Promise<void>)[] }): Promise<NotifyRig> {
+export async function notifyRig(o: {
+  prefix: string;
+  token: string;
+  apps: string[];
+  initial: Record<string, unknown>;
+  routes: string;
+  cleanups: (() => Promise<void>)[];
+}): Promise<NotifyRig> {
   const admin = adminKubeConfig();
   const redis = await startRedis();
   const slack = await startSlackApi({ token: o.token, postsPerChannelPerSecond: { burst: 1 } });
@@ -81,7 +94,11 @@ export async function startNotifying(r: NotifyRig): Promise<OpsbotProcess> {
 export async function baselineLaid(r: NotifyRig, apps: number): Promise<void> {
   const client = new Redis(r.redis.url);
   try {
-    await eventually(async () => (await client.keys('opsbot:argocd:notify:*:seen:on-sync-succeeded')).length === apps, 'every app evaluated once', 60_000);
+    await eventually(
+      async () => (await client.keys('opsbot:argocd:notify:*:seen:on-sync-succeeded')).length === apps,
+      'every app evaluated once',
+      60_000,
+    );
   } finally {
     client.disconnect();
   }

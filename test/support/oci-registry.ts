@@ -60,7 +60,29 @@ export async function startStandInRegistry(opts: StandInOptions): Promise<StandI
   const dir = mkdtempSync(join(tmpdir(), 'opsbot-oci-standin-'));
   const keyFile = join(dir, 'key.pem');
   const caFile = join(dir, 'cert.pem');
-  await execa('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', caFile, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdin: 'ignore' });
+  await execa(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      caFile,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+    ],
+    { stdin: 'ignore' },
+  );
   const manifests = new Map<string, Buffer>();
   const tokens = new Set<string>();
   const script: ScriptedAnswer[] = [];
@@ -69,9 +91,14 @@ export async function startStandInRegistry(opts: StandInOptions): Promise<StandI
   let host = '';
 
   const send = (req: IncomingMessage, res: ServerResponse, a: ScriptedAnswer) => {
-    calls.push({ method: req.method ?? 'GET', path: req.url ?? '/', ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}), status: a.status });
+    calls.push({
+      method: req.method ?? 'GET',
+      path: req.url ?? '/',
+      ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+      status: a.status,
+    });
     res.writeHead(a.status, { 'content-type': 'application/json', ...a.headers });
-    res.end(req.method === 'HEAD' ? undefined : a.body ?? '');
+    res.end(req.method === 'HEAD' ? undefined : (a.body ?? ''));
   };
 
   const server = createServer({ key: readFileSync(keyFile), cert: readFileSync(caFile) }, (req, res) => {
@@ -79,8 +106,11 @@ export async function startStandInRegistry(opts: StandInOptions): Promise<StandI
     if (url.pathname === '/token') {
       const scripted = tokenScript.shift();
       if (scripted) return send(req, res, scripted);
-      const basic = req.headers.authorization?.startsWith('Basic ') ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString() : undefined;
-      if (opts.user && basic !== `${opts.user.username}:${opts.user.password}`) return send(req, res, { status: 401, body: '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}' });
+      const basic = req.headers.authorization?.startsWith('Basic ')
+        ? Buffer.from(req.headers.authorization.slice(6), 'base64').toString()
+        : undefined;
+      if (opts.user && basic !== `${opts.user.username}:${opts.user.password}`)
+        return send(req, res, { status: 401, body: '{"errors":[{"code":"UNAUTHORIZED","message":"authentication required"}]}' });
       const token = randomBytes(16).toString('hex');
       tokens.add(token);
       return send(req, res, { status: 200, body: JSON.stringify({ token, access_token: token, expires_in: 300 }) });
@@ -112,7 +142,11 @@ export async function startStandInRegistry(opts: StandInOptions): Promise<StandI
     if (!body) return send(req, res, { status: 404, body: '{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}' });
     const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
     const withDigest = req.method === 'GET' || !opts.omitDigestOnHead;
-    return send(req, res, { status: 200, headers: { 'content-type': OCI_MANIFEST, 'content-length': String(body.length), ...(withDigest ? { 'docker-content-digest': digest } : {}) }, body: body.toString() });
+    return send(req, res, {
+      status: 200,
+      headers: { 'content-type': OCI_MANIFEST, 'content-length': String(body.length), ...(withDigest ? { 'docker-content-digest': digest } : {}) },
+      body: body.toString(),
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -123,7 +157,14 @@ export async function startStandInRegistry(opts: StandInOptions): Promise<StandI
     calls,
     put(repo, tag) {
       const config = randomBytes(32).toString('hex');
-      const body = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: OCI_MANIFEST, config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${config}`, size: 2 }, layers: [] }));
+      const body = Buffer.from(
+        JSON.stringify({
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${config}`, size: 2 },
+          layers: [],
+        }),
+      );
       manifests.set(`${repo}:${tag}`, body);
       return `sha256:${createHash('sha256').update(body).digest('hex')}`;
     },

@@ -57,7 +57,10 @@ export class PtyOpsbot {
   async waitForCursorLine(text: string, timeoutMs = 30_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     while ((await this.cursorLine()) !== text) {
-      if (Date.now() > deadline) throw new Error(`cursor line is ${JSON.stringify(await this.cursorLine())}, not ${JSON.stringify(text)}; screen:\n${(await this.lines()).join('\n')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `cursor line is ${JSON.stringify(await this.cursorLine())}, not ${JSON.stringify(text)}; screen:\n${(await this.lines()).join('\n')}`,
+        );
       await new Promise((r) => setTimeout(r, 50));
     }
   }

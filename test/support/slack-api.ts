@@ -79,7 +79,12 @@ const JSON_FIELDS = new Set(['blocks', 'attachments', 'files', 'metadata']);
  * bursts >1 allowed" (https://docs.slack.dev/apis/web-api/rate-limits): a chat.postMessage to a
  * channel that already had `burst` posts in the last second is answered 429 with Retry-After: 1.
  */
-export async function startSlackApi(opts: { token: string; teamId?: string; botUserId?: string; postsPerChannelPerSecond?: { burst: number } }): Promise<SlackApiDouble> {
+export async function startSlackApi(opts: {
+  token: string;
+  teamId?: string;
+  botUserId?: string;
+  postsPerChannelPerSecond?: { burst: number };
+}): Promise<SlackApiDouble> {
   const calls: SlackCall[] = [];
   const messages = new Map<string, PostedMessage>();
   const responses: SlackApiDouble['responses'] = [];
@@ -97,7 +102,15 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
   const botUser = opts.botUserId ?? 'U0OPSBOT';
 
   const methods: Record<string, (args: Record<string, unknown>) => Record<string, unknown>> = {
-    'auth.test': () => ({ url: 'https://example.slack.com/', team: 'Example', user: 'opsbot', team_id: opts.teamId ?? 'T0EXAMPLE', user_id: botUser, bot_id: 'B0OPSBOT', is_enterprise_install: false }),
+    'auth.test': () => ({
+      url: 'https://example.slack.com/',
+      team: 'Example',
+      user: 'opsbot',
+      team_id: opts.teamId ?? 'T0EXAMPLE',
+      user_id: botUser,
+      bot_id: 'B0OPSBOT',
+      is_enterprise_install: false,
+    }),
     'chat.postMessage': (a) => {
       if (!a.channel) return { ok: false, error: 'channel_not_found' };
       if (!a.text && !a.blocks) return { ok: false, error: 'no_text' };
@@ -109,8 +122,21 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
       const blocks = (a.blocks as unknown[]) ?? [];
       const metadata = a.metadata as PostedMessage['metadata'];
       const broadcast = a.thread_ts !== undefined && String(a.reply_broadcast) === 'true';
-      messages.set(ts, { channel, ts, thread_ts: a.thread_ts ? String(a.thread_ts) : undefined, ...(broadcast ? { reply_broadcast: true } : {}), text, blocks, metadata, versions: [{ text, blocks }] });
-      return { channel, ts, message: { type: 'message', text, user: botUser, bot_id: 'B0OPSBOT', ts, blocks, ...(a.thread_ts ? { thread_ts: a.thread_ts } : {}) } };
+      messages.set(ts, {
+        channel,
+        ts,
+        thread_ts: a.thread_ts ? String(a.thread_ts) : undefined,
+        ...(broadcast ? { reply_broadcast: true } : {}),
+        text,
+        blocks,
+        metadata,
+        versions: [{ text, blocks }],
+      });
+      return {
+        channel,
+        ts,
+        message: { type: 'message', text, user: botUser, bot_id: 'B0OPSBOT', ts, blocks, ...(a.thread_ts ? { thread_ts: a.thread_ts } : {}) },
+      };
     },
     'chat.update': (a) => {
       const m = messages.get(String(a.ts));
@@ -134,7 +160,9 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
     },
     'conversations.history': (a) => {
       // Top-level messages (thread parents and replies broadcast to the channel included, other replies not), newest first, as Slack answers.
-      const list = [...messages.values()].filter((m) => m.channel === a.channel && (!m.thread_ts || m.thread_ts === m.ts || m.reply_broadcast) && Number(m.ts) > Number(a.oldest ?? 0));
+      const list = [...messages.values()].filter(
+        (m) => m.channel === a.channel && (!m.thread_ts || m.thread_ts === m.ts || m.reply_broadcast) && Number(m.ts) > Number(a.oldest ?? 0),
+      );
       return { messages: list.reverse().map((m) => shown(m, a.include_all_metadata)), has_more: false };
     },
     'conversations.replies': (a) => {
@@ -263,7 +291,14 @@ export async function startSlackApi(opts: { token: string; teamId?: string; botU
 
 /** A message as conversations.history / replies show it; metadata only when asked for. */
 function shown(m: PostedMessage, includeMetadata: unknown): Record<string, unknown> {
-  return { type: 'message', ts: m.ts, text: m.text, ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}), ...(m.reply_broadcast ? { subtype: 'thread_broadcast' } : {}), ...(m.metadata && String(includeMetadata) === 'true' ? { metadata: m.metadata } : {}) };
+  return {
+    type: 'message',
+    ts: m.ts,
+    text: m.text,
+    ...(m.thread_ts ? { thread_ts: m.thread_ts } : {}),
+    ...(m.reply_broadcast ? { subtype: 'thread_broadcast' } : {}),
+    ...(m.metadata && String(includeMetadata) === 'true' ? { metadata: m.metadata } : {}),
+  };
 }
 
 function parseArgs(raw: Buffer, contentType: string): Record<string, unknown> {

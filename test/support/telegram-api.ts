@@ -41,9 +41,14 @@ export interface TelegramError {
 
 export const NOT_MODIFIED: TelegramError = {
   error_code: 400,
-  description: 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
+  description:
+    'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
 };
-export const tooManyRequests = (retryAfter: number): TelegramError => ({ error_code: 429, description: `Too Many Requests: retry after ${retryAfter}`, parameters: { retry_after: retryAfter } });
+export const tooManyRequests = (retryAfter: number): TelegramError => ({
+  error_code: 429,
+  description: `Too Many Requests: retry after ${retryAfter}`,
+  parameters: { retry_after: retryAfter },
+});
 
 export interface TelegramApiDouble {
   /** The TELEGRAM_API_ROOT to give opsbot. */
@@ -63,7 +68,24 @@ export interface TelegramApiDouble {
 }
 
 const BOT_ID = 7000000001;
-const ALLOWED_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'code', 'pre', 'a', 'tg-spoiler', 'span', 'blockquote', 'tg-emoji']);
+const ALLOWED_TAGS = new Set([
+  'b',
+  'strong',
+  'i',
+  'em',
+  'u',
+  'ins',
+  's',
+  'strike',
+  'del',
+  'code',
+  'pre',
+  'a',
+  'tg-spoiler',
+  'span',
+  'blockquote',
+  'tg-emoji',
+]);
 
 /** Telegram's HTML parse mode, as far as opsbot uses it: the visible text, or the error Telegram gives. */
 export function parseTelegramHtml(html: string): { text: string } | { error: string } {
@@ -79,7 +101,10 @@ export function parseTelegramHtml(html: string): { text: string } | { error: str
       const tag = m[2].toLowerCase();
       if (!ALLOWED_TAGS.has(tag)) return { error: `Bad Request: can't parse entities: Unsupported start tag "${tag}" at byte offset ${offset}` };
       if (m[1]) {
-        if (stack.pop() !== tag) return { error: `Bad Request: can't parse entities: Unmatched end tag at byte offset ${offset}, expected "</${stack.at(-1) ?? ''}>", found "</${tag}>"` };
+        if (stack.pop() !== tag)
+          return {
+            error: `Bad Request: can't parse entities: Unmatched end tag at byte offset ${offset}, expected "</${stack.at(-1) ?? ''}>", found "</${tag}>"`,
+          };
       } else stack.push(tag);
     } else if (m[3]) {
       const named: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"' };
@@ -158,11 +183,12 @@ export async function startTelegramApi(opts: { token: string; username?: string;
     },
     callsOf: (method) => calls.filter((c) => c.method === method),
     message: (chatId, messageId) => messages.get(String(chatId))?.find((m) => m.message_id === messageId),
-    close: () => new Promise((r) => {
-      for (const w of waiters) w();
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        for (const w of waiters) w();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 
   const checkText = (p: Params): { text: string } | TelegramError => {
@@ -172,7 +198,8 @@ export async function startTelegramApi(opts: { token: string; username?: string;
     if (parsed.text.trim().length === 0) return { error_code: 400, description: 'Bad Request: message text is empty' };
     if (parsed.text.length > 4096) return { error_code: 400, description: 'Bad Request: message is too long' };
     const buttons = ((p.reply_markup as { inline_keyboard?: { callback_data?: string }[][] } | undefined)?.inline_keyboard ?? []).flat();
-    if (buttons.some((b) => !b.callback_data || Buffer.byteLength(b.callback_data) > 64)) return { error_code: 400, description: 'Bad Request: BUTTON_DATA_INVALID' };
+    if (buttons.some((b) => !b.callback_data || Buffer.byteLength(b.callback_data) > 64))
+      return { error_code: 400, description: 'Bad Request: BUTTON_DATA_INVALID' };
     return parsed;
   };
 
@@ -185,13 +212,28 @@ export async function startTelegramApi(opts: { token: string; username?: string;
     ...(m.message_thread_id !== undefined ? { message_thread_id: m.message_thread_id, is_topic_message: true } : {}),
     ...(m.reply_to !== undefined ? { reply_to_message: { message_id: m.reply_to, chat: { id: Number(m.chat_id), type: 'private' }, date: 0 } } : {}),
     ...(m.reply_markup ? { reply_markup: m.reply_markup } : {}),
-    ...(m.document ? { document: { file_id: `doc-${m.message_id}`, file_unique_id: `u${m.message_id}`, file_name: m.document.file_name, file_size: Buffer.byteLength(m.document.content) } } : {}),
+    ...(m.document
+      ? {
+          document: {
+            file_id: `doc-${m.message_id}`,
+            file_unique_id: `u${m.message_id}`,
+            file_name: m.document.file_name,
+            file_size: Buffer.byteLength(m.document.content),
+          },
+        }
+      : {}),
   });
 
   const post = (p: Params, fields: Partial<StoredMessage>): StoredMessage => {
     const chat = String(p.chat_id);
     const reply = p.reply_parameters as { message_id?: number } | undefined;
-    const m: StoredMessage = { message_id: nextMessageId++, chat_id: chat, reply_to: reply?.message_id, message_thread_id: p.message_thread_id === undefined ? undefined : Number(p.message_thread_id), ...fields };
+    const m: StoredMessage = {
+      message_id: nextMessageId++,
+      chat_id: chat,
+      reply_to: reply?.message_id,
+      message_thread_id: p.message_thread_id === undefined ? undefined : Number(p.message_thread_id),
+      ...fields,
+    };
     messages.set(chat, [...(messages.get(chat) ?? []), m]);
     return m;
   };
@@ -200,10 +242,22 @@ export async function startTelegramApi(opts: { token: string; username?: string;
     double.message(String(p.chat_id), Number(p.message_id)) ?? { error_code: 400, description: 'Bad Request: message to edit not found' };
   const same = (a: Json | undefined, b: Json | undefined) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-  const methods: Record<string, (p: Params, files: RecordedCall['files'], res: ServerResponse) => Promise<Json | TelegramError> | Json | TelegramError> = {
-    getMe: () => ({ id: BOT_ID, is_bot: true, first_name: 'opsbot', username, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false }),
+  const methods: Record<
+    string,
+    (p: Params, files: RecordedCall['files'], res: ServerResponse) => Promise<Json | TelegramError> | Json | TelegramError
+  > = {
+    getMe: () => ({
+      id: BOT_ID,
+      is_bot: true,
+      first_name: 'opsbot',
+      username,
+      can_join_groups: true,
+      can_read_all_group_messages: false,
+      supports_inline_queries: false,
+    }),
     setWebhook: (p) => {
-      if (p.secret_token !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(String(p.secret_token))) return { error_code: 400, description: 'Bad Request: secret token contains unallowed characters' };
+      if (p.secret_token !== undefined && !/^[A-Za-z0-9_-]{1,256}$/.test(String(p.secret_token)))
+        return { error_code: 400, description: 'Bad Request: secret token contains unallowed characters' };
       double.webhook = { url: String(p.url), ...(p.secret_token !== undefined ? { secret_token: String(p.secret_token) } : {}) };
       return true;
     },
@@ -212,7 +266,11 @@ export async function startTelegramApi(opts: { token: string; username?: string;
       return true;
     },
     getUpdates: async (p, _f, res) => {
-      if (double.webhook) return { error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" };
+      if (double.webhook)
+        return {
+          error_code: 409,
+          description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+        };
       const offset = Number(p.offset ?? 0);
       if (offset > 0) updates.splice(0, updates.filter((u) => u.update_id < offset).length);
       if (updates.length === 0 && Number(p.timeout ?? 0) > 0) {
@@ -274,12 +332,18 @@ export async function startTelegramApi(opts: { token: string; username?: string;
       const { params, files } = await readBody(req);
       calls.push({ method, params, files, at: Date.now() });
       const fault = faults.get(method)?.shift();
-      const wait = opts.limits && !fault && (method === 'sendMessage' || method === 'sendDocument') ? throttle(String(params.chat_id), Date.now()) : 0;
+      const wait =
+        opts.limits && !fault && (method === 'sendMessage' || method === 'sendDocument') ? throttle(String(params.chat_id), Date.now()) : 0;
       const result = fault ?? (wait > 0 ? tooManyRequests(wait) : await handler(params, files, res));
       if (res.writableEnded || res.destroyed) return;
       if (result !== null && typeof result === 'object' && !Array.isArray(result) && typeof result.error_code === 'number') {
         const e = result as unknown as TelegramError;
-        return send(e.error_code, { ok: false, error_code: e.error_code, description: e.description, ...(e.parameters ? { parameters: e.parameters as Json } : {}) });
+        return send(e.error_code, {
+          ok: false,
+          error_code: e.error_code,
+          description: e.description,
+          ...(e.parameters ? { parameters: e.parameters as Json } : {}),
+        });
       }
       send(200, { ok: true, result: result as Json });
     })().catch((err: unknown) => res.writeHead(500).end(String(err)));

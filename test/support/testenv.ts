@@ -14,15 +14,7 @@
 import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Pod,
-  type V1PodStatus,
-} from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, type V1Pod, type V1PodStatus } from '@kubernetes/client-node';
 
 export interface PartStatus {
   available: boolean;
@@ -132,14 +124,22 @@ function kubePart(e: Record<string, string>, hint: string): PartStatus {
  * file:// repositories on this machine, which an Argo CD in another cluster cannot read.
  */
 function argocdPart(e: Record<string, string>, hint: string, kube: PartStatus, fromProcess: boolean): PartStatus {
-  if (fromProcess) return no('needs Argo CD\'s repo-server on this machine (Applications sync from file:// repositories): only `npm run testenv` provides it');
+  if (fromProcess)
+    return no("needs Argo CD's repo-server on this machine (Applications sync from file:// repositories): only `npm run testenv` provides it");
   if (!kube.available) return no(kube.reason ?? 'kube-apiserver unavailable');
   if (!e.ARGOCD_CLUSTER_SERVER) return no(`ARGOCD_CLUSTER_SERVER is not set: an environment without the GitOps loop (${hint})`);
-  const pids: [string, string][] = [['KUBE_CONTROLLER_MANAGER_PID', 'kube-controller-manager'], ['KUBE_SCHEDULER_PID', 'kube-scheduler'], ['KWOK_PID', 'kwok'],
-    ['ARGOCD_REDIS_PID', 'Argo CD\'s redis-server'], ['ARGOCD_REPO_SERVER_PID', 'argocd-repo-server'], ['ARGOCD_APPLICATION_CONTROLLER_PID', 'argocd-application-controller']];
+  const pids: [string, string][] = [
+    ['KUBE_CONTROLLER_MANAGER_PID', 'kube-controller-manager'],
+    ['KUBE_SCHEDULER_PID', 'kube-scheduler'],
+    ['KWOK_PID', 'kwok'],
+    ['ARGOCD_REDIS_PID', "Argo CD's redis-server"],
+    ['ARGOCD_REPO_SERVER_PID', 'argocd-repo-server'],
+    ['ARGOCD_APPLICATION_CONTROLLER_PID', 'argocd-application-controller'],
+  ];
   for (const [key, what] of pids) if (!e[key] || !pidAlive(e[key])) return no(`${what} pid ${e[key] ?? '(none)'} is not running (${hint})`);
   const env: Record<string, string> = { ...kube.env };
-  for (const k of ['ARGOCD_CLUSTER_SERVER', 'ARGOCD_CLUSTER_NAME', 'ARGOCD_VERSION', 'KWOK_NODE', 'GITOPS_REPO', 'GITOPS_REPO_URL', 'GITOPS_BRANCH']) if (e[k]) env[k] = e[k];
+  for (const k of ['ARGOCD_CLUSTER_SERVER', 'ARGOCD_CLUSTER_NAME', 'ARGOCD_VERSION', 'KWOK_NODE', 'GITOPS_REPO', 'GITOPS_REPO_URL', 'GITOPS_BRANCH'])
+    if (e[k]) env[k] = e[k];
   return ok(env);
 }
 
@@ -149,13 +149,27 @@ function registryPart(e: Record<string, string>, hint: string): PartStatus {
   const crane = executable(e.CRANE ?? '');
   if (!crane) return no(`CRANE ${e.CRANE} is not an executable (${hint})`);
   if (!pidAlive(e.REGISTRY_PID)) return no(`registry pid ${e.REGISTRY_PID} is not running (${hint})`);
-  return ok({ REGISTRY_URL: e.REGISTRY_URL ?? '', REGISTRY_USER: e.REGISTRY_USER ?? '', REGISTRY_PASSWORD: e.REGISTRY_PASSWORD ?? '', REGISTRY_CA: e.REGISTRY_CA ?? '', CRANE: crane });
+  return ok({
+    REGISTRY_URL: e.REGISTRY_URL ?? '',
+    REGISTRY_USER: e.REGISTRY_USER ?? '',
+    REGISTRY_PASSWORD: e.REGISTRY_PASSWORD ?? '',
+    REGISTRY_CA: e.REGISTRY_CA ?? '',
+    CRANE: crane,
+  });
 }
 
 function parts(source: string, e: Record<string, string>, hint: string, all: Record<string, string>): Testenv {
   const kube = kubePart(e, hint);
   const fromProcess = source === 'process.env';
-  return { source, redis: redisPart(e, hint), tofu: tofuPart(e, hint), kube, argocd: argocdPart(e, hint, kube, fromProcess), registry: registryPart(e, hint), all };
+  return {
+    source,
+    redis: redisPart(e, hint),
+    tofu: tofuPart(e, hint),
+    kube,
+    argocd: argocdPart(e, hint, kube, fromProcess),
+    registry: registryPart(e, hint),
+    all,
+  };
 }
 
 /** Reads an env file (no caching): for tests that bring up a private environment. */
@@ -261,9 +275,17 @@ export async function patchApplicationStatus(
 }
 
 /** Sets (or, with null, removes) annotations on an Application: a merge patch of its metadata. */
-export async function annotateApplication(kc: KubeConfig, namespace: string, name: string, annotations: Record<string, string | null>): Promise<ApplicationObject> {
+export async function annotateApplication(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+  annotations: Record<string, string | null>,
+): Promise<ApplicationObject> {
   const api = kc.makeApiClient(CustomObjectsApi);
-  return (await api.patchNamespacedCustomObject({ ...ARGO, namespace, name, body: { metadata: { annotations } } }, mergePatch())) as ApplicationObject;
+  return (await api.patchNamespacedCustomObject(
+    { ...ARGO, namespace, name, body: { metadata: { annotations } } },
+    mergePatch(),
+  )) as ApplicationObject;
 }
 
 /**

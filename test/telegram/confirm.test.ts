@@ -40,10 +40,21 @@ describe('Telegram: a button with confirm text runs only after "tap again to con
     const event: OutboxEvent = {
       conversation: { platform: 'telegram', channel: String(GROUP) },
       key: 'test:guarded',
-      message: { title: 'Guarded', text: 'A button that asks first', buttons: [{ action: { command: 'jobs', args: [] }, label: 'Show jobs', style: 'danger', confirm: 'Really?' }, { action: { command: 'status', args: [] }, label: 'Status' }] },
+      message: {
+        title: 'Guarded',
+        text: 'A button that asks first',
+        buttons: [
+          { action: { command: 'jobs', args: [] }, label: 'Show jobs', style: 'danger', confirm: 'Really?' },
+          { action: { command: 'status', args: [] }, label: 'Status' },
+        ],
+      },
     };
     await redis.xadd('opsbot:outbox:telegram', '*', 'e', JSON.stringify(event));
-    await eventually(async () => (bot.api.messages.get(String(GROUP)) ?? []).some((m) => m.text?.startsWith('Guarded')), 'the guarded message', 20_000);
+    await eventually(
+      async () => (bot.api.messages.get(String(GROUP)) ?? []).some((m) => m.text?.startsWith('Guarded')),
+      'the guarded message',
+      20_000,
+    );
     const id = bot.api.messages.get(String(GROUP))!.find((m) => m.text?.startsWith('Guarded'))!.message_id;
     const original = JSON.parse(JSON.stringify(current(id).reply_markup)) as Json;
     expect(keyboardOf(id).map((b) => b.text)).toEqual(['Show jobs', 'Status']);

@@ -9,7 +9,8 @@ import { ALICE, BOB, MALLORY, messageUpdate, postUpdate, tapUpdate, type Person 
 
 const GH_TOKEN = 'ghp_telegramtest0123456789abcdefghijklmn';
 const GROUP = -1001777000222;
-const kustomization = (tag: string) => `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\nimages:\n  - name: ghcr.io/example/web\n    newTag: "${tag}"\n`;
+const kustomization = (tag: string) =>
+  `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ../../base\nimages:\n  - name: ghcr.io/example/web\n    newTag: "${tag}"\n`;
 // What the repository already holds comes back into the chat: it must render literally.
 const HOSTILE_TAG = '1.0</code><b>&amp;';
 
@@ -99,16 +100,28 @@ access:
     expect(outsider.params).toMatchObject({ show_alert: true, text: expect.stringContaining(`telegram:${MALLORY.id} may not deploy`) });
     const forged = await tap(BOB, review, `deploy approve 999`);
     expect(forged.params).toMatchObject({ show_alert: true, text: expect.stringContaining('no longer valid') });
-    const expiredToken = await tap(BOB, { ...snapshot, reply_markup: { inline_keyboard: [[{ text: 'Approve', callback_data: '~Zm9yZ2VkLXRva2Vu' }]] } }, '~Zm9yZ2VkLXRva2Vu');
+    const expiredToken = await tap(
+      BOB,
+      { ...snapshot, reply_markup: { inline_keyboard: [[{ text: 'Approve', callback_data: '~Zm9yZ2VkLXRva2Vu' }]] } },
+      '~Zm9yZ2VkLXRva2Vu',
+    );
     expect(expiredToken.params).toMatchObject({ show_alert: true, text: expect.stringContaining('expired') });
-    const expiredReview = await tap(BOB, { ...snapshot, reply_markup: { inline_keyboard: [[{ text: 'Approve', callback_data: 'deploy approve 4242' }]] } }, 'deploy approve 4242');
+    const expiredReview = await tap(
+      BOB,
+      { ...snapshot, reply_markup: { inline_keyboard: [[{ text: 'Approve', callback_data: 'deploy approve 4242' }]] } },
+      'deploy approve 4242',
+    );
     expect(expiredReview.params).toMatchObject({ show_alert: true, text: expect.stringContaining('There is no pull request waiting for job 4242') });
     expect(bot.api.message(GROUP, review.message_id)?.reply_markup).toBeDefined();
     expect(await git(repo.bare, 'rev-parse', 'main')).toBe(before);
 
     const approved = await tap(BOB, review, approve);
     expect(approved.params.show_alert).toBe(false);
-    await eventually(async () => /Approved by Bob: web 3\.0\.0 merged into prod/.test(replyTo(review.message_id)?.text ?? ''), 'the merge result', 45_000);
+    await eventually(
+      async () => /Approved by Bob: web 3\.0\.0 merged into prod/.test(replyTo(review.message_id)?.text ?? ''),
+      'the merge result',
+      45_000,
+    );
     expect(bot.api.message(GROUP, review.message_id)?.reply_markup).toBeUndefined();
     expect(bot.api.callsOf('editMessageReplyMarkup').map((c) => c.params.message_id)).toEqual([review.message_id]);
     expect(await repo.show('apps/web/overlays/prod/kustomization.yaml')).toContain('newTag: "3.0.0"');

@@ -21,7 +21,12 @@ export interface TelegramOpsbot {
 }
 
 /** A real `opsbot start --no-console` child speaking to the Bot API stand-in, with a real redis-server. */
-export async function startTelegramOpsbot(opts: { config: string; secret?: string | null; webhookUrl?: string; env?: Record<string, string> }): Promise<TelegramOpsbot> {
+export async function startTelegramOpsbot(opts: {
+  config: string;
+  secret?: string | null;
+  webhookUrl?: string;
+  env?: Record<string, string>;
+}): Promise<TelegramOpsbot> {
   const redis = await startRedis();
   const api = await startTelegramApi({ token: BOT_TOKEN });
   const port = await freePort();

@@ -24,7 +24,11 @@ describe('Telegram without a webhook secret: long polling', () => {
     // The update is confirmed by the next getUpdates offset, so it is not served twice.
     await bot.waitForCall('getUpdates', (c) => Number(c.params.offset) > (update as { update_id: number }).update_id);
     expect(bot.api.callsOf('setWebhook')).toEqual([]);
-    const res = await fetch(`http://127.0.0.1:${bot.port}/telegram/webhook`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(update) });
+    const res = await fetch(`http://127.0.0.1:${bot.port}/telegram/webhook`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(update),
+    });
     expect(res.status).toBe(404);
   });
 });

@@ -32,7 +32,12 @@ describe('TelegramSender', () => {
 
   it('keeps a long last word within 4,096 characters and sends the full text as a document in the topic', async () => {
     const code = Array.from({ length: 800 }, (_, i) => `  # module.vm[${i}] will be created <&>`).join('\n');
-    const id = await sender.upsert(place, 'job:long', { status: 'success', title: 'Plan for stack core', code, attachment: { name: 'plan-ABCD2345.txt', content: 'full plan\n<&>' } }, { final: true });
+    const id = await sender.upsert(
+      place,
+      'job:long',
+      { status: 'success', title: 'Plan for stack core', code, attachment: { name: 'plan-ABCD2345.txt', content: 'full plan\n<&>' } },
+      { final: true },
+    );
     const sent = api.message(place.chatId, id!)!;
     expect(sent.text!.length).toBeLessThanOrEqual(4096);
     expect(sent.message_thread_id).toBe(12);
@@ -43,7 +48,12 @@ describe('TelegramSender', () => {
     expect(docs.find((d) => d.document!.file_name === 'job-long.txt')!.document!.content).toContain('module.vm[799] will be created <&>');
     expect(api.callsOf('sendDocument')[0]!.files.document?.filename).toBeDefined();
     // Delivered again (a redelivery after a crash): no second document.
-    await sender.upsert(place, 'job:long', { status: 'success', title: 'Plan for stack core', code, attachment: { name: 'plan-ABCD2345.txt', content: 'full plan\n<&>' } }, { final: true });
+    await sender.upsert(
+      place,
+      'job:long',
+      { status: 'success', title: 'Plan for stack core', code, attachment: { name: 'plan-ABCD2345.txt', content: 'full plan\n<&>' } },
+      { final: true },
+    );
     expect(api.callsOf('sendDocument')).toHaveLength(2);
   });
 
@@ -84,7 +94,13 @@ describe('TelegramSender', () => {
 
   it('buttons: short ids travel as callback_data, long ones as a token that resolves', async () => {
     const long = `infra apply ${'x'.repeat(70)}`;
-    const id = await sender.upsert(place, 'job:buttons', { text: 'Plan', buttons: [{ action: { command: 'infra apply', args: ['ABCD2345'] }, label: 'Approve' }, { action: { command: 'infra apply', args: ['x'.repeat(70)] }, label: 'Long' }] });
+    const id = await sender.upsert(place, 'job:buttons', {
+      text: 'Plan',
+      buttons: [
+        { action: { command: 'infra apply', args: ['ABCD2345'] }, label: 'Approve' },
+        { action: { command: 'infra apply', args: ['x'.repeat(70)] }, label: 'Long' },
+      ],
+    });
     const keyboard = (api.message(place.chatId, id!)!.reply_markup as { inline_keyboard: { callback_data: string }[][] }).inline_keyboard.flat();
     expect(keyboard[0]!.callback_data).toBe('infra apply ABCD2345');
     expect(Buffer.byteLength(keyboard[1]!.callback_data)).toBeLessThanOrEqual(64);

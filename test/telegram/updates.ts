@@ -20,7 +20,13 @@ export function chatOf(chatId: number): Json {
 }
 
 /** A text message; a leading "/word" gets its bot_command entity as Telegram adds it. */
-export function messageUpdate(opts: { chatId: number; from: Person; text: string; topic?: number; kind?: 'message' | 'edited_message' | 'channel_post' }): { update: Json; messageId: number } {
+export function messageUpdate(opts: {
+  chatId: number;
+  from: Person;
+  text: string;
+  topic?: number;
+  kind?: 'message' | 'edited_message' | 'channel_post';
+}): { update: Json; messageId: number } {
   const messageId = nextMessageId++;
   const command = /^\/\S+/.exec(opts.text);
   const message: Record<string, Json> = {
@@ -35,7 +41,12 @@ export function messageUpdate(opts: { chatId: number; from: Person; text: string
     message.chat = { id: opts.chatId, type: 'channel', title: 'announcements' };
     message.sender_chat = message.chat;
   } else {
-    message.from = { id: opts.from.id, is_bot: false, first_name: opts.from.first_name, ...(opts.from.username ? { username: opts.from.username } : {}) };
+    message.from = {
+      id: opts.from.id,
+      is_bot: false,
+      first_name: opts.from.first_name,
+      ...(opts.from.username ? { username: opts.from.username } : {}),
+    };
   }
   if (opts.kind === 'edited_message') message.edit_date = Math.floor(Date.now() / 1000);
   return { update: { update_id: nextUpdateId++, [opts.kind ?? 'message']: message }, messageId };

@@ -32,8 +32,17 @@ describe('Telegram webhook: intake, replies and edits', () => {
     await bot?.close();
   });
 
-  const send = async (text: string, opts: { chatId?: number; from?: typeof ALICE; topic?: number; kind?: 'message' | 'edited_message' | 'channel_post' } = {}) => {
-    const { update, messageId } = messageUpdate({ chatId: opts.chatId ?? PRIVATE, from: opts.from ?? ALICE, text, topic: opts.topic, kind: opts.kind });
+  const send = async (
+    text: string,
+    opts: { chatId?: number; from?: typeof ALICE; topic?: number; kind?: 'message' | 'edited_message' | 'channel_post' } = {},
+  ) => {
+    const { update, messageId } = messageUpdate({
+      chatId: opts.chatId ?? PRIVATE,
+      from: opts.from ?? ALICE,
+      text,
+      topic: opts.topic,
+      kind: opts.kind,
+    });
     const res = await postUpdate(bot.port, update, SECRET);
     expect(res.status, res.body).toBe(200);
     return messageId;
@@ -41,7 +50,11 @@ describe('Telegram webhook: intake, replies and edits', () => {
 
   it('publishes its commands (from the command specs) and the webhook with the secret on start', async () => {
     const hook = await bot.waitForCall('setWebhook');
-    expect(hook.params).toMatchObject({ url: 'https://opsbot.example.com/telegram/webhook', secret_token: SECRET, allowed_updates: ['message', 'callback_query'] });
+    expect(hook.params).toMatchObject({
+      url: 'https://opsbot.example.com/telegram/webhook',
+      secret_token: SECRET,
+      allowed_updates: ['message', 'callback_query'],
+    });
     const commands = bot.api.commands as { command: string; description: string }[];
     const names = commands.map((c) => c.command);
     expect(names).toEqual(expect.arrayContaining(['help', 'deploy', 'rollback', 'infra', 'jobs', 'cancel']));
@@ -68,7 +81,9 @@ describe('Telegram webhook: intake, replies and edits', () => {
     await postUpdate(bot.port, update, SECRET);
     await postUpdate(bot.port, update, SECRET);
     await eventually(async () => bot.repliesTo(PRIVATE, messageId).length === 1, 'the /help reply');
-    const call = bot.api.callsOf('sendMessage').find((c) => (c.params.reply_parameters as { message_id?: number } | undefined)?.message_id === messageId)!;
+    const call = bot.api
+      .callsOf('sendMessage')
+      .find((c) => (c.params.reply_parameters as { message_id?: number } | undefined)?.message_id === messageId)!;
     expect(call.params).toMatchObject({ chat_id: String(PRIVATE), parse_mode: 'HTML' });
     expect(bot.repliesTo(PRIVATE, messageId)[0]!.text).toContain('/deploy');
     await quiet();
@@ -90,7 +105,9 @@ describe('Telegram webhook: intake, replies and edits', () => {
     const first = await send('/diagnose', { chatId: stranger });
     const second = await send('/help', { chatId: stranger });
     await eventually(async () => bot.repliesTo(stranger, first).length === 1, 'the notice');
-    expect(bot.repliesTo(stranger, first)[0]!.text).toBe(`⚠️ opsbot is not enabled in this chat (chat id ${stranger}). An opsbot admin can add it to chat.telegram.chats.`);
+    expect(bot.repliesTo(stranger, first)[0]!.text).toBe(
+      `⚠️ opsbot is not enabled in this chat (chat id ${stranger}). An opsbot admin can add it to chat.telegram.chats.`,
+    );
     await quiet();
     expect(bot.repliesTo(stranger, second)).toEqual([]);
     expect(bot.api.messages.get(String(stranger))).toHaveLength(1);

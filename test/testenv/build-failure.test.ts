@@ -34,7 +34,9 @@ describe.skipIf(!script.available)(titled('testenv up: a Go build that fails', s
     // No `go build` left writing into this cache, nor any server.
     expect(processesMentioning(root)).toEqual([]);
     expect(existsSync(join(cache, 'bin')) ? readdirSync(join(cache, 'bin')) : []).toEqual([]);
-    const state = existsSync(join(dir, 'state.json')) ? (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { procs: object }) : { procs: {} };
+    const state = existsSync(join(dir, 'state.json'))
+      ? (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { procs: object })
+      : { procs: {} };
     expect(state.procs).toEqual({});
     expect(existsSync(join(dir, 'env'))).toBe(false);
   });
@@ -54,11 +56,24 @@ describe.skipIf(!script.available)(titled('testenv up: a Go build that fails', s
 
   it('a part of the GitOps loop that fails to start: named, and every part this run had started is stopped', async () => {
     const startDir = join(root, 'controller-failure');
-    const r = await runTestenv(['up'], { OPSBOT_TESTENV_DIR: startDir, OPSBOT_TESTENV_ARGOCD_APPLICATION_CONTROLLER_ARGS: '--no-such-flag=1' }, 300_000);
+    const r = await runTestenv(
+      ['up'],
+      { OPSBOT_TESTENV_DIR: startDir, OPSBOT_TESTENV_ARGOCD_APPLICATION_CONTROLLER_ARGS: '--no-such-flag=1' },
+      300_000,
+    );
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toContain('failed in part [argocd-application-controller] exited');
     expect(r.stderr).toContain('unknown flag: --no-such-flag');
-    for (const part of ['argocd-repo-server', 'argocd-redis', 'kwok', 'kube-scheduler', 'kube-controller-manager', 'kube-apiserver', 'etcd', 'redis']) {
+    for (const part of [
+      'argocd-repo-server',
+      'argocd-redis',
+      'kwok',
+      'kube-scheduler',
+      'kube-controller-manager',
+      'kube-apiserver',
+      'etcd',
+      'redis',
+    ]) {
       expect(r.stdout).toMatch(new RegExp(`stopping ${part} \\(pid \\d+\\) started by this failed run`));
     }
     expect(processesMentioning(startDir)).toEqual([]);

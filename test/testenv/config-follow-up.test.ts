@@ -23,7 +23,8 @@ describe.skipIf(!env.argocd.available)(titled('testenv: /config followed through
   beforeAll(() => {
     kc = adminKubeConfig();
   });
-  const app = async (name: string) => (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...ARGO, namespace: ns, name })) as SyncedApplication;
+  const app = async (name: string) =>
+    (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...ARGO, namespace: ns, name })) as SyncedApplication;
 
   it('/config worker set LOG_LEVEL=… commits, the reply follows Argo CD to synced and healthy, the pods run with the value', async () => {
     const level = `debug-${randomInt(1000, 1_000_000)}`;
@@ -38,14 +39,26 @@ describe.skipIf(!env.argocd.available)(titled('testenv: /config followed through
     const changed = (await execa('git', ['show', commit, '--format=%s', '--', 'apps/worker/deployment.yaml'], { cwd: repo })).stdout;
     expect(changed).toContain('config(worker): set LOG_LEVEL [prod]');
     expect(changed).toContain(`+              value: ${level}`);
-    const synced = await eventually('worker-prod Synced and Healthy at the config commit', async () => {
-      const a = await app('worker-prod');
-      return a.status?.sync?.revision === commit && a.status.sync.status === 'Synced' && a.status.health?.status === 'Healthy' && a;
-    }, 90_000);
+    const synced = await eventually(
+      'worker-prod Synced and Healthy at the config commit',
+      async () => {
+        const a = await app('worker-prod');
+        return a.status?.sync?.revision === commit && a.status.sync.status === 'Synced' && a.status.health?.status === 'Healthy' && a;
+      },
+      90_000,
+    );
     expect(synced.status?.operationState?.syncResult?.revision).toBe(commit);
-    await eventually('a worker pod with the new LOG_LEVEL', async () => {
-      const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'worker', labelSelector: 'app.kubernetes.io/name=worker' });
-      return pods.items.some((p) => !p.metadata?.deletionTimestamp && p.spec?.containers.find((c) => c.name === 'worker')?.env?.some((e) => e.name === 'LOG_LEVEL' && e.value === level));
-    }, 90_000);
+    await eventually(
+      'a worker pod with the new LOG_LEVEL',
+      async () => {
+        const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'worker', labelSelector: 'app.kubernetes.io/name=worker' });
+        return pods.items.some(
+          (p) =>
+            !p.metadata?.deletionTimestamp &&
+            p.spec?.containers.find((c) => c.name === 'worker')?.env?.some((e) => e.name === 'LOG_LEVEL' && e.value === level),
+        );
+      },
+      90_000,
+    );
   }, 240_000);
 });

@@ -28,25 +28,33 @@ describe.skipIf(!env.argocd.available)(titled('testenv: the example Applications
   beforeAll(() => {
     kc = adminKubeConfig();
   });
-  const app = async (name: string) => (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...ARGO, namespace: ns, name })) as SyncedApplication & {
-    spec: { source: { repoURL: string }; destination: { server: string } };
-  };
+  const app = async (name: string) =>
+    (await kc.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...ARGO, namespace: ns, name })) as SyncedApplication & {
+      spec: { source: { repoURL: string }; destination: { server: string } };
+    };
 
   it('every example Application syncs from the seeded repository into the registered cluster; the committed files keep their real values', async () => {
     const dir = join(REPO_ROOT, 'gitops', 'argocd', 'apps');
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
-      const committed = parse(readFileSync(join(dir, f), 'utf8')) as { metadata: { name: string }; spec: { source: { repoURL: string }; destination: { server: string } } };
+      const committed = parse(readFileSync(join(dir, f), 'utf8')) as {
+        metadata: { name: string };
+        spec: { source: { repoURL: string }; destination: { server: string } };
+      };
       expect(committed.spec.source.repoURL).toMatch(/^https:\/\//);
       const live = await app(committed.metadata.name);
       expect(live.spec.source.repoURL).toBe(env.argocd.env.GITOPS_REPO_URL);
       expect(live.spec.destination.server).toBe(env.argocd.env.ARGOCD_CLUSTER_SERVER);
       // Synced at the repository's head (another deploy may land meanwhile: read both again).
-      await eventually(`${committed.metadata.name} Synced at the head`, async () => {
-        const a = await app(committed.metadata.name);
-        return a.status?.sync?.status === 'Synced' && a.status.sync.revision === (await head());
-      }, 60_000);
+      await eventually(
+        `${committed.metadata.name} Synced at the head`,
+        async () => {
+          const a = await app(committed.metadata.name);
+          return a.status?.sync?.status === 'Synced' && a.status.sync.revision === (await head());
+        },
+        60_000,
+      );
     }
   }, 120_000);
 
@@ -60,10 +68,14 @@ describe.skipIf(!env.argocd.available)(titled('testenv: the example Applications
     const commit = await head();
     const changed = (await execa('git', ['show', commit, '--', 'apps/web/overlays/staging/kustomization.yaml'], { cwd: repo })).stdout;
     expect(changed).toContain(`+    newTag: "${tag}"`);
-    const synced = await eventually('web-staging Synced and Healthy at the deploy commit', async () => {
-      const a = await app('web-staging');
-      return a.status?.sync?.revision === commit && a.status.sync.status === 'Synced' && a.status.health?.status === 'Healthy' && a;
-    }, 90_000);
+    const synced = await eventually(
+      'web-staging Synced and Healthy at the deploy commit',
+      async () => {
+        const a = await app('web-staging');
+        return a.status?.sync?.revision === commit && a.status.sync.status === 'Synced' && a.status.health?.status === 'Healthy' && a;
+      },
+      90_000,
+    );
     expect(synced.status?.operationState?.syncResult?.revision).toBe(commit);
     const pods = await kc.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'web-staging', labelSelector: 'app.kubernetes.io/name=web' });
     const live = pods.items.filter((p) => !p.metadata?.deletionTimestamp);

@@ -6,7 +6,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ApiException, CoreV1Api, CustomObjectsApi, type KubeConfig, PatchStrategy, VersionApi, Watch, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  ApiException,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  VersionApi,
+  Watch,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
 import { execa } from 'execa';
 import { Redis } from 'ioredis';
 import { parse } from 'yaml';
@@ -56,7 +65,7 @@ describe.skipIf(!env.tofu.available)(titled('testenv: tofu', env.tofu), () => {
   const dir = mkdtempSync(join(tmpdir(), 'opsbot-tofu-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('is the pinned OpenTofu release (or the caller\'s TF_BINARY) and prints no CLI-config warning', async () => {
+  it("is the pinned OpenTofu release (or the caller's TF_BINARY) and prints no CLI-config warning", async () => {
     const r = await execa(tofuEnv.TF_BINARY ?? '', ['version'], { env: tofuEnv });
     // Pinned when it comes from `npm run testenv`; any tofu/terraform when TF_BINARY is the caller's.
     const want = env.all.TOFU_VERSION ? `OpenTofu ${env.all.TOFU_VERSION}` : '';
@@ -65,11 +74,16 @@ describe.skipIf(!env.tofu.available)(titled('testenv: tofu', env.tofu), () => {
   });
 
   it('init, plan -out, show -json and apply a terraform_data stack offline', async () => {
-    writeFileSync(join(dir, 'main.tf'), 'resource "terraform_data" "x" {\n  input = "hello"\n}\noutput "x" {\n  value = terraform_data.x.output\n}\n');
+    writeFileSync(
+      join(dir, 'main.tf'),
+      'resource "terraform_data" "x" {\n  input = "hello"\n}\noutput "x" {\n  value = terraform_data.x.output\n}\n',
+    );
     const run = (args: string[]) => execa(tofuEnv.TF_BINARY ?? '', args, { cwd: dir, env: tofuEnv, stdin: 'ignore' });
     await run(['init', '-input=false', '-no-color']);
     await run(['plan', '-input=false', '-no-color', '-out=tf.plan']);
-    const plan = JSON.parse((await run(['show', '-json', 'tf.plan'])).stdout) as { resource_changes: { address: string; change: { actions: string[] } }[] };
+    const plan = JSON.parse((await run(['show', '-json', 'tf.plan'])).stdout) as {
+      resource_changes: { address: string; change: { actions: string[] } }[];
+    };
     expect(plan.resource_changes.map((c) => [c.address, c.change.actions])).toEqual([['terraform_data.x', ['create']]]);
     await run(['apply', '-input=false', '-no-color', 'tf.plan']);
     expect(JSON.parse((await run(['output', '-json', 'x'])).stdout)).toBe('hello');
@@ -97,17 +111,34 @@ describe.skipIf(!env.kube.available)(titled('testenv: kube-apiserver with Argo C
   it("serves Argo CD's own Application and AppProject CRDs of the pinned release, unchanged, and a default AppProject", async () => {
     const version = env.all.ARGOCD_VERSION ?? 'v3.6.1';
     // Argo CD v3.6 declares go 1.27: downloading it needs that toolchain.
-    const goMod = await execa('go', ['mod', 'download', '-json', `github.com/argoproj/argo-cd/v3@${version}`], { cwd: tmpdir(), env: { GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'go1.27.3' } });
+    const goMod = await execa('go', ['mod', 'download', '-json', `github.com/argoproj/argo-cd/v3@${version}`], {
+      cwd: tmpdir(),
+      env: { GOFLAGS: '-mod=mod', GOTOOLCHAIN: 'go1.27.3' },
+    });
     const dir = (JSON.parse(goMod.stdout) as { Dir: string }).Dir;
     const objects = admin.makeApiClient(CustomObjectsApi);
     for (const file of ['application-crd.yaml', 'appproject-crd.yaml']) {
-      const shipped = parse(readFileSync(join(dir, 'manifests', 'crds', file), 'utf8')) as { metadata: { name: string }; spec: { versions: { name: string; schema: unknown; subresources?: unknown }[] } };
-      const served = (await objects.getClusterCustomObject({ group: 'apiextensions.k8s.io', version: 'v1', plural: 'customresourcedefinitions', name: shipped.metadata.name })) as typeof shipped & { status: { conditions: { type: string; status: string }[] } };
+      const shipped = parse(readFileSync(join(dir, 'manifests', 'crds', file), 'utf8')) as {
+        metadata: { name: string };
+        spec: { versions: { name: string; schema: unknown; subresources?: unknown }[] };
+      };
+      const served = (await objects.getClusterCustomObject({
+        group: 'apiextensions.k8s.io',
+        version: 'v1',
+        plural: 'customresourcedefinitions',
+        name: shipped.metadata.name,
+      })) as typeof shipped & { status: { conditions: { type: string; status: string }[] } };
       expect(served.status.conditions).toContainEqual(expect.objectContaining({ type: 'Established', status: 'True' }));
       expect(served.spec.versions.map((v) => v.schema)).toEqual(shipped.spec.versions.map((v) => v.schema));
       expect(served.spec.versions.map((v) => v.subresources)).toEqual(shipped.spec.versions.map((v) => v.subresources));
     }
-    const project = await objects.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: ns, plural: 'appprojects', name: 'default' });
+    const project = await objects.getNamespacedCustomObject({
+      group: 'argoproj.io',
+      version: 'v1alpha1',
+      namespace: ns,
+      plural: 'appprojects',
+      name: 'default',
+    });
     expect(project).toMatchObject({ metadata: { name: 'default', namespace: ns } });
   });
 
@@ -141,18 +172,27 @@ describe.skipIf(!opsbotPart.available)(titled('testenv: the least-privilege opsb
     const ns = await handWrittenNamespace(admin, cleanup);
     await createApplication(admin, ns, name);
     const events: string[] = [];
-    const watch = await new Watch(opsbot).watch(`/apis/argoproj.io/v1alpha1/namespaces/${ns}/applications`, { fieldSelector: `metadata.name=${name}` },
-      (phase, obj: { status?: { sync?: { status?: string } } }) => events.push(`${phase}:${obj.status?.sync?.status ?? '-'}`), () => undefined);
+    const watch = await new Watch(opsbot).watch(
+      `/apis/argoproj.io/v1alpha1/namespaces/${ns}/applications`,
+      { fieldSelector: `metadata.name=${name}` },
+      (phase, obj: { status?: { sync?: { status?: string } } }) => events.push(`${phase}:${obj.status?.sync?.status ?? '-'}`),
+      () => undefined,
+    );
     try {
-      const patched = await patchApplicationStatus(admin, ns, name, { sync: { status: 'Synced', revision: 'abc123' }, health: { status: 'Healthy' } });
+      const patched = await patchApplicationStatus(admin, ns, name, {
+        sync: { status: 'Synced', revision: 'abc123' },
+        health: { status: 'Healthy' },
+      });
       expect(patched.status).toMatchObject({ sync: { status: 'Synced' }, health: { status: 'Healthy' } });
       const seen = (await opsbot.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...ARGO, namespace: ns, name })) as { status: unknown };
       expect(seen.status).toMatchObject({ sync: { revision: 'abc123' } });
       // opsbot may patch an Application (e.g. to request a refresh): its RBAC allows patch.
-      await opsbot.makeApiClient(CustomObjectsApi).patchNamespacedCustomObject(
-        { ...ARGO, namespace: ns, name, body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
+      await opsbot
+        .makeApiClient(CustomObjectsApi)
+        .patchNamespacedCustomObject(
+          { ...ARGO, namespace: ns, name, body: { metadata: { annotations: { 'argocd.argoproj.io/refresh': 'normal' } } } },
+          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        );
       await expect.poll(() => events, { timeout: 10_000 }).toContain('MODIFIED:Synced');
     } finally {
       watch.abort();
@@ -166,7 +206,16 @@ describe.skipIf(!opsbotPart.available)(titled('testenv: the least-privilege opsb
     expect(created.status?.phase).toBe('Pending');
     await writePodStatus(admin, 'default', name, {
       phase: 'Running',
-      containerStatuses: [{ name: 'app', image: 'registry.example.invalid/app:1.0.0', imageID: '', ready: false, restartCount: 4, state: { waiting: { reason: 'CrashLoopBackOff' } } }],
+      containerStatuses: [
+        {
+          name: 'app',
+          image: 'registry.example.invalid/app:1.0.0',
+          imageID: '',
+          ready: false,
+          restartCount: 4,
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+        },
+      ],
     });
     const seen = await opsbot.makeApiClient(CoreV1Api).listNamespacedPod({ namespace: 'default', labelSelector: `app=${name}` });
     expect(seen.items[0]?.status?.phase).toBe('Running');
@@ -179,11 +228,21 @@ describe.skipIf(!opsbotPart.available)(titled('testenv: the least-privilege opsb
     const denied: [string, () => Promise<unknown>][] = [
       ['list secrets', () => core.listNamespacedSecret({ namespace: ns })],
       ['list configmaps', () => core.listNamespacedConfigMap({ namespace: 'default' })],
-      ['create pods', () => core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: uniqueName('nope') }, spec: { containers: [{ name: 'c', image: 'x' }] } } })],
+      [
+        'create pods',
+        () =>
+          core.createNamespacedPod({
+            namespace: 'default',
+            body: { metadata: { name: uniqueName('nope') }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+          }),
+      ],
       ['delete pods', () => core.deleteNamespacedPod({ namespace: 'default', name: 'any' })],
       ['create applications', () => createApplication(opsbot, ns, uniqueName('nope'))],
       ['delete applications', () => objects.deleteNamespacedCustomObject({ ...ARGO, namespace: ns, name: 'any' })],
-      ['list appprojects', () => objects.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: ns, plural: 'appprojects' })],
+      [
+        'list appprojects',
+        () => objects.listNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', namespace: ns, plural: 'appprojects' }),
+      ],
       ['write pod status', () => writePodStatus(opsbot, 'default', 'any', { phase: 'Running' })],
     ];
     for (const [what, call] of denied) {

@@ -69,6 +69,7 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
  * binary cache): not against a contributor's own cluster.
  */
 export function scriptEnv(env: Testenv): PartStatus {
-  if (env.source === 'process.env') return { available: false, reason: 'parts come from the process environment, not from `npm run testenv`', env: {} };
+  if (env.source === 'process.env')
+    return { available: false, reason: 'parts come from the process environment, not from `npm run testenv`', env: {} };
   return env.kube;
 }

@@ -45,7 +45,8 @@ describe.skipIf(!env.registry.available)(titled('testenv: OCI registry (TLS, bas
   // crane finds credentials the way Docker does (DOCKER_CONFIG/config.json) and trusts the
   // CA given by SSL_CERT_FILE (Go's crypto/x509 on Linux): no --insecure anywhere.
   const craneEnv = { DOCKER_CONFIG: join(dir, 'docker'), SSL_CERT_FILE: reg.REGISTRY_CA ?? '' };
-  const crane = (args: string[], input?: string) => execa(reg.CRANE ?? 'crane', args, { env: craneEnv, input, stdin: input === undefined ? 'ignore' : undefined });
+  const crane = (args: string[], input?: string) =>
+    execa(reg.CRANE ?? 'crane', args, { env: craneEnv, input, stdin: input === undefined ? 'ignore' : undefined });
 
   it('crane pushes a random image; the registry API returns its manifest digest with auth over TLS', async () => {
     await crane(['auth', 'login', reg.REGISTRY_URL ?? '', '-u', reg.REGISTRY_USER ?? '', '--password-stdin'], reg.REGISTRY_PASSWORD);
@@ -81,10 +82,19 @@ describe.skipIf(!env.registry.available)(titled('testenv: OCI registry (TLS, bas
     expect(anon.headers['www-authenticate']).toBe('Basic realm="opsbot-testenv"');
     const wrong = await new Promise<number>((resolve, reject) => {
       const [host, port] = (reg.REGISTRY_URL ?? '').split(':');
-      const req = request({ host, port: Number(port), path: '/v2/', ca: readFileSync(reg.REGISTRY_CA ?? ''), headers: { Authorization: `Basic ${Buffer.from(`${reg.REGISTRY_USER}:nope`).toString('base64')}` } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = request(
+        {
+          host,
+          port: Number(port),
+          path: '/v2/',
+          ca: readFileSync(reg.REGISTRY_CA ?? ''),
+          headers: { Authorization: `Basic ${Buffer.from(`${reg.REGISTRY_USER}:nope`).toString('base64')}` },
+        },
+        (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end();
     });
@@ -92,7 +102,25 @@ describe.skipIf(!env.registry.available)(titled('testenv: OCI registry (TLS, bas
   });
 
   it('serves TLS only with a certificate from the environment CA (an unknown CA is rejected)', async () => {
-    const other = await execa('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'other.key'), '-out', join(dir, 'other.crt'), '-days', '1', '-subj', '/CN=other'], { reject: false });
+    const other = await execa(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'other.key'),
+        '-out',
+        join(dir, 'other.crt'),
+        '-days',
+        '1',
+        '-subj',
+        '/CN=other',
+      ],
+      { reject: false },
+    );
     expect(other.exitCode).toBe(0);
     await expect(get('/v2/', { ca: readFileSync(join(dir, 'other.crt')) })).rejects.toThrow(/self.signed|unable to verify|certificate/i);
   });

@@ -56,9 +56,14 @@ describe.skipIf(!script.available)(titled('testenv: etcd and kube-apiserver rest
   it('kube-apiserver killed during a watch: the watch ends; after a restart a new watch works', async () => {
     let ended: unknown = 'not yet';
     const watch = new Watch(kc);
-    await watch.watch('/api/v1/namespaces/default/pods', {}, () => undefined, (err: unknown) => {
-      ended = err ?? 'closed';
-    });
+    await watch.watch(
+      '/api/v1/namespaces/default/pods',
+      {},
+      () => undefined,
+      (err: unknown) => {
+        ended = err ?? 'closed';
+      },
+    );
     const apiPid = pid('KUBE_APISERVER_PID');
     process.kill(apiPid, 'SIGKILL');
     await eventually('the watch to end with an error or close', async () => ended !== 'not yet', 15_000);
@@ -72,9 +77,14 @@ describe.skipIf(!script.available)(titled('testenv: etcd and kube-apiserver rest
 
     const seen: string[] = [];
     const name = uniqueName('after-restart');
-    const ctl = await watch.watch('/api/v1/namespaces/default/pods', {}, (phase: string, obj: { metadata?: { name?: string } }) => {
-      seen.push(`${phase}:${obj.metadata?.name ?? ''}`);
-    }, () => undefined);
+    const ctl = await watch.watch(
+      '/api/v1/namespaces/default/pods',
+      {},
+      (phase: string, obj: { metadata?: { name?: string } }) => {
+        seen.push(`${phase}:${obj.metadata?.name ?? ''}`);
+      },
+      () => undefined,
+    );
     try {
       await createPod(kc, 'default', name);
       await expect.poll(() => seen, { timeout: 10_000 }).toContain(`ADDED:${name}`);
@@ -87,8 +97,16 @@ describe.skipIf(!script.available)(titled('testenv: etcd and kube-apiserver rest
     const pids = Object.entries(loadTestenv(join(dir, 'env')).all).filter(([k, v]) => k.endsWith('_PID') && v);
     // redis, etcd, the three Kubernetes commands, kwok, Argo CD's redis, repo-server and controller, the registry.
     expect(pids.map(([k]) => k).sort()).toEqual([
-      'ARGOCD_APPLICATION_CONTROLLER_PID', 'ARGOCD_REDIS_PID', 'ARGOCD_REPO_SERVER_PID', 'ETCD_PID', 'KUBE_APISERVER_PID',
-      'KUBE_CONTROLLER_MANAGER_PID', 'KUBE_SCHEDULER_PID', 'KWOK_PID', 'REDIS_PID', 'REGISTRY_PID',
+      'ARGOCD_APPLICATION_CONTROLLER_PID',
+      'ARGOCD_REDIS_PID',
+      'ARGOCD_REPO_SERVER_PID',
+      'ETCD_PID',
+      'KUBE_APISERVER_PID',
+      'KUBE_CONTROLLER_MANAGER_PID',
+      'KUBE_SCHEDULER_PID',
+      'KWOK_PID',
+      'REDIS_PID',
+      'REGISTRY_PID',
     ]);
     for (const [, pid] of pids) expect(alive(Number(pid))).toBe(true);
     const r = await runTestenv(['down'], scriptEnv);

@@ -29,14 +29,10 @@ describe.skipIf(!env.tofu.available)(titled('tofu: state lock held by another pr
   });
 
   it('plan reports the lock holder (ID, operation, who) and exits non-zero', async () => {
-    writeFileSync(join(dir, 'main.tf'), [
-      'resource "terraform_data" "slow" {',
-      '  provisioner "local-exec" {',
-      '    command = "sleep 60"',
-      '  }',
-      '}',
-      '',
-    ].join('\n'));
+    writeFileSync(
+      join(dir, 'main.tf'),
+      ['resource "terraform_data" "slow" {', '  provisioner "local-exec" {', '    command = "sleep 60"', '  }', '}', ''].join('\n'),
+    );
     const opts = { cwd: dir, env: env.tofu.env, stdin: 'ignore' as const };
     await execa(tofu, ['init', '-input=false', '-no-color'], opts);
     holder = execa(tofu, ['apply', '-auto-approve', '-input=false', '-no-color'], { ...opts, detached: true, reject: false });

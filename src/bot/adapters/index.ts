@@ -9,7 +9,9 @@ export async function createChatAdapters(ctx: AdapterContext): Promise<ChatAdapt
   // Each platform SDK is tens of MB resident once loaded (Bolt ~33 MB): load only those in use.
   if (ctx.env.SLACK_BOT_TOKEN) {
     const { SlackAdapter } = await import('./slack/slack-adapter.js');
-    adapters.push(new SlackAdapter(ctx, { botToken: ctx.env.SLACK_BOT_TOKEN, signingSecret: ctx.env.SLACK_SIGNING_SECRET, appToken: ctx.env.SLACK_APP_TOKEN }));
+    adapters.push(
+      new SlackAdapter(ctx, { botToken: ctx.env.SLACK_BOT_TOKEN, signingSecret: ctx.env.SLACK_SIGNING_SECRET, appToken: ctx.env.SLACK_APP_TOKEN }),
+    );
   }
   if (ctx.env.TELEGRAM_BOT_TOKEN) {
     const { TelegramAdapter } = await import('./telegram/telegram-adapter.js');

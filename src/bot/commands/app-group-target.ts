@@ -23,7 +23,10 @@ export function unknownAppOrGroup(config: Config, what: string, usageLine: strin
   const groups = Object.keys(config.appGroups);
   if (groups.length === 0 || ownEntry(config.apps, what)) return undefined;
   const apps = Object.keys(config.apps);
-  return new OpsbotError('E_UNKNOWN_APP', `Unknown app or group "${what}".${didYouMean(what, [...apps, ...groups])} Known apps: ${apps.join(', ')}; app groups: ${groups.join(', ')}.\nUsage: ${usageLine}`);
+  return new OpsbotError(
+    'E_UNKNOWN_APP',
+    `Unknown app or group "${what}".${didYouMean(what, [...apps, ...groups])} Known apps: ${apps.join(', ')}; app groups: ${groups.join(', ')}.\nUsage: ${usageLine}`,
+  );
 }
 
 /**
@@ -68,12 +71,20 @@ export function resolveGroupTarget(config: Config, what: string, env: string | u
 /** `web,api`: apps only, each once (a group inside a list would hide what is deployed twice). */
 function listedApps(config: Config, list: string, usageLine: string): string[] {
   const names = list.split(',');
-  if (names.some((n) => n === '')) throw new OpsbotError('E_USAGE', `"${list}" has an empty name: list apps as web,api (no spaces).\nUsage: ${usageLine}`);
+  if (names.some((n) => n === ''))
+    throw new OpsbotError('E_USAGE', `"${list}" has an empty name: list apps as web,api (no spaces).\nUsage: ${usageLine}`);
   const known = Object.keys(config.apps);
   for (const n of names) {
     if (ownEntry(config.apps, n)) continue;
-    if (ownEntry(config.appGroups, n)) throw new OpsbotError('E_USAGE', `${n} is an app group: deploy it on its own (/deploy ${n} …), or list its apps (${ownEntry(config.appGroups, n)!.join(',')}).\nUsage: ${usageLine}`);
-    throw new OpsbotError('E_UNKNOWN_APP', `Unknown app "${n}" in ${list}.${didYouMean(n, known)} Known apps: ${known.join(', ') || 'none configured'}.\nUsage: ${usageLine}`);
+    if (ownEntry(config.appGroups, n))
+      throw new OpsbotError(
+        'E_USAGE',
+        `${n} is an app group: deploy it on its own (/deploy ${n} …), or list its apps (${ownEntry(config.appGroups, n)!.join(',')}).\nUsage: ${usageLine}`,
+      );
+    throw new OpsbotError(
+      'E_UNKNOWN_APP',
+      `Unknown app "${n}" in ${list}.${didYouMean(n, known)} Known apps: ${known.join(', ') || 'none configured'}.\nUsage: ${usageLine}`,
+    );
   }
   const twice = names.find((n, i) => names.indexOf(n) !== i);
   if (twice !== undefined) throw new OpsbotError('E_USAGE', `${twice} is listed twice in ${list}: name each app once.\nUsage: ${usageLine}`);

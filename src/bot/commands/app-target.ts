@@ -18,7 +18,10 @@ export function resolveAppTarget(config: Config, app: string, env: string | unde
   const appConfig = ownEntry(config.apps, app);
   if (!appConfig) {
     const known = Object.keys(config.apps);
-    throw new OpsbotError('E_UNKNOWN_APP', `Unknown app "${app}".${didYouMean(app, known)} Known apps: ${known.join(', ') || 'none configured'}.\nUsage: ${usageLine}`);
+    throw new OpsbotError(
+      'E_UNKNOWN_APP',
+      `Unknown app "${app}".${didYouMean(app, known)} Known apps: ${known.join(', ') || 'none configured'}.\nUsage: ${usageLine}`,
+    );
   }
   const envs = Object.keys(appConfig.environments);
   const chosen = env ?? (envs.length === 1 ? envs[0] : undefined);
@@ -27,7 +30,10 @@ export function resolveAppTarget(config: Config, app: string, env: string | unde
   }
   const location = ownEntry(appConfig.environments, chosen);
   if (!location) {
-    throw new OpsbotError('E_UNKNOWN_ENV', `${app} has no environment "${chosen}".${didYouMean(chosen, envs)} Its environments: ${envs.join(', ')}.\nUsage: ${usageLine}`);
+    throw new OpsbotError(
+      'E_UNKNOWN_ENV',
+      `${app} has no environment "${chosen}".${didYouMean(chosen, envs)} Its environments: ${envs.join(', ')}.\nUsage: ${usageLine}`,
+    );
   }
   return { app, env: chosen, appConfig, location };
 }

@@ -5,7 +5,14 @@ import { audit } from './audit.js';
 describe('/audit', () => {
   it('shows the last n entries, newest first, for admins', async () => {
     const fakes = commandDeps(COMMANDS_CONFIG);
-    await fakes.audit.append({ actor: 'console:bob', platform: 'console', action: 'command.deploy', target: 'web@staging', result: 'accepted', job: '4' });
+    await fakes.audit.append({
+      actor: 'console:bob',
+      platform: 'console',
+      action: 'command.deploy',
+      target: 'web@staging',
+      result: 'accepted',
+      job: '4',
+    });
     const message = (await routerFor([audit], fakes.deps).handle(command('audit 1'))).message;
     expect(message.title).toBe('Audit: last 1');
     expect(message.code).toBe('2026-11-25T10:00:00.000Z  console:bob  command.deploy  web@staging  accepted  job 4');
@@ -20,6 +27,8 @@ describe('/audit', () => {
 
   it('refuses a count out of range', async () => {
     const { deps } = commandDeps(COMMANDS_CONFIG);
-    expect((await routerFor([audit], deps).handle(command('audit 500'))).message.text).toBe('"500" is not a number from 1 to 200.\nUsage: /audit [n]');
+    expect((await routerFor([audit], deps).handle(command('audit 500'))).message.text).toBe(
+      '"500" is not a number from 1 to 200.\nUsage: /audit [n]',
+    );
   });
 });

@@ -15,7 +15,10 @@ export const audit = defineCommand({
   async handle({ args, deps }) {
     const entries = await deps.audit.recent(args.n);
     if (entries.length === 0) return { kind: 'reply', message: { text: 'The audit log is empty.' } };
-    const rows = entries.map((e) => `${e.time}  ${e.actor}  ${e.action}  ${e.target || '-'}  ${e.result}${e.job ? `  job ${e.job}` : ''}${e.detail ? `  (${e.detail})` : ''}`);
+    const rows = entries.map(
+      (e) =>
+        `${e.time}  ${e.actor}  ${e.action}  ${e.target || '-'}  ${e.result}${e.job ? `  job ${e.job}` : ''}${e.detail ? `  (${e.detail})` : ''}`,
+    );
     return { kind: 'reply', message: { title: `Audit: last ${entries.length}`, code: rows.join('\n') } };
   },
 });

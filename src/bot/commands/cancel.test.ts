@@ -3,7 +3,14 @@ import type { JobSummary } from '../../jobs/queues.js';
 import { alice, bob, carol, command, commandDeps, COMMANDS_CONFIG, routerFor } from '../../../test/support/fakes.js';
 import { cancel } from './cancel.js';
 
-const job = (requester = carol): JobSummary => ({ id: '12', kind: 'deploy', state: 'waiting', requester, target: 'web@staging', createdAt: new Date().toISOString() });
+const job = (requester = carol): JobSummary => ({
+  id: '12',
+  kind: 'deploy',
+  state: 'waiting',
+  requester,
+  target: 'web@staging',
+  createdAt: new Date().toISOString(),
+});
 
 function setup() {
   const fakes = commandDeps(COMMANDS_CONFIG);
@@ -18,14 +25,21 @@ describe('/cancel', () => {
     expect(outcome.message.text).toBe('Job 12 was cancelled before it started.');
     expect(queues.cancelled).toEqual(['12']);
     expect(outbox.events).toEqual([
-      { conversation: { platform: 'slack', channel: 'C1' }, key: 'job:12', message: { status: 'warning', title: 'Cancelled', text: 'Job 12 was cancelled before it started by carol.' }, final: 'cancelled' },
+      {
+        conversation: { platform: 'slack', channel: 'C1' },
+        key: 'job:12',
+        message: { status: 'warning', title: 'Cancelled', text: 'Job 12 was cancelled before it started by carol.' },
+        final: 'cancelled',
+      },
     ]);
   });
 
   it('someone else’s job needs the cancel right', async () => {
     const { router, queues } = setup();
     queues.summaries.set('12', job());
-    expect((await router.handle(command('cancel 12', bob))).message.text).toBe("Job 12 was requested by carol; cancelling someone else's job needs the cancel right.");
+    expect((await router.handle(command('cancel 12', bob))).message.text).toBe(
+      "Job 12 was requested by carol; cancelling someone else's job needs the cancel right.",
+    );
     expect(queues.cancelled).toEqual([]);
     expect((await router.handle(command('cancel 12', alice))).kind).toBe('reply');
     expect(queues.cancelled).toEqual(['12']);

@@ -21,7 +21,11 @@ export const cancel = defineCommand({
     const own = actorSubject(job.requester) === subject;
     if (!own) {
       const decision = deps.policy.can(subject, 'cancel');
-      if (!decision.allowed) throw new OpsbotError('E_DENIED', `Job ${args.id} was requested by ${job.requester.displayName}; cancelling someone else's job needs the cancel right.`);
+      if (!decision.allowed)
+        throw new OpsbotError(
+          'E_DENIED',
+          `Job ${args.id} was requested by ${job.requester.displayName}; cancelling someone else's job needs the cancel right.`,
+        );
     }
     // Read before cancelling: a waiting job is removed together with its data.
     const conversation = await deps.queues.conversationOf(args.id);
@@ -30,7 +34,12 @@ export const cancel = defineCommand({
     if (result === 'removed') {
       // It never started, so no worker will say its last word: say it here, in its own conversation.
       if (conversation) {
-        await deps.outbox.publish({ conversation, key: `job:${args.id}`, message: { status: 'warning', title: 'Cancelled', text: `Job ${args.id} was cancelled before it started by ${command.actor.displayName}.` }, final: 'cancelled' });
+        await deps.outbox.publish({
+          conversation,
+          key: `job:${args.id}`,
+          message: { status: 'warning', title: 'Cancelled', text: `Job ${args.id} was cancelled before it started by ${command.actor.displayName}.` },
+          final: 'cancelled',
+        });
       }
       return { kind: 'reply', message: { text: `Job ${args.id} was cancelled before it started.` } };
     }

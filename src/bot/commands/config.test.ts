@@ -32,10 +32,30 @@ function setup() {
 describe('/config', () => {
   it.each([
     ['config worker', 'config-list', { app: 'worker', env: 'prod' }, 'Queued as job 100: configuration of worker in prod.'],
-    ['config worker set LOG_LEVEL=debug MODE=a=b', 'config', { app: 'worker', env: 'prod', set: { LOG_LEVEL: 'debug', MODE: 'a=b' }, unset: [], restart: false }, 'Queued as job 100: set LOG_LEVEL, MODE in worker@prod.'],
-    ['config worker prod set log_level=x unset OLD', 'config', { app: 'worker', env: 'prod', set: { log_level: 'x' }, unset: ['OLD'], restart: false }, 'Queued as job 100: set log_level; unset OLD in worker@prod.'],
-    ['config cache prod --restart', 'config', { app: 'cache', env: 'prod', set: {}, unset: [], restart: true }, 'Queued as job 100: restart in cache@prod (protected: through a pull request).'],
-    ['config worker set EMPTY=', 'config', { app: 'worker', env: 'prod', set: { EMPTY: '' }, unset: [], restart: false }, 'Queued as job 100: set EMPTY in worker@prod.'],
+    [
+      'config worker set LOG_LEVEL=debug MODE=a=b',
+      'config',
+      { app: 'worker', env: 'prod', set: { LOG_LEVEL: 'debug', MODE: 'a=b' }, unset: [], restart: false },
+      'Queued as job 100: set LOG_LEVEL, MODE in worker@prod.',
+    ],
+    [
+      'config worker prod set log_level=x unset OLD',
+      'config',
+      { app: 'worker', env: 'prod', set: { log_level: 'x' }, unset: ['OLD'], restart: false },
+      'Queued as job 100: set log_level; unset OLD in worker@prod.',
+    ],
+    [
+      'config cache prod --restart',
+      'config',
+      { app: 'cache', env: 'prod', set: {}, unset: [], restart: true },
+      'Queued as job 100: restart in cache@prod (protected: through a pull request).',
+    ],
+    [
+      'config worker set EMPTY=',
+      'config',
+      { app: 'worker', env: 'prod', set: { EMPTY: '' }, unset: [], restart: false },
+      'Queued as job 100: set EMPTY in worker@prod.',
+    ],
   ])('%j queues %s', async (line, kind, payload, reply) => {
     const { router, queues } = setup();
     const outcome = await router.handle(command(line));

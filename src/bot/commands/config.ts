@@ -40,12 +40,21 @@ export const config = defineCommand<ConfigArgs>({
     const envGiven = maybeEnv !== undefined && !VERBS.has(maybeEnv.toLowerCase()) && !maybeEnv.includes('=');
     const target = resolveAppTarget(deps.config, app, envGiven ? maybeEnv : undefined, config.usage);
     const where = target.location.config;
-    if (!where) throw new OpsbotError('E_NO_CONFIG', `${target.app}@${target.env} does not say where its configuration lives ("config" under apps.${target.app}.environments.${target.env} in opsbot.yaml).\nUsage: ${config.usage}`);
+    if (!where)
+      throw new OpsbotError(
+        'E_NO_CONFIG',
+        `${target.app}@${target.env} does not say where its configuration lives ("config" under apps.${target.app}.environments.${target.env} in opsbot.yaml).\nUsage: ${config.usage}`,
+      );
     const ops = changes(line, line.positional.slice(envGiven ? 2 : 1));
     const restart = line.flags.restart !== undefined;
     if (restart && line.flags.restart !== 'true') throw usage(config, '--restart takes no value.');
     if (restart && !restartTarget(where)) {
-      const why = where.kind === 'env' ? 'a change to a container\'s env: restarts its pods by itself' : where.kind === 'helm-values' ? 'the Helm chart decides what restarts' : 'no workload to restart is configured ("restart" under config in opsbot.yaml)';
+      const why =
+        where.kind === 'env'
+          ? "a change to a container's env: restarts its pods by itself"
+          : where.kind === 'helm-values'
+            ? 'the Helm chart decides what restarts'
+            : 'no workload to restart is configured ("restart" under config in opsbot.yaml)';
       throw usage(config, `--restart does not apply to ${target.app}@${target.env}: ${why}.`);
     }
     const list = Object.keys(ops.set).length === 0 && ops.unset.length === 0 && !restart;
@@ -60,7 +69,13 @@ export const config = defineCommand<ConfigArgs>({
       return queueJob(ctx, 'config-list', payload, `${args.app}@${args.env}`, `configuration of ${args.app} in ${args.env}`);
     }
     const payload: ConfigPayload = { app: args.app, env: args.env, set: args.set, unset: args.unset, restart: args.restart };
-    const what = [Object.keys(args.set).length ? `set ${Object.keys(args.set).join(', ')}` : '', args.unset.length ? `unset ${args.unset.join(', ')}` : '', args.restart ? 'restart' : ''].filter(Boolean).join('; ');
+    const what = [
+      Object.keys(args.set).length ? `set ${Object.keys(args.set).join(', ')}` : '',
+      args.unset.length ? `unset ${args.unset.join(', ')}` : '',
+      args.restart ? 'restart' : '',
+    ]
+      .filter(Boolean)
+      .join('; ');
     const how = args.protected ? ' (protected: through a pull request)' : '';
     return queueJob(ctx, 'config', payload, `${args.app}@${args.env}`, `${what} in ${args.app}@${args.env}${how}`);
   },

@@ -22,6 +22,12 @@ export const deployIgnore = defineCommand<{ app: string; ref: string; env: strin
   resource: (a) => ({ app: a.app, environment: a.env }),
   target: (a) => `${a.app}@${a.env} ${a.ref}`,
   async handle({ args, command }) {
-    return { kind: 'reply', message: { status: 'info', text: `${command.actor.displayName} ignored ${args.app} ${args.ref} for ${args.env}: it is not proposed again. /deploy ${args.app} ${args.ref} ${args.env} still deploys it.` } };
+    return {
+      kind: 'reply',
+      message: {
+        status: 'info',
+        text: `${command.actor.displayName} ignored ${args.app} ${args.ref} for ${args.env}: it is not proposed again. /deploy ${args.app} ${args.ref} ${args.env} still deploys it.`,
+      },
+    };
   },
 });

@@ -3,7 +3,18 @@ import type { Review } from '../../gitops/review-store.js';
 import { alice, bob, carol, command, commandDeps, COMMANDS_CONFIG, routerFor } from '../../../test/support/fakes.js';
 import { deployApprove, deployReject } from './deploy-review.js';
 
-const REVIEW: Review = { id: '12', app: 'web', env: 'staging', ref: '1.5.0', branch: 'opsbot/web-staging-1.5.0', pr: 42, url: 'https://github.example/pr/42', headSha: 'h'.repeat(40), requester: 'console:alice', state: 'pending' };
+const REVIEW: Review = {
+  id: '12',
+  app: 'web',
+  env: 'staging',
+  ref: '1.5.0',
+  branch: 'opsbot/web-staging-1.5.0',
+  pr: 42,
+  url: 'https://github.example/pr/42',
+  headSha: 'h'.repeat(40),
+  requester: 'console:alice',
+  state: 'pending',
+};
 
 async function setup(yaml = COMMANDS_CONFIG) {
   const fakes = commandDeps(yaml);
@@ -15,9 +26,19 @@ describe('/deploy approve and /deploy reject', () => {
   it('someone allowed to deploy there approves once: audited, and a review job merges it', async () => {
     const { router, queues, audit, reviews } = await setup();
     const outcome = await router.handle(command('deploy approve 12', bob));
-    expect(outcome).toMatchObject({ kind: 'queued', message: { text: 'Approved: pull request #42 of job 12 (web 1.5.0 → staging); job 100 merges it.' } });
+    expect(outcome).toMatchObject({
+      kind: 'queued',
+      message: { text: 'Approved: pull request #42 of job 12 (web 1.5.0 → staging); job 100 merges it.' },
+    });
     expect(queues.queued[0]).toMatchObject({ kind: 'review', payload: { id: '12', decision: 'approved' }, target: 'web@staging' });
-    expect(audit.entries[0]).toMatchObject({ actor: 'console:bob', action: 'deploy.approve', target: 'web@staging', result: 'approved', detail: REVIEW.url, job: '12' });
+    expect(audit.entries[0]).toMatchObject({
+      actor: 'console:bob',
+      action: 'deploy.approve',
+      target: 'web@staging',
+      result: 'approved',
+      detail: REVIEW.url,
+      job: '12',
+    });
     expect((await reviews.get('12'))?.state).toBe('approved');
   });
 
@@ -25,16 +46,26 @@ describe('/deploy approve and /deploy reject', () => {
     const { router, queues } = await setup();
     await router.handle(command('deploy approve 12', bob));
     const again = await router.handle(command('deploy reject 12', alice));
-    expect(again).toMatchObject({ kind: 'rejected', code: 'E_ALREADY_DECIDED', message: { text: 'Job 12 was already approved by console:bob; nothing changed.' } });
+    expect(again).toMatchObject({
+      kind: 'rejected',
+      code: 'E_ALREADY_DECIDED',
+      message: { text: 'Job 12 was already approved by console:bob; nothing changed.' },
+    });
     expect(queues.queued).toHaveLength(1);
   });
 
   it('the requester may reject but not approve their own deploy (unless the config allows it)', async () => {
     const { router, queues } = await setup();
-    expect((await router.handle(command('deploy approve 12', alice))).message.text).toBe('Denied: you asked for this deploy; someone else must approve it.');
+    expect((await router.handle(command('deploy approve 12', alice))).message.text).toBe(
+      'Denied: you asked for this deploy; someone else must approve it.',
+    );
     expect(queues.queued).toHaveLength(0);
-    expect((await router.handle(command('deploy reject 12', alice))).message.text).toBe('Rejected: pull request #42 of job 12 (web 1.5.0 → staging); job 100 closes it.');
-    const lenient = await setup(COMMANDS_CONFIG.replace('gitops: { url: /srv/gitops.git }', 'gitops: { url: /srv/gitops.git, requesterMayApprove: true }'));
+    expect((await router.handle(command('deploy reject 12', alice))).message.text).toBe(
+      'Rejected: pull request #42 of job 12 (web 1.5.0 → staging); job 100 closes it.',
+    );
+    const lenient = await setup(
+      COMMANDS_CONFIG.replace('gitops: { url: /srv/gitops.git }', 'gitops: { url: /srv/gitops.git, requesterMayApprove: true }'),
+    );
     expect((await lenient.router.handle(command('deploy approve 12', alice))).kind).toBe('queued');
   });
 

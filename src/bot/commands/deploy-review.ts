@@ -17,7 +17,8 @@ function reviewCommand(decision: ReviewPayload['decision']): CommandSpec<ReviewA
   const spec: CommandSpec<ReviewArgs> = defineCommand({
     name: `deploy ${verb}`,
     usage: `/deploy ${verb} <job-id>`,
-    summary: decision === 'approved' ? 'Approve and merge the pull request of a protected deploy' : 'Reject a protected deploy: close its pull request',
+    summary:
+      decision === 'approved' ? 'Approve and merge the pull request of a protected deploy' : 'Reject a protected deploy: close its pull request',
     // The app and environment are only known from the review: checked in the handler.
     action: null,
     parse(line) {
@@ -34,17 +35,44 @@ function reviewCommand(decision: ReviewPayload['decision']): CommandSpec<ReviewA
       const allowed = deps.policy.can(subject, review.action ?? 'deploy', { app: review.app, environment: review.env });
       if (!allowed.allowed) throw new OpsbotError('E_DENIED', `Denied: ${allowed.reason}`);
       if (decision === 'approved' && deps.policy.samePerson(review.requester, subject) && !deps.config.gitops?.requesterMayApprove) {
-        throw new OpsbotError('E_DENIED', `Denied: you asked for this ${review.action === 'config' ? 'change' : 'deploy'}; someone else must approve it.`);
+        throw new OpsbotError(
+          'E_DENIED',
+          `Denied: you asked for this ${review.action === 'config' ? 'change' : 'deploy'}; someone else must approve it.`,
+        );
       }
       const { won, found } = await reviews.decide(args.id, decision, subject);
       if (!won) {
         const now = await reviews.get(args.id);
-        throw new OpsbotError('E_ALREADY_DECIDED', found === 'missing' ? `The review of job ${args.id} has expired.` : `Job ${args.id} was already ${found}${now?.decidedBy ? ` by ${now.decidedBy}` : ''}; nothing changed.`);
+        throw new OpsbotError(
+          'E_ALREADY_DECIDED',
+          found === 'missing'
+            ? `The review of job ${args.id} has expired.`
+            : `Job ${args.id} was already ${found}${now?.decidedBy ? ` by ${now.decidedBy}` : ''}; nothing changed.`,
+        );
       }
-      await deps.audit.append({ actor: subject, platform: command.actor.platform, action: `deploy.${verb}`, target: `${review.app}@${review.env}`, result: decision, detail: review.url, job: args.id });
+      await deps.audit.append({
+        actor: subject,
+        platform: command.actor.platform,
+        action: `deploy.${verb}`,
+        target: `${review.app}@${review.env}`,
+        result: decision,
+        detail: review.url,
+        job: args.id,
+      });
       const payload: ReviewPayload = { id: args.id, decision };
-      const job = await deps.queues.enqueue('review', payload, { requester: command.actor, conversation: command.conversation, target: `${review.app}@${review.env}` });
-      return { kind: 'queued', jobId: job.id, message: { status: 'progress', text: `${decision === 'approved' ? 'Approved' : 'Rejected'}: pull request #${review.pr} of job ${args.id} (${review.app} ${review.ref} → ${review.env}); job ${job.id} ${decision === 'approved' ? 'merges' : 'closes'} it.` } };
+      const job = await deps.queues.enqueue('review', payload, {
+        requester: command.actor,
+        conversation: command.conversation,
+        target: `${review.app}@${review.env}`,
+      });
+      return {
+        kind: 'queued',
+        jobId: job.id,
+        message: {
+          status: 'progress',
+          text: `${decision === 'approved' ? 'Approved' : 'Rejected'}: pull request #${review.pr} of job ${args.id} (${review.app} ${review.ref} → ${review.env}); job ${job.id} ${decision === 'approved' ? 'merges' : 'closes'} it.`,
+        },
+      };
     },
   });
   return spec;

@@ -3,7 +3,12 @@ import { bob, BOTS_CONFIG, command, commandDeps, COMMANDS_CONFIG, routerFor } fr
 import { deploy } from './deploy.js';
 
 /** The reply says what was wrong (`code`, or just a rejection) and the queue stays empty. */
-async function refusedWithNothingQueued({ router, queues }: { router: ReturnType<typeof routerFor>; queues: { queued: unknown[] } }, line: string, code: string, reply: string) {
+async function refusedWithNothingQueued(
+  { router, queues }: { router: ReturnType<typeof routerFor>; queues: { queued: unknown[] } },
+  line: string,
+  code: string,
+  reply: string,
+) {
   const outcome = await router.handle(command(line));
   expect(outcome).toMatchObject(code === 'rejected' ? { kind: 'rejected' } : { kind: 'rejected', code });
   expect(outcome.message.text).toContain(reply);
@@ -19,15 +24,25 @@ describe('/deploy', () => {
   it('queues a deploy job for the asking conversation and answers at once', async () => {
     const { router, queues, audit } = setup();
     const outcome = await router.handle(command('deploy web 1.5.0 staging'));
-    expect(outcome).toEqual({ kind: 'queued', jobId: '100', message: { status: 'progress', text: 'Queued as job 100: deploy web 1.5.0 to staging.' } });
-    expect(queues.queued).toEqual([expect.objectContaining({ kind: 'deploy', payload: { verb: 'deploy', app: 'web', env: 'staging', ref: '1.5.0' }, target: 'web@staging' })]);
-    expect(audit.entries).toEqual([expect.objectContaining({ actor: 'console:alice', action: 'command.deploy', target: 'web@staging', result: 'accepted', job: '100' })]);
+    expect(outcome).toEqual({
+      kind: 'queued',
+      jobId: '100',
+      message: { status: 'progress', text: 'Queued as job 100: deploy web 1.5.0 to staging.' },
+    });
+    expect(queues.queued).toEqual([
+      expect.objectContaining({ kind: 'deploy', payload: { verb: 'deploy', app: 'web', env: 'staging', ref: '1.5.0' }, target: 'web@staging' }),
+    ]);
+    expect(audit.entries).toEqual([
+      expect.objectContaining({ actor: 'console:alice', action: 'command.deploy', target: 'web@staging', result: 'accepted', job: '100' }),
+    ]);
   });
 
   it('says when a protected environment goes through a pull request; digests are tags too', async () => {
     const { router } = setup();
     const digest = `sha256:${'ab'.repeat(32)}`;
-    expect((await router.handle(command(`deploy web ${digest} prod`))).message.text).toBe(`Queued as job 100: deploy web ${digest} to prod (protected: through a pull request).`);
+    expect((await router.handle(command(`deploy web ${digest} prod`))).message.text).toBe(
+      `Queued as job 100: deploy web ${digest} to prod (protected: through a pull request).`,
+    );
   });
 
   it.each([
@@ -47,7 +62,9 @@ describe('/deploy', () => {
   });
 });
 
-const GROUP_CONFIG = `${BOTS_CONFIG.replace('appGroups:', `  api:
+const GROUP_CONFIG = `${BOTS_CONFIG.replace(
+  'appGroups:',
+  `  api:
     image: ghcr.io/example/api
     environments:
       prod: { kind: helm-values, path: api/values.yaml }
@@ -56,7 +73,8 @@ const GROUP_CONFIG = `${BOTS_CONFIG.replace('appGroups:', `  api:
     environments:
       prod: { kind: kustomize, path: web/kustomization.yaml, protected: true }
 appGroups:
-  guarded: [bot-prod, web]`)}
+  guarded: [bot-prod, web]`,
+)}
 access:
   rules:
     - subjects: ["console:alice"]
@@ -73,8 +91,18 @@ describe('/deploy of several apps', () => {
   };
 
   it.each([
-    ['deploy bots 1.5.0 prod', { apps: ['bot-mat', 'bot-prod'], env: 'prod', ref: '1.5.0', group: 'bots' }, 'bots@prod', 'Queued as job 100: deploy bots (bot-mat, bot-prod) 1.5.0 to prod in one commit.'],
-    ['deploy api,bot-prod 1.5.0', { apps: ['api', 'bot-prod'], env: 'prod', ref: '1.5.0' }, 'api,bot-prod@prod', 'Queued as job 100: deploy api, bot-prod 1.5.0 to prod in one commit.'],
+    [
+      'deploy bots 1.5.0 prod',
+      { apps: ['bot-mat', 'bot-prod'], env: 'prod', ref: '1.5.0', group: 'bots' },
+      'bots@prod',
+      'Queued as job 100: deploy bots (bot-mat, bot-prod) 1.5.0 to prod in one commit.',
+    ],
+    [
+      'deploy api,bot-prod 1.5.0',
+      { apps: ['api', 'bot-prod'], env: 'prod', ref: '1.5.0' },
+      'api,bot-prod@prod',
+      'Queued as job 100: deploy api, bot-prod 1.5.0 to prod in one commit.',
+    ],
   ])('%j queues one deploy-group job', async (line, payload, target, reply) => {
     const { router, queues, audit } = setupGroup();
     const outcome = await router.handle(command(line));
@@ -85,7 +113,11 @@ describe('/deploy of several apps', () => {
 
   it.each([
     ['deploy bots 1.5.0', 'E_USAGE', 'bots: say which environment (bot-mat: prod, staging; bot-prod: prod).'],
-    ['deploy bots 1.5.0 staging', 'E_UNKNOWN_ENV', 'bot-prod has no environment "staging" (bot-prod: prod): a group deploy changes every app or none, so nothing was deployed.'],
+    [
+      'deploy bots 1.5.0 staging',
+      'E_UNKNOWN_ENV',
+      'bot-prod has no environment "staging" (bot-prod: prod): a group deploy changes every app or none, so nothing was deployed.',
+    ],
     ['deploy bot-mat,nope 1.5.0 prod', 'E_UNKNOWN_APP', 'Unknown app "nope" in bot-mat,nope.'],
     ['deploy bot-mat,bot-mat 1.5.0 prod', 'E_USAGE', 'bot-mat is listed twice in bot-mat,bot-mat: name each app once.'],
     ['deploy bot-mat,,api 1.5.0 prod', 'E_USAGE', '"bot-mat,,api" has an empty name'],

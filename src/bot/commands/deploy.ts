@@ -6,7 +6,9 @@ import { namesSeveralApps, resolveGroupTarget, unknownAppOrGroup } from './app-g
 import { resolveAppTarget } from './app-target.js';
 import { defineCommand, expectArgs, queueJob } from './spec.js';
 
-type DeployArgs = { kind: 'app'; app: string; env: string; ref: string; protected: boolean } | { kind: 'group'; group?: string; apps: string[]; env: string; ref: string };
+type DeployArgs =
+  | { kind: 'app'; app: string; env: string; ref: string; protected: boolean }
+  | { kind: 'group'; group?: string; apps: string[]; env: string; ref: string };
 
 /** `web@prod`, `bots@prod`, `web,api@prod`: what /jobs and the audit show. */
 const targetOf = (a: DeployArgs) => (a.kind === 'app' ? `${a.app}@${a.env}` : `${a.group ?? a.apps.join(',')}@${a.env}`);
@@ -36,7 +38,12 @@ export const deploy = defineCommand<DeployArgs>({
   handle(ctx) {
     const { args } = ctx;
     if (args.kind === 'group') {
-      const payload: DeployGroupPayload = { apps: args.apps, env: args.env, ref: args.ref, ...(args.group !== undefined ? { group: args.group } : {}) };
+      const payload: DeployGroupPayload = {
+        apps: args.apps,
+        env: args.env,
+        ref: args.ref,
+        ...(args.group !== undefined ? { group: args.group } : {}),
+      };
       const what = args.group ? `${args.group} (${args.apps.join(', ')})` : args.apps.join(', ');
       return queueJob(ctx, 'deploy-group', payload, targetOf(args), `deploy ${what} ${args.ref} to ${args.env} in one commit`);
     }

@@ -13,7 +13,19 @@ describe('/help', () => {
     const message = await help();
     const [commands = '', scope = ''] = message.code?.split('\n\n') ?? [];
     const usages = commands.split('\n').map((l) => l.split('  —  ')[0]);
-    expect(usages).toEqual(['/help', '/deploy approve <job-id>', '/deploy reject <job-id>', '/history <app> [env] [n]', '/status <app> [env]', '/infra reject <plan-id> [stack]', '/infra locks', '/infra unlock <stack>', '/infra force-unlock <stack> <lock-id>', '/jobs [n]', '/cancel <job-id>']);
+    expect(usages).toEqual([
+      '/help',
+      '/deploy approve <job-id>',
+      '/deploy reject <job-id>',
+      '/history <app> [env] [n]',
+      '/status <app> [env]',
+      '/infra reject <plan-id> [stack]',
+      '/infra locks',
+      '/infra unlock <stack>',
+      '/infra force-unlock <stack> <lock-id>',
+      '/jobs [n]',
+      '/cancel <job-id>',
+    ]);
     // What carol may act on: read-only on every app environment, nothing on the stacks.
     expect(scope.split('\n')).toEqual([
       'app / stack  environment  you may',

@@ -21,7 +21,10 @@ export const help = defineCommand({
       .filter((c) => c.action === null || deps.policy.mayEver(subject, c.action))
       .map((c) => `${c.usage}  —  ${c.summary}`);
     const targets = whatYouMayActOn(subject, deps);
-    return { kind: 'reply', message: { title: 'What you can ask opsbot', code: [lines.join('\n'), targets].filter(Boolean).join('\n\n'), context: `You are ${subject}.` } };
+    return {
+      kind: 'reply',
+      message: { title: 'What you can ask opsbot', code: [lines.join('\n'), targets].filter(Boolean).join('\n\n'), context: `You are ${subject}.` },
+    };
   },
 });
 
@@ -39,11 +42,15 @@ function whatYouMayActOn(subject: Subject, deps: CommandDeps): string {
     const envs = members.map((m) => deps.config.apps[m]?.environments ?? {});
     for (const environment of Object.keys(envs[0] ?? {})) {
       const deployable = envs.every((e) => Object.hasOwn(e, environment) && !e[environment]!.protected);
-      if (deployable && members.every((app) => deps.policy.can(subject, 'deploy', { app, environment }).allowed)) rows.push([`group ${group} (${members.join(', ')})`, environment, 'deploy']);
+      if (deployable && members.every((app) => deps.policy.can(subject, 'deploy', { app, environment }).allowed))
+        rows.push([`group ${group} (${members.join(', ')})`, environment, 'deploy']);
     }
   }
   for (const stack of Object.keys(deps.config.stacks)) {
-    const may = [deps.policy.can(subject, 'infra.plan', { stack }).allowed && 'plan', deps.policy.canApprove(subject, stack).allowed && 'approve'].filter(Boolean);
+    const may = [
+      deps.policy.can(subject, 'infra.plan', { stack }).allowed && 'plan',
+      deps.policy.canApprove(subject, stack).allowed && 'approve',
+    ].filter(Boolean);
     if (may.length > 0) rows.push([`stack ${stack}`, '', may.join(', ')]);
   }
   return rows.length > 0 ? textTable(['app / stack', 'environment', 'you may'], rows) : '';

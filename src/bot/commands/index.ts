@@ -20,4 +20,25 @@ import { jobs } from './jobs.js';
 import type { CommandSpec } from './spec.js';
 
 /** Every chat command, in the order /help lists them. */
-export const ALL_COMMANDS: readonly CommandSpec<never>[] = [help, deploy, deployApprove, deployReject, deployIgnore, rollback, config, history, status, infraPlan, infraApply, infraReject, infraDrift, infraLocks, infraUnlock, infraForceUnlock, jobs, cancel, diagnose, audit] as unknown as CommandSpec<never>[];
+export const ALL_COMMANDS: readonly CommandSpec<never>[] = [
+  help,
+  deploy,
+  deployApprove,
+  deployReject,
+  deployIgnore,
+  rollback,
+  config,
+  history,
+  status,
+  infraPlan,
+  infraApply,
+  infraReject,
+  infraDrift,
+  infraLocks,
+  infraUnlock,
+  infraForceUnlock,
+  jobs,
+  cancel,
+  diagnose,
+  audit,
+] as unknown as CommandSpec<never>[];

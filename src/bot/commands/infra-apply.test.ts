@@ -14,10 +14,18 @@ describe('/infra apply', () => {
     const { router, queues, store, audit } = setup();
     store.approveResult = { kind: 'start', approvals: 2 };
     const outcome = await router.handle(command('infra apply abcdefgh', bob));
-    expect(outcome).toMatchObject({ kind: 'queued', jobId: '100', message: { text: 'Plan abcdefgh approved by bob (2 of 2). Queued as job 100: apply stack core.' } });
+    expect(outcome).toMatchObject({
+      kind: 'queued',
+      jobId: '100',
+      message: { text: 'Plan abcdefgh approved by bob (2 of 2). Queued as job 100: apply stack core.' },
+    });
     expect(queues.queued[0]).toMatchObject({ kind: 'apply', payload: { planId: 'abcdefgh', stack: 'core' }, target: 'stack core' });
     expect(store.log).toEqual(['approve abcdefgh by console:bob', 'job abcdefgh 100']);
-    expect(audit.entries.find((e) => e.action === 'infra.approve')).toMatchObject({ result: 'approved', detail: 'approval 2 of 2; apply job 100', target: 'stack core plan abcdefgh' });
+    expect(audit.entries.find((e) => e.action === 'infra.approve')).toMatchObject({
+      result: 'approved',
+      detail: 'approval 2 of 2; apply job 100',
+      target: 'stack core plan abcdefgh',
+    });
   });
 
   it('a queue that is down puts the plan back to pending: the approval can be repeated', async () => {
@@ -40,9 +48,21 @@ describe('/infra apply', () => {
   });
 
   it.each<[ApprovalResult, string, string]>([
-    [{ kind: 'own', requester: 'console:bob' }, 'E_DENIED', 'Denied: you requested plan abcdefgh; someone else must approve it (stack core does not allow requesters to approve their own plans).'],
-    [{ kind: 'superseded', by: 'zzzzzzzz' }, 'E_PLAN_SUPERSEDED', 'Plan abcdefgh was superseded by plan zzzzzzzz, a newer plan of stack core. Review and approve that one instead.'],
-    [{ kind: 'rejected', by: 'console:alice' }, 'E_PLAN_REJECTED', 'Plan abcdefgh was rejected by console:alice; it cannot be applied. Run /infra plan core for a new one.'],
+    [
+      { kind: 'own', requester: 'console:bob' },
+      'E_DENIED',
+      'Denied: you requested plan abcdefgh; someone else must approve it (stack core does not allow requesters to approve their own plans).',
+    ],
+    [
+      { kind: 'superseded', by: 'zzzzzzzz' },
+      'E_PLAN_SUPERSEDED',
+      'Plan abcdefgh was superseded by plan zzzzzzzz, a newer plan of stack core. Review and approve that one instead.',
+    ],
+    [
+      { kind: 'rejected', by: 'console:alice' },
+      'E_PLAN_REJECTED',
+      'Plan abcdefgh was rejected by console:alice; it cannot be applied. Run /infra plan core for a new one.',
+    ],
     [{ kind: 'missing' }, 'E_UNKNOWN_PLAN', 'There is no plan abcdefgh any more; run /infra plan core.'],
     [{ kind: 'applied', job: '30' }, 'E_PLAN_APPLIED', 'Plan abcdefgh has already been applied (job 30).'],
     [{ kind: 'failed', job: '30' }, 'E_PLAN_FAILED', 'The apply of plan abcdefgh (job 30) failed; run /infra plan core for a new one.'],

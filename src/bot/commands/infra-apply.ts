@@ -35,7 +35,11 @@ export const infraApply = defineCommand({
     if (!allowed.allowed) return deny('E_DENIED', `Denied: ${allowed.reason}.`);
     if (plan.state === 'pending') {
       const holder = await infra.locks.holder(plan.stack);
-      if (holder) throw new OpsbotError('E_STACK_LOCKED', `${describeHolder(plan.stack, holder)} Your approval was not recorded; approve again when it has finished.`);
+      if (holder)
+        throw new OpsbotError(
+          'E_STACK_LOCKED',
+          `${describeHolder(plan.stack, holder)} Your approval was not recorded; approve again when it has finished.`,
+        );
       // Stale code or unmet applyRequirements: refused before the approval counts (the job checks again).
       try {
         await checkApplyGate(stackSource(infra, plan.stack, stack), plan, () => infra.github.forStack(plan.stack, stack));
@@ -46,13 +50,21 @@ export const infraApply = defineCommand({
     }
 
     const required = stack.approvalsRequired;
-    const result = await infra.store.approve(plan, subject, { required, requesterMayApprove: stack.requesterMayApprove, people: deps.policy.people() });
+    const result = await infra.store.approve(plan, subject, {
+      required,
+      requesterMayApprove: stack.requesterMayApprove,
+      people: deps.policy.people(),
+    });
     switch (result.kind) {
       case 'start': {
         let jobId: string;
         try {
           const payload: ApplyPayload = { planId: plan.id, stack: plan.stack };
-          const job = await deps.queues.enqueue('apply', payload, { requester: command.actor, conversation: command.conversation, target: `stack ${plan.stack}` });
+          const job = await deps.queues.enqueue('apply', payload, {
+            requester: command.actor,
+            conversation: command.conversation,
+            target: `stack ${plan.stack}`,
+          });
           jobId = job.id;
         } catch (err) {
           // Nothing queued: the plan is pending again, so the approval can simply be repeated.
@@ -61,26 +73,63 @@ export const infraApply = defineCommand({
         }
         await infra.store.setApplyJob(plan.id, jobId);
         await auditDecision(ctx, plan, 'approved', `approval ${result.approvals} of ${required}; apply job ${jobId}`);
-        return { kind: 'queued', jobId, message: { status: 'progress', text: `Plan ${plan.id} approved by ${command.actor.displayName} (${result.approvals} of ${required}). Queued as job ${jobId}: apply stack ${plan.stack}.` } };
+        return {
+          kind: 'queued',
+          jobId,
+          message: {
+            status: 'progress',
+            text: `Plan ${plan.id} approved by ${command.actor.displayName} (${result.approvals} of ${required}). Queued as job ${jobId}: apply stack ${plan.stack}.`,
+          },
+        };
       }
       case 'recorded':
         await auditDecision(ctx, plan, 'approved', `approval ${result.approvals} of ${required}`);
-        return { kind: 'reply', message: { status: 'info', text: `Approval ${result.approvals} of ${required} recorded for plan ${plan.id} (stack ${plan.stack}); waiting for ${required - result.approvals} more approver${required - result.approvals > 1 ? 's' : ''}.` } };
+        return {
+          kind: 'reply',
+          message: {
+            status: 'info',
+            text: `Approval ${result.approvals} of ${required} recorded for plan ${plan.id} (stack ${plan.stack}); waiting for ${required - result.approvals} more approver${required - result.approvals > 1 ? 's' : ''}.`,
+          },
+        };
       case 'already':
-        return { kind: 'reply', message: { status: 'info', text: `You have already approved plan ${plan.id}${result.as !== subject ? ` as ${result.as}, another account of ${deps.policy.personOf(subject)}` : ''} (${result.approvals} of ${required} approvals); it needs another approver.` } };
+        return {
+          kind: 'reply',
+          message: {
+            status: 'info',
+            text: `You have already approved plan ${plan.id}${result.as !== subject ? ` as ${result.as}, another account of ${deps.policy.personOf(subject)}` : ''} (${result.approvals} of ${required} approvals); it needs another approver.`,
+          },
+        };
       case 'approved':
       case 'applying':
-        return { kind: 'reply', message: { status: 'info', text: `Plan ${plan.id} is already approved${result.job ? `; apply job ${result.job} is on it` : ''}. Nothing more to do.` } };
+        return {
+          kind: 'reply',
+          message: {
+            status: 'info',
+            text: `Plan ${plan.id} is already approved${result.job ? `; apply job ${result.job} is on it` : ''}. Nothing more to do.`,
+          },
+        };
       case 'own': {
         const via = result.requester !== subject ? ` as ${result.requester}, another account of ${deps.policy.personOf(subject)}` : '';
-        return deny('E_DENIED', `Denied: you requested plan ${plan.id}${via}; someone else must approve it (stack ${plan.stack} does not allow requesters to approve their own plans).`);
+        return deny(
+          'E_DENIED',
+          `Denied: you requested plan ${plan.id}${via}; someone else must approve it (stack ${plan.stack} does not allow requesters to approve their own plans).`,
+        );
       }
       case 'superseded':
-        return deny('E_PLAN_SUPERSEDED', `Plan ${plan.id} was superseded by plan ${result.by}, a newer plan of stack ${plan.stack}. Review and approve that one instead.`);
+        return deny(
+          'E_PLAN_SUPERSEDED',
+          `Plan ${plan.id} was superseded by plan ${result.by}, a newer plan of stack ${plan.stack}. Review and approve that one instead.`,
+        );
       case 'rejected':
-        return deny('E_PLAN_REJECTED', `Plan ${plan.id} was rejected by ${result.by}; it cannot be applied. Run /infra plan ${plan.stack} for a new one.`);
+        return deny(
+          'E_PLAN_REJECTED',
+          `Plan ${plan.id} was rejected by ${result.by}; it cannot be applied. Run /infra plan ${plan.stack} for a new one.`,
+        );
       case 'expired':
-        return deny('E_PLAN_EXPIRED', `Plan ${plan.id} expired at ${new Date(plan.expiresAt).toISOString()}; run /infra plan ${plan.stack} for a new one.`);
+        return deny(
+          'E_PLAN_EXPIRED',
+          `Plan ${plan.id} expired at ${new Date(plan.expiresAt).toISOString()}; run /infra plan ${plan.stack} for a new one.`,
+        );
       case 'missing':
         return deny('E_UNKNOWN_PLAN', `There is no plan ${plan.id} any more; run /infra plan ${plan.stack}.`);
       case 'applied':

@@ -22,12 +22,29 @@ export function parsePlanRef(spec: Pick<CommandSpec, 'usage'>, line: ParsedLine)
 
 export async function findPlan(infra: Pick<CommandInfra, 'store'>, ref: PlanRef): Promise<StoredPlan> {
   const plan = await infra.store.get(ref.id);
-  if (!plan) throw new OpsbotError('E_UNKNOWN_PLAN', `There is no plan ${ref.id}. Plans are kept for their lifetime (planTtl) and a day after; run /infra plan <stack> for a new one.`);
-  if (ref.stack && ref.stack !== plan.stack) throw new OpsbotError('E_PLAN_STACK', `Plan ${ref.id} belongs to stack ${plan.stack}, not ${ref.stack}. Nothing was done.`);
+  if (!plan)
+    throw new OpsbotError(
+      'E_UNKNOWN_PLAN',
+      `There is no plan ${ref.id}. Plans are kept for their lifetime (planTtl) and a day after; run /infra plan <stack> for a new one.`,
+    );
+  if (ref.stack && ref.stack !== plan.stack)
+    throw new OpsbotError('E_PLAN_STACK', `Plan ${ref.id} belongs to stack ${plan.stack}, not ${ref.stack}. Nothing was done.`);
   return plan;
 }
 
 /** One audit entry per decision on a plan (approved / rejected / denied). */
-export async function auditDecision(ctx: CommandContext<PlanRef>, plan: Pick<StoredPlan, 'id' | 'stack'>, result: 'approved' | 'rejected' | 'denied', detail: string): Promise<void> {
-  await ctx.deps.audit.append({ actor: ctx.subject, platform: ctx.command.actor.platform, action: result === 'rejected' ? 'infra.reject' : 'infra.approve', target: `stack ${plan.stack} plan ${plan.id}`, result, detail });
+export async function auditDecision(
+  ctx: CommandContext<PlanRef>,
+  plan: Pick<StoredPlan, 'id' | 'stack'>,
+  result: 'approved' | 'rejected' | 'denied',
+  detail: string,
+): Promise<void> {
+  await ctx.deps.audit.append({
+    actor: ctx.subject,
+    platform: ctx.command.actor.platform,
+    action: result === 'rejected' ? 'infra.reject' : 'infra.approve',
+    target: `stack ${plan.stack} plan ${plan.id}`,
+    result,
+    detail,
+  });
 }

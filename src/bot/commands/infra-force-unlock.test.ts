@@ -16,9 +16,16 @@ describe('/infra force-unlock', () => {
     const asked = await router.handle(command(`infra force-unlock core ${LOCK}`, alice));
     expect(asked.kind).toBe('reply');
     expect(asked.message).toMatchObject({ status: 'warning', title: 'Force-unlock of stack core requested' });
-    expect(asked.message.text).toContain(`alice asks to remove Terraform's state lock ${LOCK} of stack core. An approver of the stack other than alice must confirm`);
+    expect(asked.message.text).toContain(
+      `alice asks to remove Terraform's state lock ${LOCK} of stack core. An approver of the stack other than alice must confirm`,
+    );
     expect(asked.message.buttons).toEqual([
-      { action: { command: 'infra force-unlock', args: ['core', LOCK] }, label: 'Confirm force-unlock', style: 'danger', confirm: `Remove Terraform's state lock ${LOCK} of stack core? Only if no run holds it any more.` },
+      {
+        action: { command: 'infra force-unlock', args: ['core', LOCK] },
+        label: 'Confirm force-unlock',
+        style: 'danger',
+        confirm: `Remove Terraform's state lock ${LOCK} of stack core? Only if no run holds it any more.`,
+      },
     ]);
 
     const own = await router.handle(command(`infra force-unlock core ${LOCK}`, alice));
@@ -28,8 +35,15 @@ describe('/infra force-unlock', () => {
 
     const confirmed = await router.handle(command(`infra force-unlock core ${LOCK}`, bob));
     expect(confirmed).toMatchObject({ kind: 'queued', jobId: '100' });
-    expect(confirmed.message.text).toBe(`Force-unlock of stack core (lock ${LOCK}, asked by alice) confirmed by bob. Queued as job 100: force-unlock stack core.`);
-    expect(queues.queued[0]).toMatchObject({ kind: 'force-unlock', payload: { stack: 'core', lockId: LOCK, requestedBy: 'alice' }, target: 'stack core', requester: bob });
+    expect(confirmed.message.text).toBe(
+      `Force-unlock of stack core (lock ${LOCK}, asked by alice) confirmed by bob. Queued as job 100: force-unlock stack core.`,
+    );
+    expect(queues.queued[0]).toMatchObject({
+      kind: 'force-unlock',
+      payload: { stack: 'core', lockId: LOCK, requestedBy: 'alice' },
+      target: 'stack core',
+      requester: bob,
+    });
     expect(unlocks.pending.size).toBe(0);
     expect(audit.entries.filter((e) => e.action === 'infra.force-unlock').map((e) => [e.actor, e.result])).toEqual([
       ['console:alice', 'accepted'],

@@ -23,7 +23,11 @@ export const infraForceUnlock = defineCommand({
     expectArgs(infraForceUnlock, line, { min: 2, max: 2 });
     const [stack, lockId] = line.positional as [string, string];
     if (!NAME_PATTERN.test(stack)) throw usage(infraForceUnlock, `"${stack}" is not a stack name.`);
-    if (!isLockId(lockId)) throw usage(infraForceUnlock, `"${lockId.slice(0, 80)}" is not a state lock id (a UUID such as 8c3f0e2a-…, as the "state is locked" reply shows). Nothing was done.`);
+    if (!isLockId(lockId))
+      throw usage(
+        infraForceUnlock,
+        `"${lockId.slice(0, 80)}" is not a state lock id (a UUID such as 8c3f0e2a-…, as the "state is locked" reply shows). Nothing was done.`,
+      );
     return { stack, lockId };
   },
   resource: (a) => ({ stack: a.stack }),
@@ -33,7 +37,14 @@ export const infraForceUnlock = defineCommand({
     stackNamed(deps.config, stack);
     const infra = deps.infra;
     const audit = (result: 'accepted' | 'approved' | 'denied', detail: string) =>
-      deps.audit.append({ actor: subject, platform: command.actor.platform, action: 'infra.force-unlock', target: `stack ${stack} lock ${lockId}`, result, detail });
+      deps.audit.append({
+        actor: subject,
+        platform: command.actor.platform,
+        action: 'infra.force-unlock',
+        target: `stack ${stack} lock ${lockId}`,
+        result,
+        detail,
+      });
     const deny = async (text: string): Promise<never> => {
       await audit('denied', text);
       throw new OpsbotError('E_DENIED', text);
@@ -70,14 +81,23 @@ export const infraForceUnlock = defineCommand({
     if (!approver.allowed) return deny(`Denied: ${approver.reason}.`);
     const busy = await infra.locks.holder(stack);
     if (busy) {
-      throw new OpsbotError('E_STACK_LOCKED', `${describeHolder(stack, busy)} Its state lock may be that job's own: nothing was unlocked, and the request stands; confirm again when it has finished.`);
+      throw new OpsbotError(
+        'E_STACK_LOCKED',
+        `${describeHolder(stack, busy)} Its state lock may be that job's own: nothing was unlocked, and the request stands; confirm again when it has finished.`,
+      );
     }
     const taken = await infra.unlocks.take(stack, lockId);
-    if (!taken) return { kind: 'reply', message: { status: 'info', text: `The force-unlock of stack ${stack} (lock ${lockId}) was already confirmed by someone else.` } };
+    if (!taken)
+      return {
+        kind: 'reply',
+        message: { status: 'info', text: `The force-unlock of stack ${stack} (lock ${lockId}) was already confirmed by someone else.` },
+      };
     let jobId: string;
     try {
       const payload: ForceUnlockPayload = { stack, lockId, requestedBy: taken.requester.displayName };
-      jobId = (await deps.queues.enqueue('force-unlock', payload, { requester: command.actor, conversation: command.conversation, target: `stack ${stack}` })).id;
+      jobId = (
+        await deps.queues.enqueue('force-unlock', payload, { requester: command.actor, conversation: command.conversation, target: `stack ${stack}` })
+      ).id;
     } catch (err) {
       // Nothing queued: the request stands, to be confirmed again.
       await infra.unlocks.ask(taken);
@@ -87,7 +107,10 @@ export const infraForceUnlock = defineCommand({
     return {
       kind: 'queued',
       jobId,
-      message: { status: 'progress', text: `Force-unlock of stack ${stack} (lock ${lockId}, asked by ${taken.requester.displayName}) confirmed by ${command.actor.displayName}. Queued as job ${jobId}: force-unlock stack ${stack}.` },
+      message: {
+        status: 'progress',
+        text: `Force-unlock of stack ${stack} (lock ${lockId}, asked by ${taken.requester.displayName}) confirmed by ${command.actor.displayName}. Queued as job ${jobId}: force-unlock stack ${stack}.`,
+      },
     };
   },
 });

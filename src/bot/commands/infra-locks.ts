@@ -18,8 +18,18 @@ export const infraLocks = defineCommand({
     if (locks.length === 0 && holds.length === 0) return { kind: 'reply', message: { text: 'No stack is locked.' } };
     const lines = [
       ...locks.map((l) => `${describeHolder(l.stack, l.holder)} (lease renews; expires in ${Math.ceil(l.ttlMs / 1000)} s if its worker stops)`),
-      ...holds.map((h) => `${describeHold(h.stack, h.hold)} (plan-to-apply; frees on apply, rejection${h.hold.pr ? ', merge' : ''} or in ${Math.ceil(h.ttlMs / 60_000)} min)`),
+      ...holds.map(
+        (h) =>
+          `${describeHold(h.stack, h.hold)} (plan-to-apply; frees on apply, rejection${h.hold.pr ? ', merge' : ''} or in ${Math.ceil(h.ttlMs / 60_000)} min)`,
+      ),
     ];
-    return { kind: 'reply', message: { title: 'Locked stacks', code: lines.join('\n'), context: 'A stuck lock: /infra unlock <stack> (admins, or for a plan-to-apply lock an approver of the stack).' } };
+    return {
+      kind: 'reply',
+      message: {
+        title: 'Locked stacks',
+        code: lines.join('\n'),
+        context: 'A stuck lock: /infra unlock <stack> (admins, or for a plan-to-apply lock an approver of the stack).',
+      },
+    };
   },
 });

@@ -20,7 +20,9 @@ describe('/infra plan', () => {
     locks.held.set('core', { job: '9', kind: 'plan', by: 'dave', since: Date.now() });
     const outcome = await router.handle(command('infra plan core'));
     expect(outcome).toMatchObject({ kind: 'rejected', code: 'E_STACK_LOCKED' });
-    expect(outcome.message.text).toMatch(/^Stack core is busy: job 9 \(dave\) has been planning it since .* Try again when it has finished \(\/infra locks\)\.$/);
+    expect(outcome.message.text).toMatch(
+      /^Stack core is busy: job 9 \(dave\) has been planning it since .* Try again when it has finished \(\/infra locks\)\.$/,
+    );
     expect(queues.queued).toHaveLength(0);
   });
 

@@ -17,11 +17,16 @@ export const infraPlan = defineCommand({
   parse(line, deps) {
     expectArgs(infraPlan, line, { min: 1, max: 1, flags: ['var-file', 'branch', 'pr'] });
     const stack = line.positional[0]!;
-    if (!NAME_PATTERN.test(stack)) throw usage(infraPlan, `"${stack}" is not a stack name (lowercase letters, digits and '-'). Known stacks: ${Object.keys(deps.config.stacks).join(', ') || 'none'}.`);
+    if (!NAME_PATTERN.test(stack))
+      throw usage(
+        infraPlan,
+        `"${stack}" is not a stack name (lowercase letters, digits and '-'). Known stacks: ${Object.keys(deps.config.stacks).join(', ') || 'none'}.`,
+      );
     stackNamed(deps.config, stack);
     const varFile = line.flags['var-file'];
     // It becomes a tofu argument and a path in the checkout: relative, inside the repository.
-    if (varFile !== undefined && !REPO_PATH_PATTERN.test(varFile)) throw usage(infraPlan, `--var-file "${varFile}" must be a relative path inside the stack's repository (no "..", no absolute path).`);
+    if (varFile !== undefined && !REPO_PATH_PATTERN.test(varFile))
+      throw usage(infraPlan, `--var-file "${varFile}" must be a relative path inside the stack's repository (no "..", no absolute path).`);
     return { stack, varFiles: varFile === undefined ? [] : [varFile], ...sourceOf(line) };
   },
   resource: (a) => ({ stack: a.stack }),
@@ -43,7 +48,11 @@ export const infraPlan = defineCommand({
     const holder = await infra.locks.holder(args.stack);
     if (holder) throw new OpsbotError('E_STACK_LOCKED', `${describeHolder(args.stack, holder)} Try again when it has finished (/infra locks).`);
     const payload: PlanPayload = { stack: args.stack, varFiles: args.varFiles, ...(args.source ? { source: args.source } : {}) };
-    const job = await deps.queues.enqueue('plan', payload, { requester: command.actor, conversation: command.conversation, target: `stack ${args.stack}` });
+    const job = await deps.queues.enqueue('plan', payload, {
+      requester: command.actor,
+      conversation: command.conversation,
+      target: `stack ${args.stack}`,
+    });
     const what = resolved ? ` (${describeSource(resolved.source, stack.branch)} at ${resolved.commit.slice(0, 12)})` : '';
     return { kind: 'queued', jobId: job.id, message: { status: 'progress', text: `Queued as job ${job.id}: plan stack ${args.stack}${what}.` } };
   },
@@ -59,7 +68,8 @@ function sourceOf(line: ParsedLine): { source?: SourceRequest } {
     return { source: { branch } };
   }
   if (pr !== undefined) {
-    if (!/^[1-9][0-9]{0,8}$/.test(pr)) throw usage(infraPlan, line.bare.has('pr') ? '--pr needs a pull request number.' : `--pr needs a pull request number, not "${pr}".`);
+    if (!/^[1-9][0-9]{0,8}$/.test(pr))
+      throw usage(infraPlan, line.bare.has('pr') ? '--pr needs a pull request number.' : `--pr needs a pull request number, not "${pr}".`);
     return { source: { pr: Number(pr) } };
   }
   return {};

@@ -12,7 +12,10 @@ describe('/infra reject', () => {
   it('an approver rejects a pending plan: audited, nothing will be applied', async () => {
     const { router, store, audit } = setup();
     const outcome = await router.handle(command('infra reject abcdefgh core', bob));
-    expect(outcome).toEqual({ kind: 'reply', message: { status: 'warning', title: 'Plan abcdefgh rejected', text: 'bob rejected plan abcdefgh of stack core. Nothing will be applied.' } });
+    expect(outcome).toEqual({
+      kind: 'reply',
+      message: { status: 'warning', title: 'Plan abcdefgh rejected', text: 'bob rejected plan abcdefgh of stack core. Nothing will be applied.' },
+    });
     expect((await store.get('abcdefgh'))?.state).toBe('rejected');
     expect(audit.entries.find((e) => e.action === 'infra.reject')).toMatchObject({ result: 'rejected', detail: 'rejected by console:bob' });
   });
@@ -33,6 +36,8 @@ describe('/infra reject', () => {
   it('only a pending plan can be rejected', async () => {
     const { router, store } = setup();
     store.plans.get('abcdefgh')!.state = 'applied';
-    expect((await router.handle(command('infra reject abcdefgh', bob))).message.text).toBe('Plan abcdefgh is applied; only a pending plan can be rejected.');
+    expect((await router.handle(command('infra reject abcdefgh', bob))).message.text).toBe(
+      'Plan abcdefgh is applied; only a pending plan can be rejected.',
+    );
   });
 });

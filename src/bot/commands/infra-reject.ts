@@ -26,11 +26,21 @@ export const infraReject = defineCommand({
     const result = await infra.store.reject(plan.id, subject);
     if (result.state === 'missing') throw new OpsbotError('E_UNKNOWN_PLAN', `There is no plan ${plan.id} any more.`);
     if (result.state !== 'rejected' || result.by !== subject) {
-      throw new OpsbotError('E_PLAN_STATE', `Plan ${plan.id} is ${result.state}${result.by ? ` (by ${result.by})` : ''}; only a pending plan can be rejected.`);
+      throw new OpsbotError(
+        'E_PLAN_STATE',
+        `Plan ${plan.id} is ${result.state}${result.by ? ` (by ${result.by})` : ''}; only a pending plan can be rejected.`,
+      );
     }
     await auditDecision(ctx, plan, 'rejected', `rejected by ${subject}`);
     // A rejected plan no longer holds its stack (lock: plan-to-apply).
     await infra.holds.release(plan.stack, plan.id);
-    return { kind: 'reply', message: { status: 'warning', title: `Plan ${plan.id} rejected`, text: `${command.actor.displayName} rejected plan ${plan.id} of stack ${plan.stack}. Nothing will be applied.` } };
+    return {
+      kind: 'reply',
+      message: {
+        status: 'warning',
+        title: `Plan ${plan.id} rejected`,
+        text: `${command.actor.displayName} rejected plan ${plan.id} of stack ${plan.stack}. Nothing will be applied.`,
+      },
+    };
   },
 });

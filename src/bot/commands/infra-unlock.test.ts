@@ -10,7 +10,11 @@ describe('/infra unlock', () => {
     expect(message).toMatchObject({ status: 'warning', title: 'Stack core unlocked' });
     expect(message.text).toMatch(/^Stack core is busy: job 9 \(dave\).*\nIts lock is freed\./);
     expect(locks.held.size).toBe(0);
-    expect(audit.entries.find((e) => e.action === 'infra.unlock')).toMatchObject({ actor: 'console:alice', target: 'stack core', result: 'succeeded' });
+    expect(audit.entries.find((e) => e.action === 'infra.unlock')).toMatchObject({
+      actor: 'console:alice',
+      target: 'stack core',
+      result: 'succeeded',
+    });
   });
 
   it('a stack that was not locked says so; a lock of a stack no longer configured can still be freed', async () => {
@@ -26,12 +30,14 @@ describe('/infra unlock', () => {
     expect(await routerFor([infraUnlock], deps).handle(command('infra unlock core', bob))).toMatchObject({ kind: 'rejected', code: 'E_DENIED' });
     expect(locks.held.size).toBe(1);
   });
-  it('an approver of the stack frees its plan-to-apply lock, not a running job\'s; audited', async () => {
+  it("an approver of the stack frees its plan-to-apply lock, not a running job's; audited", async () => {
     const { deps, locks, holds, audit } = commandDeps(COMMANDS_CONFIG);
     holds.held.set('core', { person: 'console:carol', by: 'carol', since: Date.now(), source: 'branch:feature', planId: 'abcdefgh' });
     locks.held.set('core', { job: '9', kind: 'plan', by: 'dave', since: Date.now() });
     const message = (await routerFor([infraUnlock], deps).handle(command('infra unlock core', bob))).message;
-    expect(message.text).toMatch(/^Stack core is locked for carol's branch feature since .*: that plan-to-apply lock is freed\.\nA running job's lock on stack core stays: only an admin frees it\.$/);
+    expect(message.text).toMatch(
+      /^Stack core is locked for carol's branch feature since .*: that plan-to-apply lock is freed\.\nA running job's lock on stack core stays: only an admin frees it\.$/,
+    );
     expect(holds.held.size).toBe(0);
     expect(locks.held.size).toBe(1);
     expect(audit.entries.find((e) => e.action === 'infra.unlock')).toMatchObject({ actor: 'console:bob', result: 'succeeded' });

@@ -7,7 +7,8 @@ import { defineCommand, expectArgs, usage } from './spec.js';
 export const infraUnlock = defineCommand({
   name: 'infra unlock',
   usage: '/infra unlock <stack>',
-  summary: "Free a stuck stack lock (admins), or a plan-to-apply lock (admins and the stack's approvers); audited. Terraform's own state lock: /infra force-unlock",
+  summary:
+    "Free a stuck stack lock (admins), or a plan-to-apply lock (admins and the stack's approvers); audited. Terraform's own state lock: /infra force-unlock",
   // Checked in the handler: an approver of the stack may free its plan-to-apply lock, only an admin a job's lock.
   action: null,
   parse(line) {
@@ -22,7 +23,8 @@ export const infraUnlock = defineCommand({
   async handle({ args, deps, subject, command }) {
     const admin = deps.policy.can(subject, 'admin', { stack: args.stack });
     const approver = deps.policy.canApprove(subject, args.stack);
-    const audit = (result: 'succeeded' | 'denied', detail: string) => deps.audit.append({ actor: subject, platform: command.actor.platform, action: 'infra.unlock', target: `stack ${args.stack}`, result, detail });
+    const audit = (result: 'succeeded' | 'denied', detail: string) =>
+      deps.audit.append({ actor: subject, platform: command.actor.platform, action: 'infra.unlock', target: `stack ${args.stack}`, result, detail });
     if (!admin.allowed && !approver.allowed) {
       await audit('denied', admin.reason ?? '');
       throw new OpsbotError('E_DENIED', `Denied: ${admin.reason} (An approver of the stack may free only its plan-to-apply lock.)`);
@@ -32,7 +34,10 @@ export const infraUnlock = defineCommand({
     if (hold) freed.push(`${describeHold(args.stack, hold)}: that plan-to-apply lock is freed.`);
     if (admin.allowed) {
       const held = await deps.infra.locks.forceUnlock(args.stack);
-      if (held !== null) freed.push(`${describeHolder(args.stack, held ?? undefined)}\nIts lock is freed. If that job was killed mid-apply, Terraform's state lock may remain too: the next /infra plan ${args.stack} names it and offers /infra force-unlock.`);
+      if (held !== null)
+        freed.push(
+          `${describeHolder(args.stack, held ?? undefined)}\nIts lock is freed. If that job was killed mid-apply, Terraform's state lock may remain too: the next /infra plan ${args.stack} names it and offers /infra force-unlock.`,
+        );
     } else if (await deps.infra.locks.holder(args.stack)) {
       if (!hold) {
         await audit('denied', `job lock: ${admin.reason ?? ''}`);

@@ -5,8 +5,23 @@ import { age, jobs } from './jobs.js';
 describe('/jobs', () => {
   it('lists recent jobs with state, target, requester and age', async () => {
     const { deps, queues } = commandDeps(COMMANDS_CONFIG);
-    queues.summaries.set('12', { id: '12', kind: 'deploy', state: 'completed', outcome: 'succeeded', requester: carol, target: 'web@prod', createdAt: new Date(Date.now() - 150_000).toISOString() });
-    queues.summaries.set('13', { id: '13', kind: 'plan', state: 'active', requester: carol, target: 'stack core', createdAt: new Date().toISOString() });
+    queues.summaries.set('12', {
+      id: '12',
+      kind: 'deploy',
+      state: 'completed',
+      outcome: 'succeeded',
+      requester: carol,
+      target: 'web@prod',
+      createdAt: new Date(Date.now() - 150_000).toISOString(),
+    });
+    queues.summaries.set('13', {
+      id: '13',
+      kind: 'plan',
+      state: 'active',
+      requester: carol,
+      target: 'stack core',
+      createdAt: new Date().toISOString(),
+    });
     const message = (await routerFor([jobs], deps).handle(command('jobs 5', carol))).message;
     expect(message.title).toBe('Jobs');
     expect(message.code?.split('\n')).toEqual([

@@ -22,7 +22,14 @@ export const jobs = defineCommand({
     const now = Date.now();
     const rows = list.map((j) => {
       const state = j.outcome && j.state === 'completed' ? j.outcome : j.state;
-      return [j.id.padStart(Math.max(...list.map((x) => x.id.length))), j.kind, state, j.target, `${j.requester.platform}:${j.requester.id}`, age(now - Date.parse(j.createdAt))];
+      return [
+        j.id.padStart(Math.max(...list.map((x) => x.id.length))),
+        j.kind,
+        state,
+        j.target,
+        `${j.requester.platform}:${j.requester.id}`,
+        age(now - Date.parse(j.createdAt)),
+      ];
     });
     return { kind: 'reply', message: { title: 'Jobs', code: textTable(['id', 'kind', 'state', 'target', 'requester', 'age'], rows) } };
   },

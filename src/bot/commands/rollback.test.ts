@@ -19,14 +19,18 @@ describe('/rollback', () => {
 
   it('refuses extra arguments', async () => {
     const { deps } = commandDeps(COMMANDS_CONFIG);
-    expect((await routerFor([rollback], deps).handle(command('rollback web staging now'))).message.text).toBe('Too many arguments.\nUsage: /rollback <app> [env] [--to <tag>]');
+    expect((await routerFor([rollback], deps).handle(command('rollback web staging now'))).message.text).toBe(
+      'Too many arguments.\nUsage: /rollback <app> [env] [--to <tag>]',
+    );
   });
 
   it('an app group is rolled back app by app: the reply says how, nothing queued', async () => {
     const { deps, queues } = commandDeps(`${BOTS_CONFIG}access: { rules: [ { subjects: ["console:alice"], actions: [rollback] } ] }\n`);
     const outcome = await routerFor([rollback], deps).handle(command('rollback bots prod'));
     expect(outcome).toMatchObject({ kind: 'rejected', code: 'E_USAGE' });
-    expect(outcome.message.text).toBe('bots is an app group: roll back each app (/rollback bot-mat prod), or deploy the group at the earlier tag (/deploy bots <tag> prod).\nUsage: /rollback <app> [env] [--to <tag>]');
+    expect(outcome.message.text).toBe(
+      'bots is an app group: roll back each app (/rollback bot-mat prod), or deploy the group at the earlier tag (/deploy bots <tag> prod).\nUsage: /rollback <app> [env] [--to <tag>]',
+    );
     expect(queues.queued).toHaveLength(0);
   });
 });

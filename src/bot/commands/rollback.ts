@@ -14,7 +14,11 @@ export const rollback = defineCommand({
     const [app, env] = line.positional as [string, string | undefined];
     const members = ownEntry(deps.config.appGroups, app);
     // A group deploy is one commit, but each app's history is its own: rollbacks go app by app.
-    if (members) throw usage(rollback, `${app} is an app group: roll back each app (/rollback ${members[0]} ${env ?? '<env>'}), or deploy the group at the earlier tag (/deploy ${app} <tag> ${env ?? '<env>'}).`);
+    if (members)
+      throw usage(
+        rollback,
+        `${app} is an app group: roll back each app (/rollback ${members[0]} ${env ?? '<env>'}), or deploy the group at the earlier tag (/deploy ${app} <tag> ${env ?? '<env>'}).`,
+      );
     const target = resolveAppTarget(deps.config, app, env, rollback.usage);
     const to = line.flags.to;
     if (to !== undefined) parseRequestedRef(to); // a clear E_BAD_TAG before anything is queued

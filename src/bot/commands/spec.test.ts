@@ -3,7 +3,14 @@ import { parseLine } from '../parse.js';
 import { command, commandDeps, COMMANDS_CONFIG } from '../../../test/support/fakes.js';
 import { defineCommand, expectArgs, queueJob, usage } from './spec.js';
 
-const spec = defineCommand({ name: 'thing', usage: '/thing <a> [b]', summary: 'a thing', action: null, parse: () => ({}), handle: async () => ({ kind: 'reply', message: {} }) });
+const spec = defineCommand({
+  name: 'thing',
+  usage: '/thing <a> [b]',
+  summary: 'a thing',
+  action: null,
+  parse: () => ({}),
+  handle: async () => ({ kind: 'reply', message: {} }),
+});
 
 describe('command spec helpers', () => {
   it('usage() says what was wrong and how to do it right', () => {
@@ -16,7 +23,9 @@ describe('command spec helpers', () => {
     ['thing a --force', 'Unknown option --force.'],
     ['thing a x=1', 'Unknown argument x=….'],
   ])('expectArgs refuses %j', (line, problem) => {
-    expect(() => expectArgs(spec, parseLine(line), { min: 1, max: 2 })).toThrow(expect.objectContaining({ userMessage: `${problem}\nUsage: /thing <a> [b]` }));
+    expect(() => expectArgs(spec, parseLine(line), { min: 1, max: 2 })).toThrow(
+      expect.objectContaining({ userMessage: `${problem}\nUsage: /thing <a> [b]` }),
+    );
   });
 
   it('expectArgs accepts the flags and pairs a command names', () => {

@@ -87,7 +87,13 @@ export function defineCommand<A>(spec: CommandSpec<A>): CommandSpec<A> {
  * The common end of a command handler: queue the job for the asking conversation and answer
  * at once with "Queued as job N: <what>".
  */
-export async function queueJob<P>(ctx: Pick<CommandContext<unknown>, 'command' | 'deps'>, kind: string, payload: P, target: string, what: string): Promise<Outcome> {
+export async function queueJob<P>(
+  ctx: Pick<CommandContext<unknown>, 'command' | 'deps'>,
+  kind: string,
+  payload: P,
+  target: string,
+  what: string,
+): Promise<Outcome> {
   const job = await ctx.deps.queues.enqueue(kind, payload, { requester: ctx.command.actor, conversation: ctx.command.conversation, target });
   return { kind: 'queued', jobId: job.id, message: { status: 'progress', text: `Queued as job ${job.id}: ${what}.` } };
 }
@@ -98,7 +104,11 @@ export function usage(spec: Pick<CommandSpec, 'usage'>, problem: string): Opsbot
 }
 
 /** Refuse arguments a command does not take, so typos do not pass silently. */
-export function expectArgs(spec: Pick<CommandSpec, 'usage'>, line: ParsedLine, opts: { min: number; max: number; flags?: string[]; pairs?: string[] }): void {
+export function expectArgs(
+  spec: Pick<CommandSpec, 'usage'>,
+  line: ParsedLine,
+  opts: { min: number; max: number; flags?: string[]; pairs?: string[] },
+): void {
   const n = line.positional.length;
   if (n < opts.min) throw usage(spec, `Missing argument${opts.min - n > 1 ? 's' : ''}.`);
   if (n > opts.max) throw usage(spec, `Too many arguments.`);

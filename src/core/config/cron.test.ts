@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { cronProblem } from './cron.js';
 
 describe('cronProblem (driftCheck)', () => {
-  it.each(['0 6 * * 1-5', '*/15 * * * *', '0 6 * * MON-FRI', '30 2 1 * *', '@daily', '@hourly'])('accepts %s', (e) => expect(cronProblem(e)).toBeUndefined());
+  it.each(['0 6 * * 1-5', '*/15 * * * *', '0 6 * * MON-FRI', '30 2 1 * *', '@daily', '@hourly'])('accepts %s', (e) =>
+    expect(cronProblem(e)).toBeUndefined(),
+  );
 
   it.each([
     ['every day', /five fields .* got 2 fields/],

@@ -23,14 +23,22 @@ apps:
 describe('parseConfig', () => {
   it('pin: digest — accepted for kustomize and manifests; for Helm only on a digest key', () => {
     expect(parseConfig(APP.replace('kustomization.yaml }', 'kustomization.yaml, pin: digest }')).apps.web?.environments.prod?.pin).toBe('digest');
-    const helm = (key: string) => APP.replace('{ kind: kustomize, path: apps/web/overlays/prod/kustomization.yaml }', `{ kind: helm-values, path: v.yaml, key: ${key}, pin: digest }`);
+    const helm = (key: string) =>
+      APP.replace(
+        '{ kind: kustomize, path: apps/web/overlays/prod/kustomization.yaml }',
+        `{ kind: helm-values, path: v.yaml, key: ${key}, pin: digest }`,
+      );
     expect(parseConfig(helm('image.digest')).apps.web?.environments.prod).toMatchObject({ key: 'image.digest', pin: 'digest' });
-    expect(problems(helm('image.tag'))).toEqual(['apps.web.environments.prod.key: with pin: digest, "key" must be the chart\'s digest value (a key ending in "digest", e.g. "image.digest")']);
+    expect(problems(helm('image.tag'))).toEqual([
+      'apps.web.environments.prod.key: with pin: digest, "key" must be the chart\'s digest value (a key ending in "digest", e.g. "image.digest")',
+    ]);
     expect(problems(APP.replace('kustomization.yaml }', 'kustomization.yaml, pin: sha }'))[0]).toMatch(/^apps\.web\.environments\.prod\.pin: /);
   });
 
   it('an image name the registry API could not be asked about is refused', () => {
-    expect(problems(APP.replace('ghcr.io/example/web', 'ghcr.io:99999/web'))).toEqual(['apps.web.image: "ghcr.io:99999/web" is not an image name: port 99999 is out of range']);
+    expect(problems(APP.replace('ghcr.io/example/web', 'ghcr.io:99999/web'))).toEqual([
+      'apps.web.image: "ghcr.io:99999/web" is not an image name: port 99999 is out of range',
+    ]);
   });
 
   it('accepts an empty file, with defaults', () => {
@@ -53,38 +61,93 @@ describe('parseConfig', () => {
     ['malformed YAML', 'apps: [unclosed', /^: YAML syntax: .*line 1/],
     ['duplicate keys', 'apps: {}\napps: {}', /^: YAML syntax: Map keys must be unique/],
     ['an unknown top-level key', 'colour: blue', /^: unknown key "colour"/],
-    ['an unknown nested key', `${APP.replace('kind: kustomize,', 'kind: kustomize, colour: red,')}`, /^apps\.web\.environments\.prod: unknown key "colour"/],
+    [
+      'an unknown nested key',
+      `${APP.replace('kind: kustomize,', 'kind: kustomize, colour: red,')}`,
+      /^apps\.web\.environments\.prod: unknown key "colour"/,
+    ],
     ['a wrong type', 'workers: { concurrency: "many" }', /^workers\.concurrency: must be number, got string/],
     ['a missing path', APP.replace(', path: apps/web/overlays/prod/kustomization.yaml', ''), /^apps\.web\.environments\.prod\.path: is required/],
-    ['a path escaping the repo', APP.replace('apps/web/overlays', '../web/overlays'), /^apps\.web\.environments\.prod\.path: must be a relative path/],
+    [
+      'a path escaping the repo',
+      APP.replace('apps/web/overlays', '../web/overlays'),
+      /^apps\.web\.environments\.prod\.path: must be a relative path/,
+    ],
     ['an absolute path', APP.replace('apps/web/overlays', '/etc/web/overlays'), /^apps\.web\.environments\.prod\.path: must be a relative path/],
     ['an unknown manifest kind', APP.replace('kind: kustomize', 'kind: jsonnet'), /^apps\.web\.environments\.prod\.kind: must be one of/],
     ['a bad app name', APP.replace('  web:', '  Web_App:'), /^apps\.Web_App: app name must be lowercase/],
     ['a bad duration', 'stacks: { core: { dir: t, planTtl: soon } }', /^stacks\.core\.planTtl: must be a duration/],
     ['a stack dir with ..', 'stacks: { core: { dir: ../../etc } }', /^stacks\.core\.dir: must be a relative path/],
-    ['a var file with shell syntax', 'stacks: { core: { dir: t, varFiles: ["$(id).tfvars"] } }', /^stacks\.core\.varFiles\.0: must be a relative path/],
+    [
+      'a var file with shell syntax',
+      'stacks: { core: { dir: t, varFiles: ["$(id).tfvars"] } }',
+      /^stacks\.core\.varFiles\.0: must be a relative path/,
+    ],
     ['a bad subject', 'access: { rules: [ { subjects: ["bob"], actions: [deploy] } ] }', /^access\.rules\.0\.subjects\.0: must be "slack:/],
     ['an unknown action', 'access: { rules: [ { subjects: ["console:bob"], actions: [destroy] } ] }', /^access\.rules\.0\.actions\.0: /],
-    ['an undefined group', 'access: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }', /^access\.rules\.0\.subjects\.0: group "ops" is not defined/],
-    ['an undefined app in a rule', `${APP}\naccess: { rules: [ { subjects: ["console:bob"], actions: [deploy], apps: [api] } ] }`, /^access\.rules\.0\.apps\.0: app "api" is not defined \(defined: web\)/],
-    ['an undefined stack in a rule', 'access: { rules: [ { subjects: ["console:bob"], actions: [infra.plan], stacks: [core] } ] }', /^access\.rules\.0\.stacks\.0: stack "core" is not defined/],
-    ['an undefined group among approvers', 'stacks: { core: { dir: t, approvers: ["group:sre"] } }', /^stacks\.core\.approvers\.0: group "sre" is not defined/],
+    [
+      'an undefined group',
+      'access: { rules: [ { subjects: ["group:ops"], actions: [deploy] } ] }',
+      /^access\.rules\.0\.subjects\.0: group "ops" is not defined/,
+    ],
+    [
+      'an undefined app in a rule',
+      `${APP}\naccess: { rules: [ { subjects: ["console:bob"], actions: [deploy], apps: [api] } ] }`,
+      /^access\.rules\.0\.apps\.0: app "api" is not defined \(defined: web\)/,
+    ],
+    [
+      'an undefined stack in a rule',
+      'access: { rules: [ { subjects: ["console:bob"], actions: [infra.plan], stacks: [core] } ] }',
+      /^access\.rules\.0\.stacks\.0: stack "core" is not defined/,
+    ],
+    [
+      'an undefined group among approvers',
+      'stacks: { core: { dir: t, approvers: ["group:sre"] } }',
+      /^stacks\.core\.approvers\.0: group "sre" is not defined/,
+    ],
     ['a stack without approvers', 'stacks: { core: { dir: t } }', /^stacks\.core\.approvers: is required: who may approve plans of this stack/],
-    ['a stack with an empty approver list', 'stacks: { core: { dir: t, approvers: [] } }', /^stacks\.core\.approvers: needs at least one approver: without one, anyone with infra.approve could apply this stack/],
-    ['an undefined person among approvers', 'stacks: { core: { dir: t, approvers: ["person:ann"] } }', /^stacks\.core\.approvers\.0: person "ann" is not defined under people/],
-    ['one account for two people', 'people: { ann: ["slack:U1"], bob: ["console:bob", "slack:U1"] }', /^people\.bob\.1: slack:U1 already belongs to person "ann"/],
-    ['a wildcard as a person\'s account', 'people: { ann: ["slack:*"] }', /^people\.ann\.0: must be one account/],
-    ['a bad plan timeout', 'stacks: { core: { dir: t, approvers: ["console:a"], planTimeout: forever } }', /^stacks\.core\.planTimeout: must be a duration/],
+    [
+      'a stack with an empty approver list',
+      'stacks: { core: { dir: t, approvers: [] } }',
+      /^stacks\.core\.approvers: needs at least one approver: without one, anyone with infra.approve could apply this stack/,
+    ],
+    [
+      'an undefined person among approvers',
+      'stacks: { core: { dir: t, approvers: ["person:ann"] } }',
+      /^stacks\.core\.approvers\.0: person "ann" is not defined under people/,
+    ],
+    [
+      'one account for two people',
+      'people: { ann: ["slack:U1"], bob: ["console:bob", "slack:U1"] }',
+      /^people\.bob\.1: slack:U1 already belongs to person "ann"/,
+    ],
+    ["a wildcard as a person's account", 'people: { ann: ["slack:*"] }', /^people\.ann\.0: must be one account/],
+    [
+      'a bad plan timeout',
+      'stacks: { core: { dir: t, approvers: ["console:a"], planTimeout: forever } }',
+      /^stacks\.core\.planTimeout: must be a duration/,
+    ],
     ['apps without a gitops repository', APP.replace('gitops: { url: /tmp/g.git }', ''), /^gitops: is required when apps are defined/],
-    ['an app group naming an undefined app', `${APP}\nappGroups: { bots: [web, bot-prod] }`, /^appGroups\.bots\.1: app "bot-prod" is not defined \(defined: web\)/],
+    [
+      'an app group naming an undefined app',
+      `${APP}\nappGroups: { bots: [web, bot-prod] }`,
+      /^appGroups\.bots\.1: app "bot-prod" is not defined \(defined: web\)/,
+    ],
     ['an app group named like an app', `${APP}\nappGroups: { web: [web] }`, /^appGroups\.web: "web" is an app's name too/],
     ['an app group listing an app twice', `${APP}\nappGroups: { bots: [web, web] }`, /^appGroups\.bots: lists web more than once/],
     ['an empty app group', `${APP}\nappGroups: { bots: [] }`, /^appGroups\.bots: needs at least one app/],
     ['a bad app group name', `${APP}\nappGroups: { Bots: [web] }`, /^appGroups\.Bots: app group name must be lowercase/],
-    ['a bad destination', 'notifications: { routes: [ { triggers: [on-sync-failed], to: ["email:x@y"] } ] }', /^notifications\.routes\.0\.to\.0: must be/],
+    [
+      'a bad destination',
+      'notifications: { routes: [ { triggers: [on-sync-failed], to: ["email:x@y"] } ] }',
+      /^notifications\.routes\.0\.to\.0: must be/,
+    ],
   ])('reports %s with the field path', (_what, text, expected) => {
     const list = problems(text);
-    expect(list.some((p) => expected.test(p)), list.join('\n')).toBe(true);
+    expect(
+      list.some((p) => expected.test(p)),
+      list.join('\n'),
+    ).toBe(true);
   });
 
   it('reports every problem, not only the first', () => {
@@ -105,7 +168,9 @@ describe('parseConfig', () => {
   });
 
   it.each(['every day', '0 0 6 * * 1-5', '61 * * * *'])('refuses driftCheck "%s"', (cron) => {
-    expect(problems(`stacks: { core: { dir: t, driftCheck: "${cron}", approvers: ["console:x"] } }`)).toEqual([expect.stringMatching(/^stacks\.core\.driftCheck: /)]);
+    expect(problems(`stacks: { core: { dir: t, driftCheck: "${cron}", approvers: ["console:x"] } }`)).toEqual([
+      expect.stringMatching(/^stacks\.core\.driftCheck: /),
+    ]);
   });
 
   it.each([
@@ -115,7 +180,10 @@ describe('parseConfig', () => {
     ['a secret-named key', 'chat: { telegram: { token: "abc" } }', /^chat\.telegram\.token: "token" holds a secret value/],
   ])('refuses %s in the file', (_what, text, expected) => {
     const list = problems(text);
-    expect(list.some((p) => expected.test(p)), list.join('\n')).toBe(true);
+    expect(
+      list.some((p) => expected.test(p)),
+      list.join('\n'),
+    ).toBe(true);
   });
 });
 

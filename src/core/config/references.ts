@@ -27,7 +27,8 @@ export function checkReferences(raw: unknown): ConfigProblem[] {
   };
   const checkNames = (names: unknown, known: Set<string>, what: string, path: string) => {
     for (const [n, i] of strings(names)) {
-      if (!n.includes('*') && !known.has(n)) problems.push({ path: `${path}.${i}`, message: `${what} "${n}" is not defined (defined: ${[...known].join(', ') || 'none'})` });
+      if (!n.includes('*') && !known.has(n))
+        problems.push({ path: `${path}.${i}`, message: `${what} "${n}" is not defined (defined: ${[...known].join(', ') || 'none'})` });
     }
   };
 
@@ -42,13 +43,15 @@ export function checkReferences(raw: unknown): ConfigProblem[] {
   for (const [person, accounts] of Object.entries(obj(file.people))) {
     for (const [a, i] of strings(accounts)) {
       const other = owner.get(a);
-      if (other !== undefined && other !== person) problems.push({ path: `people.${person}.${i}`, message: `${a} already belongs to person "${other}": an account is one person's` });
+      if (other !== undefined && other !== person)
+        problems.push({ path: `people.${person}.${i}`, message: `${a} already belongs to person "${other}": an account is one person's` });
       owner.set(a, person);
     }
   }
   // A group is named where an app is (/deploy <group>): it must not shadow one, and deploys only what exists.
   for (const [g, members] of Object.entries(obj(file.appGroups))) {
-    if (apps.has(g)) problems.push({ path: `appGroups.${g}`, message: `"${g}" is an app's name too: give the group another name, so /deploy ${g} means one thing` });
+    if (apps.has(g))
+      problems.push({ path: `appGroups.${g}`, message: `"${g}" is an app's name too: give the group another name, so /deploy ${g} means one thing` });
     checkNames(members, apps, 'app', `appGroups.${g}`);
   }
   list(obj(file.access).rules).forEach((value, r) => {

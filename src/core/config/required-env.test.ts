@@ -35,9 +35,35 @@ describe('missingEnv', () => {
   });
 
   it.each<[string, NodeJS.ProcessEnv, string[]]>([
-    ['all set', { GITHUB_TOKEN: 'g', ARM_CLIENT_SECRET: 'a', TF_VAR_db_password: 'p', SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 's', TELEGRAM_BOT_TOKEN: 't' }, []],
-    ['Socket Mode needs no signing secret', { GITHUB_TOKEN: 'g', ARM_CLIENT_SECRET: 'a', TF_VAR_db_password: 'p', SLACK_BOT_TOKEN: 'x', SLACK_APP_TOKEN: 'xapp', TELEGRAM_BOT_TOKEN: 't' }, []],
-    ['an empty value counts as unset', { GITHUB_TOKEN: ' ', ARM_CLIENT_SECRET: 'a', TF_VAR_db_password: 'p', SLACK_BOT_TOKEN: 'x', SLACK_SIGNING_SECRET: 's', TELEGRAM_BOT_TOKEN: 't' }, ['GITHUB_TOKEN']],
+    [
+      'all set',
+      {
+        GITHUB_TOKEN: 'g',
+        ARM_CLIENT_SECRET: 'a',
+        TF_VAR_db_password: 'p',
+        SLACK_BOT_TOKEN: 'x',
+        SLACK_SIGNING_SECRET: 's',
+        TELEGRAM_BOT_TOKEN: 't',
+      },
+      [],
+    ],
+    [
+      'Socket Mode needs no signing secret',
+      { GITHUB_TOKEN: 'g', ARM_CLIENT_SECRET: 'a', TF_VAR_db_password: 'p', SLACK_BOT_TOKEN: 'x', SLACK_APP_TOKEN: 'xapp', TELEGRAM_BOT_TOKEN: 't' },
+      [],
+    ],
+    [
+      'an empty value counts as unset',
+      {
+        GITHUB_TOKEN: ' ',
+        ARM_CLIENT_SECRET: 'a',
+        TF_VAR_db_password: 'p',
+        SLACK_BOT_TOKEN: 'x',
+        SLACK_SIGNING_SECRET: 's',
+        TELEGRAM_BOT_TOKEN: 't',
+      },
+      ['GITHUB_TOKEN'],
+    ],
   ])('%s', (_title, env, expected) => {
     expect(names(FULL, env)).toEqual(expected);
   });

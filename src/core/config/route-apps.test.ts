@@ -5,9 +5,20 @@ import { describeRoutes, readRouteApps, routeForApplications } from './route-app
 const config = configSchema.parse({
   gitops: { url: '/srv/gitops.git' },
   apps: {
-    web: { image: 'ghcr.io/example/web', environments: { staging: { kind: 'kustomize', path: 'apps/web/staging/kustomization.yaml' }, prod: { kind: 'kustomize', path: 'apps/web/prod/kustomization.yaml', application: 'web-production' } } },
+    web: {
+      image: 'ghcr.io/example/web',
+      environments: {
+        staging: { kind: 'kustomize', path: 'apps/web/staging/kustomization.yaml' },
+        prod: { kind: 'kustomize', path: 'apps/web/prod/kustomization.yaml', application: 'web-production' },
+      },
+    },
   },
-  notifications: { routes: [{ apps: ['web', 'worker-*', 'api-prod'], triggers: ['on-sync-failed'], to: ['console'] }, { triggers: ['on-deployed'], to: ['console'] }] },
+  notifications: {
+    routes: [
+      { apps: ['web', 'worker-*', 'api-prod'], triggers: ['on-sync-failed'], to: ['console'] },
+      { triggers: ['on-deployed'], to: ['console'] },
+    ],
+  },
 });
 
 describe('route apps: opsbot apps or Argo CD Applications', () => {

@@ -7,14 +7,13 @@ import type { Config, Route } from './schema.js';
  * them ending in `*`. `check-config` prints which reading each entry got.
  */
 export type RouteAppEntry =
-  | { entry: string; kind: 'opsbot-app'; applications: string[] }
-  | { entry: string; kind: 'application' }
-  | { entry: string; kind: 'pattern' };
+  { entry: string; kind: 'opsbot-app'; applications: string[] } | { entry: string; kind: 'application' } | { entry: string; kind: 'pattern' };
 
 export function readRouteApps(config: Pick<Config, 'apps'>, route: Pick<Route, 'apps'>): RouteAppEntry[] {
   return route.apps.map((entry): RouteAppEntry => {
     const app = config.apps[entry];
-    if (app) return { entry, kind: 'opsbot-app', applications: Object.entries(app.environments).map(([env, loc]) => loc.application ?? `${entry}-${env}`) };
+    if (app)
+      return { entry, kind: 'opsbot-app', applications: Object.entries(app.environments).map(([env, loc]) => loc.application ?? `${entry}-${env}`) };
     return entry.includes('*') ? { entry, kind: 'pattern' } : { entry, kind: 'application' };
   });
 }

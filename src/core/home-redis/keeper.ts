@@ -221,7 +221,13 @@ export class RedisKeeper {
    */
   private compromised(err: Error): void {
     this.say(`lock compromised: ${err.message}`);
-    void lock(this.paths.dir, { lockfilePath: this.paths.lock, realpath: false, stale: LOCK_STALE_MS, update: 2000, onCompromised: (e) => this.compromised(e) })
+    void lock(this.paths.dir, {
+      lockfilePath: this.paths.lock,
+      realpath: false,
+      stale: LOCK_STALE_MS,
+      update: 2000,
+      onCompromised: (e) => this.compromised(e),
+    })
       .then((release) => {
         this.releaseLock = release;
         this.say('lock taken again');

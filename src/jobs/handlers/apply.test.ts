@@ -12,7 +12,12 @@ function setup() {
   const store = new FakePlanStore();
   const locks = new FakeLocks();
   store.add({ id: 'abcdefgh', stack: 'core', sha256: sha256(FILE), commit: 'c'.repeat(40) }, FILE);
-  const kind = applyJob({ config: CONFIG, stacks, env: {}, infra: { store, locks, holds: new FakeHolds(), github: NO_GITHUB, baseDir: '/srv/infra', stateHome: '/tmp/state' } });
+  const kind = applyJob({
+    config: CONFIG,
+    stacks,
+    env: {},
+    infra: { store, locks, holds: new FakeHolds(), github: NO_GITHUB, baseDir: '/srv/infra', stateHome: '/tmp/state' },
+  });
   const { ctx, job } = jobContext<ApplyPayload>('apply', { planId: 'abcdefgh', stack: 'core' }, { id: '21' });
   return { run: () => kind.run(ctx), kind, job, stacks, store, locks };
 }
@@ -51,7 +56,10 @@ describe('apply job', () => {
   it('a busy stack past its lock timeout puts the plan back to pending', async () => {
     const { run, store, locks } = setup();
     locks.busy = new OpsbotError('E_STACK_LOCKED', 'Stack core is busy.');
-    await expect(run()).rejects.toMatchObject({ code: 'E_STACK_LOCKED', message: 'Stack core is busy. Plan abcdefgh was not applied; approve it again when the stack is free.' });
+    await expect(run()).rejects.toMatchObject({
+      code: 'E_STACK_LOCKED',
+      message: 'Stack core is busy. Plan abcdefgh was not applied; approve it again when the stack is free.',
+    });
     expect(store.log).toEqual(['release abcdefgh']);
   });
 

@@ -46,17 +46,29 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
       if (busy) await say({ text: `${describeHolder(name, busy)} Waiting up to ${Math.round(stack.lockTimeout / 1000)} s…` });
       let lock;
       try {
-        lock = await deps.infra.locks.acquire(name, { job: job.id, kind: 'apply', by: job.requester.displayName, since: Date.now() }, { waitMs: stack.lockTimeout, signal });
+        lock = await deps.infra.locks.acquire(
+          name,
+          { job: job.id, kind: 'apply', by: job.requester.displayName, since: Date.now() },
+          { waitMs: stack.lockTimeout, signal },
+        );
       } catch (err) {
         // Nothing was applied: the plan goes back to pending and can be approved again.
         await store.release(planId);
-        throw isOpsbotError(err) && err.code === 'E_STACK_LOCKED' ? new OpsbotError(err.code, `${err.userMessage} Plan ${planId} was not applied; approve it again when the stack is free.`) : err;
+        throw isOpsbotError(err) && err.code === 'E_STACK_LOCKED'
+          ? new OpsbotError(err.code, `${err.userMessage} Plan ${planId} was not applied; approve it again when the stack is free.`)
+          : err;
       }
       let claimed = false;
       /** The pull request's `opsbot/plan` status follows the apply. */
       const prStatus = async (plan: StoredPlan, applied: boolean) => {
         if (plan.source?.kind !== 'pr' || !plan.commit) return '';
-        const status = await reportApplyOnPullRequest(deps.infra.github.forStack(name, stack), { stack: name, commit: plan.commit, planId, applied, approvers: plan.approvers });
+        const status = await reportApplyOnPullRequest(deps.infra.github.forStack(name, stack), {
+          stack: name,
+          commit: plan.commit,
+          planId,
+          applied,
+          approvers: plan.approvers,
+        });
         return status || `status ${applied ? 'applied' : 'failed'} on pull request #${plan.source.number}`;
       };
       try {
@@ -77,12 +89,18 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
         const plan = await store.get(planId);
         const file = await store.file(planId);
         if (!plan || !file) throw new OpsbotError('E_PLAN_EXPIRED', `Plan ${planId} has expired; run a new plan.`);
-        if (sha256(file) !== plan.sha256) throw new OpsbotError('E_PLAN_CORRUPT', `Plan ${planId} does not match its SHA-256 any more; it was not applied. Run a new plan.`);
+        if (sha256(file) !== plan.sha256)
+          throw new OpsbotError('E_PLAN_CORRUPT', `Plan ${planId} does not match its SHA-256 any more; it was not applied. Run a new plan.`);
 
         const message = await withinTimeout('apply', src, signal, async (limited) => {
           const open = await deps.stacks.open(src, { commit: plan.commit, fetch: fetchRef(plan.source), signal: limited, progress: say });
           try {
-            const total = plan.summary.counts.create + plan.summary.counts.update + plan.summary.counts.replace + plan.summary.counts.destroy + plan.summary.counts.forget;
+            const total =
+              plan.summary.counts.create +
+              plan.summary.counts.update +
+              plan.summary.counts.replace +
+              plan.summary.counts.destroy +
+              plan.summary.counts.forget;
             const progress = new ApplyProgress(name, total, say);
             await say({ text: `Applying plan ${planId} to stack ${name}…` });
             const result = await open.apply({ id: planId, file }, { signal: limited, onEvent: (e) => progress.on(e) });
@@ -96,7 +114,10 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
         const onPr = await prStatus(plan, true);
         // Four eyes, on the record: who planned it and who approved it, not only who clicked last.
         const planner = `${plan.requester.displayName} (${plan.requester.platform}:${plan.requester.id})`;
-        return { ...message, context: `job ${job.id} · apply · planned by ${planner} · approved by ${plan.approvers.join(', ') || job.requester.displayName}${onPr ? ` · ${onPr}` : ''}` };
+        return {
+          ...message,
+          context: `job ${job.id} · apply · planned by ${planner} · approved by ${plan.approvers.join(', ') || job.requester.displayName}${onPr ? ` · ${onPr}` : ''}`,
+        };
       } catch (err) {
         if (claimed) {
           await store.finish(planId, 'failed');
@@ -114,7 +135,10 @@ export function applyJob(deps: TerraformJobDeps): JobKind<ApplyPayload> {
 function notApplicable(id: string, state: string, extra: string): OpsbotError {
   switch (state) {
     case 'superseded':
-      return new OpsbotError('E_PLAN_SUPERSEDED', `Plan ${id} was superseded by plan ${extra}, a newer plan of the same stack; nothing was applied. Review and approve that one.`);
+      return new OpsbotError(
+        'E_PLAN_SUPERSEDED',
+        `Plan ${id} was superseded by plan ${extra}, a newer plan of the same stack; nothing was applied. Review and approve that one.`,
+      );
     case 'missing':
       return new OpsbotError('E_PLAN_EXPIRED', `Plan ${id} no longer exists; run a new plan.`);
     default:
@@ -152,7 +176,14 @@ class ApplyProgress {
   }
 }
 
-function appliedMessage(stack: string, planId: string, commit: string | null, progress: ApplyProgress, events: readonly UiEvent[], postOutputs: boolean): Message {
+function appliedMessage(
+  stack: string,
+  planId: string,
+  commit: string | null,
+  progress: ApplyProgress,
+  events: readonly UiEvent[],
+  postOutputs: boolean,
+): Message {
   const outputs = [...events].reverse().find((e): e is Extract<UiEvent, { type: 'outputs' }> => e.type === 'outputs')?.outputs ?? {};
   const summary = [...events].reverse().find((e) => e.type === 'change_summary');
   const fields: Field[] = [
@@ -160,7 +191,9 @@ function appliedMessage(stack: string, planId: string, commit: string | null, pr
     { label: 'Commit', value: commit ? commit.slice(0, 12) : 'no commit (plain directory)' },
   ];
   // Output values only where the stack opts in: its code decides what they hold.
-  const outputLines = Object.entries(outputs).map(([k, o]: [string, UiOutput]) => (postOutputs ? `${k} = ${o.sensitive ? '(sensitive)' : JSON.stringify(o.value)}` : k));
+  const outputLines = Object.entries(outputs).map(([k, o]: [string, UiOutput]) =>
+    postOutputs ? `${k} = ${o.sensitive ? '(sensitive)' : JSON.stringify(o.value)}` : k,
+  );
   const header = postOutputs ? 'outputs:' : 'outputs (values not posted for this stack):';
   return {
     title: `Applied: stack ${stack}`,

@@ -33,13 +33,28 @@ export function configListJob(deps: { config: Config; repo: Pick<GitopsRepo, 're
     async run({ job }) {
       const t = configTarget(deps.config, job.payload.app, job.payload.env);
       const text = await deps.repo.readFile(t.config.path);
-      if (text === null) throw new GitopsError('E_FILE_MISSING', `${t.config.path}: not in the GitOps repository (check "path" under config)`, t.config.path);
+      if (text === null)
+        throw new GitopsError('E_FILE_MISSING', `${t.config.path}: not in the GitOps repository (check "path" under config)`, t.config.path);
       const { entries, notes } = listConfig(text, t.config);
-      const where = t.config.kind === 'env' ? `env of container ${t.config.container}` : t.config.kind === 'helm-values' ? `values under ${t.config.prefix}` : t.config.kind === 'configmap' ? 'ConfigMap data' : 'configMapGenerator literals';
+      const where =
+        t.config.kind === 'env'
+          ? `env of container ${t.config.container}`
+          : t.config.kind === 'helm-values'
+            ? `values under ${t.config.prefix}`
+            : t.config.kind === 'configmap'
+              ? 'ConfigMap data'
+              : 'configMapGenerator literals';
       return {
         title: `Configuration of ${t.app} in ${t.env} (${entries.length} key${entries.length === 1 ? '' : 's'})`,
         fields: [{ label: 'File', value: `${t.config.path} (${where})` }],
-        ...(entries.length ? { code: textTable(['key', 'value'], entries.map((e) => [e.key, shownValue(e)])) } : { text: 'No keys yet.' }),
+        ...(entries.length
+          ? {
+              code: textTable(
+                ['key', 'value'],
+                entries.map((e) => [e.key, shownValue(e)]),
+              ),
+            }
+          : { text: 'No keys yet.' }),
         ...(notes.length ? { context: notes.join('\n') } : {}),
       };
     },

@@ -16,6 +16,10 @@ export function configTarget(config: Config, app: string, env: string): ConfigTa
   const location = appConfig?.environments[env];
   const gitops = config.gitops;
   if (!appConfig || !location || !gitops) throw new OpsbotError('E_UNKNOWN_APP', `${app}@${env} is no longer in the configuration.`);
-  if (!location.config) throw new OpsbotError('E_NO_CONFIG', `${app}@${env} does not say where its configuration lives ("config" under apps.${app}.environments.${env} in opsbot.yaml).`);
+  if (!location.config)
+    throw new OpsbotError(
+      'E_NO_CONFIG',
+      `${app}@${env} does not say where its configuration lives ("config" under apps.${app}.environments.${env} in opsbot.yaml).`,
+    );
   return { app, env, appConfig, location, config: location.config, gitops };
 }

@@ -51,7 +51,8 @@ function setup() {
   const pullRequests = new FakePullRequests(repo);
   const reviews = new FakeReviews();
   const kind = configJob({ config: CONFIG, repo, argocd, reviews, pullRequests });
-  const run = (payload: Partial<ConfigPayload>, id = '7') => kind.run(jobContext('config', { app: 'worker', env: 'prod', set: {}, unset: [], restart: false, ...payload }, { id }).ctx);
+  const run = (payload: Partial<ConfigPayload>, id = '7') =>
+    kind.run(jobContext('config', { app: 'worker', env: 'prod', set: {}, unset: [], restart: false, ...payload }, { id }).ctx);
   return { repo, argocd, pullRequests, reviews, run };
 }
 
@@ -60,7 +61,9 @@ describe('config job', () => {
     const { repo, argocd, run } = setup();
     const message = await run({ set: { LOG_LEVEL: 'debug' } });
     expect(repo.commits).toHaveLength(1);
-    expect(repo.commits[0]!.message).toMatch(/^config\(worker\): set LOG_LEVEL \[prod\]\n\nLOG_LEVEL: info → debug\n\nRequested-by: alice \(console:alice\)\n/);
+    expect(repo.commits[0]!.message).toMatch(
+      /^config\(worker\): set LOG_LEVEL \[prod\]\n\nLOG_LEVEL: info → debug\n\nRequested-by: alice \(console:alice\)\n/,
+    );
     expect(argocd.followed[0]).toMatchObject({ application: 'worker-prod', revision: repo.commits[0]!.sha });
     expect(message.title).toBe('Configured worker in prod: set LOG_LEVEL');
     expect(message.text).toMatch(/^A ConfigMap change alone does not restart pods.*\/config worker prod --restart/);
@@ -84,7 +87,10 @@ describe('config job', () => {
     expect(repo.commits[0]!.branch).toBe('opsbot/worker-secure-config-7');
     expect(pullRequests.opened[0]).toMatchObject({ head: 'opsbot/worker-secure-config-7', title: 'config(worker): set MODE [secure]' });
     expect(reviews.reviews.get('7')).toMatchObject({ action: 'config', app: 'worker', env: 'secure', state: 'pending' });
-    expect(message.buttons?.map((b) => b.action)).toEqual([{ command: 'deploy approve', args: ['7'] }, { command: 'deploy reject', args: ['7'] }]);
+    expect(message.buttons?.map((b) => b.action)).toEqual([
+      { command: 'deploy approve', args: ['7'] },
+      { command: 'deploy reject', args: ['7'] },
+    ]);
   });
 
   it('checks keys again where it writes: a payload with a secret-looking key commits nothing', async () => {

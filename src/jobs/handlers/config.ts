@@ -49,7 +49,10 @@ export function configJob(deps: ConfigDeps): JobKind<ConfigPayload> {
     async run({ job, reporter, signal }) {
       const t = configTarget(deps.config, job.payload.app, job.payload.env);
       if (t.location.protected && !deps.pullRequests) {
-        throw new OpsbotError('E_PROTECTED', `${t.env} is a protected environment: changes to it go through a pull request, which needs gitops.github in the configuration.`);
+        throw new OpsbotError(
+          'E_PROTECTED',
+          `${t.env} is a protected environment: changes to it go through a pull request, which needs gitops.github in the configuration.`,
+        );
       }
       // Checked again where it is written: a payload is data from Redis, not from the command's checks.
       for (const [k, v] of Object.entries(job.payload.set)) {
@@ -64,7 +67,14 @@ export function configJob(deps: ConfigDeps): JobKind<ConfigPayload> {
         const branch = reviewBranchName(t.app, t.env, `config-${job.id}`);
         const pushed = await deps.repo.pushForReview(branch, change, signal);
         if (!pushed.changed || !pushed.result) return nothingToDo(t, job.payload);
-        return requestReview(deps, t, { job, branch, pushedSha: pushed.sha, message: change.message(pushed.result), ref: `configuration (${keysOf(job.payload)})`, action: 'config' });
+        return requestReview(deps, t, {
+          job,
+          branch,
+          pushedSha: pushed.sha,
+          message: change.message(pushed.result),
+          ref: `configuration (${keysOf(job.payload)})`,
+          action: 'config',
+        });
       }
       const result = await deps.repo.commit(change, signal);
       if (!result.changed) return nothingToDo(t, job.payload);
@@ -102,14 +112,17 @@ function committedMessage(t: ConfigTarget, result: ChangeResult<ConfigChangeResu
       ...(result.attempts > 1 ? [{ label: 'Push attempts', value: `${result.attempts} (someone else pushed meanwhile)` }] : []),
     ],
     text: r ? restartNote(t, r) : 'This job had already pushed its commit before it was interrupted; nothing new was committed.',
-    ...(r && !r.rollsPods && !r.restarted && restartTarget(t.config) ? { buttons: [{ action: { command: 'config', args: [t.app, t.env, '--restart'] }, label: 'Restart pods' }] } : {}),
+    ...(r && !r.rollsPods && !r.restarted && restartTarget(t.config)
+      ? { buttons: [{ action: { command: 'config', args: [t.app, t.env, '--restart'] }, label: 'Restart pods' }] }
+      : {}),
   };
 }
 
 /** Whether the pods pick the change up by themselves, and how to make them when they do not. */
 export function restartNote(t: ConfigTarget, r: ConfigChangeResult): string {
   if (r.restarted) return `Restarting ${r.restarted}: its pod template's kubectl.kubernetes.io/restartedAt annotation changed with the commit.`;
-  if (r.rollsPods === 'chart') return 'Pods restart if the chart renders these values into the pod template (as environment variables); otherwise they keep the old values until they restart.';
+  if (r.rollsPods === 'chart')
+    return 'Pods restart if the chart renders these values into the pod template (as environment variables); otherwise they keep the old values until they restart.';
   if (r.rollsPods) return 'The pod template changed, so the pods are replaced with the new configuration.';
   const offer = restartTarget(t.config)
     ? `To restart them now, run: /config ${t.app} ${t.env} --restart`

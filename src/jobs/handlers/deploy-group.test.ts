@@ -6,7 +6,8 @@ import { BOTS_CONFIG, config, FakeArgoCd, FakeGitopsRepo, jobContext } from '../
 import type { ArgoCd, ImageRegistry } from '../seams.js';
 import { deployGroupJob, type DeployGroupPayload } from './deploy-group.js';
 
-const manifest = (tag: string) => `kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: bot\n          image: ghcr.io/example/bot:${tag}\n`;
+const manifest = (tag: string) =>
+  `kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: bot\n          image: ghcr.io/example/bot:${tag}\n`;
 const BOTS: DeployGroupPayload = { apps: ['bot-mat', 'bot-prod'], env: 'prod', ref: '1.5.0', group: 'bots' };
 
 /** Argo CD with an outcome per Application: what each app's follow-up ends with. */
@@ -16,7 +17,12 @@ class PerAppArgoCd extends FakeArgoCd {
     this.followed.push(req);
     await req.progress({ status: 'progress', title: req.application, fields: [{ label: 'Stages', value: 'committed → synced' }] });
     if (this.failing.has(req.application)) throw new ArgocdError('E_DEPLOY_FAILED', `${req.application}: the sync failed`);
-    return { status: 'success', title: req.application, text: `${req.application} runs ${req.revision.slice(0, 7)}: synced and healthy`, code: `${req.application}-1  1/1  Running` };
+    return {
+      status: 'success',
+      title: req.application,
+      text: `${req.application} runs ${req.revision.slice(0, 7)}: synced and healthy`,
+      code: `${req.application}-1  1/1  Running`,
+    };
   }
 }
 
@@ -80,7 +86,7 @@ describe('deploy-group job', () => {
     expect(repo.commits).toHaveLength(1);
   });
 
-  it('one app not getting there fails the job, which still lists every app\'s outcome', async () => {
+  it("one app not getting there fails the job, which still lists every app's outcome", async () => {
     const { repo, argocd, run } = setup();
     argocd.failing.add('bot-prod-prod');
     const err = (await run(BOTS).done.catch((e: unknown) => e)) as ArgocdError;
@@ -92,7 +98,9 @@ describe('deploy-group job', () => {
   });
 
   it('a member protected since the command was queued: refused, nothing committed', async () => {
-    const { repo, run } = setup(BOTS_CONFIG.replace('path: bot-prod/deployment.yaml, container: bot', 'path: bot-prod/deployment.yaml, container: bot, protected: true'));
+    const { repo, run } = setup(
+      BOTS_CONFIG.replace('path: bot-prod/deployment.yaml, container: bot', 'path: bot-prod/deployment.yaml, container: bot, protected: true'),
+    );
     await expect(run(BOTS).done).rejects.toMatchObject({ code: 'E_PROTECTED' });
     expect(repo.commits).toHaveLength(0);
   });
@@ -103,7 +111,9 @@ describe('deploy-group job', () => {
     expect(registry.asked).toEqual(['ghcr.io/example/bot:1.5.0']);
     expect(repo.files['bot-mat/deployment.yaml']).toContain(`image: ghcr.io/example/bot@${DIGEST}`);
     expect(repo.files['bot-prod/deployment.yaml']).toContain(`image: ghcr.io/example/bot@${DIGEST}`);
-    expect(repo.commits[0]!.message).toContain(`bot-mat: 1.4.2 → ${DIGEST}\nbot-prod: 1.4.1 → ${DIGEST}\n\nDigests:\nbot-mat: ghcr.io/example/bot:1.5.0@${DIGEST}\nbot-prod: ghcr.io/example/bot:1.5.0@${DIGEST}\n`);
+    expect(repo.commits[0]!.message).toContain(
+      `bot-mat: 1.4.2 → ${DIGEST}\nbot-prod: 1.4.1 → ${DIGEST}\n\nDigests:\nbot-mat: ghcr.io/example/bot:1.5.0@${DIGEST}\nbot-prod: ghcr.io/example/bot:1.5.0@${DIGEST}\n`,
+    );
     expect(message.fields?.[1]).toMatchObject({ label: 'bot-mat', value: expect.stringMatching(/^1\.4\.2 → 1\.5\.0 \(sha256:9f9f9f9f9f9f…\)/) });
   });
 });

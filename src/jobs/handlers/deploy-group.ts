@@ -63,7 +63,11 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
       const targets = job.payload.apps.map((app) => configuredApp(deps.config, app, env));
       // The configuration may have changed since the command checked it.
       const guarded = targets.find((t) => t.location.protected);
-      if (guarded) throw new OpsbotError('E_PROTECTED', `${guarded.app} in ${env} is now protected: its deploys go through a pull request of their own. Nothing was deployed.`);
+      if (guarded)
+        throw new OpsbotError(
+          'E_PROTECTED',
+          `${guarded.app} in ${env} is now protected: its deploys go through a pull request of their own. Nothing was deployed.`,
+        );
       await progress({ text: `Deploying ${label} ${ref} in ${env}: waiting for the GitOps repository…` });
       // One image in several apps is asked of its registry once: every member gets the same digest.
       const registry = deps.registry && onceEach(deps.registry);
@@ -71,7 +75,8 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
       for (const t of targets) members.push({ ...t, pinned: await pin(registry, t, ref, progress, signal) });
       await progress({ text: `Deploying ${label} ${ref} in ${env}: committing…` });
       const result = await deps.repo.commit(groupChange(job, members), signal);
-      if (!result.changed) return { status: 'success', title: `${label} already at ${ref} in ${env}`, text: `every app is already at ${ref}: nothing to commit.` };
+      if (!result.changed)
+        return { status: 'success', title: `${label} already at ${ref} in ${env}`, text: `every app is already at ${ref}: nothing to commit.` };
       // A retry that found its commit does not know which apps it changed: all are followed.
       const edits = result.result?.members;
       const changed = edits ? members.filter((m) => edits.find((e) => e.app === m.app)?.changed) : members;
@@ -110,7 +115,9 @@ function groupChange(job: JobEnvelope<DeployGroupPayload>, members: Member[]): C
           edits.push({ app: m.app, old: r.old, new: r.new, changed: r.changed });
         } catch (err) {
           if (!isOpsbotError(err)) throw err;
-          throw new OpsbotError(err.code, `${m.app}: ${err.userMessage} — a group deploy changes every app or none, so nothing was committed.`, { cause: err });
+          throw new OpsbotError(err.code, `${m.app}: ${err.userMessage} — a group deploy changes every app or none, so nothing was committed.`, {
+            cause: err,
+          });
         }
       }
       return { changed: edits.some((e) => e.changed), members: edits };
@@ -134,14 +141,25 @@ type Outcome = { app: string; message: Message } | { app: string; error: OpsbotE
  * Each changed app's Application followed at the same time (Argo CD syncs them at once); the
  * conversation's one message shows where each stands. One app failing does not stop the others.
  */
-async function followEach(deps: DeployGroupDeps, members: Member[], sha: string, edits: MemberEdit[] | undefined, progress: Progress, signal: AbortSignal): Promise<Outcome[]> {
+async function followEach(
+  deps: DeployGroupDeps,
+  members: Member[],
+  sha: string,
+  edits: MemberEdit[] | undefined,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<Outcome[]> {
   const latest = new Map<string, Message>();
   const overall = (m: Message) => m.fields?.find((f) => f.label === 'Stages')?.value ?? m.text ?? m.context ?? '…';
   const progressOf =
     (app: string): Progress =>
     (m) => {
       latest.set(app, m);
-      return progress({ status: 'progress', title: `Deploying ${members.map((x) => x.app).join(', ')}: waiting for Argo CD…`, fields: [...latest].map(([a, msg]) => ({ label: a, value: overall(msg) })) });
+      return progress({
+        status: 'progress',
+        title: `Deploying ${members.map((x) => x.app).join(', ')}: waiting for Argo CD…`,
+        fields: [...latest].map(([a, msg]) => ({ label: a, value: overall(msg) })),
+      });
     };
   return Promise.all(
     members.map(async (m): Promise<Outcome> => {
@@ -161,7 +179,14 @@ async function followEach(deps: DeployGroupDeps, members: Member[], sha: string,
 }
 
 /** The final answer: the commit, then each app's outcome; a failed follow-up fails the job, naming each app's. */
-function summary(p: DeployGroupPayload, members: Member[], edits: MemberEdit[] | undefined, outcomes: Outcome[], sha: string, alreadyDone: boolean): Message {
+function summary(
+  p: DeployGroupPayload,
+  members: Member[],
+  edits: MemberEdit[] | undefined,
+  outcomes: Outcome[],
+  sha: string,
+  alreadyDone: boolean,
+): Message {
   const lines: Field[] = members.map((m) => {
     const edit = edits?.find((e) => e.app === m.app);
     const o = outcomes.find((x) => x.app === m.app);
@@ -172,7 +197,10 @@ function summary(p: DeployGroupPayload, members: Member[], edits: MemberEdit[] |
   const failed = outcomes.filter((o): o is Extract<Outcome, { error: OpsbotError }> => 'error' in o);
   const commit = commitLink(members[0]!, sha);
   if (failed.length > 0) {
-    const text = [`Committed ${commit} (${p.apps.join(', ')} to ${p.ref} in ${p.env}), but not every app got there:`, ...lines.map((l) => `${l.label}: ${l.value}`)].join('\n');
+    const text = [
+      `Committed ${commit} (${p.apps.join(', ')} to ${p.ref} in ${p.env}), but not every app got there:`,
+      ...lines.map((l) => `${l.label}: ${l.value}`),
+    ].join('\n');
     throw new OpsbotError(failed[0]!.error.code, text, { cause: failed[0]!.error });
   }
   const followed = outcomes.flatMap((o) => ('message' in o ? [o] : []));

@@ -17,7 +17,10 @@ argocd: { followTimeout: 2m }
 const kustomization = (tag: string) => `images:\n  - name: ghcr.io/example/web\n    newTag: "${tag}"\n`;
 
 function setup(opts: { connected?: boolean; pullRequests?: boolean } = {}) {
-  const repo = new FakeGitopsRepo({ 'apps/web/staging/kustomization.yaml': kustomization('1.4.3'), 'apps/web/prod/kustomization.yaml': kustomization('1.4.3') });
+  const repo = new FakeGitopsRepo({
+    'apps/web/staging/kustomization.yaml': kustomization('1.4.3'),
+    'apps/web/prod/kustomization.yaml': kustomization('1.4.3'),
+  });
   const argocd = new FakeArgoCd(opts.connected ?? true);
   const pullRequests = new FakePullRequests(repo);
   const reviews = new FakeReviews();
@@ -37,10 +40,25 @@ describe('deploy job', () => {
     expect(repo.commits).toHaveLength(1);
     const [commit] = repo.commits;
     expect(commit!.jobId).toBe('7-0badc0de');
-    expect(parseDeployMessage(commit!.message)).toMatchObject({ verb: 'deploy', app: 'web', env: 'staging', from: '1.4.3', to: '1.5.0', requestedBy: { name: 'alice', platform: 'console', id: 'alice' } });
+    expect(parseDeployMessage(commit!.message)).toMatchObject({
+      verb: 'deploy',
+      app: 'web',
+      env: 'staging',
+      from: '1.4.3',
+      to: '1.5.0',
+      requestedBy: { name: 'alice', platform: 'console', id: 'alice' },
+    });
     expect(repo.files['apps/web/staging/kustomization.yaml']).toContain('newTag: "1.5.0"');
-    expect(reporter.progressTexts().slice(0, 2)).toEqual(['Deploying web in staging: waiting for the GitOps repository…', 'Deploying web to 1.5.0 in staging: committing…']);
-    expect(argocd.followed[0]).toMatchObject({ application: 'web-staging', revision: commit!.sha, timeoutMs: 120_000, repoWebUrl: 'https://github.example/org/gitops' });
+    expect(reporter.progressTexts().slice(0, 2)).toEqual([
+      'Deploying web in staging: waiting for the GitOps repository…',
+      'Deploying web to 1.5.0 in staging: committing…',
+    ]);
+    expect(argocd.followed[0]).toMatchObject({
+      application: 'web-staging',
+      revision: commit!.sha,
+      timeoutMs: 120_000,
+      repoWebUrl: 'https://github.example/org/gitops',
+    });
     expect(message.title).toBe('Deployed web in staging: 1.4.3 → 1.5.0');
     expect(message.fields?.map((f) => f.label)).toEqual(['Commit', 'File', 'Stages', 'Pods ready']);
     expect(message.fields?.[0]?.value).toBe(`https://github.example/org/gitops/commit/${commit!.sha}`);
@@ -68,7 +86,9 @@ describe('deploy job', () => {
     const failed = run({ verb: 'deploy', app: 'web', env: 'staging', ref: '1.5.0' }).done;
     await expect(failed).rejects.toMatchObject({ code: 'E_DEPLOY_FAILED' });
     const err = (await failed.catch((e: unknown) => e)) as Error;
-    expect(err.message).toBe(`Deployed web in staging: 1.4.3 → 1.5.0 — committed ${repo.commits[0]!.sha.slice(0, 12)}, but Argo CD did not get there: web-staging 0123456: the sync failed`);
+    expect(err.message).toBe(
+      `Deployed web in staging: 1.4.3 → 1.5.0 — committed ${repo.commits[0]!.sha.slice(0, 12)}, but Argo CD did not get there: web-staging 0123456: the sync failed`,
+    );
   });
 
   it('a retried job that finds its commit says so instead of committing again', async () => {
@@ -103,7 +123,16 @@ describe('deploy job', () => {
     expect(repo.files['apps/web/prod/kustomization.yaml']).toContain('1.4.3'); // main is untouched
     expect(pullRequests.opened[0]).toMatchObject({ head: 'opsbot/web-prod-1.5.0', base: 'main', title: 'deploy(web): 1.4.3 → 1.5.0 [prod]' });
     expect(pullRequests.opened[0]?.body).toContain('Opened by opsbot for alice; approve or reject it in the chat.');
-    expect(reviews.reviews.get('12')).toMatchObject({ app: 'web', env: 'prod', ref: '1.5.0', branch: 'opsbot/web-prod-1.5.0', pr: 42, headSha: repo.commits[0]!.sha, requester: 'console:alice', state: 'pending' });
+    expect(reviews.reviews.get('12')).toMatchObject({
+      app: 'web',
+      env: 'prod',
+      ref: '1.5.0',
+      branch: 'opsbot/web-prod-1.5.0',
+      pr: 42,
+      headSha: repo.commits[0]!.sha,
+      requester: 'console:alice',
+      state: 'pending',
+    });
     expect(message.title).toBe('Pull request #42: deploy(web): 1.4.3 → 1.5.0 [prod]');
     expect(message.text).toBe('prod is protected: someone allowed to deploy there (not alice) approves to merge, or rejects to close it.');
     expect(message.buttons?.map((b) => [b.label, b.action])).toEqual([
@@ -118,7 +147,9 @@ describe('deploy job', () => {
     pullRequests.state = { headSha: 'a'.repeat(40) }; // someone pushed between our push and the pull request
     const done = run({ verb: 'deploy', app: 'web', env: 'prod', ref: '1.5.0' }, '12').done;
     await expect(done).rejects.toMatchObject({ code: 'E_HEAD_CHANGED' });
-    await expect(done).rejects.toThrow(`Refused: branch opsbot/web-prod-1.5.0 of pull request #42 now points at aaaaaaaaaaaa, not at ${repo.commits[0]!.sha.slice(0, 12)}, the commit opsbot pushed`);
+    await expect(done).rejects.toThrow(
+      `Refused: branch opsbot/web-prod-1.5.0 of pull request #42 now points at aaaaaaaaaaaa, not at ${repo.commits[0]!.sha.slice(0, 12)}, the commit opsbot pushed`,
+    );
     expect(pullRequests.closed).toEqual([42]);
     expect(repo.deleted).toEqual(['opsbot/web-prod-1.5.0']);
     expect(reviews.reviews.size).toBe(0);
@@ -181,7 +212,10 @@ apps:
 
   it('tag@digest: deployed when the registry agrees, refused (nothing committed) when not', async () => {
     const { repo, run } = pinned();
-    await expect(run({ verb: 'deploy', app: 'web', env: 'staging', ref: `1.5.0@${D2}` })).rejects.toMatchObject({ code: 'E_DIGEST_MISMATCH', message: expect.stringContaining(`is ${D1} in the registry, not ${D2}`) });
+    await expect(run({ verb: 'deploy', app: 'web', env: 'staging', ref: `1.5.0@${D2}` })).rejects.toMatchObject({
+      code: 'E_DIGEST_MISMATCH',
+      message: expect.stringContaining(`is ${D1} in the registry, not ${D2}`),
+    });
     expect(repo.commits).toHaveLength(0);
     await run({ verb: 'deploy', app: 'web', env: 'staging', ref: `1.5.0@${D1}` });
     expect(repo.commits).toHaveLength(1);

@@ -53,7 +53,14 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
     // Nothing was changed, and retrying would not help: a reply, not a failed job.
     // Registry answers about the tag (not there, not the digest given) are answers too; a
     // registry that stays down was already retried by the client and fails the job.
-    answers: { E_NO_PREVIOUS: 'refused', E_NOT_IN_HISTORY: 'refused', E_HEAD_CHANGED: 'refused', E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused' },
+    answers: {
+      E_NO_PREVIOUS: 'refused',
+      E_NOT_IN_HISTORY: 'refused',
+      E_HEAD_CHANGED: 'refused',
+      E_TAG_NOT_FOUND: 'refused',
+      E_DIGEST_MISMATCH: 'refused',
+      E_REGISTRY_AUTH: 'refused',
+    },
     concurrency: deployConcurrency(deps.config),
     async run({ job, reporter, signal }) {
       const target = deployTarget(deps, job.payload);
@@ -66,7 +73,9 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
       const pinned = target.verb === 'deploy' ? await pin(deps.registry, target, ref, progress, signal) : { ref };
       await progress({ text: `${doing} ${target.app} to ${shown(pinned)} in ${target.env}: committing…` });
       const change = tagChange(target, pinned, job);
-      return target.location.protected ? openReview(deps, target, pinned, change, job, signal) : commitAndFollow(deps, target, pinned, change, progress, signal);
+      return target.location.protected
+        ? openReview(deps, target, pinned, change, job, signal)
+        : commitAndFollow(deps, target, pinned, change, progress, signal);
     },
   };
 }
@@ -74,7 +83,10 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
 function deployTarget(deps: DeployDeps, payload: DeployPayload): Target {
   const target = configuredApp(deps.config, payload.app, payload.env);
   if (target.location.protected && !deps.pullRequests) {
-    throw new OpsbotError('E_PROTECTED', `${payload.env} is a protected environment: deploys to it go through a pull request, which needs gitops.github in the configuration.`);
+    throw new OpsbotError(
+      'E_PROTECTED',
+      `${payload.env} is a protected environment: deploys to it go through a pull request, which needs gitops.github in the configuration.`,
+    );
   }
   return { ...target, verb: payload.verb };
 }
@@ -91,21 +103,35 @@ function tagChange(t: Target, p: Pinned, job: JobEnvelope<DeployPayload>): Chang
   return {
     jobId: job.uid,
     edit: (workdir) => editTagFile(workdir, t.appConfig, t.location, p.ref),
-    message: (r) => formatDeployMessage({ verb: t.verb, app: t.app, env: t.env, from: r.old, to: r.new, requestedBy, jobId: job.uid, ...(body ? { body } : {}) }),
+    message: (r) =>
+      formatDeployMessage({ verb: t.verb, app: t.app, env: t.env, from: r.old, to: r.new, requestedBy, jobId: job.uid, ...(body ? { body } : {}) }),
   };
 }
 
-const alreadyAt = (t: Target, p: Pinned, nothing: string): Message => ({ status: 'success', title: `${t.app} is already at ${shown(p)} in ${t.env}`, text: `already at ${shown(p)}: nothing to ${nothing}.` });
+const alreadyAt = (t: Target, p: Pinned, nothing: string): Message => ({
+  status: 'success',
+  title: `${t.app} is already at ${shown(p)} in ${t.env}`,
+  text: `already at ${shown(p)}: nothing to ${nothing}.`,
+});
 
 /** The common case: one commit on the branch Argo CD follows, then the follow-up. */
-async function commitAndFollow(deps: DeployDeps, t: Target, p: Pinned, change: ChangeRequest<EditResult>, progress: Progress, signal: AbortSignal): Promise<Message> {
+async function commitAndFollow(
+  deps: DeployDeps,
+  t: Target,
+  p: Pinned,
+  change: ChangeRequest<EditResult>,
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<Message> {
   const result = await deps.repo.commit(change, signal);
   if (!result.changed) return alreadyAt(t, p, 'commit');
   return followCommit(deps, t, result.sha, committedMessage(t, p, result), progress, signal);
 }
 
 function committedMessage(t: Target, p: Pinned, result: ChangeResult<EditResult>): Message {
-  const what = result.result ? `${result.result.old ?? 'none'} → ${p.tag && result.result.new === p.ref ? shown(p) : result.result.new}` : 'committed earlier by this job';
+  const what = result.result
+    ? `${result.result.old ?? 'none'} → ${p.tag && result.result.new === p.ref ? shown(p) : result.result.new}`
+    : 'committed earlier by this job';
   return {
     title: `${t.verb === 'rollback' ? 'Rolled back' : 'Deployed'} ${t.app} in ${t.env}: ${what}`,
     fields: [
@@ -119,7 +145,14 @@ function committedMessage(t: Target, p: Pinned, result: ChangeResult<EditResult>
 }
 
 /** A protected environment: the change goes to a review branch and a pull request with Approve / Reject. */
-async function openReview(deps: DeployDeps, t: Target, p: Pinned, change: ChangeRequest<EditResult>, job: JobEnvelope<DeployPayload>, signal: AbortSignal): Promise<Message> {
+async function openReview(
+  deps: DeployDeps,
+  t: Target,
+  p: Pinned,
+  change: ChangeRequest<EditResult>,
+  job: JobEnvelope<DeployPayload>,
+  signal: AbortSignal,
+): Promise<Message> {
   const ref = p.ref;
   const branch = reviewBranchName(t.app, t.env, p.tag ?? ref);
   const pushed = await deps.repo.pushForReview(branch, change, signal);

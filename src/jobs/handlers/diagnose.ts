@@ -38,8 +38,12 @@ export function diagnoseJob(deps: DiagnoseDeps): JobKind<DiagnosePayload> {
       ];
       const tf = deps.tfBinary();
       // A configured binary that is not there is a broken worker, not a detail: fail loudly.
-      if (deps.tfConfigured && !tf) throw new OpsbotError('E_TF_MISSING', `TF_BINARY is set to "${deps.tfConfigured}", which is not an executable on this worker.`);
-      fields.push({ label: 'Terraform CLI', value: tf ? `${await version(tf, ['version'], signal)} (${tf})` : 'not found (set TF_BINARY or put terraform/tofu on PATH)' });
+      if (deps.tfConfigured && !tf)
+        throw new OpsbotError('E_TF_MISSING', `TF_BINARY is set to "${deps.tfConfigured}", which is not an executable on this worker.`);
+      fields.push({
+        label: 'Terraform CLI',
+        value: tf ? `${await version(tf, ['version'], signal)} (${tf})` : 'not found (set TF_BINARY or put terraform/tofu on PATH)',
+      });
       const message: Message = { title: 'Diagnosis', fields };
       return message;
     },

@@ -47,7 +47,11 @@ export function driftJob(deps: TerraformJobDeps & { outbox: Pick<Outbox, 'publis
       const quiet = async () => undefined;
       let lock;
       try {
-        lock = await deps.infra.locks.acquire(name, { job: `drift-${name}`, kind: 'plan', by: 'drift-check', since: Date.now() }, { waitMs: 0, signal });
+        lock = await deps.infra.locks.acquire(
+          name,
+          { job: `drift-${name}`, kind: 'plan', by: 'drift-check', since: Date.now() },
+          { waitMs: 0, signal },
+        );
       } catch (err) {
         if (isOpsbotError(err) && err.code === 'E_STACK_LOCKED') return { text: `drift check of ${name} skipped: stack busy` };
         throw err;
@@ -63,10 +67,17 @@ export function driftJob(deps: TerraformJobDeps & { outbox: Pick<Outbox, 'publis
         });
         const now = outcome.summary.noChanges ? null : driftFingerprint(outcome.summary);
         const change = driftChange(await deps.memory.swap(name, now), now);
-        const how = job.requester.id === 'drift-check' ? `scheduled drift check (${stack.driftCheck ?? ''})` : `drift check by ${job.requester.displayName}`;
+        const how =
+          job.requester.id === 'drift-check' ? `scheduled drift check (${stack.driftCheck ?? ''})` : `drift check by ${job.requester.displayName}`;
         const to = stack.notify ? parseDestination(stack.notify) : driftDestination(deps.config);
         if (change === 'gone') {
-          const gone: Message = { status: 'success', title: `Drift on stack ${name} is gone`, text: 'The infrastructure matches its code again.', fields: [{ label: 'Commit', value: shortCommit(commit) }], context: how };
+          const gone: Message = {
+            status: 'success',
+            title: `Drift on stack ${name} is gone`,
+            text: 'The infrastructure matches its code again.',
+            fields: [{ label: 'Commit', value: shortCommit(commit) }],
+            context: how,
+          };
           await deps.outbox.publish({ conversation: to, key: `drift:${name}:${Date.now()}`, message: gone });
           log.info({ stack: name }, 'drift gone reported');
           return { text: `drift on ${name} is gone (reported)` };
@@ -111,7 +122,11 @@ export async function scheduleDriftChecks(queue: Queue, config: Config, log: Log
       createdAt: new Date().toISOString(),
     };
     try {
-      await queue.upsertJobScheduler(id, { pattern: stack.driftCheck }, { name: 'drift', data: envelope, opts: { removeOnComplete: 100, removeOnFail: 100 } });
+      await queue.upsertJobScheduler(
+        id,
+        { pattern: stack.driftCheck },
+        { name: 'drift', data: envelope, opts: { removeOnComplete: 100, removeOnFail: 100 } },
+      );
     } catch (err) {
       log.error({ stack: name, cron: stack.driftCheck, err: (err as Error).message }, 'drift check not scheduled: bad cron expression?');
     }

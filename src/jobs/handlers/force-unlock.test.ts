@@ -9,7 +9,12 @@ const LOCK = '0b5e2a4c-5d1f-4c7e-9a3b-1f2e3d4c5b6a';
 function setup(payload: ForceUnlockPayload = { stack: 'core', lockId: LOCK, requestedBy: 'alice' }) {
   const stacks = new FakeStacks();
   const locks = new FakeLocks();
-  const kind = forceUnlockJob({ config: CONFIG, stacks, env: {}, infra: { store: new FakePlanStore(), locks, holds: new FakeHolds(), github: NO_GITHUB, baseDir: '/srv/infra', stateHome: '/tmp/state' } });
+  const kind = forceUnlockJob({
+    config: CONFIG,
+    stacks,
+    env: {},
+    infra: { store: new FakePlanStore(), locks, holds: new FakeHolds(), github: NO_GITHUB, baseDir: '/srv/infra', stateHome: '/tmp/state' },
+  });
   const { ctx } = jobContext<ForceUnlockPayload>('force-unlock', payload, { id: '31', requester: bob });
   return { run: () => kind.run(ctx), kind, stacks, locks };
 }
@@ -21,12 +26,17 @@ describe('force-unlock job', () => {
     expect(stacks.calls).toEqual(['open core', `force-unlock core ${LOCK}`, 'dispose core']);
     expect(locks.released).toEqual(['core']);
     expect(message).toMatchObject({ status: 'success', title: 'Stack core: state unlocked' });
-    expect(message.text).toBe(`Terraform's state lock ${LOCK} of stack core is removed (asked by alice, confirmed by bob). Run /infra plan core to see where the state stands.`);
+    expect(message.text).toBe(
+      `Terraform's state lock ${LOCK} of stack core is removed (asked by alice, confirmed by bob). Run /infra plan core to see where the state stands.`,
+    );
   });
 
   it("tofu's refusal (not the held lock) fails the job with its words; the stack lock is freed", async () => {
     const { run, stacks, locks } = setup();
-    stacks.unlockError = new OpsbotError('E_TF_FAILED', 'tofu force-unlock failed (exit 1): Failed to unlock state: lock id "x" does not match existing lock');
+    stacks.unlockError = new OpsbotError(
+      'E_TF_FAILED',
+      'tofu force-unlock failed (exit 1): Failed to unlock state: lock id "x" does not match existing lock',
+    );
     await expect(run()).rejects.toMatchObject({ code: 'E_TF_FAILED', message: expect.stringContaining('does not match existing lock') });
     expect(locks.released).toEqual(['core']);
   });

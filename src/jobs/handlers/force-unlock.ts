@@ -31,7 +31,11 @@ export function forceUnlockJob(deps: TerraformJobDeps): JobKind<ForceUnlockPaylo
       const src = stackSource(deps.infra, name, stack);
       deps.stacks.binaryFor(stack);
       // A job of ours on the stack may be the lock's rightful holder: refuse rather than wait.
-      const lock = await deps.infra.locks.acquire(name, { job: job.id, kind: 'force-unlock', by: job.requester.displayName, since: Date.now() }, { waitMs: 0, signal });
+      const lock = await deps.infra.locks.acquire(
+        name,
+        { job: job.id, kind: 'force-unlock', by: job.requester.displayName, since: Date.now() },
+        { waitMs: 0, signal },
+      );
       try {
         await withinTimeout('plan', src, signal, async (limited) => {
           const open = await deps.stacks.open(src, { signal: limited, progress: (m) => reporter.progress(m) });

@@ -8,7 +8,15 @@ describe('history job', () => {
   it('lists the deploys read from the tag file, newest first, with who and which commit', async () => {
     const repo = new FakeGitopsRepo({});
     repo.records = [
-      { sha: 'a'.repeat(40), verb: 'deploy', tag: '1.5.0', from: '1.4.3', requestedBy: 'alice (console:alice)', when: '2026-11-25T10:00:00Z', byOpsbot: true },
+      {
+        sha: 'a'.repeat(40),
+        verb: 'deploy',
+        tag: '1.5.0',
+        from: '1.4.3',
+        requestedBy: 'alice (console:alice)',
+        when: '2026-11-25T10:00:00Z',
+        byOpsbot: true,
+      },
       { sha: 'b'.repeat(40), verb: 'deploy', tag: '1.4.3', from: null, requestedBy: 'ci-bot', when: '2026-11-24T09:30:00Z', byOpsbot: false },
     ];
     const { ctx } = jobContext('history', { app: 'web', env: 'staging', n: 5 });

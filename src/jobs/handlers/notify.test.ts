@@ -5,7 +5,11 @@ import { notifyJob, type NotifyPayload } from './notify.js';
 describe('notify job', () => {
   it('hands the message to every destination’s outbox, threaded by operation', async () => {
     const outbox = new FakeOutbox();
-    const payload: NotifyPayload = { destinations: ['slack:C0123DEPLOY', 'telegram:-1001234567890/7', 'console'], groupKey: 'uid-web|op:T1', message: { title: 'web synced' } };
+    const payload: NotifyPayload = {
+      destinations: ['slack:C0123DEPLOY', 'telegram:-1001234567890/7', 'console'],
+      groupKey: 'uid-web|op:T1',
+      message: { title: 'web synced' },
+    };
     const { ctx } = jobContext('notify', payload);
     const kind = notifyJob({ outbox });
     expect(await kind.run(ctx)).toEqual({ text: 'notified slack:C0123DEPLOY, telegram:-1001234567890/7, console' });
@@ -27,10 +31,18 @@ describe('notify job', () => {
 
   it('with an announcement key, a job run again (its worker died after publishing) publishes nothing twice', async () => {
     const outbox = new FakeOutbox();
-    const payload: NotifyPayload = { destinations: ['slack:C0123DEPLOY', 'console'], groupKey: 'g', message: { title: 'web synced' }, key: 'uid-web|on-sync-succeeded|op:T1@abc' };
+    const payload: NotifyPayload = {
+      destinations: ['slack:C0123DEPLOY', 'console'],
+      groupKey: 'g',
+      message: { title: 'web synced' },
+      key: 'uid-web|on-sync-succeeded|op:T1@abc',
+    };
     const kind = notifyJob({ outbox });
     await kind.run(jobContext('notify', payload).ctx);
     await kind.run(jobContext('notify', payload).ctx);
-    expect(outbox.events.map((e) => e.id)).toEqual(['uid-web|on-sync-succeeded|op:T1@abc|slack:C0123DEPLOY', 'uid-web|on-sync-succeeded|op:T1@abc|console']);
+    expect(outbox.events.map((e) => e.id)).toEqual([
+      'uid-web|on-sync-succeeded|op:T1@abc|slack:C0123DEPLOY',
+      'uid-web|on-sync-succeeded|op:T1@abc|console',
+    ]);
   });
 });

@@ -32,7 +32,9 @@ export function notifyJob(deps: { outbox: Pick<Outbox, 'publish' | 'publishOnce'
       for (const { d, conversation } of conversations) {
         // With a notice, the operation's one message is edited to each state and the details go
         // in its thread (the sender's business); without (jobs queued before), each is a thread reply.
-        const event = notice ? { conversation, key: `notify:${groupKey}`, message, notice: { ...notice, group: groupKey } } : { conversation, key: `notify:${groupKey}`, message, threaded: true };
+        const event = notice
+          ? { conversation, key: `notify:${groupKey}`, message, notice: { ...notice, group: groupKey } }
+          : { conversation, key: `notify:${groupKey}`, message, threaded: true };
         // A job run again (its worker died after publishing) publishes nothing twice.
         if (key) await deps.outbox.publishOnce({ ...event, id: `${key}|${d}` });
         else await deps.outbox.publish(event);

@@ -6,15 +6,26 @@ import { OpsbotError } from '../../core/errors.js';
 import { config, FakeLocks, FakePlanStore, FakeStacks, jobContext, NO_CHANGES, FakeHolds, NO_GITHUB } from '../../../test/support/fakes.js';
 import { planJob, type PlanPayload } from './plan.js';
 
-const CONFIG = config(`stacks: { core: { dir: terraform/core, approvalsRequired: 2, lockTimeout: 30s, approvers: ["console:alice"], extraVarFiles: [extra.tfvars] } }`);
+const CONFIG = config(
+  `stacks: { core: { dir: terraform/core, approvalsRequired: 2, lockTimeout: 30s, approvers: ["console:alice"], extraVarFiles: [extra.tfvars] } }`,
+);
 
 function setup(conversation: 'slack' | 'console' = 'slack') {
   const stacks = new FakeStacks();
   const store = new FakePlanStore();
   const locks = new FakeLocks();
   const home = mkdtempSync(join(tmpdir(), 'opsbot-plan-test-'));
-  const kind = planJob({ config: CONFIG, stacks, env: { OPSBOT_HOME: home }, infra: { store, locks, holds: new FakeHolds(), github: NO_GITHUB, baseDir: '/srv/infra', stateHome: '/tmp/state' } });
-  const { ctx, reporter } = jobContext<PlanPayload>('plan', { stack: 'core', varFiles: ['extra.tfvars'] }, { conversation: conversation === 'slack' ? { platform: 'slack', channel: 'C1' } : { platform: 'console', channel: 's1' } });
+  const kind = planJob({
+    config: CONFIG,
+    stacks,
+    env: { OPSBOT_HOME: home },
+    infra: { store, locks, holds: new FakeHolds(), github: NO_GITHUB, baseDir: '/srv/infra', stateHome: '/tmp/state' },
+  });
+  const { ctx, reporter } = jobContext<PlanPayload>(
+    'plan',
+    { stack: 'core', varFiles: ['extra.tfvars'] },
+    { conversation: conversation === 'slack' ? { platform: 'slack', channel: 'C1' } : { platform: 'console', channel: 's1' } },
+  );
   return { run: () => kind.run(ctx), stacks, store, locks, reporter, home };
 }
 

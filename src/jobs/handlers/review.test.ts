@@ -5,7 +5,18 @@ import { bob, config, FakeGitopsRepo, FakePullRequests, FakeReviews, jobContext 
 import { reviewJob, type ReviewPayload } from './review.js';
 
 const CONFIG = config(`gitops: { url: /srv/gitops.git, mergeMethod: squash, github: { owner: org, repo: gitops } }`);
-const REVIEW: Review = { id: '12', app: 'web', env: 'prod', ref: '1.5.0', branch: 'opsbot/web-prod-1.5.0', pr: 42, url: 'https://github.example/org/gitops/pull/42', headSha: 'h'.repeat(40), requester: 'console:alice', state: 'approved' };
+const REVIEW: Review = {
+  id: '12',
+  app: 'web',
+  env: 'prod',
+  ref: '1.5.0',
+  branch: 'opsbot/web-prod-1.5.0',
+  pr: 42,
+  url: 'https://github.example/org/gitops/pull/42',
+  headSha: 'h'.repeat(40),
+  requester: 'console:alice',
+  state: 'approved',
+};
 
 async function setup(decision: ReviewPayload['decision'], opts: { withPullRequests?: boolean; review?: boolean } = {}) {
   const reviews = new FakeReviews();
@@ -34,7 +45,10 @@ describe('review job', () => {
   it('refuses a head that is not the commit opsbot pushed: closes the pull request, deletes the branch, merges nothing', async () => {
     const { run, pullRequests, repo } = await setup('approved');
     pullRequests.state = { headSha: 'a'.repeat(40) };
-    await expect(run()).rejects.toMatchObject({ code: 'E_HEAD_CHANGED', userMessage: expect.stringContaining('now points at aaaaaaaaaaaa, not at hhhhhhhhhhhh, the commit opsbot pushed') });
+    await expect(run()).rejects.toMatchObject({
+      code: 'E_HEAD_CHANGED',
+      userMessage: expect.stringContaining('now points at aaaaaaaaaaaa, not at hhhhhhhhhhhh, the commit opsbot pushed'),
+    });
     expect(pullRequests.merged).toHaveLength(0);
     expect(pullRequests.closed).toEqual([42]);
     expect(repo.deleted).toEqual(['opsbot/web-prod-1.5.0']);
@@ -42,8 +56,14 @@ describe('review job', () => {
 
   it('a head that moves between the look and the merge: GitHub refuses (409), the pull request is closed', async () => {
     const { run, pullRequests, repo } = await setup('approved');
-    pullRequests.mergeError = new GitopsError('E_HEAD_CHANGED', 'could not merge the pull request in org/gitops: its head is no longer the commit opsbot pushed (HTTP 409)');
-    await expect(run()).rejects.toMatchObject({ code: 'E_HEAD_CHANGED', userMessage: expect.stringContaining('Refused: branch opsbot/web-prod-1.5.0 of pull request #42 has changed') });
+    pullRequests.mergeError = new GitopsError(
+      'E_HEAD_CHANGED',
+      'could not merge the pull request in org/gitops: its head is no longer the commit opsbot pushed (HTTP 409)',
+    );
+    await expect(run()).rejects.toMatchObject({
+      code: 'E_HEAD_CHANGED',
+      userMessage: expect.stringContaining('Refused: branch opsbot/web-prod-1.5.0 of pull request #42 has changed'),
+    });
     expect(pullRequests.closed).toEqual([42]);
     expect(repo.deleted).toEqual(['opsbot/web-prod-1.5.0']);
   });

@@ -45,7 +45,11 @@ export function reviewJob(deps: {
         // With `sha`, GitHub itself refuses (409) a head that moves between our look and the merge.
         const sha = pr.merged
           ? (pr.mergeCommitSha ?? pr.headSha)
-          : (await prs.merge(review.pr, { sha: review.headSha, method: deps.config.gitops?.mergeMethod ?? 'merge' }).catch((err: unknown) => (isGitopsError(err, 'E_HEAD_CHANGED') ? refuse(undefined) : Promise.reject(err)))).sha;
+          : (
+              await prs
+                .merge(review.pr, { sha: review.headSha, method: deps.config.gitops?.mergeMethod ?? 'merge' })
+                .catch((err: unknown) => (isGitopsError(err, 'E_HEAD_CHANGED') ? refuse(undefined) : Promise.reject(err)))
+            ).sha;
         await deps.repo.deleteBranch(review.branch).catch(() => undefined);
         const merged = {
           title: `Approved by ${who}: ${review.app} ${review.ref} merged into ${review.env}`,
@@ -60,11 +64,21 @@ export function reviewJob(deps: {
         if (!deps.argocd?.connected || !appConfig || !location || !gitops) return merged;
         const progress = (m: Parameters<typeof reporter.progress>[0]) => reporter.progress(m);
         await progress({ ...merged, status: 'progress', context: 'merged; waiting for Argo CD…' });
-        return followCommit({ config: deps.config, repo: deps.repo, argocd: deps.argocd }, { app: review.app, env: review.env, appConfig, location, gitops }, { sha, ...merged }, progress, signal);
+        return followCommit(
+          { config: deps.config, repo: deps.repo, argocd: deps.argocd },
+          { app: review.app, env: review.env, appConfig, location, gitops },
+          { sha, ...merged },
+          progress,
+          signal,
+        );
       }
       if (pr.state === 'open') await prs.close(review.pr);
       await deps.repo.deleteBranch(review.branch).catch(() => undefined);
-      return { status: 'warning', title: `Rejected by ${who}: ${review.app} ${review.ref} not deployed to ${review.env}`, fields: [{ label: 'Pull request', value: `${review.url} (closed, branch deleted)` }] };
+      return {
+        status: 'warning',
+        title: `Rejected by ${who}: ${review.app} ${review.ref} not deployed to ${review.env}`,
+        fields: [{ label: 'Pull request', value: `${review.url} (closed, branch deleted)` }],
+      };
     },
   };
 }

@@ -29,7 +29,8 @@ export function statusJob(deps: { config: Config; argocd: Pick<ArgoCd, 'status'>
         )
         .catch((err: unknown) => {
           // "Argo CD is not installed in namespace argocd" says more with the command it answers.
-          if (isOpsbotError(err) && err.code === 'E_ARGOCD_NOT_INSTALLED') throw new OpsbotError(err.code, `/status: ${err.userMessage}`, { cause: err });
+          if (isOpsbotError(err) && err.code === 'E_ARGOCD_NOT_INSTALLED')
+            throw new OpsbotError(err.code, `/status: ${err.userMessage}`, { cause: err });
           throw err;
         });
     },

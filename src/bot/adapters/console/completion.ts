@@ -12,7 +12,11 @@ export interface CompletableCommand {
  * Read off the command specs, so a new command completes without being taught here.
  * Returns what Node's readline completer returns: [candidates, the word being completed].
  */
-export function completeLine(line: string, commands: readonly CompletableCommand[], config: Pick<Config, 'apps' | 'stacks'> & Partial<Pick<Config, 'appGroups'>>): [string[], string] {
+export function completeLine(
+  line: string,
+  commands: readonly CompletableCommand[],
+  config: Pick<Config, 'apps' | 'stacks'> & Partial<Pick<Config, 'appGroups'>>,
+): [string[], string] {
   const words = line.trimStart().split(/\s+/);
   const partial = words.pop() ?? '';
   const finish = (candidates: readonly string[]): [string[], string] => {

@@ -144,5 +144,11 @@ export class ConsoleAdapter {
 }
 
 function labelOf(event: OutboxEvent): string {
-  return event.key.startsWith('job:') ? `[job ${event.key.slice(4)}] ` : event.key.startsWith('notify:') ? '[argo cd] ' : event.key.startsWith('drift:') ? '[drift] ' : '';
+  return event.key.startsWith('job:')
+    ? `[job ${event.key.slice(4)}] `
+    : event.key.startsWith('notify:')
+      ? '[argo cd] '
+      : event.key.startsWith('drift:')
+        ? '[drift] '
+        : '';
 }

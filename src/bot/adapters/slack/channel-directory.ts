@@ -52,7 +52,12 @@ export class SlackChannelDirectory {
     let cursor: string | undefined;
     try {
       do {
-        const page = await this.client.conversations.list({ types: 'public_channel,private_channel', exclude_archived: true, limit: 1000, ...(cursor ? { cursor } : {}) });
+        const page = await this.client.conversations.list({
+          types: 'public_channel,private_channel',
+          exclude_archived: true,
+          limit: 1000,
+          ...(cursor ? { cursor } : {}),
+        });
         for (const c of page.channels ?? []) if (c.name && c.id) found.set(c.name.toLowerCase(), c.id);
         cursor = page.response_metadata?.next_cursor || undefined;
       } while (cursor);

@@ -29,7 +29,9 @@ export class FastifyReceiver implements Receiver {
   ) {
     // Encapsulated: the raw-body parsers apply to this route only, not to the rest of the server.
     void http.register(async (scope) => {
-      scope.addContentTypeParser(['application/x-www-form-urlencoded', 'application/json'], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+      scope.addContentTypeParser(['application/x-www-form-urlencoded', 'application/json'], { parseAs: 'buffer' }, (_req, body, done) =>
+        done(null, body),
+      );
       scope.post(SLACK_EVENTS_PATH, (req, reply) => this.handle(req, reply));
     });
   }

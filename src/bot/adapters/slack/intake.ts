@@ -61,7 +61,9 @@ export class SlackIntake {
 
   register(app: App): void {
     app.command(/^\/.+/, (args) => this.onCommand(args));
-    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: new RegExp(`^${BUTTON_ACTION_PREFIX}`) }, (args) => this.onButton(args));
+    app.action<BlockAction<ButtonAction>>({ type: 'block_actions', action_id: new RegExp(`^${BUTTON_ACTION_PREFIX}`) }, (args) =>
+      this.onButton(args),
+    );
   }
 
   private async onCommand({ command, ack }: CommandArgs): Promise<void> {
@@ -71,8 +73,16 @@ export class SlackIntake {
     const first = await Promise.race([work, new Promise<typeof LATE>((r) => setTimeout(() => r(LATE), ANSWER_DEADLINE_MS).unref())]);
     if (first !== LATE) return ack(first ? ephemeral(first) : undefined);
     await ack(ephemeral({ status: 'progress', text: 'opsbot is slow to answer right now; the answer follows here.' }));
-    const late = await work.catch((err: unknown): Message => (this.deps.log.error({ err }, 'slack command failed'), { status: 'failure', text: 'Something went wrong inside opsbot; the logs have the details.' }));
-    if (late) await this.deps.sender.respondPrivately(command.response_url, late).catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'late answer not delivered'));
+    const late = await work.catch(
+      (err: unknown): Message => (
+        this.deps.log.error({ err }, 'slack command failed'),
+        { status: 'failure', text: 'Something went wrong inside opsbot; the logs have the details.' }
+      ),
+    );
+    if (late)
+      await this.deps.sender
+        .respondPrivately(command.response_url, late)
+        .catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'late answer not delivered'));
   }
 
   private async onButton({ ack, body, action }: ButtonArgs): Promise<void> {
@@ -85,7 +95,12 @@ export class SlackIntake {
       this.deps.sender
         .respondPrivately(body.response_url, message, { channel, user: actor.id })
         .catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'ephemeral answer not delivered'));
-    await this.deps.intake.handle(this.clickHooks, { ...this.arrival(actor, body.team?.id ?? body.user.team_id, channel, body as unknown as Record<string, unknown>), body, action, tell });
+    await this.deps.intake.handle(this.clickHooks, {
+      ...this.arrival(actor, body.team?.id ?? body.user.team_id, channel, body as unknown as Record<string, unknown>),
+      body,
+      action,
+      tell,
+    });
   }
 
   private arrival(actor: Actor, team: string | undefined, channel: string, payload: Record<string, unknown>): SlackArrival {
@@ -94,8 +109,10 @@ export class SlackIntake {
 
   /** Why this request may not run here, or undefined. */
   private gate(a: SlackArrival): string | undefined {
-    if (this.deps.teamId && a.team !== this.deps.teamId) return `This opsbot serves another Slack workspace (team ${a.team ?? 'unknown'}); nothing was run.`;
-    if (this.deps.channels.length > 0 && !this.deps.channels.includes(a.channel)) return `opsbot takes commands only in its channels (${this.deps.channels.join(', ')}); nothing was run.`;
+    if (this.deps.teamId && a.team !== this.deps.teamId)
+      return `This opsbot serves another Slack workspace (team ${a.team ?? 'unknown'}); nothing was run.`;
+    if (this.deps.channels.length > 0 && !this.deps.channels.includes(a.channel))
+      return `opsbot takes commands only in its channels (${this.deps.channels.join(', ')}); nothing was run.`;
     return undefined;
   }
 
@@ -111,14 +128,21 @@ export class SlackIntake {
       const text = commandText(this.deps.commands, a.command.command, a.command.text);
       if (text === undefined) {
         const known = [...this.deps.commands.keys()].join(', ');
-        return { answer: { status: 'failure', text: `opsbot does not answer to ${a.command.command}. Its commands are ${known}; try ${UMBRELLA_COMMAND} help.` } };
+        return {
+          answer: {
+            status: 'failure',
+            text: `opsbot does not answer to ${a.command.command}. Its commands are ${known}; try ${UMBRELLA_COMMAND} help.`,
+          },
+        };
       }
       return { command: { actor: a.actor, conversation: { platform: 'slack', channel: a.channel }, text } };
     },
     ack: async (a, outcome) => {
       if (outcome.kind === 'queued') {
         // Kept so a failed delivery of the job's messages can be explained to the asker privately.
-        await this.deps.records.putOrigin(a.channel, `job:${outcome.jobId}`, { user: a.actor.id, responseUrl: a.command.response_url }).catch(() => undefined);
+        await this.deps.records
+          .putOrigin(a.channel, `job:${outcome.jobId}`, { user: a.actor.id, responseUrl: a.command.response_url })
+          .catch(() => undefined);
       }
       return outcome.message;
     },
@@ -134,7 +158,13 @@ export class SlackIntake {
     slowDown: async (a, text) => void (await a.tell({ status: 'warning', text })),
     route: async (a) => {
       const message = clickedMessage(a);
-      return { command: { actor: a.actor, conversation: { platform: 'slack', channel: a.channel, thread: message?.thread_ts ?? message?.ts }, text: a.action.value ?? '' } };
+      return {
+        command: {
+          actor: a.actor,
+          conversation: { platform: 'slack', channel: a.channel, thread: message?.thread_ts ?? message?.ts },
+          text: a.action.value ?? '',
+        },
+      };
     },
     ack: async (a, outcome) => {
       const message = clickedMessage(a);

@@ -20,7 +20,13 @@ interface HistoryMessage {
  * thread under `parent` (conversations.replies) or in the channel (conversations.history),
  * both asked for all metadata. Undefined when it is not there (the post never went out).
  */
-export async function findPostedMessage(client: SlackClient, channel: string, id: string, attemptedAt: number, parent?: string): Promise<MessageRef | undefined> {
+export async function findPostedMessage(
+  client: SlackClient,
+  channel: string,
+  id: string,
+  attemptedAt: number,
+  parent?: string,
+): Promise<MessageRef | undefined> {
   const oldest = (attemptedAt / 1000 - CLOCK_MARGIN_S).toFixed(6);
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {

@@ -110,9 +110,13 @@ function codeBlocks(code: string, files: SlackFile[]): SlackBlock[] {
 }
 
 function fieldBlocks(message: Message): SlackBlock[] {
-  const fields = (message.fields ?? []).map((f): MrkdwnText => ({ type: 'mrkdwn', text: clip(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, SLACK_LIMITS.fieldText) }));
+  const fields = (message.fields ?? []).map((f): MrkdwnText => ({
+    type: 'mrkdwn',
+    text: clip(`*${escapeMrkdwn(f.label)}*\n${escapeMrkdwn(f.value)}`, SLACK_LIMITS.fieldText),
+  }));
   const blocks: SlackBlock[] = [];
-  for (let i = 0; i < fields.length; i += SLACK_LIMITS.fieldsPerSection) blocks.push({ type: 'section', fields: fields.slice(i, i + SLACK_LIMITS.fieldsPerSection) });
+  for (let i = 0; i < fields.length; i += SLACK_LIMITS.fieldsPerSection)
+    blocks.push({ type: 'section', fields: fields.slice(i, i + SLACK_LIMITS.fieldsPerSection) });
   return blocks;
 }
 
@@ -142,7 +146,8 @@ export function slackButton(button: Button, index: number): SlackButton | undefi
 function actionBlocks(buttons: Button[]): SlackBlock[] {
   const elements = buttons.map(slackButton).filter((b): b is SlackButton => b !== undefined);
   const blocks: SlackBlock[] = [];
-  for (let i = 0; i < elements.length; i += SLACK_LIMITS.actionsElements) blocks.push({ type: 'actions', elements: elements.slice(i, i + SLACK_LIMITS.actionsElements) });
+  for (let i = 0; i < elements.length; i += SLACK_LIMITS.actionsElements)
+    blocks.push({ type: 'actions', elements: elements.slice(i, i + SLACK_LIMITS.actionsElements) });
   return blocks;
 }
 
@@ -156,7 +161,9 @@ function fallback(message: Message): string {
 
 /** Full content as plain text, for the file that replaces a message too big for 50 blocks. */
 function plainBody(message: Message): string {
-  return [message.title, message.text, ...(message.fields ?? []).map((f) => `${f.label}: ${f.value}`), message.code, message.context].filter(Boolean).join('\n\n');
+  return [message.title, message.text, ...(message.fields ?? []).map((f) => `${f.label}: ${f.value}`), message.code, message.context]
+    .filter(Boolean)
+    .join('\n\n');
 }
 
 /**
@@ -168,7 +175,11 @@ export function renderBlockKit(message: Message): SlackMessage {
   const files: SlackFile[] = [];
   const emoji = message.status ? STATUS_EMOJI[message.status] : '';
   const head: SlackBlock[] = [];
-  if (message.title) head.push({ type: 'header', text: { type: 'plain_text', text: clip([emoji, message.title].filter(Boolean).join(' '), SLACK_LIMITS.headerText), emoji: true } });
+  if (message.title)
+    head.push({
+      type: 'header',
+      text: { type: 'plain_text', text: clip([emoji, message.title].filter(Boolean).join(' '), SLACK_LIMITS.headerText), emoji: true },
+    });
 
   let body: SlackBlock[] = [];
   if (message.title && message.title.length + emoji.length + 1 > SLACK_LIMITS.headerText) {
@@ -187,14 +198,19 @@ export function renderBlockKit(message: Message): SlackMessage {
     notes.push(`:paperclip: ${escapeMrkdwn(message.attachment.name)} is attached in the thread.`);
   }
   if (message.context) notes.push(escapeMrkdwn(message.context));
-  const tail: SlackBlock[] = notes.length ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(notes.join('  ·  '), SLACK_LIMITS.contextText) }] }] : [];
+  const tail: SlackBlock[] = notes.length
+    ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: clip(notes.join('  ·  '), SLACK_LIMITS.contextText) }] }]
+    : [];
   const actions = actionBlocks(message.buttons ?? []);
 
   const budget = SLACK_LIMITS.blocks - head.length - tail.length - actions.length;
   if (body.length > budget) {
     const name = 'message.txt';
     files.push({ name, content: plainBody(message) });
-    body = [...body.slice(0, Math.max(0, budget - 1)), { type: 'section', text: { type: 'mrkdwn', text: `_This message is longer than Slack shows; all of it is in ${name}, in the thread._` } }];
+    body = [
+      ...body.slice(0, Math.max(0, budget - 1)),
+      { type: 'section', text: { type: 'mrkdwn', text: `_This message is longer than Slack shows; all of it is in ${name}, in the thread._` } },
+    ];
   }
   if (!message.title && body.length === 0 && emoji) body.push({ type: 'section', text: { type: 'mrkdwn', text: emoji } });
   return { text: fallback(message), blocks: [...head, ...body, ...tail, ...actions], files };

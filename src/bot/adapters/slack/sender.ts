@@ -21,9 +21,7 @@ const RESPONSE_URL_TIMEOUT_MS = 5000;
  * are uploaded in its thread (files.getUploadURLExternal → upload → files.completeUploadExternal).
  */
 export class SlackSender {
-  constructor(
-    private readonly deps: { client: SlackClient; records: SlackRecords; log: Logger },
-  ) {}
+  constructor(private readonly deps: { client: SlackClient; records: SlackRecords; log: Logger }) {}
 
   async deliver(event: OutboxEvent): Promise<void> {
     const { channel, thread } = event.conversation;
@@ -113,7 +111,9 @@ export class SlackSender {
 
   /** `broadcast`: a thread reply also shown in the channel (https://docs.slack.dev/reference/methods/chat.postMessage#arg_reply_broadcast). */
   private async post(channel: string, thread: string | undefined, rendered: SlackMessage, id?: string, broadcast = false): Promise<MessageRef> {
-    const inThread: { thread_ts: string; reply_broadcast: boolean } | { reply_broadcast?: false } = thread ? { thread_ts: thread, reply_broadcast: broadcast } : {};
+    const inThread: { thread_ts: string; reply_broadcast: boolean } | { reply_broadcast?: false } = thread
+      ? { thread_ts: thread, reply_broadcast: broadcast }
+      : {};
     const res = await this.deps.client.chat.postMessage({
       channel,
       text: rendered.text,
@@ -164,9 +164,21 @@ export class SlackSender {
     const bytes = Buffer.from(file.content, 'utf8');
     const target = await this.deps.client.files.getUploadURLExternal({ filename: file.name, length: bytes.length });
     if (!target.upload_url || !target.file_id) throw new DeliveryError('Slack answered files.getUploadURLExternal without an upload URL');
-    const res = await fetch(target.upload_url, { method: 'POST', body: bytes, headers: { 'content-type': 'application/octet-stream' }, signal: AbortSignal.timeout(30_000) });
-    if (!res.ok) throw new DeliveryError(`uploading ${file.name} failed: HTTP ${res.status}`, { permanent: res.status >= 400 && res.status < 500 && res.status !== 429 });
-    await this.deps.client.files.completeUploadExternal({ files: [{ id: target.file_id, title: file.name }], channel_id: channel, thread_ts: threadTs });
+    const res = await fetch(target.upload_url, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/octet-stream' },
+      signal: AbortSignal.timeout(30_000),
+    });
+    if (!res.ok)
+      throw new DeliveryError(`uploading ${file.name} failed: HTTP ${res.status}`, {
+        permanent: res.status >= 400 && res.status < 500 && res.status !== 429,
+      });
+    await this.deps.client.files.completeUploadExternal({
+      files: [{ id: target.file_id, title: file.name }],
+      channel_id: channel,
+      thread_ts: threadTs,
+    });
   }
 
   /** Tell the person who asked (privately, through the command's response_url) why nothing appeared. */
@@ -175,9 +187,10 @@ export class SlackSender {
     if (!origin?.responseUrl) return;
     // Every message of the job fails the same way: say it once.
     if (!(await this.deps.records.firstExplanation(event.conversation.channel, event.key).catch(() => false))) return;
-    await this.respondPrivately(origin.responseUrl, { status: 'failure', text: `opsbot could not post here: ${reason}. The job itself was not affected.` }).catch((err: unknown) =>
-      this.deps.log.warn({ err: (err as Error).message }, 'could not explain a failed delivery'),
-    );
+    await this.respondPrivately(origin.responseUrl, {
+      status: 'failure',
+      text: `opsbot could not post here: ${reason}. The job itself was not affected.`,
+    }).catch((err: unknown) => this.deps.log.warn({ err: (err as Error).message }, 'could not explain a failed delivery'));
   }
 
   /**
@@ -196,7 +209,13 @@ export class SlackSender {
       if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
       return;
     }
-    if (where) await this.deps.client.chat.postEphemeral({ channel: where.channel, user: where.user, text: rendered.text, blocks: rendered.blocks as PostBlocks });
+    if (where)
+      await this.deps.client.chat.postEphemeral({
+        channel: where.channel,
+        user: where.user,
+        text: rendered.text,
+        blocks: rendered.blocks as PostBlocks,
+      });
   }
 
   /** After a decision: the clicked message keeps its content, loses its buttons, and says who decided and when. */
@@ -204,7 +223,10 @@ export class SlackSender {
     const kept = blocks.filter((b) => b.type !== 'actions');
     const when = Math.floor(Date.now() / 1000);
     // <!date^…> shows the time in each reader's own time zone (https://docs.slack.dev/messaging/formatting-message-text#date-formatting).
-    kept.push({ type: 'context', elements: [{ type: 'mrkdwn', text: `${decision} · <!date^${when}^{date_short_pretty} {time}|${new Date(when * 1000).toISOString()}>` }] });
+    kept.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `${decision} · <!date^${when}^{date_short_pretty} {time}|${new Date(when * 1000).toISOString()}>` }],
+    });
     await this.deps.client.chat.update({ channel, ts, text, blocks: kept as PostBlocks });
   }
 }

@@ -110,7 +110,11 @@ export class SlackAdapter implements ChatAdapter {
   private receiver(): Receiver {
     const { ctx, creds } = this;
     if (creds.appToken) return new SocketModeReceiver({ appToken: creds.appToken, logLevel: LogLevel.WARN });
-    if (!creds.signingSecret) throw new OpsbotError('E_CONFIG', 'SLACK_SIGNING_SECRET is required to receive Slack requests over HTTP (or set SLACK_APP_TOKEN for Socket Mode).');
+    if (!creds.signingSecret)
+      throw new OpsbotError(
+        'E_CONFIG',
+        'SLACK_SIGNING_SECRET is required to receive Slack requests over HTTP (or set SLACK_APP_TOKEN for Socket Mode).',
+      );
     if (!ctx.http) throw new OpsbotError('E_CONFIG', 'The Slack adapter needs the HTTP server (PORT) for POST /slack/events.');
     return new FastifyReceiver(ctx.http, { signingSecret: creds.signingSecret, log: ctx.log });
   }

@@ -2,11 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../jobs/outbox.js';
 import { toDeliveryError } from './web-api-errors.js';
 
-const platform = (error: string) => Object.assign(new Error(`An API error occurred: ${error}`), { code: 'slack_webapi_platform_error', data: { ok: false, error } });
+const platform = (error: string) =>
+  Object.assign(new Error(`An API error occurred: ${error}`), { code: 'slack_webapi_platform_error', data: { ok: false, error } });
 
 describe('Web API failures → DeliveryError', () => {
   it.each([
-    ['429 with Retry-After: 7', Object.assign(new Error('rate limited'), { code: 'slack_webapi_rate_limited_error', retryAfter: 7 }), { retryAfterMs: 7000 }],
+    [
+      '429 with Retry-After: 7',
+      Object.assign(new Error('rate limited'), { code: 'slack_webapi_rate_limited_error', retryAfter: 7 }),
+      { retryAfterMs: 7000 },
+    ],
     ['channel_not_found', platform('channel_not_found'), { permanent: true }],
     ['not_in_channel', platform('not_in_channel'), { permanent: true }],
     ['invalid_auth', platform('invalid_auth'), { permanent: true }],
@@ -21,7 +26,9 @@ describe('Web API failures → DeliveryError', () => {
   });
 
   it('says what to do about the common permanent errors', () => {
-    expect(toDeliveryError(platform('not_in_channel'), 'posting to C1').message).toBe('Slack refused posting to C1: not_in_channel — opsbot is not a member of this channel: /invite @opsbot');
+    expect(toDeliveryError(platform('not_in_channel'), 'posting to C1').message).toBe(
+      'Slack refused posting to C1: not_in_channel — opsbot is not a member of this channel: /invite @opsbot',
+    );
     expect(toDeliveryError(platform('channel_not_found'), 'posting to C1').message).toContain('the channel does not exist or opsbot cannot see it');
   });
 });

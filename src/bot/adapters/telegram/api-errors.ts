@@ -10,7 +10,8 @@ export interface TelegramErrorBody {
 /** Telegraf's TelegramError carries the body as `response`; a network failure carries none. */
 export function errorBody(err: unknown): TelegramErrorBody | undefined {
   const response = (err as { response?: unknown } | null)?.response;
-  if (response && typeof response === 'object' && typeof (response as TelegramErrorBody).error_code === 'number') return response as TelegramErrorBody;
+  if (response && typeof response === 'object' && typeof (response as TelegramErrorBody).error_code === 'number')
+    return response as TelegramErrorBody;
   return undefined;
 }
 
@@ -38,7 +39,9 @@ export function toDeliveryError(err: unknown): DeliveryError {
   if (body.error_code === 429) return new DeliveryError(what, { retryAfterMs: (body.parameters?.retry_after ?? 1) * 1000 });
   if (body.error_code >= 500) return new DeliveryError(what);
   if (body.parameters?.migrate_to_chat_id !== undefined) {
-    return new DeliveryError(`${what} (the group became supergroup ${body.parameters.migrate_to_chat_id}: update chat.telegram.chats)`, { permanent: true });
+    return new DeliveryError(`${what} (the group became supergroup ${body.parameters.migrate_to_chat_id}: update chat.telegram.chats)`, {
+      permanent: true,
+    });
   }
   return new DeliveryError(what, { permanent: true });
 }

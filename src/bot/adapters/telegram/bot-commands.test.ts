@@ -16,13 +16,19 @@ describe('botCommands', () => {
   });
 
   it('a word with only subcommands lists them; long summaries are cut', () => {
-    expect(botCommands([{ name: 'infra plan', summary: 'x' }, { name: 'infra apply', summary: 'y' }])).toEqual([{ command: 'infra', description: 'infra plan | apply: see /help' }]);
+    expect(
+      botCommands([
+        { name: 'infra plan', summary: 'x' },
+        { name: 'infra apply', summary: 'y' },
+      ]),
+    ).toEqual([{ command: 'infra', description: 'infra plan | apply: see /help' }]);
     expect(botCommands([{ name: 'x', summary: 'a'.repeat(300) }])[0]!.description).toHaveLength(256);
   });
 });
 
 describe('Bot API errors', () => {
-  const telegramError = (error_code: number, description: string, parameters?: object) => Object.assign(new Error(description), { response: { ok: false, error_code, description, parameters } });
+  const telegramError = (error_code: number, description: string, parameters?: object) =>
+    Object.assign(new Error(description), { response: { ok: false, error_code, description, parameters } });
   it.each([
     [telegramError(429, 'Too Many Requests: retry after 12', { retry_after: 12 }), { retryAfterMs: 12_000 }],
     [telegramError(502, 'Bad Gateway'), {}],
@@ -33,7 +39,9 @@ describe('Bot API errors', () => {
     expect(toDeliveryError(err).opts).toEqual(opts);
   });
   it('recognises "message is not modified"', () => {
-    expect(isNotModified(telegramError(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same'))).toBe(true);
+    expect(
+      isNotModified(telegramError(400, 'Bad Request: message is not modified: specified new message content and reply markup are exactly the same')),
+    ).toBe(true);
     expect(isNotModified(telegramError(400, 'Bad Request: chat not found'))).toBe(false);
   });
 });

@@ -37,8 +37,7 @@ export interface ConfirmStep {
 
 /** What callback data stands for. */
 export type Callback =
-  | { kind: 'command'; text: string; confirm?: string }
-  | { kind: 'confirm' | 'cancel'; token: string; step: ConfirmStep; expired: boolean };
+  { kind: 'command'; text: string; confirm?: string } | { kind: 'confirm' | 'cancel'; token: string; step: ConfirmStep; expired: boolean };
 
 /** Record of a token: legacy/plain command text, or JSON for a button that asks to confirm. */
 interface GuardedRecord {
@@ -80,7 +79,10 @@ export class CallbackData {
   /** What callback data stands for; undefined for a token that expired or never existed. */
   async decode(data: string): Promise<Callback | undefined> {
     if (!data.startsWith(TOKEN_PREFIX)) return { kind: 'command', text: data };
-    for (const [prefix, kind] of [[CONFIRM_PREFIX, 'confirm'], [CANCEL_PREFIX, 'cancel']] as const) {
+    for (const [prefix, kind] of [
+      [CONFIRM_PREFIX, 'confirm'],
+      [CANCEL_PREFIX, 'cancel'],
+    ] as const) {
       if (!data.startsWith(prefix)) continue;
       const token = data.slice(prefix.length);
       const raw = await this.redis.get(stepKey(token));
@@ -129,7 +131,11 @@ export function confirmKeyboard(token: string, label: string): InlineKeyboard {
 /** A message's keyboard as Telegram shows it, reduced to what opsbot puts on keyboards. */
 export function keyboardOf(message: TgMessage | undefined): InlineKeyboard {
   const rows = message?.reply_markup?.inline_keyboard ?? [];
-  return { inline_keyboard: rows.map((row) => row.filter((b) => b.callback_data !== undefined).map((b) => ({ text: b.text, callback_data: b.callback_data! }))) };
+  return {
+    inline_keyboard: rows.map((row) =>
+      row.filter((b) => b.callback_data !== undefined).map((b) => ({ text: b.text, callback_data: b.callback_data! })),
+    ),
+  };
 }
 
 function newToken(): string {

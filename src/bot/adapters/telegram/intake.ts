@@ -50,7 +50,13 @@ export class TelegramIntake {
     const read = readUpdate(update, this.deps.botUsername());
     const dedupeKey = `opsbot:telegram:update:${update.update_id}`;
     if (read.kind === 'command') {
-      await this.deps.intake.handle(this.commandHooks, { actor: read.actor, place: read.place.chatId, where: read.place, text: read.text, dedupeKey });
+      await this.deps.intake.handle(this.commandHooks, {
+        actor: read.actor,
+        place: read.place.chatId,
+        where: read.place,
+        text: read.text,
+        dedupeKey,
+      });
     } else if (read.kind === 'tap') {
       const { query } = read;
       const tap: TapArrival = {
@@ -70,7 +76,10 @@ export class TelegramIntake {
         await this.deps.intake.handle(this.tapHooks, tap);
       } finally {
         // The client spins until the query is answered, whatever went wrong.
-        if (!tap.answered) await this.deps.telegram.answerCbQuery(query.id, 'Something went wrong inside opsbot; the logs have the details.', { show_alert: true }).catch(() => undefined);
+        if (!tap.answered)
+          await this.deps.telegram
+            .answerCbQuery(query.id, 'Something went wrong inside opsbot; the logs have the details.', { show_alert: true })
+            .catch(() => undefined);
       }
     } else {
       this.deps.log.debug({ update: update.update_id, chat: read.chatId, reason: read.reason }, 'telegram update ignored');
@@ -89,7 +98,10 @@ export class TelegramIntake {
       const chatId = a.where.chatId;
       // Said once per chat (remembered in Redis); otherwise silent.
       if (!(await this.deps.gate.firstRefusal(chatId))) return;
-      await this.deps.sender.reply(a.where, { status: 'warning', text: `opsbot is not enabled in this chat (chat id ${chatId}). An opsbot admin can add it to chat.telegram.chats.` });
+      await this.deps.sender.reply(a.where, {
+        status: 'warning',
+        text: `opsbot is not enabled in this chat (chat id ${chatId}). An opsbot admin can add it to chat.telegram.chats.`,
+      });
     },
     repeated: () => undefined,
     slowDown: async (a, text) => void (await this.deps.sender.reply(a.where, { status: 'warning', text })),
@@ -122,7 +134,10 @@ export class TelegramIntake {
       const open = outcome.kind === 'reply' && outcome.message.status === 'info';
       if (!open) await this.deps.sender.removeKeyboard(where.chatId, where.replyTo);
       else if (restore) await this.deps.sender.setKeyboard(where.chatId, where.replyTo, restore);
-      const message: Message = { ...outcome.message, context: [`${label} ${verb} by ${describe(actor)}`, outcome.message.context].filter(Boolean).join(' · ') };
+      const message: Message = {
+        ...outcome.message,
+        context: [`${label} ${verb} by ${describe(actor)}`, outcome.message.context].filter(Boolean).join(' · '),
+      };
       const key = outcome.kind === 'queued' ? `job:${outcome.jobId}` : `tap:${a.query.id}`;
       await this.deps.sender.upsert(where, key, message, { ackOnly: true, final: outcome.kind !== 'queued' });
     },
@@ -148,7 +163,13 @@ export class TelegramIntake {
     if (callback.kind === 'command') {
       if (callback.confirm === undefined) return run(callback.text, button.text, 'tapped');
       // The first tap only swaps the keyboard for Confirm / Cancel.
-      const { keyboard } = await callbacks.startConfirm({ command: callback.text, label: button.text, user: actor.id, userName: describe(actor), keyboard: keyboardOf(query.message) });
+      const { keyboard } = await callbacks.startConfirm({
+        command: callback.text,
+        label: button.text,
+        user: actor.id,
+        userName: describe(actor),
+        keyboard: keyboardOf(query.message),
+      });
       await sender.setKeyboard(where.chatId, where.replyTo, keyboard);
       const then = `\n\nTap "✅ Confirm: ${button.text}" within ${CONFIRM_TTL_MS / 60_000} minutes to go ahead, or "✖ Cancel".`;
       return answered(`${clip(callback.confirm, Math.max(40, ALERT_MAX - then.length))}${then}`, true);
@@ -160,7 +181,8 @@ export class TelegramIntake {
       await callbacks.endConfirm(token);
       return answered(`Cancelled: ${step.label} was not run.`, false);
     }
-    if (step.user !== actor.id) return answered(`Only ${step.userName}, who tapped ${step.label}, can confirm it. "✖ Cancel" brings the buttons back.`, true);
+    if (step.user !== actor.id)
+      return answered(`Only ${step.userName}, who tapped ${step.label}, can confirm it. "✖ Cancel" brings the buttons back.`, true);
     if (callback.expired) {
       await sender.setKeyboard(where.chatId, where.replyTo, step.keyboard);
       await callbacks.endConfirm(token);

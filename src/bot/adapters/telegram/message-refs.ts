@@ -40,7 +40,12 @@ export class MessageRefs {
 
   /** Give a failed claim back (only if it is still ours), so the next event can post. */
   async abandon(chatId: string, key: string, token: string): Promise<void> {
-    await this.redis.eval(`if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`, 1, this.key(chatId, key), token);
+    await this.redis.eval(
+      `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`,
+      1,
+      this.key(chatId, key),
+      token,
+    );
   }
 
   /** The rank of the state an operation's message shows (0 when none was recorded). */

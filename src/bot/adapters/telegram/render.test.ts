@@ -3,7 +3,12 @@ import { escapeHtml, renderTelegramHtml, TELEGRAM_TEXT_LIMIT } from './render.js
 
 /** What a Telegram client shows for our HTML: tags removed, the four entities decoded. */
 function visible(html: string): string {
-  return html.replace(/<\/?(b|i|pre|code)>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  return html
+    .replace(/<\/?(b|i|pre|code)>/g, '')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
 }
 
 describe('renderTelegramHtml', () => {
@@ -29,7 +34,14 @@ describe('renderTelegramHtml', () => {
   });
 
   it('formats title, text, fields, code and context', () => {
-    const { html } = renderTelegramHtml({ status: 'success', title: 'Deployed web', text: '1.0 → 2.0', fields: [{ label: 'Commit', value: 'abc123' }], code: 'line', context: 'job 4' });
+    const { html } = renderTelegramHtml({
+      status: 'success',
+      title: 'Deployed web',
+      text: '1.0 → 2.0',
+      fields: [{ label: 'Commit', value: 'abc123' }],
+      code: 'line',
+      context: 'job 4',
+    });
     expect(html).toBe('✅ <b>Deployed web</b>\n1.0 → 2.0\n<b>Commit:</b> abc123\n<pre>line</pre>\n<i>job 4</i>');
   });
 
@@ -58,7 +70,13 @@ describe('renderTelegramHtml', () => {
 
   it('fits a message whose every part is huge', () => {
     const huge = '&'.repeat(10_000);
-    const { html, truncated } = renderTelegramHtml({ title: huge, text: huge, fields: Array.from({ length: 50 }, () => ({ label: 'f', value: huge })), code: huge, context: huge });
+    const { html, truncated } = renderTelegramHtml({
+      title: huge,
+      text: huge,
+      fields: Array.from({ length: 50 }, () => ({ label: 'f', value: huge })),
+      code: huge,
+      context: huge,
+    });
     expect(truncated).toBe(true);
     expect(html.length).toBeLessThanOrEqual(TELEGRAM_TEXT_LIMIT);
   });

@@ -24,9 +24,7 @@ export interface PostOptions {
  * and over-long texts go out as documents. Errors come out as `DeliveryError`s.
  */
 export class TelegramSender {
-  constructor(
-    private readonly deps: { telegram: Telegram; refs: MessageRefs; callbacks: CallbackData },
-  ) {}
+  constructor(private readonly deps: { telegram: Telegram; refs: MessageRefs; callbacks: CallbackData }) {}
 
   /** Post or edit the message standing for `key`; its message id (undefined when an ack was not needed). */
   async upsert(place: TgPlace, key: string, message: Message, opts: PostOptions = {}): Promise<number | undefined> {
@@ -73,7 +71,8 @@ export class TelegramSender {
     const ref = await refs.get(place.chatId, key);
     if (headOnly) {
       // After a digest: only an existing message of the operation is brought to this state.
-      if (ref.state === 'posted' && rank > (await refs.rank(place.chatId, key)) && (await this.edit(place.chatId, ref.messageId, message))) await refs.setRank(place.chatId, key, rank);
+      if (ref.state === 'posted' && rank > (await refs.rank(place.chatId, key)) && (await this.edit(place.chatId, ref.messageId, message)))
+        await refs.setRank(place.chatId, key, rank);
       return;
     }
     if (ref.state !== 'posted') {
@@ -159,7 +158,8 @@ export class TelegramSender {
   private async documents(place: TgPlace, key: string, messageId: number, message: Message, final: boolean): Promise<void> {
     const files: { name: string; content: string }[] = [];
     if (message.attachment) files.push(message.attachment);
-    if (final && renderTelegramHtml(message).truncated) files.push({ name: `${key.replace(/[^A-Za-z0-9_-]+/g, '-')}.txt`, content: renderPlain(message) });
+    if (final && renderTelegramHtml(message).truncated)
+      files.push({ name: `${key.replace(/[^A-Za-z0-9_-]+/g, '-')}.txt`, content: renderPlain(message) });
     for (const file of files) {
       if (await this.deps.refs.documentSent(place.chatId, key, file.name)) continue;
       try {

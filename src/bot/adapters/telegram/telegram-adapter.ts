@@ -50,7 +50,10 @@ export class TelegramAdapter implements ChatAdapter {
     const token = env.TELEGRAM_BOT_TOKEN ?? '';
     this.secret = env.TELEGRAM_WEBHOOK_SECRET || undefined;
     if (this.secret !== undefined && !WEBHOOK_SECRET_PATTERN.test(this.secret)) {
-      throw new OpsbotError('E_CONFIG', 'TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram setWebhook secret_token).');
+      throw new OpsbotError(
+        'E_CONFIG',
+        'TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and - (Telegram setWebhook secret_token).',
+      );
     }
     // webhookReply off: every call is a real request whose result and errors we see.
     this.bot = new Telegraf(token, { telegram: { apiRoot: env.TELEGRAM_API_ROOT || 'https://api.telegram.org', webhookReply: false } });
@@ -106,7 +109,8 @@ export class TelegramAdapter implements ChatAdapter {
 
   private registerWebhook(secret: string): void {
     const http = this.ctx.http;
-    if (!http) throw new OpsbotError('E_CONFIG', 'TELEGRAM_WEBHOOK_SECRET is set but this process serves no HTTP: run `opsbot start` or `opsbot bot`.');
+    if (!http)
+      throw new OpsbotError('E_CONFIG', 'TELEGRAM_WEBHOOK_SECRET is set but this process serves no HTTP: run `opsbot start` or `opsbot bot`.');
     http.post(
       '/telegram/webhook',
       {
@@ -117,7 +121,8 @@ export class TelegramAdapter implements ChatAdapter {
       },
       async (req, reply) => {
         const update = req.body as TgUpdate | undefined;
-        if (!update || typeof update !== 'object' || typeof update.update_id !== 'number') return reply.code(400).send({ ok: false, description: 'not a Telegram Update' });
+        if (!update || typeof update !== 'object' || typeof update.update_id !== 'number')
+          return reply.code(400).send({ ok: false, description: 'not a Telegram Update' });
         // Processed before answering: a 2xx tells Telegram the update is done (failures are logged,
         // not retried by Telegram, so a half-handled command never runs twice).
         await this.bot.handleUpdate(update as Parameters<Telegraf['handleUpdate']>[0]);
@@ -134,11 +139,16 @@ export class TelegramAdapter implements ChatAdapter {
       try {
         this.bot.botInfo ??= await this.bot.telegram.getMe();
         // The menu is a convenience: a refusal (a bad description) must not keep the bot deaf.
-        await this.bot.telegram.setMyCommands(botCommands(ALL_COMMANDS)).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'telegram setMyCommands failed'));
+        await this.bot.telegram
+          .setMyCommands(botCommands(ALL_COMMANDS))
+          .catch((err: unknown) => log.warn({ err: (err as Error).message }, 'telegram setMyCommands failed'));
         if (this.secret !== undefined) {
-          if (env.TELEGRAM_WEBHOOK_URL) await this.bot.telegram.setWebhook(env.TELEGRAM_WEBHOOK_URL, { secret_token: this.secret, allowed_updates: ALLOWED_UPDATES });
+          if (env.TELEGRAM_WEBHOOK_URL)
+            await this.bot.telegram.setWebhook(env.TELEGRAM_WEBHOOK_URL, { secret_token: this.secret, allowed_updates: ALLOWED_UPDATES });
         } else {
-          this.polling = this.bot.launch({ allowedUpdates: ALLOWED_UPDATES }).catch((err: unknown) => log.error({ err: (err as Error).message }, 'telegram long polling stopped'));
+          this.polling = this.bot
+            .launch({ allowedUpdates: ALLOWED_UPDATES })
+            .catch((err: unknown) => log.error({ err: (err as Error).message }, 'telegram long polling stopped'));
         }
         log.info({ bot: this.bot.botInfo.username, mode: this.secret !== undefined ? 'webhook' : 'long polling' }, 'telegram connected');
         return;

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { formatThread, parseThread, readUpdate, type TgMessage, type TgUpdate } from './update-reader.js';
 
 const from = { id: 42, is_bot: false, first_name: 'Alice', last_name: 'Ops', username: 'alice' };
-const msg = (text: string, extra: Partial<TgMessage> = {}): TgMessage => ({ message_id: 9, chat: { id: -100123, type: 'supergroup' }, from, text, ...extra });
+const msg = (text: string, extra: Partial<TgMessage> = {}): TgMessage => ({
+  message_id: 9,
+  chat: { id: -100123, type: 'supergroup' },
+  from,
+  text,
+  ...extra,
+});
 const read = (u: Partial<TgUpdate>) => readUpdate({ update_id: 1, ...u }, 'opsbot_bot');
 
 describe('readUpdate', () => {
@@ -14,7 +20,12 @@ describe('readUpdate', () => {
     ['/start', 'help'],
   ])('%s → router text %s, as telegram:<user id>', (text, expected) => {
     const r = read({ message: msg(text) });
-    expect(r).toMatchObject({ kind: 'command', text: expected, actor: { platform: 'telegram', id: '42', displayName: 'Alice Ops' }, place: { chatId: '-100123', replyTo: 9 } });
+    expect(r).toMatchObject({
+      kind: 'command',
+      text: expected,
+      actor: { platform: 'telegram', id: '42', displayName: 'Alice Ops' },
+      place: { chatId: '-100123', replyTo: 9 },
+    });
   });
 
   it.each([
@@ -38,7 +49,9 @@ describe('readUpdate', () => {
   });
 
   it('reads a button tap with the tapping user and the message it was on', () => {
-    const r = read({ callback_query: { id: 'q1', from: { id: 43, first_name: 'Bob' }, data: 'deploy approve 5', message: msg('PR', { message_id: 50 }) } });
+    const r = read({
+      callback_query: { id: 'q1', from: { id: 43, first_name: 'Bob' }, data: 'deploy approve 5', message: msg('PR', { message_id: 50 }) },
+    });
     expect(r).toMatchObject({ kind: 'tap', data: 'deploy approve 5', actor: { id: '43' }, place: { chatId: '-100123', replyTo: 50 } });
   });
 });

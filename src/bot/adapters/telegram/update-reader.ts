@@ -74,7 +74,11 @@ export function readUpdate(update: TgUpdate, botUsername: string | undefined): I
   const msg = update.message;
   if (!msg) {
     const other = update.edited_message ?? update.channel_post ?? update.edited_channel_post;
-    return { kind: 'ignore', reason: update.edited_message ? 'edited message' : other ? 'channel post' : 'unsupported update', chatId: other ? String(other.chat.id) : undefined };
+    return {
+      kind: 'ignore',
+      reason: update.edited_message ? 'edited message' : other ? 'channel post' : 'unsupported update',
+      chatId: other ? String(other.chat.id) : undefined,
+    };
   }
   const chatId = String(msg.chat.id);
   if (msg.chat.type === 'channel') return { kind: 'ignore', reason: 'channel post', chatId };
