@@ -27,11 +27,13 @@ describe('slack-app-manifest.yaml', () => {
   it('asks for the scopes opsbot uses, and sends interactivity to /slack/events', () => {
     expect(manifest.oauth_config.scopes.bot.sort()).toEqual([
       'channels:history',
+      'channels:read',
       'chat:write',
       'chat:write.public',
       'commands',
       'files:write',
       'groups:history',
+      'groups:read',
       'usergroups:read',
     ]);
     expect(manifest.settings.interactivity).toEqual({ is_enabled: true, request_url: expect.stringMatching(/\/slack\/events$/) });
