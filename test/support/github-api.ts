@@ -243,21 +243,14 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
             documentation_url: 'https://docs.github.com/rest',
           });
         }
-        const created: PullState = {
-          number: nextNumber++,
+        const created = newPull({
           owner: params.owner!,
           repo: params.repo!,
           title: String(b.title ?? ''),
           body: String(b.body ?? ''),
           head,
           base: String(b.base),
-          state: 'open',
-          merged: false,
-          mergeSha: null,
-          mergedAt: null,
-          createdAt: new Date().toISOString(),
-          reviews: [],
-        };
+        });
         pulls.set(created.number, created);
         return send(201, await pullJson(created, bare), responseSchema('201')?.schema);
       }
@@ -357,29 +350,33 @@ export async function startGitHubApi(opts: { token: string; repos: Record<string
     }
   }
 
+  /** An open pull request, numbered next: how both the REST call and `openPull` make one. */
+  const newPull = (fields: Omit<PullState, 'number' | 'state' | 'merged' | 'mergeSha' | 'mergedAt' | 'createdAt' | 'reviews'>): PullState => ({
+    number: nextNumber++,
+    state: 'open',
+    merged: false,
+    mergeSha: null,
+    mergedAt: null,
+    createdAt: new Date().toISOString(),
+    reviews: [],
+    ...fields,
+  });
   const server = createServer((req, res) => void handle(req, res).catch((err: unknown) => res.writeHead(500).end(String(err))));
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const port = (server.address() as { port: number }).port;
   const openPull: GitHubApiDouble['openPull'] = async (p) => {
     const bare = opts.repos[`${p.owner}/${p.repo}`];
     if (!bare) throw new Error(`no repository ${p.owner}/${p.repo} in the stand-in`);
-    const pr: PullState = {
-      number: nextNumber++,
+    const pr = newPull({
       owner: p.owner,
       repo: p.repo,
       title: p.title ?? p.head,
       body: '',
       head: p.head,
       base: p.base ?? 'main',
-      state: 'open',
-      merged: false,
-      mergeSha: null,
-      mergedAt: null,
-      createdAt: new Date().toISOString(),
-      reviews: [],
       ...(p.fork ? { fork: true } : {}),
       ...(p.author ? { author: p.author } : {}),
-    };
+    });
     // What GitHub does for every pull request: its head is readable at refs/pull/<n>/head.
     if (p.fork) await git(bare, ['update-ref', `refs/pull/${pr.number}/head`, p.fork.sha]);
     pulls.set(pr.number, pr);
