@@ -208,7 +208,9 @@ git update-ref refs/heads/main "$c" "$head"
     expect(r.stdout).toMatch(/pod web-[a-z0-9]+-[a-z0-9]+: container web ImagePullBackOff/);
     // followTimeout is 5 minutes; Argo CD itself would say Degraded only after progressDeadlineSeconds (600 s).
     expect(Date.now() - started).toBeLessThan(120_000);
-    expect((await app.get()).status?.health?.status).toBe('Progressing');
+    // opsbot read the pods itself, so it may answer before Argo CD's next reconcile replaces the
+    // pre-sync Healthy: wait for Argo CD's own verdict, which must be Progressing, not Degraded.
+    await expect.poll(async () => (await app.get()).status?.health?.status, { timeout: 30_000, interval: 250 }).toBe('Progressing');
   }, 300_000);
 
   it('a -crash tag ends in a failure naming CrashLoopBackOff and the restarts', async () => {
