@@ -1,5 +1,5 @@
 import type { ConversationRef, Message } from '../core/message.js';
-import type { Outbox } from './outbox.js';
+import type { Outbox, OutboxEvent } from './outbox.js';
 
 /**
  * A job's voice, bound to the conversation that asked. Progress edits one message (keyed by
@@ -36,23 +36,27 @@ export class OutboxReporter implements Reporter {
   }
 
   succeeded(message: Message): Promise<void> {
-    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: 'success', ...message }, final: 'succeeded' });
+    return this.last({ status: 'success', ...message }, 'succeeded');
   }
 
   failed(message: Message): Promise<void> {
-    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: 'failure', ...message }, final: 'failed' });
+    return this.last({ status: 'failure', ...message }, 'failed');
   }
 
   cancelled(message: Message): Promise<void> {
-    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: 'warning', ...message }, final: 'cancelled' });
+    return this.last({ status: 'warning', ...message }, 'cancelled');
   }
 
   answered(message: Message, how: 'answered' | 'refused'): Promise<void> {
-    return this.outbox.publish({
-      conversation: this.conversation,
-      key: this.key,
-      message: { status: how === 'refused' ? 'warning' : 'info', ...message },
-      final: how,
-    });
+    return this.last({ status: how === 'refused' ? 'warning' : 'info', ...message }, how);
+  }
+
+  /**
+   * A job's last word is said once, even when a worker dies after saying it and the job runs
+   * again. The "said" marker and the outbox entry are written by one script: a marker set by one
+   * round trip and an entry lost with the next would leave the re-run silent.
+   */
+  private async last(message: Message, final: NonNullable<OutboxEvent['final']>): Promise<void> {
+    await this.outbox.publishOnce({ conversation: this.conversation, key: this.key, message, final, id: `${this.key}:final` });
   }
 }

@@ -18,7 +18,6 @@ export interface WorkerPoolOptions {
 }
 
 const startedKey = (id: string) => `opsbot:job:${id}:started`;
-const finalKey = (id: string) => `opsbot:job:${id}:final`;
 const MARKER_TTL = 7 * 24 * 3600;
 
 /** Runs jobs of every kind; one BullMQ Worker per kind, all in this process. */
@@ -84,7 +83,7 @@ export class WorkerPool {
       const text =
         kind.interruptedMessage?.(env) ??
         `Job ${env.id} (${kind.name} ${env.target}) was interrupted: the worker running it stopped. It is not re-run automatically — check the target's state before trying again.`;
-      await this.finish(env.id, () => reporter.failed({ title: 'Interrupted', text }));
+      await reporter.failed({ title: 'Interrupted', text });
       await audit.append({ ...auditBase, result: 'interrupted', detail: 'worker stopped mid-job; not re-run' });
       metrics.jobs.inc({ kind: kind.name, state: 'interrupted' });
       return { outcome: 'interrupted' };
@@ -98,7 +97,7 @@ export class WorkerPool {
     try {
       if (controller.signal.aborted) throw new Error('cancelled');
       const message = await kind.run({ job: env, reporter, signal: controller.signal, log, attempt });
-      await this.finish(env.id, () => reporter.succeeded(withJobContext(message, env)));
+      await reporter.succeeded(withJobContext(message, env));
       await audit.append({ ...auditBase, result: 'succeeded' });
       metrics.jobs.inc({ kind: kind.name, state: 'succeeded' });
       return { outcome: 'succeeded' };
@@ -106,7 +105,7 @@ export class WorkerPool {
       if (controller.signal.aborted) {
         // A handler may say how it stopped (terraform: after SIGINT, or killed with SIGKILL).
         const how = isOpsbotError(err) && err.code === 'E_CANCELLED' ? ` ${err.userMessage}` : '';
-        await this.finish(env.id, () => reporter.cancelled(withJobContext({ title: 'Cancelled', text: `Job ${env.id} was cancelled.${how}` }, env)));
+        await reporter.cancelled(withJobContext({ title: 'Cancelled', text: `Job ${env.id} was cancelled.${how}` }, env));
         await audit.append({ ...auditBase, result: 'cancelled' });
         metrics.jobs.inc({ kind: kind.name, state: 'cancelled' });
         return { outcome: 'cancelled' };
@@ -114,7 +113,7 @@ export class WorkerPool {
       const answer = isOpsbotError(err) ? kind.answers?.[err.code] : undefined;
       if (answer && isOpsbotError(err)) {
         // An answer, not a failure: one line in the conversation, no retry, no stack anywhere.
-        await this.finish(env.id, () => reporter.answered({ text: err.userMessage }, answer));
+        await reporter.answered({ text: err.userMessage }, answer);
         await audit.append({ ...auditBase, result: answer, detail: err.userMessage });
         metrics.jobs.inc({ kind: kind.name, state: answer });
         log.info({ code: err.code }, `job ${answer}`);
@@ -131,7 +130,7 @@ export class WorkerPool {
         throw err;
       }
       const next = isOpsbotError(err) && err.buttons ? { buttons: [...err.buttons] } : {};
-      await this.finish(env.id, () => reporter.failed(withJobContext({ title: 'Failed', text, ...next }, env)));
+      await reporter.failed(withJobContext({ title: 'Failed', text, ...next }, env));
       await audit.append({ ...auditBase, result: 'failed', detail: text });
       metrics.jobs.inc({ kind: kind.name, state: 'failed' });
       throw new UnrecoverableError(text);
@@ -139,12 +138,6 @@ export class WorkerPool {
       timer();
       this.running.delete(env.id);
     }
-  }
-
-  /** The last word of a job is said once, even if a worker died right after saying it. */
-  private async finish(id: string, say: () => Promise<void>): Promise<void> {
-    const first = (await this.deps.redis.set(finalKey(id), '1', 'EX', MARKER_TTL, 'NX')) === 'OK';
-    if (first) await say();
   }
 
   /** Stop taking jobs; let running ones finish within the grace period, then cancel them. */
