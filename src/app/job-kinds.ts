@@ -88,7 +88,7 @@ export async function wireJobKinds(opts: {
   add(diagnoseJob({ redis: blocking, tfBinary, tfConfigured: env.TF_BINARY }));
   const registry = new RegistryClient({ env });
   add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster, registry }));
-  add(deployGroupJob({ config, repo, argocd: cluster, registry }));
+  add(deployGroupJob({ config, repo, pullRequests, reviews, argocd: cluster, registry }));
   add(configJob({ config, repo, pullRequests, reviews, argocd: cluster }));
   add(configListJob({ config, repo }));
   add(reviewJob({ config, reviews, pullRequests, repo, argocd: cluster }));
