@@ -1,5 +1,5 @@
 import type { ConversationRef, Message } from '../core/message.js';
-import type { Outbox } from './outbox.js';
+import type { FollowUp, Outbox } from './outbox.js';
 
 /**
  * A job's voice, bound to the conversation that asked. Progress edits one message (keyed by
@@ -9,7 +9,8 @@ export interface Reporter {
   progress(message: Message): Promise<void>;
   /** A separate message under the job's message (thread reply). */
   detail(message: Message): Promise<void>;
-  succeeded(message: Message): Promise<void>;
+  /** The job's last word; `afterDelivery`: a job to queue once it is in chat (outbox.ts FollowUp). */
+  succeeded(message: Message, afterDelivery?: FollowUp): Promise<void>;
   failed(message: Message): Promise<void>;
   cancelled(message: Message): Promise<void>;
   /** The last word of a job that answered (or refused) instead of doing its work. */
@@ -35,8 +36,14 @@ export class OutboxReporter implements Reporter {
     return this.outbox.publish({ conversation: this.conversation, key: this.key, message, threaded: true });
   }
 
-  succeeded(message: Message): Promise<void> {
-    return this.outbox.publish({ conversation: this.conversation, key: this.key, message: { status: 'success', ...message }, final: 'succeeded' });
+  succeeded(message: Message, afterDelivery?: FollowUp): Promise<void> {
+    return this.outbox.publish({
+      conversation: this.conversation,
+      key: this.key,
+      message: { status: 'success', ...message },
+      final: 'succeeded',
+      ...(afterDelivery ? { afterDelivery } : {}),
+    });
   }
 
   failed(message: Message): Promise<void> {

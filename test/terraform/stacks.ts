@@ -41,6 +41,19 @@ export function stackRepo(opts: { git?: boolean; example?: boolean; files?: Reco
   return repo;
 }
 
+/** Commits `files` (in infra/) on `branch` of a stack repository, made from main; returns the new head. */
+export function pushTo(repo: string, branch: string, files: Record<string, string>): string {
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', ...args], { cwd: repo, stdio: 'pipe' }).toString().trim();
+  const exists = git('branch', '--list', branch) !== '';
+  git('checkout', '-q', ...(exists ? [branch] : ['-b', branch]));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(repo, 'infra', name), text);
+  git('add', '-A');
+  git('commit', '-q', '-m', `change ${Object.keys(files).join(', ')}`);
+  const head = git('rev-parse', 'HEAD');
+  git('checkout', '-q', 'main');
+  return head;
+}
+
 export function headOf(repo: string): string {
   return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo }).toString().trim();
 }
