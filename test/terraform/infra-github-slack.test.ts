@@ -4,10 +4,9 @@ import { eventually } from '../support/http.js';
 import type { PostedMessage } from '../support/slack-api.js';
 import { queuedJob, startSlackRig, type SlackRig } from '../slack/slack-harness.js';
 import { CHANNEL } from '../slack/slack-requests.js';
-import { TOFU, haveTofu, pushTo, stackRepo } from './stacks.js';
+import { FEATURE_TF, TOFU, haveTofu, pushTo, stackRepo } from './stacks.js';
 
 const TOKEN = 'ghp_slackplanlink0123456789abcdefghijklm';
-const FEATURE_TF = `resource "terraform_data" "feature" {\n  input = "v1"\n}\n`;
 
 /**
  * A pull request planned from Slack, through the real flow: `opsbot start` with the Slack and

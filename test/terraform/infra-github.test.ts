@@ -7,10 +7,9 @@ import { baseEnv, runOpsbot } from '../support/cli.js';
 import { tempDir } from '../support/config.js';
 import { startGitHubApi, type GitHubApiDouble } from '../support/github-api.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
-import { TOFU, haveTofu, infraConfig, planIdOf, pushTo, stackRepo } from './stacks.js';
+import { FEATURE_TF, TOFU, haveTofu, infraConfig, planIdOf, pushTo, stackRepo } from './stacks.js';
 
 const TOKEN = 'ghp_stacktoken0123456789abcdefghijklmno';
-const FEATURE_TF = `resource "terraform_data" "feature" {\n  input = "v1"\n}\n`;
 
 const resourcesIn = (repo: string): string[] => {
   const file = join(repo, 'infra', 'terraform.tfstate');

@@ -19,6 +19,8 @@ export const SLOW_TF = `resource "terraform_data" "slow" {
   }
 }
 `;
+/** A resource a feature branch adds to a stack (the plans of pull requests and branches). */
+export const FEATURE_TF = `resource "terraform_data" "feature" {\n  input = "v1"\n}\n`;
 export const LOCAL_BACKEND = `terraform {\n  backend "local" {}\n}\n`;
 
 /**
