@@ -86,4 +86,17 @@ access:
       ['console:opsbot', `stack pr #${pr.number}`],
     ]);
   }, 240_000);
+
+  it('when Slack gives no permalink, the comment names the channel and the message ts in words', async () => {
+    pushTo(infra, 'other-feature', { 'other.tf': FEATURE_TF.replace('feature', 'other') });
+    const pr = await github.openPull({ owner: 'example', repo: 'infra-pr', head: 'other-feature', author: 'dev' });
+    const asked = rig.slack.callsOf('chat.getPermalink').length;
+    rig.slack.failNext('chat.getPermalink', 'message_not_found');
+    const job = queuedJob(await rig.slash('/infra', `plan pr --pr ${pr.number}`, { user: 'U0ALICE', userName: 'alice' }));
+    const message = await shown(`Plan posted on pull request #${pr.number}`, 'the plan message');
+    const words = `Slack <#${CHANNEL}>, message ${message.ts}`;
+    await eventually(async () => comment(pr.number).includes(words), 'the comment naming the message in words', 30_000);
+    expect(comment(pr.number)).toContain(`by alice from <!-- chat -->${words}<!-- /chat --> (job ${job}).`);
+    expect(rig.slack.callsOf('chat.getPermalink').slice(asked).map((c) => c.answer)).toEqual(['message_not_found']);
+  }, 240_000);
 });
