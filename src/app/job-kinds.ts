@@ -17,6 +17,7 @@ import { forceUnlockJob } from '../jobs/handlers/force-unlock.js';
 import { historyJob } from '../jobs/handlers/history.js';
 import { notifyJob } from '../jobs/handlers/notify.js';
 import { planJob } from '../jobs/handlers/plan.js';
+import { planLinkJob } from '../jobs/handlers/plan-link.js';
 import { reviewJob } from '../jobs/handlers/review.js';
 import { statusJob } from '../jobs/handlers/status.js';
 import type { JobKind } from '../jobs/kind.js';
@@ -97,6 +98,7 @@ export async function wireJobKinds(opts: {
   add(notifyJob({ outbox: new Outbox(blocking, opts.redactor) }));
   const stacks = new TerraformStacks(env);
   add(planJob({ config, infra, stacks, env }));
+  add(planLinkJob({ config, infra }));
   add(applyJob({ config, infra, stacks, env }));
   add(forceUnlockJob({ config, infra, stacks, env }));
   add(driftJob({ config, infra, stacks, env, outbox: new Outbox(fast, opts.redactor), memory: new DriftMemory(fast) }));

@@ -31,6 +31,9 @@ import { mountDashboard } from '../server/dashboard.js';
 import { sandboxWarning } from '../terraform/sandbox.js';
 import { wireJobKinds } from './job-kinds.js';
 
+/** Who queues the follow-up of a delivered message: opsbot itself (the audit names it). */
+const OPSBOT_ACTOR = { platform: 'console', id: 'opsbot', displayName: 'opsbot' } as const;
+
 export interface AppOptions {
   loaded: LoadedConfig;
   /**
@@ -205,6 +208,14 @@ export class OpsbotApp {
           audit,
           metrics: this.metrics,
           consumer: `${hostname()}-${process.pid}`,
+          // A job's work that waits for its message (a plan's pull request comment linking it), done by a worker.
+          followUp: (work, at) =>
+            this.queues!.enqueueOnce(
+              work.kind,
+              { ...work.payload, link: at.link },
+              { requester: OPSBOT_ACTOR, conversation: at.conversation, target: work.target },
+              at.once,
+            ),
         });
         delivery.start();
         this.deliveries.push(delivery);

@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { AppOptions, OpsbotApp } from '../app/opsbot-app.js';
 import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
 import { describeRoutes } from '../core/config/route-apps.js';
+import { sandboxPathProblems } from '../core/config/sandbox-paths.js';
 import { describeWatches } from '../jobs/watch-targets.js';
 import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
@@ -94,6 +95,8 @@ program
   .addOption(configOption())
   .action((opts: { config?: string }) => {
     const { config, file } = load(opts.config);
+    const paths = sandboxPathProblems(config, { env: process.env, configFile: file });
+    if (paths.length > 0) fail(EXIT.rejected, new ConfigError(file, paths).message);
     process.stdout.write(
       `${file}: valid\n  apps: ${Object.keys(config.apps).join(', ') || 'none'}\n  stacks: ${Object.keys(config.stacks).join(', ') || 'none'}\n` +
         `  groups: ${Object.keys(config.groups).join(', ') || 'none'}\n  access rules: ${config.access.rules.length}\n  notification routes: ${config.notifications.routes.length}\n` +
@@ -125,10 +128,14 @@ function load(flag: string | undefined): LoadedConfig {
 }
 
 /**
- * A valid file can still imply secrets the environment lacks: refuse at start (exit 2, one line
- * per variable) rather than fail on the first job or chat message that needs one.
+ * A valid file can still imply secrets the environment lacks, or name sandbox paths this machine
+ * does not have: refuse at start (exit 2, one line per problem) rather than fail on the first job
+ * or chat message that needs one.
  */
 function requireEnv(loaded: LoadedConfig, role: ProcessRole): LoadedConfig {
+  // Stacks' read-only sandbox paths are bound by the processes that run jobs: they must be there.
+  const paths = role === 'chat' ? [] : sandboxPathProblems(loaded.config, { env: process.env, configFile: loaded.file });
+  if (paths.length > 0) fail(EXIT.rejected, new ConfigError(loaded.file, paths).message);
   const missing = missingEnv(loaded.config, process.env, role);
   if (missing.length === 0) return loaded;
   process.stderr.write(missing.map((m) => `opsbot: ${formatMissingEnv(m)}\n`).join(''));

@@ -20,6 +20,7 @@ class FakePlatform implements OutboxConsumer {
   readonly failing = new Map<string, DeliveryError>();
   /** While set, every delivery waits for it: what is published meanwhile piles up behind. */
   hold: Promise<void> | undefined;
+  linkTo?: OutboxConsumer['linkTo'];
 
   async deliver(event: OutboxEvent): Promise<void> {
     await this.hold;
@@ -61,7 +62,7 @@ describe('outbox delivery: a lane per conversation', () => {
     await redis.close();
   });
 
-  async function rig(platform: FakePlatform, start = true) {
+  async function rig(platform: FakePlatform, start = true, followUp?: ConstructorParameters<typeof OutboxDelivery>[0]['followUp']) {
     const c = client();
     await c.flushall();
     const delivery = new OutboxDelivery({
@@ -69,10 +70,38 @@ describe('outbox delivery: a lane per conversation', () => {
       adapter: platform,
       log: createLogger({ level: 'silent', redactor: new Redactor() }),
       consumer: 'test',
+      ...(followUp ? { followUp } : {}),
     });
     if (start) delivery.start();
     return { outbox: new Outbox(c, new Redactor()), delivery, c };
   }
+
+  it("an event's follow-up is queued once it is delivered, told where the message is; a parked one queues nothing", async () => {
+    const platform = new FakePlatform();
+    platform.linkTo = async (e) => ({ url: `https://chat.example/${e.conversation.channel}/${e.key}`, text: 'the message' });
+    platform.failing.set('CGONE', new DeliveryError('channel_not_found', { permanent: true }));
+    const queued: unknown[] = [];
+    const { outbox, delivery } = await rig(
+      platform,
+      true,
+      async (work, at) => void queued.push({ work, link: at.link, channel: at.conversation.channel, once: at.once }),
+    );
+    const work = { kind: 'plan-link', target: 'stack core #4', payload: { stack: 'core', pr: 4, planJob: '12' } };
+    await outbox.publish({ conversation: to('CPLAN'), key: 'job:12', message: { title: 'plan' }, final: 'succeeded', afterDelivery: work });
+    await outbox.publish({ conversation: to('CGONE'), key: 'job:13', message: { title: 'plan' }, final: 'succeeded', afterDelivery: work });
+    await outbox.publish({ conversation: to('CPLAN'), key: 'job:14', message: { title: 'other' }, final: 'succeeded' });
+    await until('the other job delivered', () => platform.delivered.some((d) => d.key === 'job:14'));
+    await until('CGONE parked', async () => (await new ParkedMessages(client()).count('slack')) === 1);
+    await delivery.stop();
+    expect(queued).toEqual([
+      {
+        work,
+        link: { url: 'https://chat.example/CPLAN/job:12', text: 'the message' },
+        channel: 'CPLAN',
+        once: expect.stringMatching(/^after-delivery:slack:\d+-\d+$/),
+      },
+    ]);
+  });
 
   it('a rate-limited channel (429, Retry-After 3 s) never delays another; its messages go out in order afterwards', async () => {
     const platform = new FakePlatform();

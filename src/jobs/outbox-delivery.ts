@@ -2,10 +2,10 @@ import type { Redis } from 'ioredis';
 import type { AuditLog } from '../core/audit.js';
 import { backoffDelay, sleep } from '../core/backoff.js';
 import type { Logger } from '../core/logger.js';
-import type { ConversationRef, Platform } from '../core/message.js';
+import type { ChatLink, ConversationRef, Platform } from '../core/message.js';
 import type { Metrics } from '../core/metrics.js';
 import { acquireLock, type HeldLock } from '../core/redis-lock.js';
-import { DeliveryError, OUTBOX_MAXLEN, outboxStream, type OutboxEvent } from './outbox.js';
+import { DeliveryError, OUTBOX_MAXLEN, outboxStream, type FollowUp, type OutboxEvent } from './outbox.js';
 import { foldDigest, openDigest, renderDigest } from './notification-digest.js';
 import { OpenDigests } from './open-digests.js';
 import { ParkedMessages } from './parked-messages.js';
@@ -22,6 +22,8 @@ export interface OutboxConsumer {
   deliver(event: OutboxEvent): Promise<void>;
   /** Was this event (one with an `id`) recorded as delivered already? A digest leaves out what went out alone. */
   wasDelivered?(event: OutboxEvent): Promise<boolean>;
+  /** Where the message of a delivered event is (its key's message): for an event's `afterDelivery`. */
+  linkTo?(event: OutboxEvent): Promise<ChatLink>;
 }
 
 export const OUTBOX_GROUP = 'delivery';
@@ -77,6 +79,8 @@ export class OutboxDelivery {
       audit?: Pick<AuditLog, 'append'>;
       metrics?: Metrics;
       consumer: string;
+      /** Queues an event's `afterDelivery` work (at most once per `once` key), told where the message landed. */
+      followUp?: (work: FollowUp, at: { link: ChatLink; conversation: ConversationRef; once: string }) => Promise<void>;
     },
   ) {
     this.parked = new ParkedMessages(deps.redis);
@@ -336,7 +340,25 @@ export class OutboxDelivery {
     const result = await this.send(entry.event.conversation, signal, async () => entry.event);
     if (result === 'stopped') return false;
     if (result !== 'sent') await this.park(entry, result.reason, result.attempts);
+    else if (entry.event.afterDelivery) await this.followUp(entry, entry.event.afterDelivery);
     return true;
+  }
+
+  /**
+   * The message is in chat: its follow-up is queued with where it landed. Once per entry (a
+   * delivery repeated after a crash queues nothing new); best effort — the message is out either
+   * way, and a follow-up not queued only leaves the comment naming the chat in words.
+   */
+  private async followUp(entry: Entry, work: FollowUp): Promise<void> {
+    const { adapter, log, followUp } = this.deps;
+    if (!followUp) return;
+    const c = entry.event.conversation;
+    try {
+      const link = (await adapter.linkTo?.(entry.event)) ?? { text: `${c.platform} conversation ${c.channel}` };
+      await followUp(work, { link, conversation: c, once: `after-delivery:${adapter.platform}:${entry.id}` });
+    } catch (err) {
+      log.warn({ err: (err as Error).message, key: entry.event.key, kind: work.kind }, 'follow-up of a delivered message not queued');
+    }
   }
 
   /**

@@ -97,7 +97,7 @@ export class WorkerPool {
     try {
       if (controller.signal.aborted) throw new Error('cancelled');
       const message = await kind.run({ job: env, reporter, signal: controller.signal, log, attempt });
-      await reporter.succeeded(withJobContext(message, env));
+      await reporter.succeeded(withJobContext(message, env), kind.afterDelivery?.(env));
       await audit.append({ ...auditBase, result: 'succeeded' });
       metrics.jobs.inc({ kind: kind.name, state: 'succeeded' });
       return { outcome: 'succeeded' };
