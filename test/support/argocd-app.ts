@@ -75,6 +75,8 @@ export async function createIsolatedApplication(opts: {
   repo?: BareRepo;
   /** The directory of the repository the Application syncs (default: all of it). */
   path?: string;
+  /** Annotations of the Application (argocd-image-updater's, for apps declared there). */
+  annotations?: Record<string, string>;
 }): Promise<IsolatedApplication> {
   const env = opts.env ?? testenv();
   if (!env.argocd.available) throw new Error(`the GitOps loop is unavailable: ${env.argocd.reason ?? ''}`);
@@ -93,7 +95,7 @@ export async function createIsolatedApplication(opts: {
     body: {
       apiVersion: `${ARGO.group}/${ARGO.version}`,
       kind: 'Application',
-      metadata: { name, namespace: ns, labels: { 'opsbot.test/isolated': 'true' } },
+      metadata: { name, namespace: ns, labels: { 'opsbot.test/isolated': 'true' }, ...(opts.annotations ? { annotations: opts.annotations } : {}) },
       spec: {
         project: 'default',
         source: { repoURL, targetRevision: 'main', path: opts.path ?? '.' },

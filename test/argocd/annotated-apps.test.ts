@@ -1,0 +1,187 @@
+/**
+ * Apps declared where the team already declared them (issue 21 item 7): Argo CD Applications
+ * carrying argocd-image-updater's annotations, and no app in opsbot.yaml. On the real GitOps
+ * loop (Argo CD syncs a kustomize source, kwok runs the pods) and the real registry (tags pushed
+ * with crane): /deploy commits the kustomization and is followed, a new tag is proposed, /help
+ * lists the app, annotations changed on the cluster take effect without a restart, and every
+ * malformed or unusable declaration is refused with its reason while nothing is committed.
+ */
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Message } from '../../src/core/message.js';
+import { createIsolatedApplication, type IsolatedApplication } from '../support/argocd-app.js';
+import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
+import { tempDir, writeConfig } from '../support/config.js';
+import { craneFor, type Crane } from '../support/crane.js';
+import { eventually } from '../support/http.js';
+import { startRedis, type TestRedis } from '../support/redis.js';
+import { adminKubeConfig, annotateApplication, ARGO, testenv, titled } from '../support/testenv.js';
+
+const env = testenv();
+const STREAM = 'opsbot:outbox:console:notifications';
+const U = 'argocd-image-updater.argoproj.io/';
+const ready = env.argocd.available && env.registry.available;
+const part = env.argocd.available ? env.registry : env.argocd;
+
+describe.skipIf(!ready)(titled('apps from argocd-image-updater annotations: deployed, watched, listed; bad ones refused', part), () => {
+  let redis: TestRedis;
+  let reader: Redis;
+  let crane: Crane;
+  let web: IsolatedApplication;
+  let bot: OpsbotProcess;
+  let opsbotEnv: NodeJS.ProcessEnv;
+  let image: string;
+  /** The environment of `web`: the Application is `web-<id>`. */
+  let stage: string;
+  const raw: string[] = [];
+  const kc = adminKubeConfig();
+  const chat = (line: string, as = 'alice') => runOpsbot(['console', '--as', as, '--exec', line], { env: opsbotEnv, timeoutMs: 240_000 });
+  const posted = async (): Promise<Message[]> =>
+    (await reader.xrange(STREAM, '-', '+')).map(([, f]) => (JSON.parse(f[1]!) as { message: Message }).message);
+
+  /** An Application Argo CD only compares (no sync policy), on web's repository: its annotations are what the test is about. */
+  const declare = async (name: string, annotations: Record<string, string>) => {
+    await kc.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      ...ARGO,
+      namespace: web.namespace,
+      body: {
+        apiVersion: `${ARGO.group}/${ARGO.version}`,
+        kind: 'Application',
+        metadata: { name, namespace: web.namespace, annotations },
+        spec: {
+          project: 'default',
+          source: { repoURL: web.repoURL, targetRevision: 'main', path: 'web', kustomize: {} },
+          destination: { server: env.argocd.env.ARGOCD_CLUSTER_SERVER, namespace: name },
+        },
+      },
+    });
+    raw.push(name);
+  };
+
+  beforeAll(async () => {
+    [redis, crane] = await Promise.all([startRedis(), craneFor(env.registry.env)]);
+    reader = new Redis(redis.url);
+    const repoPath = `annotated/web-${Date.now().toString(36)}`;
+    image = `${crane.registry}/${repoPath}`;
+    await crane.pushRandom(repoPath, '1.0.0');
+    web = await createIsolatedApplication({
+      prefix: 'web',
+      path: 'web',
+      files: {
+        'web/kustomization.yaml': `resources:\n  - deployment.yaml\nimages:\n  - name: ${image}\n    newTag: "1.0.0"\n`,
+        'web/deployment.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      containers:\n        - name: web\n          image: ${image}:1.0.0\n`,
+      },
+      annotations: {
+        [`${U}image-list`]: `web=${image}:~1.0`,
+        [`${U}web.update-strategy`]: 'semver',
+        [`${U}write-back-method`]: 'git',
+        [`${U}write-back-target`]: 'kustomization',
+        [`${U}git-branch`]: 'main',
+      },
+    });
+    stage = web.name.slice('web-'.length);
+    const suffix = stage;
+    // The bad input the issue names, each on an Application of its own.
+    await declare(`malformed-${suffix}`, { [`${U}image-list`]: 'a,,=,b=ghcr.io/x/$(reboot)', [`${U}write-back-method`]: 'git' });
+    await declare(`strategy-${suffix}`, {
+      [`${U}image-list`]: `strat=${image}`,
+      [`${U}strat.update-strategy`]: 'newest',
+      [`${U}write-back-method`]: 'git',
+    });
+    await declare(`traversal-${suffix}`, { [`${U}image-list`]: `../../etc=${image}`, [`${U}write-back-method`]: 'git' });
+    await declare(`shell-${suffix}`, { [`${U}image-list`]: `shell=${image};rm -rf /`, [`${U}write-back-method`]: 'git' });
+    await declare(`params-${suffix}`, { [`${U}image-list`]: `params=${image}` });
+    await web.waitFor('Synced and Healthy', (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy', 90_000);
+
+    const config = writeConfig(`
+gitops: { url: ${web.repo.bare} }
+argocd: { namespaces: [${web.namespace}], followTimeout: 3m, imageUpdater: { interval: 1s } }
+access:
+  rules:
+    - { subjects: ["console:alice"], actions: [deploy, status], apps: [web, params, strat] }
+`);
+    opsbotEnv = baseEnv({
+      REDIS_URL: redis.url,
+      OPSBOT_CONFIG: config,
+      OPSBOT_HOME: tempDir('opsbot-annotated-'),
+      KUBECONFIG: env.kube.env.OPSBOT_KUBECONFIG,
+      DOCKER_CONFIG: crane.dockerConfig,
+      NODE_EXTRA_CA_CERTS: env.registry.env.REGISTRY_CA,
+    });
+    bot = new OpsbotProcess(['start', '--no-console'], { env: { ...opsbotEnv, PORT: '0', LOG_LEVEL: 'info' } });
+    await bot.waitFor(/registry watch: apps from annotations watched/, { stream: 'stderr', timeoutMs: 60_000 });
+  }, 240_000);
+
+  afterAll(async () => {
+    await bot?.stop('SIGKILL');
+    const api = kc.makeApiClient(CustomObjectsApi);
+    await Promise.all(raw.map((name) => api.deleteNamespacedCustomObject({ ...ARGO, namespace: web.namespace, name }).catch(() => undefined)));
+    await web?.delete();
+    reader?.disconnect();
+    await redis?.close();
+    crane?.cleanup();
+  });
+
+  it('/help lists the app, marked as coming from annotations, and what is declared but refused, with why', async () => {
+    const r = await chat('/help');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(new RegExp(`web \\(annotations on ${web.namespace}/${web.name}\\) +${stage} +deploy, status`));
+    expect(r.stdout).toContain('Declared by argocd-image-updater annotations, not deployable through opsbot:');
+    expect(r.stdout).toContain(`params (declared on Application ${web.namespace}/params-${stage}): its write-back-method is argocd (the default)`);
+  });
+
+  it('/deploy of an app declared only by annotations commits the kustomization and is followed until Argo CD runs it', async () => {
+    const before = (await web.repo.log('main')).length;
+    const r = await chat(`/deploy web 1.0.1 ${stage}`);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Deployed web in ${stage}: 1.0.0 → 1.0.1`);
+    const head = await web.head();
+    expect(r.stdout).toContain(`runs ${head.slice(0, 7)}: synced and healthy`);
+    expect(await web.repo.log('main')).toHaveLength(before + 1);
+    expect(await web.repo.show('web/kustomization.yaml')).toContain('newTag: "1.0.1"');
+  });
+
+  it('a new tag pushed with crane is proposed in chat, once', async () => {
+    await crane.pushRandom(image.slice(crane.registry.length + 1), '1.0.2');
+    await crane.pushRandom(image.slice(crane.registry.length + 1), '1.1.0'); // outside ~1.0
+    await eventually(async () => (await posted()).some((m) => m.title === `web 1.0.2 is available for ${stage}`), 'the proposal', 20_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await posted()).filter((m) => m.title?.startsWith('web '))).toHaveLength(1);
+  });
+
+  it('bad input: each refused with its reason in the log and in chat, nothing committed; the rest still works', async () => {
+    const head = await web.head();
+    expect(bot.stderr).toContain(`malformed-${stage}: image-list entry \\"=\\": the alias must be letters`);
+    expect(bot.stderr).toContain(`traversal-${stage}: image-list entry \\"../../etc=`);
+    expect(bot.stderr).toContain(`shell-${stage}: image-list entry`);
+    expect(bot.stderr).toContain(
+      'not watched: update-strategy \\"newest\\" is not one of semver, newest-build (latest), alphabetical (name), digest',
+    );
+
+    const argocd = await chat(`/deploy params 1.0.1`);
+    expect(argocd.code).not.toBe(0);
+    expect(argocd.stdout + argocd.stderr).toContain(
+      `Not deployable through opsbot: params (declared on Application ${web.namespace}/params-${stage}): its write-back-method is argocd (the default): argocd-image-updater sets Argo CD parameters for it, while opsbot deploys by committing to git.`,
+    );
+    const traversal = await chat(`/deploy ../../etc 1.0.1`);
+    expect(traversal.code).not.toBe(0);
+    expect(await web.head()).toBe(head);
+    // Access rules hold for declared apps as for configured ones.
+    const bob = await chat(`/deploy web 1.0.2 ${stage}`, 'bob');
+    expect(bob.code).not.toBe(0);
+    expect(bob.stdout + bob.stderr).toContain('console:bob may not deploy');
+    expect(await web.head()).toBe(head);
+  });
+
+  it('annotations changed on the cluster take effect without a restart', async () => {
+    await annotateApplication(kc, web.namespace, `params-${stage}`, { [`${U}write-back-method`]: 'git' });
+    await eventually(
+      async () => (await chat('/help')).stdout.includes(`params (annotations on ${web.namespace}/params-${stage})`),
+      'params listed',
+      30_000,
+    );
+    await annotateApplication(kc, web.namespace, `params-${stage}`, { [`${U}image-list`]: null });
+    await eventually(async () => !(await chat('/help')).stdout.includes('params'), 'params gone', 30_000);
+  });
+});
