@@ -74,6 +74,7 @@ const unconfigured: GitopsRepo = {
   pushForReview: async () => missing(),
   deleteBranch: async () => missing(),
   readFile: async () => missing(),
+  manifestFiles: async () => missing(),
   history: async () => missing(),
   rollbackTarget: async () => missing(),
   relate: async () => missing(),

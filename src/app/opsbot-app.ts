@@ -26,6 +26,7 @@ import { Outbox } from '../jobs/outbox.js';
 import { OutboxDelivery, outboxBacklog } from '../jobs/outbox-delivery.js';
 import { ParkedMessages } from '../jobs/parked-messages.js';
 import { JobQueues } from '../jobs/queues.js';
+import type { GitopsRepo } from '../jobs/seams.js';
 import { WorkerPool } from '../jobs/worker-pool.js';
 import { HttpServer } from '../server/http.js';
 import { mountDashboard } from '../server/dashboard.js';
@@ -95,7 +96,7 @@ export class OpsbotApp {
 
     // Argo CD: the cluster as this process sees it (or none: those features say so).
     this.cluster = await ClusterAccess.open({ config, env, log: this.log, metrics: this.metrics });
-    const { kinds, reviews, infra } = await wireJobKinds({
+    const { kinds, reviews, infra, repo } = await wireJobKinds({
       loaded: this.opts.loaded,
       env,
       home: this.home,
@@ -218,7 +219,7 @@ export class OpsbotApp {
       // Registry watches (issue 21): polled where Argo CD is watched, in the processes that face chat.
       this.imageWatch = startImageWatch({ config, redis: fast, queues: this.queues, audit, policy, log: this.log, env });
     }
-    await this.startAnnotatedApps();
+    await this.startAnnotatedApps(repo);
     await this.http?.listen();
     this.log.info({ workers: this.opts.workers, http: this.opts.http, config: this.opts.loaded.file }, 'opsbot started');
   }
@@ -243,13 +244,14 @@ export class OpsbotApp {
    * Apps declared by argocd-image-updater annotations, in every process with a cluster: the bot
    * answers for them, workers deploy them, the chat-facing processes watch their registries.
    */
-  private async startAnnotatedApps(): Promise<void> {
+  private async startAnnotatedApps(repo: GitopsRepo): Promise<void> {
     const { config } = this.opts.loaded;
     if (!config.argocd.imageUpdater.enabled || !this.cluster?.connected) return;
     this.annotatedApps = new AnnotatedAppCatalog({
       config,
       gitopsUrl: gitopsRemoteUrl(this.opts.loaded, this.home),
       log: this.log,
+      repo,
       onWatches: (targets) => this.imageWatch?.setAnnotated(targets),
     });
     await this.annotatedApps.start(await this.cluster.startedWatcher());

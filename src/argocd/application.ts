@@ -13,6 +13,8 @@ export interface ApplicationSource {
   targetRevision?: string;
   /** The tool the spec names (`kustomize:`, `helm:`, `directory:` or `plugin:` block), when it names one. */
   tool?: 'kustomize' | 'helm' | 'directory' | 'plugin';
+  /** `directory.recurse`: plain manifests are read from subdirectories too. */
+  recurse?: boolean;
 }
 
 export interface ApplicationResource {
@@ -103,7 +105,15 @@ function source(v: unknown): ApplicationSource | undefined {
   const s = obj(v);
   if (!s) return undefined;
   const tool = (['kustomize', 'helm', 'directory', 'plugin'] as const).find((t) => obj(s[t]) !== undefined);
-  return { repoURL: str(s.repoURL), path: str(s.path), chart: str(s.chart), targetRevision: str(s.targetRevision), ...(tool ? { tool } : {}) };
+  const recurse = obj(s.directory)?.recurse === true;
+  return {
+    repoURL: str(s.repoURL),
+    path: str(s.path),
+    chart: str(s.chart),
+    targetRevision: str(s.targetRevision),
+    ...(tool ? { tool } : {}),
+    ...(recurse ? { recurse } : {}),
+  };
 }
 
 function resource(v: unknown): ApplicationResource | undefined {

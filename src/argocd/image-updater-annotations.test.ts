@@ -52,6 +52,13 @@ describe("argocd-image-updater's annotations", () => {
     expect(d.notes).toEqual(['write-back-method git:secret:argocd/git-creds: opsbot commits with its own credentials (GITOPS_TOKEN), not these']);
   });
 
+  it('Application-wide options (since v0.12) apply to images without an alias; an alias option wins', () => {
+    const d = parseUpdaterAnnotations(
+      A({ 'image-list': 'ghcr.io/example/web:latest, api=ghcr.io/example/api', 'update-strategy': 'digest', 'api.update-strategy': 'semver' }),
+    );
+    expect(d.images.map((i) => i.strategy)).toEqual(['digest', 'semver']);
+  });
+
   it('write-back-method absent is argocd, as in argocd-image-updater', () => {
     expect(parseUpdaterAnnotations(A({ 'image-list': 'nginx' })).writeBack).toEqual({ method: 'argocd' });
   });

@@ -79,11 +79,20 @@ export function hasImageList(annotations: Readonly<Record<string, string>>): boo
   return Object.hasOwn(annotations, IMAGE_LIST);
 }
 
-/** The annotation key of an alias's option: a `/` in an alias is written `_` there (Kubernetes keys allow one `/`). */
+/** Options that have an Application-wide default (`<prefix>/update-strategy`, since v0.12): the one images without an alias use. */
+const WITH_DEFAULT = new Set(['update-strategy', 'allow-tags', 'ignore-tags', 'pull-secret', 'platforms']);
+
+/**
+ * An image's option: `<alias>.<option>` (a `/` in an alias is written `_` there: Kubernetes keys
+ * allow one `/`), else the Application-wide `<option>` where it has one.
+ */
 function optionOf(annotations: Readonly<Record<string, string>>, alias: string | undefined, option: string): string | undefined {
-  if (alias === undefined) return undefined;
-  const key = `${UPDATER_PREFIX}${alias.replace(/\//g, '_')}.${option}`;
-  return Object.hasOwn(annotations, key) ? annotations[key]!.trim() : undefined;
+  const keys = [
+    ...(alias !== undefined ? [`${UPDATER_PREFIX}${alias.replace(/\//g, '_')}.${option}`] : []),
+    ...(WITH_DEFAULT.has(option) ? [`${UPDATER_PREFIX}${option}`] : []),
+  ];
+  const key = keys.find((k) => Object.hasOwn(annotations, k));
+  return key === undefined ? undefined : annotations[key]!.trim();
 }
 
 export function parseUpdaterAnnotations(annotations: Readonly<Record<string, string>>): UpdaterDeclaration {

@@ -2,11 +2,14 @@ import type { ApplicationWatcher } from '../argocd/application-watcher.js';
 import { mergeAnnotatedApps } from '../core/config/annotated-apps.js';
 import type { Config } from '../core/config/schema.js';
 import type { Logger } from '../core/logger.js';
-import { deriveAnnotatedApps } from './annotated-apps.js';
+import { deriveAnnotatedApps, type DerivedApps, type ManifestLookup } from './annotated-apps.js';
+import type { GitopsRepo } from './seams.js';
 import { watchKey, type WatchTarget } from './watch-targets.js';
 
 /** Events of one list or a burst of changes are read as one: Applications are re-read at most this often. */
 const SETTLE_MS = 100;
+/** A plain-manifest directory read from the GitOps repository is trusted this long (the file and container of an app rarely move). */
+const SCAN_TTL_MS = 60_000;
 
 /**
  * The live side of apps declared by argocd-image-updater annotations: on every change the
@@ -19,6 +22,10 @@ export class AnnotatedAppCatalog {
   private unsubscribe?: () => void;
   private current: WatchTarget[] = [];
   private said = '';
+  /** One refresh at a time; a change during one is read by another right after. */
+  private running?: Promise<void>;
+  private again = false;
+  private readonly scans = new Map<string, { at: number; files: ReadonlyMap<string, string> | { error: string } }>();
 
   constructor(
     private readonly deps: {
@@ -26,6 +33,8 @@ export class AnnotatedAppCatalog {
       /** The GitOps remote opsbot commits to, as resolved for git (a relative path made absolute). */
       gitopsUrl: string | undefined;
       log: Logger;
+      /** Where plain-manifest apps are looked up (their file and container). */
+      repo?: Pick<GitopsRepo, 'manifestFiles'>;
       /** The registry watches of annotated apps changed. */
       onWatches?: (targets: WatchTarget[]) => void;
     },
@@ -36,7 +45,7 @@ export class AnnotatedAppCatalog {
     this.unsubscribe = watcher.subscribe(() => this.schedule(watcher));
     const timeout = AbortSignal.timeout(syncTimeoutMs);
     await watcher.waitForSync(timeout);
-    this.refresh(watcher);
+    await this.refresh(watcher);
   }
 
   watches(): WatchTarget[] {
@@ -52,14 +61,48 @@ export class AnnotatedAppCatalog {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.refresh(watcher);
+      void this.refresh(watcher);
     }, SETTLE_MS);
     this.timer.unref();
   }
 
-  private refresh(watcher: Pick<ApplicationWatcher, 'list'>): void {
+  private refresh(watcher: Pick<ApplicationWatcher, 'list'>): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          this.apply(await this.derive(watcher));
+        } catch (err) {
+          this.deps.log.error({ err }, 'apps from argocd-image-updater annotations: not read');
+        }
+      } while (this.again);
+      this.running = undefined;
+    })();
+    return this.running;
+  }
+
+  /** Derives, reading the plain-manifest directories it asks for, then derives again with them. */
+  private async derive(watcher: Pick<ApplicationWatcher, 'list'>): Promise<DerivedApps> {
+    const { config, gitopsUrl, repo } = this.deps;
+    const lookup: ManifestLookup = (dir, recurse) => {
+      const hit = this.scans.get(`${recurse}:${dir}`);
+      return hit && Date.now() - hit.at < SCAN_TTL_MS ? hit.files : undefined;
+    };
+    const first = deriveAnnotatedApps(watcher.list(), config, gitopsUrl, lookup);
+    if (first.pendingScans.length === 0 || !repo) return first;
+    for (const { dir, recurse } of first.pendingScans) {
+      const files = await repo.manifestFiles(dir, recurse).catch((err: unknown) => ({ error: (err as Error).message }));
+      this.scans.set(`${recurse}:${dir}`, { at: Date.now(), files });
+    }
+    return deriveAnnotatedApps(watcher.list(), config, gitopsUrl, lookup);
+  }
+
+  private apply(derived: DerivedApps): void {
     const { config, log } = this.deps;
-    const derived = deriveAnnotatedApps(watcher.list(), config, this.deps.gitopsUrl);
     const shadowed = mergeAnnotatedApps(config, derived.apps, derived.refusals);
     const watches = derived.watches.filter((w) => !shadowed.includes(w.app));
     const summary = {

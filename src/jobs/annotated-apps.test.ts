@@ -135,11 +135,11 @@ describe('apps from argocd-image-updater annotations', () => {
       'is not a dotted key path',
     ],
     [
-      'plain manifests',
+      'a plugin source',
       { 'image-list': 'web=ghcr.io/x/web', 'write-back-method': 'git' },
-      { directory: { recurse: true } },
+      { plugin: { name: 'cdk8s' } },
       'web',
-      'its source is plain manifests',
+      'its source type "plugin"',
     ],
     [
       'an alias that is no app name',
@@ -160,6 +160,39 @@ describe('apps from argocd-image-updater annotations', () => {
     expect(d.apps.size).toBe(0);
     expect(d.watches).toEqual([]);
     expect(d.refusals.get(key)).toContain(why);
+  });
+
+  it("plain manifests (the reference organisation's directories): the one container running the image, found in the repository's files", () => {
+    // No alias: the Application-wide update-strategy applies, as in argocd-image-updater.
+    const ann = { 'image-list': 'ghcr.io/example/web:latest', 'update-strategy': 'digest', 'write-back-method': 'git' };
+    const apps = [application('web', ann, { directory: { recurse: true } }, { sourceType: 'Directory' })];
+    const pending = deriveAnnotatedApps(apps, config(), REPO);
+    expect(pending.pendingScans).toEqual([{ dir: 'apps/web', recurse: true }]);
+    const deployment = (name: string, image: string) =>
+      `apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: ${name} }\nspec:\n  template:\n    spec:\n      containers:\n        - { name: ${name}, image: "${image}" }\n`;
+    const files = new Map([
+      ['apps/web/src/deployment.yaml', `${deployment('redis', 'redis:7')}---\n${deployment('web', 'ghcr.io/example/web@sha256:' + 'a'.repeat(64))}`],
+      ['apps/web/src/notes.yaml', ': not yaml ['],
+    ]);
+    const d = deriveAnnotatedApps(apps, config(), REPO, () => files);
+    expect(d.apps.get('web')!.app.environments.default).toEqual({
+      kind: 'manifest',
+      path: 'apps/web/src/deployment.yaml',
+      container: 'web',
+      application: 'web',
+      protected: false,
+      pin: 'digest',
+    });
+    expect(d.notes.get('web@default')).toContain(
+      'plain manifests: opsbot edits apps/web/src/deployment.yaml Deployment/web container web (argocd-image-updater cannot write plain manifests back)',
+    );
+    // Digest strategy on a plain manifest: not a Helm key, so the deploy is pinned and the tag's digest watched.
+    expect(d.watches[0]!.rule).toEqual({ kind: 'digest', tag: 'latest' });
+    files.set('apps/web/other.yaml', deployment('web2', 'ghcr.io/example/web:1'));
+    expect(deriveAnnotatedApps(apps, config(), REPO, () => files).refusals.get('web')).toContain('ghcr.io/example/web runs in 2 containers');
+    expect(deriveAnnotatedApps(apps, config(), REPO, () => ({ error: 'git fetch failed' })).refusals.get('web')).toContain(
+      'its manifests could not be read from the GitOps repository: git fetch failed',
+    );
   });
 
   it('an unknown strategy: deployable, not watched, saying why', () => {

@@ -1,5 +1,4 @@
 import { posix } from 'node:path';
-import semver from 'semver';
 import type { Application, ApplicationSource } from '../argocd/application.js';
 import {
   hasImageList,
@@ -11,8 +10,9 @@ import {
 import type { AnnotatedApp } from '../core/config/annotated-apps.js';
 import { ownEntry } from '../core/config/own-entry.js';
 import { NAME_PATTERN, REPO_PATH_PATTERN, type Config, type TagLocation, type WatchConfig } from '../core/config/schema.js';
-import { parseRepository, TAG_PATTERN } from '../core/oci-reference.js';
-import { globPattern, type TagFilter, type WatchRule } from '../registry/watch-rule.js';
+import { parseRepository } from '../core/oci-reference.js';
+import { watchRuleOf, watchTags } from './annotated-watch-rule.js';
+import { containersRunning } from '../gitops/editors/manifest.js';
 import { watchDestinations, type WatchTarget } from './watch-targets.js';
 
 /**
@@ -22,6 +22,9 @@ import { watchDestinations, type WatchTarget } from './watch-targets.js';
  * path and its kind (kustomize / Helm), and its strategy becomes a registry watch that proposes.
  * Pure: the same Applications and config always give the same apps, refusals and notes.
  */
+/** The YAML files of a plain-manifest directory, as read from the GitOps repository; undefined: not read yet. */
+export type ManifestLookup = (dir: string, recurse: boolean) => ReadonlyMap<string, string> | { error: string } | undefined;
+
 export interface DerivedApps {
   apps: Map<string, AnnotatedApp>;
   /** Declared but not deployable through opsbot: app name (or `Application ns/name`) → why. */
@@ -29,12 +32,19 @@ export interface DerivedApps {
   watches: WatchTarget[];
   /** `web@staging: …`: settings handled opsbot's own way, or not watched, for the log and /help. */
   notes: Map<string, string[]>;
+  /** Plain-manifest directories to read before their apps can be derived. */
+  pendingScans: { dir: string; recurse: boolean }[];
 }
 
 const HELM_KEY = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$/;
 
-export function deriveAnnotatedApps(applications: readonly Application[], config: Config, gitopsUrl: string | undefined): DerivedApps {
-  const out: DerivedApps = { apps: new Map(), refusals: new Map(), watches: [], notes: new Map() };
+export function deriveAnnotatedApps(
+  applications: readonly Application[],
+  config: Config,
+  gitopsUrl: string | undefined,
+  manifests: ManifestLookup = () => undefined,
+): DerivedApps {
+  const out: DerivedApps = { apps: new Map(), refusals: new Map(), watches: [], notes: new Map(), pendingScans: [] };
   const namespace = config.argocd.namespaces[0] ?? 'argocd';
   const destinationOf = watchDestinations(config);
   const sorted = applications
@@ -67,7 +77,12 @@ export function deriveAnnotatedApps(applications: readonly Application[], config
         refuse(refusal);
         continue;
       }
-      const located = locationOf(application, declaration, image);
+      const located = locationOf(application, declaration, image, manifests);
+      if ('scan' in located) {
+        out.pendingScans.push(located.scan);
+        refuse('its manifests are being read');
+        continue;
+      }
       if ('refusal' in located) {
         refuse(located.refusal);
         continue;
@@ -173,9 +188,9 @@ function repoPathOf(base: string, written: string): string | undefined {
   return path !== '.' && REPO_PATH_PATTERN.test(path) ? path : undefined;
 }
 
-type Located = { location: TagLocation; notes: string[] } | { refusal: string };
+type Located = { location: TagLocation; notes: string[] } | { refusal: string } | { scan: { dir: string; recurse: boolean } };
 
-function locationOf(application: Application, declaration: UpdaterDeclaration, image: UpdaterImage): Located {
+function locationOf(application: Application, declaration: UpdaterDeclaration, image: UpdaterImage, manifests: ManifestLookup): Located {
   const source = application.sources[0]!;
   const base = source.path ?? '.';
   if (base !== '.' && !REPO_PATH_PATTERN.test(base)) return { refusal: `its source path ${shownValue(base)} is not a path inside the repository` };
@@ -207,70 +222,41 @@ function locationOf(application: Application, declaration: UpdaterDeclaration, i
       notes.push(`helm.image-name ${image.helm.imageName}: opsbot changes only ${key}; the image name stays as the values file has it`);
     return { location: { kind: 'helm-values', path: file, key, ...common }, notes };
   }
-  if (kind === 'directory') {
-    return {
-      refusal:
-        'its source is plain manifests: argocd-image-updater cannot write them back either, and opsbot needs the file and container; declare it in opsbot.yaml (kind: manifest)',
-    };
-  }
+  if (kind === 'directory') return manifestLocation(base, source.recurse === true, image, manifests, common);
   if (kind === undefined) return { refusal: 'Argo CD has not reported its source type yet (Kustomize or Helm); it is read again when it does' };
   return { refusal: `its source type ${shownValue(kind)} is neither Kustomize nor Helm` };
 }
 
-type RuleOf = { rule: WatchRule; pin?: true } | { problem: string; pin?: true };
-
-/** The registry watch of an image, from its strategy, constraint and tag filters. */
-function watchRuleOf(image: UpdaterImage, location: TagLocation): RuleOf {
-  if (image.watchProblem) return { problem: image.watchProblem };
-  const digestKey = location.kind !== 'helm-values' || /(^|\.)digest$/i.test(location.key);
-  if (image.strategy === 'digest') {
-    if (!image.constraint || !TAG_PATTERN.test(image.constraint)) {
-      return { problem: `update-strategy digest needs the tag to follow in the image-list (${image.image}:latest)` };
-    }
-    // Like argocd-image-updater, what is written is the digest: a deploy of the tag is pinned to it.
-    if (!digestKey) return { problem: `update-strategy digest needs helm.image-tag to name the chart's digest value (a key ending in "digest")` };
-    return { rule: { kind: 'digest', tag: image.constraint }, pin: true };
-  }
-  if (image.strategy === 'newest-build') {
-    return { problem: "update-strategy newest-build orders tags by image creation date, which opsbot's watch does not read (deploys still work)" };
-  }
-  const filter = tagFilter(image);
-  if ('problem' in filter) return filter;
-  if (image.strategy === 'alphabetical') return { rule: { kind: 'regex', pattern: /(?:)/, order: 'lexical', ...filter } };
-  const range = image.constraint ?? '*';
-  if (semver.validRange(range, { loose: true }) === null)
-    return { problem: `the version constraint ${shownValue(range)} is not a semver constraint` };
-  return { rule: { kind: 'semver', range, ...filter } };
-}
-
-/** Checked like RE2 would (no look-around, no back-references) and refused where it could take exponential time on a tag. */
-function tagFilter(image: UpdaterImage): TagFilter | { problem: string } {
-  const filter: { allow?: RegExp; ignore?: RegExp[] } = {};
-  if (image.allowTags && 'regexp' in image.allowTags) {
-    const source = image.allowTags.regexp;
-    if (source.length > 200 || /\(\?<?[=!]|\\[1-9]|\\k</.test(source))
-      return { problem: `allow-tags ${shownValue(source)}: look-around, back-references and more than 200 characters are not RE2` };
-    if (/\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/.test(source))
-      return { problem: `allow-tags ${shownValue(source)} nests repetitions, which could take exponential time` };
+/**
+ * Plain manifests (argocd-image-updater cannot write them back): the one container under the
+ * source path that runs the image is the place; none or several, and opsbot.yaml must say which.
+ */
+function manifestLocation(
+  dir: string,
+  recurse: boolean,
+  image: UpdaterImage,
+  manifests: ManifestLookup,
+  common: { application: string; protected: boolean },
+): Located {
+  const files = manifests(dir, recurse);
+  if (files === undefined) return { scan: { dir, recurse } };
+  if ('error' in files) return { refusal: `its manifests could not be read from the GitOps repository: ${files.error}` };
+  const found: { file: string; container: string; workload: string }[] = [];
+  for (const [file, text] of files) {
     try {
-      filter.allow = new RegExp(source);
-    } catch (err) {
-      return { problem: `allow-tags ${shownValue(source)} is not a regular expression: ${(err as Error).message}` };
+      found.push(...containersRunning(text, file, image.image).map((c) => ({ file, ...c })));
+    } catch {
+      // A file that is not YAML Argo CD could apply is not where the image is.
     }
   }
-  if (image.ignoreTags.length > 0) {
-    try {
-      filter.ignore = image.ignoreTags.map(globPattern);
-    } catch (err) {
-      return { problem: `ignore-tags: ${(err as Error).message}` };
-    }
-  }
-  return filter;
-}
-
-/** The config form of a rule, for check-config-like descriptions. */
-function watchTags(rule: WatchRule): WatchConfig['tags'] {
-  if (rule.kind === 'semver') return rule.range;
-  if (rule.kind === 'regex') return { regex: rule.pattern.source };
-  return { digestOf: rule.tag };
+  const where = found.map((f) => `${f.file} ${f.workload} container ${f.container}`).join(', ');
+  if (found.length === 0) return { refusal: `no Deployment, StatefulSet, DaemonSet or CronJob under ${dir} runs ${image.image}` };
+  if (found.length > 1) return { refusal: `${image.image} runs in ${found.length} containers (${where}): say which in opsbot.yaml (kind: manifest)` };
+  const [only] = found as [(typeof found)[0]];
+  if (!REPO_PATH_PATTERN.test(only.file) || !NAME_PATTERN.test(only.container))
+    return { refusal: `${where} is not a file and container name opsbot accepts` };
+  return {
+    location: { kind: 'manifest', path: only.file, container: only.container, ...common },
+    notes: [`plain manifests: opsbot edits ${where} (argocd-image-updater cannot write plain manifests back)`],
+  };
 }

@@ -10,7 +10,8 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '../../src/core/message.js';
-import { createIsolatedApplication, type IsolatedApplication } from '../support/argocd-app.js';
+import { git } from '../gitops/bare-repo.js';
+import { createIsolatedApplication, deployment as deploymentOf, type IsolatedApplication } from '../support/argocd-app.js';
 import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { tempDir, writeConfig } from '../support/config.js';
 import { craneFor, type Crane } from '../support/crane.js';
@@ -29,7 +30,11 @@ describe.skipIf(!ready)(titled('apps from argocd-image-updater annotations: depl
   let reader: Redis;
   let crane: Crane;
   let web: IsolatedApplication;
-  let bot: OpsbotProcess;
+  /** The reference organisation's style: plain manifests, `image:latest`, update-strategy digest, no alias. */
+  let bot: IsolatedApplication;
+  let botEnv: string;
+  let botImage: string;
+  let opsbot: OpsbotProcess;
   let opsbotEnv: NodeJS.ProcessEnv;
   let image: string;
   /** The environment of `web`: the Application is `web-<id>`. */
@@ -64,12 +69,16 @@ describe.skipIf(!ready)(titled('apps from argocd-image-updater annotations: depl
     reader = new Redis(redis.url);
     const repoPath = `annotated/web-${Date.now().toString(36)}`;
     image = `${crane.registry}/${repoPath}`;
+    botImage = `${crane.registry}/${repoPath}-ref/bot`;
     await crane.pushRandom(repoPath, '1.0.0');
+    await crane.pushRandom(`${repoPath}-ref/bot`, 'latest');
     web = await createIsolatedApplication({
       prefix: 'web',
       path: 'web',
       files: {
         'web/kustomization.yaml': `resources:\n  - deployment.yaml\nimages:\n  - name: ${image}\n    newTag: "1.0.0"\n`,
+        // Multi-document, a Redis beside the app, as in the reference organisation's folders.
+        'bot/src/deployment.yaml': `${deploymentOf({ name: 'redis', image: 'redis:7' })}---\n${deploymentOf({ name: 'bot', image: `${botImage}:latest` })}`,
         'web/deployment.yaml': `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 1\n  selector:\n    matchLabels: { app: web }\n  template:\n    metadata:\n      labels: { app: web }\n    spec:\n      containers:\n        - name: web\n          image: ${image}:1.0.0\n`,
       },
       annotations: {
@@ -81,6 +90,15 @@ describe.skipIf(!ready)(titled('apps from argocd-image-updater annotations: depl
       },
     });
     stage = web.name.slice('web-'.length);
+    bot = await createIsolatedApplication({
+      prefix: 'bot',
+      path: 'bot',
+      repo: web.repo,
+      files: {},
+      directory: { recurse: true },
+      annotations: { [`${U}image-list`]: `${botImage}:latest`, [`${U}update-strategy`]: 'digest', [`${U}write-back-method`]: 'git' },
+    });
+    botEnv = bot.name.slice('bot-'.length);
     const suffix = stage;
     // The bad input the issue names, each on an Application of its own.
     await declare(`malformed-${suffix}`, { [`${U}image-list`]: 'a,,=,b=ghcr.io/x/$(reboot)', [`${U}write-back-method`]: 'git' });
@@ -92,14 +110,16 @@ describe.skipIf(!ready)(titled('apps from argocd-image-updater annotations: depl
     await declare(`traversal-${suffix}`, { [`${U}image-list`]: `../../etc=${image}`, [`${U}write-back-method`]: 'git' });
     await declare(`shell-${suffix}`, { [`${U}image-list`]: `shell=${image};rm -rf /`, [`${U}write-back-method`]: 'git' });
     await declare(`params-${suffix}`, { [`${U}image-list`]: `params=${image}` });
-    await web.waitFor('Synced and Healthy', (a) => a.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy', 90_000);
+    const synced = (a: IsolatedApplication) =>
+      a.waitFor('Synced and Healthy', (x) => x.status?.sync?.status === 'Synced' && x.status.health?.status === 'Healthy', 90_000);
+    await Promise.all([synced(web), synced(bot)]);
 
     const config = writeConfig(`
 gitops: { url: ${web.repo.bare} }
 argocd: { namespaces: [${web.namespace}], followTimeout: 3m, imageUpdater: { interval: 1s } }
 access:
   rules:
-    - { subjects: ["console:alice"], actions: [deploy, status], apps: [web, params, strat] }
+    - { subjects: ["console:alice"], actions: [deploy, status], apps: [web, bot, params, strat] }
 `);
     opsbotEnv = baseEnv({
       REDIS_URL: redis.url,
@@ -109,14 +129,15 @@ access:
       DOCKER_CONFIG: crane.dockerConfig,
       NODE_EXTRA_CA_CERTS: env.registry.env.REGISTRY_CA,
     });
-    bot = new OpsbotProcess(['start', '--no-console'], { env: { ...opsbotEnv, PORT: '0', LOG_LEVEL: 'info' } });
-    await bot.waitFor(/registry watch: apps from annotations watched/, { stream: 'stderr', timeoutMs: 60_000 });
+    opsbot = new OpsbotProcess(['start', '--no-console'], { env: { ...opsbotEnv, PORT: '0', LOG_LEVEL: 'info' } });
+    await opsbot.waitFor(/registry watch: apps from annotations watched/, { stream: 'stderr', timeoutMs: 60_000 });
   }, 240_000);
 
   afterAll(async () => {
-    await bot?.stop('SIGKILL');
+    await opsbot?.stop('SIGKILL');
     const api = kc.makeApiClient(CustomObjectsApi);
     await Promise.all(raw.map((name) => api.deleteNamespacedCustomObject({ ...ARGO, namespace: web.namespace, name }).catch(() => undefined)));
+    await bot?.delete();
     await web?.delete();
     reader?.disconnect();
     await redis?.close();
@@ -127,6 +148,7 @@ access:
     const r = await chat('/help');
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(new RegExp(`web \\(annotations on ${web.namespace}/${web.name}\\) +${stage} +deploy, status`));
+    expect(r.stdout).toMatch(new RegExp(`bot \\(annotations on ${web.namespace}/${bot.name}\\) +${botEnv} +deploy, status`));
     expect(r.stdout).toContain('Declared by argocd-image-updater annotations, not deployable through opsbot:');
     expect(r.stdout).toContain(`params (declared on Application ${web.namespace}/params-${stage}): its write-back-method is argocd (the default)`);
   });
@@ -142,6 +164,18 @@ access:
     expect(await web.repo.show('web/kustomization.yaml')).toContain('newTag: "1.0.1"');
   });
 
+  it("plain manifests, image:latest, digest (the reference organisation's style): /deploy writes the digest into the container's line and is followed", async () => {
+    const digest = await crane.digest(botImage.slice(crane.registry.length + 1), 'latest');
+    const r = await chat(`/deploy bot latest ${botEnv}`);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(`Deployed bot in ${botEnv}: latest → latest (${digest.slice(0, 19)}…)`);
+    expect(r.stdout).toContain(`runs ${(await web.head()).slice(0, 7)}: synced and healthy`);
+    const file = await web.repo.show('bot/src/deployment.yaml');
+    expect(file).toContain(`image: ${botImage}@${digest}`);
+    expect(file).toContain('image: redis:7');
+    expect(await git(web.repo.bare, 'diff', '--numstat', 'main~1', 'main')).toBe('1\t1\tbot/src/deployment.yaml');
+  });
+
   it('a new tag pushed with crane is proposed in chat, once', async () => {
     await crane.pushRandom(image.slice(crane.registry.length + 1), '1.0.2');
     await crane.pushRandom(image.slice(crane.registry.length + 1), '1.1.0'); // outside ~1.0
@@ -152,10 +186,10 @@ access:
 
   it('bad input: each refused with its reason in the log and in chat, nothing committed; the rest still works', async () => {
     const head = await web.head();
-    expect(bot.stderr).toContain(`malformed-${stage}: image-list entry \\"=\\": the alias must be letters`);
-    expect(bot.stderr).toContain(`traversal-${stage}: image-list entry \\"../../etc=`);
-    expect(bot.stderr).toContain(`shell-${stage}: image-list entry`);
-    expect(bot.stderr).toContain(
+    expect(opsbot.stderr).toContain(`malformed-${stage}: image-list entry \\"=\\": the alias must be letters`);
+    expect(opsbot.stderr).toContain(`traversal-${stage}: image-list entry \\"../../etc=`);
+    expect(opsbot.stderr).toContain(`shell-${stage}: image-list entry`);
+    expect(opsbot.stderr).toContain(
       'not watched: update-strategy \\"newest\\" is not one of semver, newest-build (latest), alphabetical (name), digest',
     );
 

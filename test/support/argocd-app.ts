@@ -77,6 +77,8 @@ export async function createIsolatedApplication(opts: {
   path?: string;
   /** Annotations of the Application (argocd-image-updater's, for apps declared there). */
   annotations?: Record<string, string>;
+  /** `spec.source.directory` (plain manifests, e.g. `{ recurse: true }` as the reference organisation writes it). */
+  directory?: { recurse: boolean };
 }): Promise<IsolatedApplication> {
   const env = opts.env ?? testenv();
   if (!env.argocd.available) throw new Error(`the GitOps loop is unavailable: ${env.argocd.reason ?? ''}`);
@@ -98,7 +100,7 @@ export async function createIsolatedApplication(opts: {
       metadata: { name, namespace: ns, labels: { 'opsbot.test/isolated': 'true' }, ...(opts.annotations ? { annotations: opts.annotations } : {}) },
       spec: {
         project: 'default',
-        source: { repoURL, targetRevision: 'main', path: opts.path ?? '.' },
+        source: { repoURL, targetRevision: 'main', path: opts.path ?? '.', ...(opts.directory ? { directory: opts.directory } : {}) },
         destination: { server, namespace: destination },
         syncPolicy: {
           automated: { prune: true, selfHeal: true },
