@@ -40,11 +40,15 @@ export class AnnotatedAppCatalog {
     },
   ) {}
 
-  /** Subscribes and reads the Applications once the watcher has listed them (waiting at most `syncTimeoutMs`). */
-  async start(watcher: Pick<ApplicationWatcher, 'subscribe' | 'list' | 'waitForSync'>, syncTimeoutMs = 15_000): Promise<void> {
+  /**
+   * Subscribes and reads the Applications once the watcher has listed them. The wait ends at the
+   * first answer, or after 5 s: a cluster without Argo CD, or that does not answer, must not
+   * hold up the start; the apps then appear when a list succeeds.
+   */
+  async start(watcher: Pick<ApplicationWatcher, 'subscribe' | 'list' | 'waitForAnswer' | 'synced'>, syncTimeoutMs = 5000): Promise<void> {
     this.unsubscribe = watcher.subscribe(() => this.schedule(watcher));
-    const timeout = AbortSignal.timeout(syncTimeoutMs);
-    await watcher.waitForSync(timeout);
+    await watcher.waitForAnswer(AbortSignal.timeout(syncTimeoutMs));
+    if (!watcher.synced) this.deps.log.warn('Applications not listed yet: apps from argocd-image-updater annotations appear once they are');
     await this.refresh(watcher);
   }
 
