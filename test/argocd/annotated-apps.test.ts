@@ -110,6 +110,7 @@ describe.skipIf(!ready)(titled('apps from argocd-image-updater annotations: depl
     await declare(`traversal-${suffix}`, { [`${U}image-list`]: `../../etc=${image}`, [`${U}write-back-method`]: 'git' });
     await declare(`shell-${suffix}`, { [`${U}image-list`]: `shell=${image};rm -rf /`, [`${U}write-back-method`]: 'git' });
     await declare(`params-${suffix}`, { [`${U}image-list`]: `params=${image}` });
+    await declare(`shadow-${suffix}`, { [`${U}image-list`]: `shadow=${image}`, [`${U}write-back-method`]: 'git' });
     const synced = (a: IsolatedApplication) =>
       a.waitFor('Synced and Healthy', (x) => x.status?.sync?.status === 'Synced' && x.status.health?.status === 'Healthy', 90_000);
     await Promise.all([synced(web), synced(bot)]);
@@ -117,9 +118,14 @@ describe.skipIf(!ready)(titled('apps from argocd-image-updater annotations: depl
     const config = writeConfig(`
 gitops: { url: ${web.repo.bare} }
 argocd: { namespaces: [${web.namespace}], followTimeout: 3m, imageUpdater: { interval: 1s } }
+apps:
+  shadow:
+    image: ghcr.io/example/shadow
+    environments:
+      prod: { kind: kustomize, path: web/kustomization.yaml }
 access:
   rules:
-    - { subjects: ["console:alice"], actions: [deploy, status], apps: [web, bot, params, strat] }
+    - { subjects: ["console:alice"], actions: [deploy, status], apps: [web, bot, params, strat, shadow] }
 `);
     opsbotEnv = baseEnv({
       REDIS_URL: redis.url,
@@ -206,6 +212,13 @@ access:
     expect(bob.code).not.toBe(0);
     expect(bob.stdout + bob.stderr).toContain('console:bob may not deploy');
     expect(await web.head()).toBe(head);
+  });
+
+  it('opsbot.yaml wins over annotations declaring an app it defines, and says so', async () => {
+    expect(opsbot.stderr).toContain('shadow is defined in opsbot.yaml: its argocd-image-updater annotations are not used (opsbot.yaml wins)');
+    const r = await chat('/help');
+    expect(r.stdout).toMatch(/\bshadow +prod +deploy, status/);
+    expect(r.stdout).not.toContain(`shadow (annotations on`);
   });
 
   it('annotations changed on the cluster take effect without a restart', async () => {
