@@ -124,8 +124,13 @@ export class AnnotatedAppCatalog {
       log.info(summary, 'apps from argocd-image-updater annotations');
       for (const name of shadowed)
         log.warn({ app: name }, `${name} is defined in opsbot.yaml: its argocd-image-updater annotations are not used (opsbot.yaml wins)`);
-      for (const why of summary.refused) log.warn({ refused: why }, `not deployable through opsbot: ${why}`);
-      for (const note of summary.notes) log.warn({ note }, `argocd-image-updater annotation handled differently: ${note}`);
+      // A console's terminal shows warnings: an Application left to image-updater (argocd write-back) is no mistake.
+      for (const [key, why] of derived.refusals)
+        log[derived.byChoice.has(key) ? 'info' : 'warn']({ refused: why }, `not deployable through opsbot: ${why}`);
+      for (const [at, notes] of derived.notes) {
+        if (shadowed.includes(at.split('@')[0]!)) continue;
+        for (const note of notes) log[note.startsWith('not watched') ? 'warn' : 'info']({ app: at, note }, `${at}: ${note}`);
+      }
     }
     const before = JSON.stringify(this.current.map(watchKey));
     this.current = watches;

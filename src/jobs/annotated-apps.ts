@@ -29,6 +29,8 @@ export interface DerivedApps {
   apps: Map<string, AnnotatedApp>;
   /** Declared but not deployable through opsbot: app name (or `Application ns/name`) → why. */
   refusals: Map<string, string>;
+  /** Refusals that are a choice, not a mistake (image-updater's own `argocd` write-back): said at info level. */
+  byChoice: Set<string>;
   watches: WatchTarget[];
   /** `web@staging: …`: settings handled opsbot's own way, or not watched, for the log and /help. */
   notes: Map<string, string[]>;
@@ -44,7 +46,7 @@ export function deriveAnnotatedApps(
   gitopsUrl: string | undefined,
   manifests: ManifestLookup = () => undefined,
 ): DerivedApps {
-  const out: DerivedApps = { apps: new Map(), refusals: new Map(), watches: [], notes: new Map(), pendingScans: [] };
+  const out: DerivedApps = { apps: new Map(), refusals: new Map(), byChoice: new Set(), watches: [], notes: new Map(), pendingScans: [] };
   const namespace = config.argocd.namespaces[0] ?? 'argocd';
   const destinationOf = watchDestinations(config);
   const sorted = applications
@@ -75,6 +77,7 @@ export function deriveAnnotatedApps(
       const refusal = deployRefusal(name, application, declaration, image, config, gitopsUrl, env, out.apps.get(name));
       if (refusal) {
         refuse(refusal);
+        if (declaration.writeBack.method === 'argocd') out.byChoice.add(name);
         continue;
       }
       const located = locationOf(application, declaration, image, manifests);
@@ -95,6 +98,7 @@ export function deriveAnnotatedApps(
       app.environments[env] = location;
       out.apps.set(name, { app, origin: existing ? `${existing.origin}, ${where}` : where });
       out.refusals.delete(name);
+      out.byChoice.delete(name);
       if ('problem' in rule) notes.push(`not watched: ${rule.problem}`);
       else {
         const watch: WatchConfig = { tags: watchTags(rule.rule), mode: 'propose', interval: config.argocd.imageUpdater.interval };
