@@ -228,6 +228,8 @@ access:
       'params listed',
       30_000,
     );
+    // Its registry watch starts too (semver, no constraint: the highest release), without a restart.
+    await eventually(async () => new RegExp(`"watches":\\[[^\\]]*"params@${stage}"`).test(opsbot.stderr), 'the watch of params', 15_000);
     await annotateApplication(kc, web.namespace, `params-${stage}`, { [`${U}image-list`]: null });
     await eventually(async () => !(await chat('/help')).stdout.includes('params'), 'params gone', 30_000);
   });
