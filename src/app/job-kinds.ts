@@ -21,6 +21,7 @@ import { planLinkJob } from '../jobs/handlers/plan-link.js';
 import { reviewJob } from '../jobs/handlers/review.js';
 import { statusJob } from '../jobs/handlers/status.js';
 import type { JobKind } from '../jobs/kind.js';
+import type { GitopsRepo } from '../jobs/seams.js';
 import { Outbox } from '../jobs/outbox.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { terraformBinaryFor, type InfraServices } from '../terraform/infra-services.js';
@@ -38,6 +39,8 @@ export interface JobWiring {
   /** Shared with the commands: protected-deploy reviews, Terraform plan store and stack locks. */
   reviews: ReviewStore;
   infra: InfraServices;
+  /** The process's GitOps repository (apps from annotations read plain-manifest directories there). */
+  repo: GitopsRepo;
 }
 
 /**
@@ -102,5 +105,5 @@ export async function wireJobKinds(opts: {
   add(applyJob({ config, infra, stacks, env }));
   add(forceUnlockJob({ config, infra, stacks, env }));
   add(driftJob({ config, infra, stacks, env, outbox: new Outbox(fast, opts.redactor), memory: new DriftMemory(fast) }));
-  return { kinds, reviews, infra };
+  return { kinds, reviews, infra, repo };
 }

@@ -5,7 +5,7 @@ import type { AppOptions, OpsbotApp } from '../app/opsbot-app.js';
 import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
 import { describeRoutes } from '../core/config/route-apps.js';
 import { sandboxPathProblems } from '../core/config/sandbox-paths.js';
-import { describeWatches } from '../jobs/watch-targets.js';
+import { describeInterval, describeWatches } from '../jobs/watch-targets.js';
 import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
 import { accessWarnings } from '../core/policy-lint.js';
@@ -105,7 +105,8 @@ program
           .join('') +
         `  registry watches: ${describeWatches(config).length}\n${describeWatches(config)
           .map((l) => `${l}\n`)
-          .join('')}`,
+          .join('')}` +
+        `  argocd-image-updater annotations: ${config.argocd.imageUpdater.enabled ? `read on the Applications of ${config.argocd.namespaces[0] ?? 'argocd'} (their apps are known once opsbot runs; new images proposed every ${describeInterval(config.argocd.imageUpdater.interval)})` : 'not read'}\n`,
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
     for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);

@@ -1,5 +1,6 @@
 import type { Config } from '../../core/config/schema.js';
 import { ownEntry } from '../../core/config/own-entry.js';
+import { annotatedRefusal } from '../../core/config/annotated-apps.js';
 import { isOpsbotError, OpsbotError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
 import { checkRefFor } from '../../gitops/editors/tag-location.js';
@@ -23,7 +24,7 @@ export function namesSeveralApps(config: Config, what: string): boolean {
 /** `/deploy botz …` where groups are configured: the suggestion and the list include them. */
 export function unknownAppOrGroup(config: Config, what: string, usageLine: string): OpsbotError | undefined {
   const groups = Object.keys(config.appGroups);
-  if (groups.length === 0 || ownEntry(config.apps, what)) return undefined;
+  if (groups.length === 0 || ownEntry(config.apps, what) || annotatedRefusal(config, what)) return undefined;
   const apps = Object.keys(config.apps);
   return new OpsbotError(
     'E_UNKNOWN_APP',

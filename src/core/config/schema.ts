@@ -569,8 +569,25 @@ export const configSchema = z.strictObject({
       namespaces: z.array(z.string().regex(NAME_PATTERN)).default(['argocd']).describe('Namespaces whose Applications are watched.'),
       context: z.string().optional().describe('kubeconfig context to use (default: the current one).'),
       followTimeout: duration.default(10 * 60_000).describe('How long a deploy is followed until synced and healthy.'),
+      imageUpdater: z
+        .strictObject({
+          enabled: z
+            .boolean()
+            .default(true)
+            .describe(
+              "Read argocd-image-updater's annotations (`image-list`, `<alias>.update-strategy`, `write-back-method: git`, …) on the Applications of the first namespace: each image becomes an app (opsbot.yaml wins on a name it defines).",
+            ),
+          interval: duration
+            .refine((ms) => ms >= 1000, 'must be at least 1s')
+            .default(5 * 60_000)
+            .describe("How often the registry is asked for new images of apps declared by annotations (argocd-image-updater's default: 2m)."),
+        })
+        .default({ enabled: true, interval: 5 * 60_000 })
+        .describe(
+          'Apps declared where the team already declared them: argocd-image-updater annotations (see README "Apps from argocd-image-updater annotations").',
+        ),
     })
-    .default({ namespaces: ['argocd'], followTimeout: 10 * 60_000 })
+    .default({ namespaces: ['argocd'], followTimeout: 10 * 60_000, imageUpdater: { enabled: true, interval: 5 * 60_000 } })
     .describe('The Argo CD that syncs the GitOps repository.'),
   notifications: z
     .strictObject({ routes: z.array(routeSchema).default([]).describe('Routes: each matching route gets the event.') })
