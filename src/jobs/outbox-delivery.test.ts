@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../test/support/redis.js';
 import { createLogger } from '../core/logger.js';
@@ -137,6 +139,35 @@ describe('outbox delivery: a lane per conversation', () => {
     expect(await parked.retry('slack', m!.id)).toBeUndefined();
     await delivery.stop();
   }, 30_000);
+
+  it('before any deliverer started, everything published is counted as waiting, the oldest first', async () => {
+    const c = client();
+    await c.flushall();
+    expect(await outboxBacklog(c, 'slack')).toEqual({ waiting: 0, oldestAgeS: 0 });
+    const outbox = new Outbox(c, new Redactor());
+    for (let i = 0; i < 2; i++) await outbox.publish({ conversation: to('CX'), key: `k${i}`, message: { title: `m${i}` } });
+    await sleep(1100);
+    const backlog = await outboxBacklog(c, 'slack');
+    expect(backlog.waiting).toBe(2);
+    expect(backlog.oldestAgeS).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a closed Redis connection is retried with a pause, never in a busy loop', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const c0 = client();
+    await c0.flushall();
+    const redis = client();
+    const delivery = new OutboxDelivery({ redis, adapter: new FakePlatform(), log, consumer: 'closed' });
+    delivery.start();
+    await until('the delivery group exists', async () => ((await c0.xinfo('GROUPS', 'opsbot:outbox:slack').catch(() => [])) as unknown[]).length > 0);
+    redis.disconnect(); // no reconnect: every command is refused at once
+    await sleep(2500);
+    await delivery.stop();
+    const retries = lines.filter((l) => l.includes('outbox delivery lease unavailable'));
+    expect(retries.length).toBeGreaterThanOrEqual(1);
+    expect(retries.length).toBeLessThanOrEqual(3); // 1 s, then 2 s: a spin would log thousands
+  });
 
   it('a deliverer that died with entries read but not acknowledged: the next one claims and delivers them', async () => {
     const c = client();

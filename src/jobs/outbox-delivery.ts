@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../core/audit.js';
-import { backoffDelay, sleep } from '../core/backoff.js';
+import { Backoff, backoffDelay, sleep } from '../core/backoff.js';
+import { OpsbotError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { ChatLink, ConversationRef, Platform } from '../core/message.js';
 import type { Metrics } from '../core/metrics.js';
@@ -105,6 +106,7 @@ export class OutboxDelivery {
     await redis.xgroup('CREATE', this.stream, OUTBOX_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
       if (!/BUSYGROUP/.test(err.message)) throw err;
     });
+    const unavailable = new Backoff({ baseMs: 1000, maxMs: 30_000 });
     while (!this.abort.signal.aborted) {
       let lease: HeldLock;
       try {
@@ -114,9 +116,16 @@ export class OutboxDelivery {
           signal: this.abort.signal,
           holder: this.deps.consumer,
         });
-      } catch {
-        continue; // another replica delivers; stand by
+      } catch (err) {
+        // Another replica delivers: acquireLock waited 5 s, stand by again. Anything else (Redis
+        // down or the connection closed) fails at once: wait before asking again, never spin.
+        if (!(err instanceof OpsbotError && err.code === 'E_LOCK_TIMEOUT')) {
+          this.deps.log.warn({ err: (err as Error).message, platform: this.deps.adapter.platform }, 'outbox delivery lease unavailable; retrying');
+          await pause(unavailable.next(), this.abort.signal);
+        }
+        continue;
       }
+      unavailable.reset();
       const leaseLost = new AbortController();
       this.cycle = leaseLost;
       const signal = AbortSignal.any([this.abort.signal, leaseLost.signal]);
@@ -429,7 +438,12 @@ export async function outboxBacklog(redis: Redis, platform: Platform): Promise<{
   const stream = outboxStream({ platform, channel: '' });
   const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as (string | number | null)[][];
   const group = groups.map((g) => fields(g)).find((g) => g.name === OUTBOX_GROUP);
-  if (!group) return { waiting: 0, oldestAgeS: 0 };
+  if (!group) {
+    // No deliverer has started yet: it will read the stream from its start, so all of it waits.
+    const [first] = await redis.xrange(stream, '-', '+', 'COUNT', 1);
+    const at = first ? Number(first[0].split('-')[0]) : undefined;
+    return { waiting: await redis.xlen(stream), oldestAgeS: at ? Math.max(0, (Date.now() - at) / 1000) : 0 };
+  }
   const pending = Number(group.pending ?? 0);
   const lag = Number(group.lag ?? 0);
   // Stream ids begin with the publish time in ms: the oldest waiting entry is the oldest pending
