@@ -45,6 +45,19 @@ const until = async (what: string, ok: () => boolean | Promise<boolean>, ms = 10
   }
 };
 
+/** Appends an entry and has `consumer` read it, in one step: no other reader can take it first. */
+async function outboxPublishedBy(c: Redis, consumer: string, title: string): Promise<void> {
+  const event: OutboxEvent = { conversation: to('CLEFT'), key: `left:${title}`, message: { title } };
+  await c.eval(
+    `redis.call('XADD', KEYS[1], '*', 'e', ARGV[2])
+     return redis.call('XREADGROUP', 'GROUP', 'delivery', ARGV[1], 'COUNT', 100, 'STREAMS', KEYS[1], '>')`,
+    1,
+    'opsbot:outbox:slack',
+    consumer,
+    JSON.stringify(event),
+  );
+}
+
 describe('outbox delivery: a lane per conversation', () => {
   let redis: TestRedis;
   const clients: Redis[] = [];
@@ -131,6 +144,20 @@ describe('outbox delivery: a lane per conversation', () => {
     await until('backlog empty', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
     await delivery.stop();
   }, 30_000);
+
+  it('entries read by a deliverer that lost its lease, after its successor claimed what was pending: claimed and delivered without a lease change', async () => {
+    const platform = new FakePlatform();
+    const { delivery, c } = await rig(platform);
+    await until('the lease taken', async () => (await c.get('opsbot:lock:delivery:slack')) !== null);
+    // The former holder, starved past its lease, read these after the new one's claim: they sit in
+    // its pending list while the new deliverer keeps the lease (and reads nothing it could see).
+    for (let i = 0; i < 3; i++) await outboxPublishedBy(c, 'former-holder', `left ${i}`);
+    await until('delivered', () => platform.delivered.length === 3, 40_000);
+    expect(platform.delivered.map((d) => d.title)).toEqual(['left 0', 'left 1', 'left 2']);
+    await until('backlog empty', async () => (await outboxBacklog(c, 'slack')).waiting === 0);
+    expect(await c.get('opsbot:lock:delivery:slack')).toContain(':test');
+    await delivery.stop();
+  }, 60_000);
 
   it('notifications waiting together are folded into one digest, edited in place as the burst grows; failures first; each entry once', async () => {
     const platform = new FakePlatform();

@@ -35,6 +35,15 @@ const FOLD_FROM = 2;
 const DIGEST_OPEN_MS = 60_000;
 /** Operations one digest lists at most; past this the next fold starts another. */
 const DIGEST_MAX_LINES = 5000;
+/** The delivery lease: a deliverer that stops renewing it (killed, or starved of CPU) is replaced after this. */
+const LEASE_TTL_MS = 10_000;
+/**
+ * Reading stops this long before the lease could run out unrenewed: a blocking read (1 s) never
+ * takes an entry after a successor may have claimed what was pending.
+ */
+const LEASE_MARGIN_MS = 2_500;
+/** How often the deliverer looks for entries another consumer read and left unacknowledged. */
+const SWEEP_MS = 5_000;
 
 interface Entry {
   id: string;
@@ -64,7 +73,7 @@ export class OutboxDelivery {
   private readonly lanes = new Map<string, Lane>();
   private inFlight = 0;
   private loop?: Promise<void>;
-  /** Aborted when this lease period ends (lease lost, or a lane hit a Redis failure: start over from the pending list). */
+  /** Aborted when this delivery period ends (lease lost, a lane hit a Redis failure, entries left behind: start over from the pending list). */
   private cycle?: AbortController;
   private readonly parked: ParkedMessages;
   private readonly digests: OpenDigests;
@@ -105,7 +114,7 @@ export class OutboxDelivery {
       let lease: HeldLock;
       try {
         lease = await acquireLock(redis, `opsbot:lock:delivery:${this.deps.adapter.platform}`, {
-          ttlMs: 10_000,
+          ttlMs: LEASE_TTL_MS,
           waitMs: 5_000,
           signal: this.abort.signal,
           holder: this.deps.consumer,
@@ -113,24 +122,63 @@ export class OutboxDelivery {
       } catch {
         continue; // another replica delivers; stand by
       }
-      const leaseLost = new AbortController();
-      this.cycle = leaseLost;
-      const signal = AbortSignal.any([this.abort.signal, leaseLost.signal]);
       try {
-        // What a previous deliverer (a crashed process, a replica that lost the lease) read and
-        // never acknowledged is claimed first, then read in stream order: nothing owed is orphaned.
-        await this.claimPending();
-        await this.read('0', lease, signal);
-        while (!signal.aborted && lease.held()) await this.read('>', lease, signal);
-      } catch (err) {
-        this.deps.log.warn({ err: (err as Error).message }, 'outbox read failed; retrying');
-        await pause(1000, this.abort.signal);
+        while (!this.abort.signal.aborted && lease.held(LEASE_MARGIN_MS)) await this.period(lease);
       } finally {
-        leaseLost.abort();
-        await this.settleLanes();
         await lease.release();
       }
+      if (!this.abort.signal.aborted) this.deps.log.info({ platform: this.deps.adapter.platform }, 'outbox delivery lease ended; standing by');
     }
+  }
+
+  /**
+   * One delivery period under the lease. What a previous deliverer (a crashed process, a replica
+   * that lost the lease) read and never acknowledged is claimed first, then everything pending is
+   * read in stream order, then new entries. It ends when the lease is (or may be) lost, when a
+   * lane hits a Redis failure, or when entries turn up pending at another consumer: one that lost
+   * the lease can have read them after this period's claim (it learns of the loss only at its
+   * next renewal), and nothing else would ever claim them while this deliverer keeps the lease —
+   * so the next period starts over from the pending list.
+   */
+  private async period(lease: HeldLock): Promise<void> {
+    const cycle = new AbortController();
+    this.cycle = cycle;
+    const signal = AbortSignal.any([this.abort.signal, cycle.signal]);
+    try {
+      await this.claimPending();
+      await this.read('0', lease, signal);
+      let sweepAt = Date.now() + SWEEP_MS;
+      while (!signal.aborted && lease.held(LEASE_MARGIN_MS)) {
+        await this.read('>', lease, signal);
+        if (Date.now() < sweepAt) continue;
+        sweepAt = Date.now() + SWEEP_MS;
+        const left = await this.leftBehind();
+        if (left > 0) {
+          this.deps.log.warn(
+            { platform: this.deps.adapter.platform, entries: left },
+            'outbox entries left pending by another deliverer; claiming them',
+          );
+          return;
+        }
+      }
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'outbox read failed; retrying');
+      await pause(1000, this.abort.signal);
+    } finally {
+      cycle.abort();
+      await this.settleLanes();
+    }
+  }
+
+  /** Entries another consumer has held unacknowledged for a lease's length or more (its deliverer is gone or has stopped). */
+  private async leftBehind(): Promise<number> {
+    const res = (await this.deps.redis.xpending(this.stream, OUTBOX_GROUP, 'IDLE', LEASE_TTL_MS, '-', '+', 100)) as [
+      string,
+      string,
+      number,
+      number,
+    ][];
+    return res.filter(([, consumer]) => consumer !== this.deps.consumer).length;
   }
 
   private async claimPending(): Promise<void> {
@@ -149,7 +197,7 @@ export class OutboxDelivery {
     let after: string = from;
     for (;;) {
       while (this.inFlight >= MAX_IN_FLIGHT && !signal.aborted) await sleep(50, signal).catch(() => undefined);
-      if (signal.aborted || !lease.held()) return;
+      if (signal.aborted || !lease.held(LEASE_MARGIN_MS)) return;
       const { redis, consumer } = this.deps;
       const res = (
         from === '>'
@@ -178,13 +226,25 @@ export class OutboxDelivery {
     }
     lane.queue.push(entry);
     this.inFlight++;
-    if (!lane.running) {
-      const l = lane;
-      l.running = this.runLane(name, l, signal).finally(() => {
-        l.running = undefined;
-        if (l.queue.length === 0) this.lanes.delete(name);
-      });
-    }
+    if (!lane.running) this.startLane(name, lane, signal);
+  }
+
+  /**
+   * Runs a lane until its queue is empty. The lane's end is seen here a few microtasks after it
+   * found its queue empty: an entry dispatched in between (a read answered meanwhile) joined a
+   * lane still marked running, so nothing else would start it — it is started again here.
+   */
+  private startLane(name: string, lane: Lane, signal: AbortSignal): void {
+    const run: Promise<void> = this.runLane(name, lane, signal).then(() => {
+      if (lane.running !== run) return;
+      lane.running = undefined;
+      if (lane.queue.length === 0) this.lanes.delete(name);
+      else if (!signal.aborted) {
+        this.deps.log.debug({ where: name, waiting: lane.queue.length }, 'delivery lane started again: entries arrived as it ended');
+        this.startLane(name, lane, signal);
+      }
+    });
+    lane.running = run;
   }
 
   private async runLane(name: string, lane: Lane, signal: AbortSignal): Promise<void> {
@@ -304,9 +364,13 @@ export class OutboxDelivery {
 
   /** After the lease is lost or on stop: lanes finish the call in progress; what they held stays pending. */
   private async settleLanes(): Promise<void> {
-    await Promise.all([...this.lanes.values()].map((l) => l.running));
+    for (let running = this.runningLanes(); running.length > 0; running = this.runningLanes()) await Promise.all(running);
     this.lanes.clear();
     this.inFlight = 0;
+  }
+
+  private runningLanes(): Promise<void>[] {
+    return [...this.lanes.values()].flatMap((l) => (l.running ? [l.running] : []));
   }
 
   private limitsFor(c: ConversationRef): RateLimit[] {
