@@ -103,3 +103,40 @@ export async function baselineLaid(r: NotifyRig, apps: number): Promise<void> {
     client.disconnect();
   }
 }
+
+/**
+ * What Redis holds about the operations at `revision` that are not (or not yet) announced: the
+ * notifier's memory (sent keys not 'announced'), each notify job's state, what waits in the Slack
+ * outbox, parked messages. For a failing round's message: where an announcement stopped.
+ */
+export async function notifyDiagnosis(r: NotifyRig, revision: string): Promise<string> {
+  const client = new Redis(r.redis.url);
+  try {
+    const out: string[] = [];
+    for (const k of await client.keys(`opsbot:argocd:notify:*:sent:*${revision}*`)) {
+      const v = await client.get(k);
+      if (v !== 'announced') out.push(`memory ${k} = ${v} (pttl ${await client.pttl(k)})`);
+    }
+    for (const k of await client.keys('opsbot:notify:u-*')) {
+      if ((await client.type(k)) !== 'hash') continue;
+      const job = await client.hgetall(k);
+      if (!job.data?.includes(revision)) continue;
+      const data = JSON.parse(job.data) as { target?: string };
+      const id = k.split(':').pop() ?? '';
+      const where = [];
+      for (const list of ['wait', 'active', 'delayed', 'paused']) if ((await client.lpos(`opsbot:notify:${list}`, id)) !== null) where.push(list);
+      for (const set of ['completed', 'failed', 'delayed', 'prioritized'])
+        if ((await client.zscore(`opsbot:notify:${set}`, id)) !== null) where.push(set);
+      if (where.join() !== 'completed')
+        out.push(
+          `job ${id} ${data.target ?? ''}: ${where.join(',') || 'in no list'} attempts ${job.atm ?? 0} stalled ${job.stc ?? 0} ${job.failedReason ?? ''}`,
+        );
+    }
+    const pending = (await client.xpending('opsbot:outbox:slack', 'delivery').catch(() => [])) as unknown[];
+    out.push(`outbox pending ${JSON.stringify(pending)}; delivery lease ${await client.get('opsbot:lock:delivery:slack')}`);
+    out.push(`parked ${JSON.stringify(await client.hkeys('opsbot:outbox:parked:slack'))}`);
+    return out.join('\n');
+  } finally {
+    client.disconnect();
+  }
+}
