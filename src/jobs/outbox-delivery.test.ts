@@ -102,6 +102,21 @@ describe('outbox delivery: a lane per conversation', () => {
     await delivery.stop();
   }, 30_000);
 
+  it('rate-limit answers are waited out past the failure budget (a limit shared by every lane): delivered, not parked', async () => {
+    const platform = new FakePlatform();
+    let refusals = 12; // more than the 8 tries a failing message gets
+    const deliver = platform.deliver.bind(platform);
+    platform.deliver = async (event) => {
+      if (refusals-- > 0) throw new DeliveryError('ratelimited', { retryAfterMs: 20 });
+      return deliver(event);
+    };
+    const { outbox, delivery, c } = await rig(platform);
+    await outbox.publish({ conversation: to('CLIMITED'), key: 'k', message: { title: 'edited at last' } });
+    await until('delivered', () => platform.delivered.length === 1);
+    expect(await new ParkedMessages(c).count('slack')).toBe(0);
+    await delivery.stop();
+  }, 30_000);
+
   it('a permanent refusal is parked (listed, counted in the backlog as done), never dropped, and comes back on retry', async () => {
     const platform = new FakePlatform();
     platform.failing.set('CGONE', new DeliveryError('channel_not_found', { permanent: true }));

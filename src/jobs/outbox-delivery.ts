@@ -25,8 +25,15 @@ export interface OutboxConsumer {
 }
 
 export const OUTBOX_GROUP = 'delivery';
-/** Transient failures (5xx, network) tried this often before the message is parked; 429s with Retry-After count too. */
+/** Transient failures (5xx, network) tried this often before the message is parked. */
 const MAX_ATTEMPTS = 8;
+/**
+ * Rate-limit answers (429 with Retry-After) waited out this often before the message is parked:
+ * they are counted apart, since the platform says when to come back — a limit shared by every
+ * conversation (Slack's chat.update, 50+ per minute per workspace) can refuse one lane many
+ * times over while the others take their turns.
+ */
+const MAX_RATE_LIMITED = 60;
 /** Entries read but not yet delivered, across lanes: past this the reader waits (memory stays bounded). */
 const MAX_IN_FLIGHT = 20_000;
 /** Notifications waiting together at the head of a lane are folded into a digest when they are about this many operations or more. */
@@ -277,10 +284,11 @@ export class OutboxDelivery {
    */
   private foldable(lane: Lane): Entry[] {
     const head = lane.queue[0];
-    if (!head?.event.notice) return [];
+    if (!head?.event.notice || head.event.notice.headOnly) return [];
     const run: Entry[] = [];
     for (const e of lane.queue) {
-      if (!(e.event.notice || e.event.digestList) || e.event.conversation.thread !== head.event.conversation.thread) break;
+      const foldable = (e.event.notice && !e.event.notice.headOnly) || e.event.digestList;
+      if (!foldable || e.event.conversation.thread !== head.event.conversation.thread) break;
       run.push(e);
     }
     return run;
@@ -331,16 +339,7 @@ export class OutboxDelivery {
       this.deps.metrics?.outboxFolded.inc({ platform: this.deps.adapter.platform }, batch.length);
       await this.bringHeadsUp(batch);
       // The full list goes behind what waits now: by the time it is reached, later folds have made it stale but the last.
-      if (listRequest)
-        await this.deps.redis.xadd(
-          this.stream,
-          'MAXLEN',
-          '~',
-          String(OUTBOX_MAXLEN),
-          '*',
-          'e',
-          JSON.stringify({ conversation: c, key: listRequest.key, message: {}, digestList: listRequest } satisfies OutboxEvent),
-        );
+      if (listRequest) await this.append({ conversation: c, key: listRequest.key, message: {}, digestList: listRequest });
     } else for (const e of batch) await this.park(e, result.reason, result.attempts);
     return batch;
   }
@@ -381,18 +380,28 @@ export class OutboxDelivery {
   /**
    * An operation whose first notification went out alone (its own message) and whose later state
    * went into the digest: its message is edited to that state too, so the two never disagree.
-   * Best effort (the digest shows the state either way): a refusal is logged, not retried.
+   * An edit refused for a rate limit (Slack's chat.update limit is the workspace's) goes back into
+   * the outbox, behind what waits, to be made within the limits like any message; another refusal
+   * is logged (the digest shows the state either way).
    */
   private async bringHeadsUp(batch: Entry[]): Promise<void> {
     await Promise.all(
       batch.map(async (e) => {
         const notice = e.event.notice;
         if (!notice) return;
-        await this.deps.adapter.deliver({ ...e.event, notice: { ...notice, headOnly: true } }).catch((err: unknown) => {
+        const { id: _id, ...event } = e.event;
+        const head: OutboxEvent = { ...event, notice: { ...notice, headOnly: true } };
+        await this.deps.adapter.deliver(head).catch(async (err: unknown) => {
+          if (err instanceof DeliveryError && err.opts.retryAfterMs !== undefined) return this.append(head);
           this.deps.log.warn({ err: (err as Error).message, key: e.event.key }, 'operation message not brought to its latest state');
         });
       }),
     );
+  }
+
+  /** Written by the lane itself (a digest's full list, an operation's message to bring up to date): delivered in its turn. */
+  private async append(event: OutboxEvent): Promise<void> {
+    await this.deps.redis.xadd(this.stream, 'MAXLEN', '~', String(OUTBOX_MAXLEN), '*', 'e', JSON.stringify(event));
   }
 
   /** True when delivered or parked (acknowledge it); false when stopped before either. */
@@ -416,7 +425,7 @@ export class OutboxDelivery {
     const platform = adapter.platform;
     const where = `${c.platform}:${c.channel}`;
     const limits = this.limitsFor(c);
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, failed = 0, limited = 0; ; attempt++) {
       const wait = this.windows.reserve(limits);
       if (wait > 0 && !(await pause(wait, signal))) return 'stopped';
       const event = await prepare();
@@ -428,8 +437,10 @@ export class OutboxDelivery {
         if (signal.aborted) return 'stopped';
         const d = err instanceof DeliveryError ? err.opts : {};
         const reason = (err as Error).message;
-        if (d.permanent || attempt >= MAX_ATTEMPTS) return { reason, attempts: attempt };
-        const delay = d.retryAfterMs ?? backoffDelay(attempt, { baseMs: 500, maxMs: 30_000, jitter: 'none' });
+        if (d.retryAfterMs !== undefined) limited++;
+        else failed++;
+        if (d.permanent || failed >= MAX_ATTEMPTS || limited >= MAX_RATE_LIMITED) return { reason, attempts: attempt };
+        const delay = d.retryAfterMs ?? backoffDelay(failed, { baseMs: 500, maxMs: 30_000, jitter: 'none' });
         // A 429 is about this conversation's window (Slack: per channel): only this lane waits.
         if (d.retryAfterMs !== undefined && limits[0]) this.windows.block(limits[0], delay);
         log.warn({ where, delay, attempt, err: reason }, 'delivery retried');
