@@ -9,8 +9,11 @@ const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call
 const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
 
 export interface HeldLock {
-  /** False once the lock was lost (expired and taken by someone else). */
-  held(): boolean;
+  /**
+   * False once the lock was lost (expired and taken by someone else), or may have been: no
+   * renewal confirmed within `ttlMs - marginMs` (a process starved of CPU learns it late).
+   */
+  held(marginMs?: number): boolean;
   release(): Promise<void>;
 }
 
@@ -27,8 +30,11 @@ export async function acquireLock(
   const deadline = Date.now() + opts.waitMs;
   const value = `${randomBytes(6).toString('hex')}:${opts.holder ?? ''}`;
   const poll = new Backoff({ baseMs: 20, maxMs: opts.pollMaxMs ?? 500 });
+  // When the lock is surely ours until (+ ttlMs): the time a SET or renewal was sent that Redis then confirmed.
+  let confirmedAt: number;
   for (;;) {
     if (opts.signal?.aborted) throw new OpsbotError('E_CANCELLED', 'cancelled while waiting for a lock');
+    confirmedAt = Date.now();
     if ((await redis.set(key, value, 'PX', opts.ttlMs, 'NX')) === 'OK') break;
     if (Date.now() > deadline) {
       const current = await redis.get(key);
@@ -42,9 +48,11 @@ export async function acquireLock(
   let lost = false;
   const timer = setInterval(
     () => {
+      const sentAt = Date.now();
       redis.eval(RENEW, 1, key, value, String(opts.ttlMs)).then(
         (ok) => {
           if (ok === 0) lost = true;
+          else confirmedAt = Math.max(confirmedAt, sentAt);
         },
         () => undefined,
       );
@@ -53,7 +61,7 @@ export async function acquireLock(
   );
   timer.unref();
   return {
-    held: () => !lost,
+    held: (marginMs = 0) => !lost && Date.now() - confirmedAt < opts.ttlMs - marginMs,
     async release() {
       clearInterval(timer);
       await redis.eval(RELEASE, 1, key, value).catch(() => undefined);

@@ -67,6 +67,13 @@ export interface JobKind<P = unknown> {
   /** No conversation to report to (notifications): outcomes go to the audit and metrics only. */
   quiet?: boolean;
   /**
+   * How often a job of this kind may be found stalled (its worker died, or was starved of CPU
+   * past its lock) and still be run again before BullMQ fails it; default 1. A kind whose job
+   * is the only record that work is owed (notify: the announcement counts as handed off once
+   * queued) takes more — running it again is cheap, losing it is not.
+   */
+  maxStalls?: number;
+  /**
    * What a second start of a non-idempotent job says (the worker running it died), when the
    * kind knows better than the generic text — apply: "state may be partly applied".
    */

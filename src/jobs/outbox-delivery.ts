@@ -28,8 +28,15 @@ export interface OutboxConsumer {
 }
 
 export const OUTBOX_GROUP = 'delivery';
-/** Transient failures (5xx, network) tried this often before the message is parked; 429s with Retry-After count too. */
+/** Transient failures (5xx, network) tried this often before the message is parked. */
 const MAX_ATTEMPTS = 8;
+/**
+ * Rate-limit answers (429 with Retry-After) waited out this often before the message is parked:
+ * they are counted apart, since the platform says when to come back — a limit shared by every
+ * conversation (Slack's chat.update, 50+ per minute per workspace) can refuse one lane many
+ * times over while the others take their turns.
+ */
+const MAX_RATE_LIMITED = 60;
 /** Entries read but not yet delivered, across lanes: past this the reader waits (memory stays bounded). */
 const MAX_IN_FLIGHT = 20_000;
 /** Notifications waiting together at the head of a lane are folded into a digest when they are about this many operations or more. */
@@ -38,6 +45,15 @@ const FOLD_FROM = 2;
 const DIGEST_OPEN_MS = 60_000;
 /** Operations one digest lists at most; past this the next fold starts another. */
 const DIGEST_MAX_LINES = 5000;
+/** The delivery lease: a deliverer that stops renewing it (killed, or starved of CPU) is replaced after this. */
+const LEASE_TTL_MS = 10_000;
+/**
+ * Reading stops this long before the lease could run out unrenewed: a blocking read (1 s) never
+ * takes an entry after a successor may have claimed what was pending.
+ */
+const LEASE_MARGIN_MS = 2_500;
+/** How often the deliverer looks for entries another consumer read and left unacknowledged. */
+const SWEEP_MS = 5_000;
 
 interface Entry {
   id: string;
@@ -67,7 +83,7 @@ export class OutboxDelivery {
   private readonly lanes = new Map<string, Lane>();
   private inFlight = 0;
   private loop?: Promise<void>;
-  /** Aborted when this lease period ends (lease lost, or a lane hit a Redis failure: start over from the pending list). */
+  /** Aborted when this delivery period ends (lease lost, a lane hit a Redis failure, entries left behind: start over from the pending list). */
   private cycle?: AbortController;
   private readonly parked: ParkedMessages;
   private readonly digests: OpenDigests;
@@ -111,7 +127,7 @@ export class OutboxDelivery {
       let lease: HeldLock;
       try {
         lease = await acquireLock(redis, `opsbot:lock:delivery:${this.deps.adapter.platform}`, {
-          ttlMs: 10_000,
+          ttlMs: LEASE_TTL_MS,
           waitMs: 5_000,
           signal: this.abort.signal,
           holder: this.deps.consumer,
@@ -126,24 +142,63 @@ export class OutboxDelivery {
         continue;
       }
       unavailable.reset();
-      const leaseLost = new AbortController();
-      this.cycle = leaseLost;
-      const signal = AbortSignal.any([this.abort.signal, leaseLost.signal]);
       try {
-        // What a previous deliverer (a crashed process, a replica that lost the lease) read and
-        // never acknowledged is claimed first, then read in stream order: nothing owed is orphaned.
-        await this.claimPending();
-        await this.read('0', lease, signal);
-        while (!signal.aborted && lease.held()) await this.read('>', lease, signal);
-      } catch (err) {
-        this.deps.log.warn({ err: (err as Error).message }, 'outbox read failed; retrying');
-        await pause(1000, this.abort.signal);
+        while (!this.abort.signal.aborted && lease.held(LEASE_MARGIN_MS)) await this.period(lease);
       } finally {
-        leaseLost.abort();
-        await this.settleLanes();
         await lease.release();
       }
+      if (!this.abort.signal.aborted) this.deps.log.info({ platform: this.deps.adapter.platform }, 'outbox delivery lease ended; standing by');
     }
+  }
+
+  /**
+   * One delivery period under the lease. What a previous deliverer (a crashed process, a replica
+   * that lost the lease) read and never acknowledged is claimed first, then everything pending is
+   * read in stream order, then new entries. It ends when the lease is (or may be) lost, when a
+   * lane hits a Redis failure, or when entries turn up pending at another consumer: one that lost
+   * the lease can have read them after this period's claim (it learns of the loss only at its
+   * next renewal), and nothing else would ever claim them while this deliverer keeps the lease —
+   * so the next period starts over from the pending list.
+   */
+  private async period(lease: HeldLock): Promise<void> {
+    const cycle = new AbortController();
+    this.cycle = cycle;
+    const signal = AbortSignal.any([this.abort.signal, cycle.signal]);
+    try {
+      await this.claimPending();
+      await this.read('0', lease, signal);
+      let sweepAt = Date.now() + SWEEP_MS;
+      while (!signal.aborted && lease.held(LEASE_MARGIN_MS)) {
+        await this.read('>', lease, signal);
+        if (Date.now() < sweepAt) continue;
+        sweepAt = Date.now() + SWEEP_MS;
+        const left = await this.leftBehind();
+        if (left > 0) {
+          this.deps.log.warn(
+            { platform: this.deps.adapter.platform, entries: left },
+            'outbox entries left pending by another deliverer; claiming them',
+          );
+          return;
+        }
+      }
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message }, 'outbox read failed; retrying');
+      await pause(1000, this.abort.signal);
+    } finally {
+      cycle.abort();
+      await this.settleLanes();
+    }
+  }
+
+  /** Entries another consumer has held unacknowledged for a lease's length or more (its deliverer is gone or has stopped). */
+  private async leftBehind(): Promise<number> {
+    const res = (await this.deps.redis.xpending(this.stream, OUTBOX_GROUP, 'IDLE', LEASE_TTL_MS, '-', '+', 100)) as [
+      string,
+      string,
+      number,
+      number,
+    ][];
+    return res.filter(([, consumer]) => consumer !== this.deps.consumer).length;
   }
 
   private async claimPending(): Promise<void> {
@@ -162,7 +217,7 @@ export class OutboxDelivery {
     let after: string = from;
     for (;;) {
       while (this.inFlight >= MAX_IN_FLIGHT && !signal.aborted) await sleep(50, signal).catch(() => undefined);
-      if (signal.aborted || !lease.held()) return;
+      if (signal.aborted || !lease.held(LEASE_MARGIN_MS)) return;
       const { redis, consumer } = this.deps;
       const res = (
         from === '>'
@@ -191,13 +246,25 @@ export class OutboxDelivery {
     }
     lane.queue.push(entry);
     this.inFlight++;
-    if (!lane.running) {
-      const l = lane;
-      l.running = this.runLane(name, l, signal).finally(() => {
-        l.running = undefined;
-        if (l.queue.length === 0) this.lanes.delete(name);
-      });
-    }
+    if (!lane.running) this.startLane(name, lane, signal);
+  }
+
+  /**
+   * Runs a lane until its queue is empty. The lane's end is seen here a few microtasks after it
+   * found its queue empty: an entry dispatched in between (a read answered meanwhile) joined a
+   * lane still marked running, so nothing else would start it — it is started again here.
+   */
+  private startLane(name: string, lane: Lane, signal: AbortSignal): void {
+    const run: Promise<void> = this.runLane(name, lane, signal).then(() => {
+      if (lane.running !== run) return;
+      lane.running = undefined;
+      if (lane.queue.length === 0) this.lanes.delete(name);
+      else if (!signal.aborted) {
+        this.deps.log.debug({ where: name, waiting: lane.queue.length }, 'delivery lane started again: entries arrived as it ended');
+        this.startLane(name, lane, signal);
+      }
+    });
+    lane.running = run;
   }
 
   private async runLane(name: string, lane: Lane, signal: AbortSignal): Promise<void> {
@@ -230,10 +297,11 @@ export class OutboxDelivery {
    */
   private foldable(lane: Lane): Entry[] {
     const head = lane.queue[0];
-    if (!head?.event.notice) return [];
+    if (!head?.event.notice || head.event.notice.headOnly) return [];
     const run: Entry[] = [];
     for (const e of lane.queue) {
-      if (!(e.event.notice || e.event.digestList) || e.event.conversation.thread !== head.event.conversation.thread) break;
+      const foldable = (e.event.notice && !e.event.notice.headOnly) || e.event.digestList;
+      if (!foldable || e.event.conversation.thread !== head.event.conversation.thread) break;
       run.push(e);
     }
     return run;
@@ -284,16 +352,7 @@ export class OutboxDelivery {
       this.deps.metrics?.outboxFolded.inc({ platform: this.deps.adapter.platform }, batch.length);
       await this.bringHeadsUp(batch);
       // The full list goes behind what waits now: by the time it is reached, later folds have made it stale but the last.
-      if (listRequest)
-        await this.deps.redis.xadd(
-          this.stream,
-          'MAXLEN',
-          '~',
-          String(OUTBOX_MAXLEN),
-          '*',
-          'e',
-          JSON.stringify({ conversation: c, key: listRequest.key, message: {}, digestList: listRequest } satisfies OutboxEvent),
-        );
+      if (listRequest) await this.append({ conversation: c, key: listRequest.key, message: {}, digestList: listRequest });
     } else for (const e of batch) await this.park(e, result.reason, result.attempts);
     return batch;
   }
@@ -317,9 +376,13 @@ export class OutboxDelivery {
 
   /** After the lease is lost or on stop: lanes finish the call in progress; what they held stays pending. */
   private async settleLanes(): Promise<void> {
-    await Promise.all([...this.lanes.values()].map((l) => l.running));
+    for (let running = this.runningLanes(); running.length > 0; running = this.runningLanes()) await Promise.all(running);
     this.lanes.clear();
     this.inFlight = 0;
+  }
+
+  private runningLanes(): Promise<void>[] {
+    return [...this.lanes.values()].flatMap((l) => (l.running ? [l.running] : []));
   }
 
   private limitsFor(c: ConversationRef): RateLimit[] {
@@ -330,18 +393,28 @@ export class OutboxDelivery {
   /**
    * An operation whose first notification went out alone (its own message) and whose later state
    * went into the digest: its message is edited to that state too, so the two never disagree.
-   * Best effort (the digest shows the state either way): a refusal is logged, not retried.
+   * An edit refused for a rate limit (Slack's chat.update limit is the workspace's) goes back into
+   * the outbox, behind what waits, to be made within the limits like any message; another refusal
+   * is logged (the digest shows the state either way).
    */
   private async bringHeadsUp(batch: Entry[]): Promise<void> {
     await Promise.all(
       batch.map(async (e) => {
         const notice = e.event.notice;
         if (!notice) return;
-        await this.deps.adapter.deliver({ ...e.event, notice: { ...notice, headOnly: true } }).catch((err: unknown) => {
+        const { id: _id, ...event } = e.event;
+        const head: OutboxEvent = { ...event, notice: { ...notice, headOnly: true } };
+        await this.deps.adapter.deliver(head).catch(async (err: unknown) => {
+          if (err instanceof DeliveryError && err.opts.retryAfterMs !== undefined) return this.append(head);
           this.deps.log.warn({ err: (err as Error).message, key: e.event.key }, 'operation message not brought to its latest state');
         });
       }),
     );
+  }
+
+  /** Written by the lane itself (a digest's full list, an operation's message to bring up to date): delivered in its turn. */
+  private async append(event: OutboxEvent): Promise<void> {
+    await this.deps.redis.xadd(this.stream, 'MAXLEN', '~', String(OUTBOX_MAXLEN), '*', 'e', JSON.stringify(event));
   }
 
   /** True when delivered or parked (acknowledge it); false when stopped before either. */
@@ -383,7 +456,7 @@ export class OutboxDelivery {
     const platform = adapter.platform;
     const where = `${c.platform}:${c.channel}`;
     const limits = this.limitsFor(c);
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 1, failed = 0, limited = 0; ; attempt++) {
       const wait = this.windows.reserve(limits);
       if (wait > 0 && !(await pause(wait, signal))) return 'stopped';
       const event = await prepare();
@@ -395,8 +468,10 @@ export class OutboxDelivery {
         if (signal.aborted) return 'stopped';
         const d = err instanceof DeliveryError ? err.opts : {};
         const reason = (err as Error).message;
-        if (d.permanent || attempt >= MAX_ATTEMPTS) return { reason, attempts: attempt };
-        const delay = d.retryAfterMs ?? backoffDelay(attempt, { baseMs: 500, maxMs: 30_000, jitter: 'none' });
+        if (d.retryAfterMs !== undefined) limited++;
+        else failed++;
+        if (d.permanent || failed >= MAX_ATTEMPTS || limited >= MAX_RATE_LIMITED) return { reason, attempts: attempt };
+        const delay = d.retryAfterMs ?? backoffDelay(failed, { baseMs: 500, maxMs: 30_000, jitter: 'none' });
         // A 429 is about this conversation's window (Slack: per channel): only this lane waits.
         if (d.retryAfterMs !== undefined && limits[0]) this.windows.block(limits[0], delay);
         log.warn({ where, delay, attempt, err: reason }, 'delivery retried');

@@ -52,7 +52,7 @@ export class WorkerPool {
         concurrency: kind.concurrency ?? this.opts.concurrency,
         lockDuration: this.opts.lockDurationMs,
         stalledInterval: Math.max(1000, Math.floor(this.opts.lockDurationMs / 2)),
-        maxStalledCount: 1,
+        maxStalledCount: kind.maxStalls ?? 1,
         autorun: true,
       });
       worker.on('error', (err) => this.deps.log.warn({ err: err.message, kind: kind.name }, 'worker error'));

@@ -1,9 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { eventually } from '../support/http.js';
 import { shownOutcomes, slackChannelMessages, slackChannelView } from '../support/notification-view.js';
-import { baselineLaid, finishedStatus, notifyRig, startNotifying } from '../support/notify-rig.js';
-import { adminKubeConfig, patchApplicationStatus, titled } from '../support/testenv.js';
-import { at, operation, status } from '../argocd/fixtures.js';
+import { baselineLaid, finishedStatus, notifyRig, notifySuite, startNotifying, syncApplication } from '../support/notify-rig.js';
+import { titled } from '../support/testenv.js';
 import { env as testEnv } from '../argocd/kube-env.js';
 
 /**
@@ -27,11 +26,7 @@ if (!testEnv.kube.available) console.warn(`digest SIGKILL test skipped: ${testEn
 describe.skipIf(!testEnv.kube.available)(
   titled('A burst folded into a digest, through SIGKILL (real kube-apiserver, Redis, Slack stand-in)', testEnv.kube),
   () => {
-    const admin = testEnv.kube.available ? adminKubeConfig() : undefined!;
-    const cleanups: (() => Promise<void>)[] = [];
-    afterAll(async () => {
-      for (const c of cleanups.reverse()) await c().catch(() => undefined);
-    });
+    const { cleanups } = notifySuite();
 
     it(`${N} apps into one channel, the process killed while Slack holds a post: every outcome shown, nothing twice`, async () => {
       const r = await notifyRig({
@@ -42,21 +37,13 @@ describe.skipIf(!testEnv.kube.available)(
         routes: `    - { apps: ['fold-*'], triggers: [on-sync-running, on-sync-succeeded, on-sync-failed], to: ['slack:${CHANNEL}'] }`,
         cleanups,
       });
-      const { slack, ns } = r;
+      const { slack } = r;
       let bot = await startNotifying(r);
       await baselineLaid(r, N);
 
       // The burst; once the first messages are out, the next post Slack takes is held and the process killed.
       const syncing = Promise.all(
-        Array.from({ length: N }, async (_, i) => {
-          await patchApplicationStatus(
-            admin,
-            ns,
-            app(i),
-            status({ sync: 'OutOfSync', health: 'Progressing', revision: rev(2), op: operation('Running', rev(2), at(10 + i)) }),
-          );
-          await patchApplicationStatus(admin, ns, app(i), finishedStatus(rev(2), 10 + i, fails(i) ? `hook ${app(i)}-migrate failed` : undefined));
-        }),
+        Array.from({ length: N }, (_, i) => syncApplication(r, app(i), rev(2), 10 + i, fails(i) ? `hook ${app(i)}-migrate failed` : undefined)),
       );
       await eventually(async () => slackChannelMessages(slack, CHANNEL).length >= 1, 'the burst begins in the channel', 60_000);
       const held = await slack.holdNextPost();

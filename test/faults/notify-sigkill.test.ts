@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OpsbotProcess } from '../support/cli.js';
 import { eventually } from '../support/http.js';
-import { baselineLaid as notifyBaseline, notifyRig, startNotifying, type NotifyRig } from '../support/notify-rig.js';
+import { baselineLaid as notifyBaseline, notifyDiagnosis, notifyRig, startNotifying, type NotifyRig } from '../support/notify-rig.js';
 import type { PostedMessage, SlackApiDouble } from '../support/slack-api.js';
 import { adminKubeConfig, patchApplicationStatus, titled } from '../support/testenv.js';
 import { at, operation, status } from '../argocd/fixtures.js';
@@ -114,10 +114,13 @@ describe.skipIf(!testEnv.kube.available)(
       return preferred;
     }
 
-    /** After the round: every app's success announced; then long enough for a lease (15 s) and a stalled job to come back, still once. */
+    /**
+     * After the round: every app's success announced (if not: what Redis holds about it, and what
+     * the processes logged); then long enough for a lease (15 s) and a stalled job to come back, still once.
+     */
     async function checkRound(r: Rig, round: number, bots: OpsbotProcess[]): Promise<void> {
       const missing = () => Array.from({ length: N }, (_, i) => i).filter((i) => count(r.slack, i, 'synced', round) === 0);
-      await eventually(async () => missing().length === 0, `round ${round}: every app announced`, 120_000).catch((err: Error) => {
+      await eventually(async () => missing().length === 0, `round ${round}: every app announced`, 120_000).catch(async (err: Error) => {
         // What is missing, and what the processes said about it (warnings and errors only).
         const said = bots
           .map((b) =>
@@ -128,7 +131,8 @@ describe.skipIf(!testEnv.kube.available)(
               .join('\n'),
           )
           .join('\n---\n');
-        throw new Error(`${err.message}: missing ${missing().map(appName).join(', ')}\n${said}`);
+        const held = await notifyDiagnosis(r, revision(round));
+        throw new Error(`${err.message}: missing ${missing().map(appName).join(', ')}\n${held}\n${said}`);
       });
       await new Promise((res) => setTimeout(res, 20_000));
       const counts = Array.from({ length: N }, (_, i) => ({
@@ -166,21 +170,64 @@ describe.skipIf(!testEnv.kube.available)(
       expect(r.slack.callsOf('chat.postMessage').filter((c) => c.answer === 'ok').length).toBe([...r.slack.messages.values()].length);
     }, 1_200_000);
 
-    // Skipped: with two replicas a round sometimes ends with apps never announced (seen twice in
-    // three runs on a loaded machine); not yet known whether load or a gap in the hand-over
-    // between replicas. The single-process proof above stands; this one is open work.
-    it.skip(`two replicas on one Redis, one killed in every round: each operation announced exactly once`, async () => {
-      const r = await rig('opsbot-replicas-kill');
+    // Two replicas share the work (each watches and claims; one holds the delivery lease). The
+    // victim is the second replica in rounds 1 and 3 (whatever it held then), and the deliverer in
+    // round 2: the survivor takes over its claims, its stalled jobs and its pending entries.
+    /**
+     * Freezes (SIGSTOP) a random replica for 0.5–12 s every 1–4 s until `calm()`: what a loaded
+     * machine does to a process, past its leases (delivery 10 s, job locks) at worst.
+     */
+    function starveAtRandom(bots: OpsbotProcess[]): { calm: () => Promise<void> } {
+      let calm = false;
+      const loop = (async () => {
+        while (!calm) {
+          await new Promise((res) => setTimeout(res, randomInt(1000, 4000)));
+          const b = bots[randomInt(0, bots.length)]!;
+          if (calm || b.child.exitCode !== null || b.child.signalCode !== null) continue;
+          b.child.kill('SIGSTOP');
+          await new Promise((res) => setTimeout(res, randomInt(500, 12_000)));
+          b.child.kill('SIGCONT');
+        }
+      })();
+      return {
+        calm: async () => {
+          calm = true;
+          await loop;
+        },
+      };
+    }
+
+    async function replicasKilled(prefix: string, starved: boolean): Promise<void> {
+      const r = await rig(prefix);
       const bots = [await start(r), await start(r)];
       await baselineLaid(r);
       for (let round = 1; round <= ROUNDS; round++) {
+        const starving = starved ? starveAtRandom(bots) : undefined;
         const syncing = syncAll(r, round);
         const victim = await killDuring(r, bots, round % 2, round === 2 ? 'held-post' : 'random');
         bots[victim] = await start(r);
         await syncing;
+        if (starving) {
+          await new Promise((res) => setTimeout(res, 15_000));
+          await starving.calm();
+        }
         await checkRound(r, round, bots);
       }
       noMessageTwice(r.slack);
-    }, 1_200_000);
+    }
+
+    it(
+      `two replicas on one Redis, one killed in every round: each operation announced exactly once`,
+      () => replicasKilled('opsbot-replicas-kill', false),
+      1_200_000,
+    );
+
+    // Opt-in (about 3 minutes): the same, with the replicas also frozen at random as on a loaded
+    // machine. It found a delivery lane that stopped with an entry in its queue.
+    it.skipIf(!process.env.OPSBOT_FAULT_STARVE)(
+      `two replicas, one killed in every round and both frozen at random: each operation announced exactly once`,
+      () => replicasKilled('opsbot-replicas-starved', true),
+      1_200_000,
+    );
   },
 );

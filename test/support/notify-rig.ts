@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -9,12 +10,13 @@ import { writeConfig } from './config.js';
 import { eventually } from './http.js';
 import { freePort } from './ports.js';
 import { startRedis, type TestRedis } from './redis.js';
-import { startSlackApi, type SlackApiDouble } from './slack-api.js';
+import { SLACK_UPDATES_PER_MINUTE, startSlackApi, type SlackApiDouble } from './slack-api.js';
 import { adminKubeConfig, createApplication, patchApplicationStatus } from './testenv.js';
 
 /**
- * What the notification fault tests share: a Redis, the Slack stand-in enforcing Slack's posting
- * limit (one per second per channel, 429 + Retry-After past it), a namespace of Applications on
+ * What the notification fault tests share: a Redis, the Slack stand-in enforcing Slack's limits
+ * (posts: one per second per channel; chat.update: 50 per minute, or `updatesPerMinute`; 429 +
+ * Retry-After past them), a namespace of Applications on
  * the real kube-apiserver, and `opsbot start` processes notifying through them. What it starts is
  * stopped by the `cleanups` it is given (run them in reverse).
  */
@@ -46,10 +48,15 @@ export async function notifyRig(o: {
   initial: Record<string, unknown>;
   routes: string;
   cleanups: (() => Promise<void>)[];
+  updatesPerMinute?: number;
 }): Promise<NotifyRig> {
   const admin = adminKubeConfig();
   const redis = await startRedis();
-  const slack = await startSlackApi({ token: o.token, postsPerChannelPerSecond: { burst: 1 } });
+  const slack = await startSlackApi({
+    token: o.token,
+    postsPerChannelPerSecond: { burst: 1 },
+    updatesPerMinute: o.updatesPerMinute ?? SLACK_UPDATES_PER_MINUTE,
+  });
   const ns = await createNamespace(o.prefix);
   const home = mkdtempSync(join(tmpdir(), `${o.prefix}-`));
   o.cleanups.push(
@@ -81,6 +88,27 @@ export async function notifyRig(o: {
   return { slack, ns, redis, env, cleanups: o.cleanups };
 }
 
+/** What a notification fault suite started (give it to `notifyRig`): stopped after all its tests, in reverse. */
+export function notifySuite(): { cleanups: (() => Promise<void>)[] } {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterAll(async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  });
+  return { cleanups };
+}
+
+/** One operation of `app` as Argo CD's controller writes it: Running at `rev`, then finished (Failed with `failure`). */
+export async function syncApplication(r: NotifyRig, app: string, rev: string, startedSeconds: number, failure?: string): Promise<void> {
+  const admin = adminKubeConfig();
+  await patchApplicationStatus(
+    admin,
+    r.ns,
+    app,
+    status({ sync: 'OutOfSync', health: 'Progressing', revision: rev, op: operation('Running', rev, at(startedSeconds)) }),
+  );
+  await patchApplicationStatus(admin, r.ns, app, finishedStatus(rev, startedSeconds, failure));
+}
+
 /** One notifying `opsbot start`, up (killed by the rig's cleanups if the test does not stop it). */
 export async function startNotifying(r: NotifyRig): Promise<OpsbotProcess> {
   const bot = new OpsbotProcess(['start', '--no-console'], { env: r.env(await freePort()) });
@@ -99,6 +127,43 @@ export async function baselineLaid(r: NotifyRig, apps: number): Promise<void> {
       'every app evaluated once',
       60_000,
     );
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * What Redis holds about the operations at `revision` that are not (or not yet) announced: the
+ * notifier's memory (sent keys not 'announced'), each notify job's state, what waits in the Slack
+ * outbox, parked messages. For a failing round's message: where an announcement stopped.
+ */
+export async function notifyDiagnosis(r: NotifyRig, revision: string): Promise<string> {
+  const client = new Redis(r.redis.url);
+  try {
+    const out: string[] = [];
+    for (const k of await client.keys(`opsbot:argocd:notify:*:sent:*${revision}*`)) {
+      const v = await client.get(k);
+      if (v !== 'announced') out.push(`memory ${k} = ${v} (pttl ${await client.pttl(k)})`);
+    }
+    for (const k of await client.keys('opsbot:notify:u-*')) {
+      if ((await client.type(k)) !== 'hash') continue;
+      const job = await client.hgetall(k);
+      if (!job.data?.includes(revision)) continue;
+      const data = JSON.parse(job.data) as { target?: string };
+      const id = k.split(':').pop() ?? '';
+      const where = [];
+      for (const list of ['wait', 'active', 'delayed', 'paused']) if ((await client.lpos(`opsbot:notify:${list}`, id)) !== null) where.push(list);
+      for (const set of ['completed', 'failed', 'delayed', 'prioritized'])
+        if ((await client.zscore(`opsbot:notify:${set}`, id)) !== null) where.push(set);
+      if (where.join() !== 'completed')
+        out.push(
+          `job ${id} ${data.target ?? ''}: ${where.join(',') || 'in no list'} attempts ${job.atm ?? 0} stalled ${job.stc ?? 0} ${job.failedReason ?? ''}`,
+        );
+    }
+    const pending = (await client.xpending('opsbot:outbox:slack', 'delivery').catch(() => [])) as unknown[];
+    out.push(`outbox pending ${JSON.stringify(pending)}; delivery lease ${await client.get('opsbot:lock:delivery:slack')}`);
+    out.push(`parked ${JSON.stringify(await client.hkeys('opsbot:outbox:parked:slack'))}`);
+    return out.join('\n');
   } finally {
     client.disconnect();
   }

@@ -71,6 +71,9 @@ interface Scripted {
   times: number;
 }
 
+/** chat.update's Tier 3 limit (https://docs.slack.dev/apis/web-api/rate-limits): 50+ per minute. */
+export const SLACK_UPDATES_PER_MINUTE = 50;
+
 /** Fields the Web API client sends JSON-encoded inside a form. */
 const JSON_FIELDS = new Set(['blocks', 'attachments', 'files', 'metadata']);
 
@@ -78,12 +81,18 @@ const JSON_FIELDS = new Set(['blocks', 'attachments', 'files', 'metadata']);
  * `postsPerChannelPerSecond`: Slack's posting limit, enforced — "1 per second per channel, short
  * bursts >1 allowed" (https://docs.slack.dev/apis/web-api/rate-limits): a chat.postMessage to a
  * channel that already had `burst` posts in the last second is answered 429 with Retry-After: 1.
+ *
+ * `updatesPerMinute`: chat.update's limit, enforced — a Tier 3 method, "50+ per minute" per app
+ * and workspace (https://docs.slack.dev/reference/methods/chat.update, rate-limits above): past
+ * it in any 60 s, 429 with Retry-After saying when the oldest leaves the window. Slack's value is
+ * `SLACK_UPDATES_PER_MINUTE`; a test may set fewer to reach the limit quickly.
  */
 export async function startSlackApi(opts: {
   token: string;
   teamId?: string;
   botUserId?: string;
   postsPerChannelPerSecond?: { burst: number };
+  updatesPerMinute?: number;
 }): Promise<SlackApiDouble> {
   const calls: SlackCall[] = [];
   const messages = new Map<string, PostedMessage>();
@@ -96,6 +105,7 @@ export async function startSlackApi(opts: {
   const channelErrors = new Map<string, string>();
   const pending = new Map<string, { filename: string; length: number }>();
   const recentPosts = new Map<string, number[]>();
+  let recentUpdates: number[] = [];
   const holds: ((m: PostedMessage) => Promise<void>)[] = [];
   let seq = 0;
   const nextTs = () => `${Math.floor(Date.now() / 1000)}.${String(++seq).padStart(6, '0')}`;
@@ -254,6 +264,16 @@ export async function startSlackApi(opts: {
       }
       recent.push(now);
       recentPosts.set(String(args.channel), recent);
+    }
+    if (method === 'chat.update' && opts.updatesPerMinute !== undefined) {
+      const now = Date.now();
+      recentUpdates = recentUpdates.filter((t) => t > now - 60_000);
+      if (recentUpdates.length >= opts.updatesPerMinute) {
+        call.answer = '429';
+        const after = Math.max(1, Math.ceil((recentUpdates[0]! + 60_000 - now) / 1000));
+        return void send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(after) });
+      }
+      recentUpdates.push(now);
     }
     const out = impl(args);
     if (out.ok === false) call.answer = String(out.error);

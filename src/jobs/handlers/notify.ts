@@ -24,6 +24,9 @@ export function notifyJob(deps: { outbox: Pick<Outbox, 'publish' | 'publishOnce'
     name: 'notify',
     idempotent: true,
     attempts: 5,
+    // The announcement was confirmed when this job was queued: a worker killed (or starved) twice
+    // while running it must not drop it. Running it again publishes nothing twice.
+    maxStalls: 20,
     quiet: true,
     async run({ job }) {
       const { destinations, groupKey, message, key, notice } = job.payload;

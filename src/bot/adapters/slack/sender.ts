@@ -21,7 +21,16 @@ const RESPONSE_URL_TIMEOUT_MS = 5000;
  * are uploaded in its thread (files.getUploadURLExternal → upload → files.completeUploadExternal).
  */
 export class SlackSender {
-  constructor(private readonly deps: { client: SlackClient; records: SlackRecords; log: Logger }) {}
+  /**
+   * chat.update's limit is the workspace's (Tier 3, 50+ per minute), not a channel's: after a 429,
+   * every lane's edit waits out its Retry-After here instead of being refused by Slack in turn.
+   */
+  private updatesBlockedUntil = 0;
+
+  constructor(
+    private readonly deps: { client: SlackClient; records: SlackRecords; log: Logger },
+    private readonly now: () => number = Date.now,
+  ) {}
 
   async deliver(event: OutboxEvent): Promise<void> {
     const { channel, thread } = event.conversation;
@@ -169,11 +178,15 @@ export class SlackSender {
 
   /** Edit the keyed message; undefined when it is gone (deleted by someone), so it is posted anew. */
   private async update(ref: MessageRef, rendered: SlackMessage): Promise<MessageRef | undefined> {
+    const wait = this.updatesBlockedUntil - this.now();
+    if (wait > 0) throw new DeliveryError(`Slack's chat.update limit holds for ${Math.ceil(wait / 1000)} s more`, { retryAfterMs: wait });
     try {
       await this.deps.client.chat.update({ channel: ref.channel, ts: ref.ts, text: rendered.text, blocks: rendered.blocks as PostBlocks });
       return ref;
     } catch (err) {
       if (['message_not_found', 'cant_update_message', 'edit_window_closed'].includes(slackErrorCode(err) ?? '')) return undefined;
+      const retryAfterMs = toDeliveryError(err, 'chat.update').opts.retryAfterMs;
+      if (retryAfterMs !== undefined) this.updatesBlockedUntil = Math.max(this.updatesBlockedUntil, this.now() + retryAfterMs);
       throw err;
     }
   }

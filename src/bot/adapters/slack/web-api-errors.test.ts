@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DeliveryError } from '../../../jobs/outbox.js';
-import { toDeliveryError } from './web-api-errors.js';
+import { slackAnswered, toDeliveryError } from './web-api-errors.js';
 
 const platform = (error: string) =>
   Object.assign(new Error(`An API error occurred: ${error}`), { code: 'slack_webapi_platform_error', data: { ok: false, error } });
@@ -30,5 +30,13 @@ describe('Web API failures → DeliveryError', () => {
       'Slack refused posting to C1: not_in_channel — opsbot is not a member of this channel: /invite @opsbot',
     );
     expect(toDeliveryError(platform('channel_not_found'), 'posting to C1').message).toContain('the channel does not exist or opsbot cannot see it');
+  });
+
+  it('a call refused (or not made while a stated limit holds) had no effect; a network error leaves it in doubt', () => {
+    expect(slackAnswered(Object.assign(new Error('rate limited'), { code: 'slack_webapi_rate_limited_error', retryAfter: 7 }))).toBe(true);
+    expect(slackAnswered(platform('channel_not_found'))).toBe(true);
+    expect(slackAnswered(new DeliveryError("Slack's chat.update limit holds for 12 s more", { retryAfterMs: 12_000 }))).toBe(true);
+    expect(slackAnswered(new DeliveryError('uploading a.txt failed: HTTP 500'))).toBe(false);
+    expect(slackAnswered(Object.assign(new Error('ECONNRESET'), { code: 'slack_webapi_request_error' }))).toBe(false);
   });
 });

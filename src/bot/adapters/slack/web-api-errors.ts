@@ -32,8 +32,13 @@ export function slackErrorCode(err: unknown): string | undefined {
   return e?.code === 'slack_webapi_platform_error' ? e.data?.error : undefined;
 }
 
-/** Slack itself refused the call (rate limit, `ok: false`): the call had no effect. Network errors and timeouts leave that in doubt. */
+/**
+ * The call had no effect: Slack refused it (rate limit, `ok: false`), or it was never made
+ * because a rate limit Slack stated still holds (a DeliveryError with a wait). Network errors and
+ * timeouts leave that in doubt.
+ */
 export function slackAnswered(err: unknown): boolean {
+  if (err instanceof DeliveryError) return err.opts.retryAfterMs !== undefined;
   const code = (err as WebApiErrorShape)?.code;
   return code === 'slack_webapi_rate_limited_error' || code === 'slack_webapi_platform_error';
 }
