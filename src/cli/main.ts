@@ -6,8 +6,10 @@ import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedCo
 import { describeRoutes } from '../core/config/route-apps.js';
 import { describeWatches } from '../jobs/watch-targets.js';
 import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
+import { signingApps } from '../core/config/signature-keys.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
 import { accessWarnings } from '../core/policy-lint.js';
+import { cosignMissing } from '../registry/cosign.js';
 import { addOutboxCommand } from './outbox-command.js';
 import { addRedisCommand } from './redis-command.js';
 
@@ -106,6 +108,8 @@ program
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
     for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);
+    const cosign = missingCosign(config);
+    if (cosign) process.stderr.write(`opsbot: warning: ${cosign}\n`);
     for (const w of accessWarnings(config)) process.stderr.write(`opsbot: warning: ${w.path}: ${w.message}\n`);
     if (!config.terraform.sandbox && Object.keys(config.stacks).length > 0) {
       process.stderr.write(
@@ -129,10 +133,20 @@ function load(flag: string | undefined): LoadedConfig {
  * per variable) rather than fail on the first job or chat message that needs one.
  */
 function requireEnv(loaded: LoadedConfig, role: ProcessRole): LoadedConfig {
-  const missing = missingEnv(loaded.config, process.env, role);
+  const missing = missingEnv(loaded.config, process.env, role).map(formatMissingEnv);
+  // Workers check signatures: one without cosign would refuse every deploy that needs one.
+  const cosign = role === 'chat' ? undefined : missingCosign(loaded.config);
+  if (cosign) missing.push(cosign);
   if (missing.length === 0) return loaded;
-  process.stderr.write(missing.map((m) => `opsbot: ${formatMissingEnv(m)}\n`).join(''));
+  process.stderr.write(missing.map((m) => `opsbot: ${m}\n`).join(''));
   process.exit(EXIT.rejected);
+}
+
+/** Apps that require verified signatures need cosign on the worker; what to say when it is not there. */
+function missingCosign(config: LoadedConfig['config']): string | undefined {
+  const apps = signingApps(config);
+  const why = apps.length > 0 ? cosignMissing(process.env) : undefined;
+  return why && `${apps.map((a) => `apps.${a}`).join(', ')} require verified signatures (verify.cosign), but ${why}: their deploys would be refused`;
 }
 
 /** The app (and everything it loads: BullMQ, Fastify, …) only for commands that run it. */

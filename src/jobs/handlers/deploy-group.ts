@@ -7,7 +7,8 @@ import { editTagFile } from '../../gitops/tag-file.js';
 import { configuredApp, deployConcurrency, pin, shown, type DeployedApp, type Pinned } from '../deploy-target.js';
 import { commitLink, followCommit } from '../gitops-follow-up.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
-import type { ArgoCd, GitopsRepo, ImageRegistry } from '../seams.js';
+import type { ArgoCd, GitopsRepo, ImageRegistry, ImageSignatures } from '../seams.js';
+import { checkSignature, describeProof, SIGNATURE_REFUSALS, type SignatureProof } from '../signature-gate.js';
 
 /** `/deploy <group> <tag> <env>` or `/deploy web,api <tag> <env>`: the apps, checked by the command. */
 export interface DeployGroupPayload {
@@ -23,10 +24,13 @@ export interface DeployGroupDeps {
   repo: GitopsRepo;
   argocd: ArgoCd;
   registry?: ImageRegistry;
+  signatures?: ImageSignatures;
 }
 
 interface Member extends DeployedApp {
   pinned: Pinned;
+  /** Members whose environment has `verify`: the signature that vouched for their digest. */
+  proof?: SignatureProof;
 }
 
 /** One member's part of the edit: its tag before and after. */
@@ -54,9 +58,9 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
     idempotent: true,
     attempts: 5,
     retryOn: ['E_PUSH_REFUSED'],
-    answers: { E_PROTECTED: 'refused', E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused' },
+    answers: { E_PROTECTED: 'refused', E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused', ...SIGNATURE_REFUSALS },
     concurrency: deployConcurrency(deps.config),
-    async run({ job, reporter, signal }) {
+    async run({ job, reporter, signal, note }) {
       const { env, ref } = job.payload;
       const label = groupLabel(job.payload);
       const progress: Progress = (m) => reporter.progress(m);
@@ -73,6 +77,12 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
       const registry = deps.registry && onceEach(deps.registry);
       const members: Member[] = [];
       for (const t of targets) members.push({ ...t, pinned: await pin(registry, t, ref, progress, signal) });
+      // Every member that requires a signature is checked before the one commit: one refusal refuses the group.
+      const signatures = deps.signatures && onceEachSignature(deps.signatures);
+      for (const m of members) {
+        m.proof = await inGroup(m, () => checkSignature(signatures, m, m.pinned, progress, signal));
+        if (m.proof) note?.(`${m.app}: ${m.appConfig.image}@${m.pinned.ref}: signature ${describeProof(m.proof)}`);
+      }
       await progress({ text: `Deploying ${label} ${ref} in ${env}: committing…` });
       const result = await deps.repo.commit(groupChange(job, members), signal);
       if (!result.changed)
@@ -97,6 +107,28 @@ function onceEach(registry: ImageRegistry): ImageRegistry {
   };
 }
 
+/** One image checked once per key, however many members share it. */
+function onceEachSignature(signatures: ImageSignatures): ImageSignatures {
+  const asked = new Map<string, ReturnType<ImageSignatures['verify']>>();
+  return {
+    verify(image, digest, verify, signal) {
+      const key = `${image}@${digest} ${verify.cosign.key}`;
+      if (!asked.has(key)) asked.set(key, signatures.verify(image, digest, verify, signal));
+      return asked.get(key)!;
+    },
+  };
+}
+
+/** A member's refusal names the member and says the group as a whole was not committed. */
+async function inGroup<T>(m: Member, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!isOpsbotError(err)) throw err;
+    throw new OpsbotError(err.code, `${m.app}: ${err.userMessage} — a group deploy changes every app or none.`, { cause: err });
+  }
+}
+
 function groupLabel(p: DeployGroupPayload): string {
   return p.group ? `${p.group} (${p.apps.join(', ')})` : p.apps.join(', ');
 }
@@ -105,6 +137,10 @@ function groupLabel(p: DeployGroupPayload): string {
 function groupChange(job: JobEnvelope<DeployGroupPayload>, members: Member[]): ChangeRequest<GroupEdit> {
   const requestedBy = { name: job.requester.displayName, platform: job.requester.platform, id: job.requester.id };
   const tags = [...new Set(members.filter((m) => m.pinned.tag).map((m) => `${m.app}: ${m.appConfig.image}:${m.pinned.tag}@${m.pinned.ref}`))];
+  const proofs = members.flatMap((m) => (m.proof ? [`${m.app}: ${describeProof(m.proof)}`] : []));
+  const body = [...(tags.length ? [`Digests:\n${tags.join('\n')}`] : []), ...(proofs.length ? [`Signatures:\n${proofs.join('\n')}`] : [])].join(
+    '\n\n',
+  );
   return {
     jobId: job.uid,
     async edit(workdir) {
@@ -130,7 +166,7 @@ function groupChange(job: JobEnvelope<DeployGroupPayload>, members: Member[]): C
         ...(job.payload.group ? { group: job.payload.group } : {}),
         requestedBy,
         jobId: job.uid,
-        ...(tags.length ? { body: `Digests:\n${tags.join('\n')}` } : {}),
+        ...(body ? { body } : {}),
       }),
   };
 }
@@ -192,7 +228,8 @@ function summary(
     const o = outcomes.find((x) => x.app === m.app);
     const change = edit && !edit.changed ? `already at ${shown(m.pinned)}` : edit ? `${edit.old ?? 'none'} → ${shown(m.pinned)}` : shown(m.pinned);
     const after = !o ? '' : 'error' in o ? ` — failed: ${o.error.userMessage}` : o.message.text ? ` — ${o.message.text.split('\n')[0]}` : '';
-    return { label: m.app, value: `${change}${after}` };
+    const signed = m.proof ? ` (signature verified, key ${m.proof.fingerprint})` : '';
+    return { label: m.app, value: `${change}${signed}${after}` };
   });
   const failed = outcomes.filter((o): o is Extract<Outcome, { error: OpsbotError }> => 'error' in o);
   const commit = commitLink(members[0]!, sha);
