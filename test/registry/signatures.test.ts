@@ -10,10 +10,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { baseEnv, runOpsbot } from '../support/cli.js';
+import type { Message } from '../../src/core/message.js';
+import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { tempDir, writeConfig } from '../support/config.js';
 import { cosignFor, type Cosign, type KeyPair } from '../support/cosign.js';
 import { craneFor, type Crane } from '../support/crane.js';
+import { eventually } from '../support/http.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
 import { testenv, titled } from '../support/testenv.js';
 import { createBareRepo, git, type BareRepo } from '../gitops/bare-repo.js';
@@ -233,6 +235,79 @@ access:
       expect(res.code, res.stdout).toBe(1);
       expect(res.stdout).toContain('must carry a cosign signature, but this worker cannot check one: OPSBOT_COSIGN is "/nonexistent/cosign"');
     });
+  });
+});
+
+describe.skipIf(!env.cosign.available)(titled('verify.cosign — a registry watch in auto mode deploys only signed images', env.cosign), () => {
+  let redis: TestRedis;
+  let reader: Redis;
+  let repo: BareRepo;
+  let crane: Crane;
+  let cosign: Cosign;
+  let key: KeyPair;
+  let bot: OpsbotProcess;
+  const file = 'apps/api/kustomization.yaml';
+  const repoOf = `signed-watch/api-${id}`;
+  const commits = async () => (await git(repo.bare, 'log', '--format=%H', 'main', '--', file)).split('\n').filter(Boolean).length;
+  const posted = async (): Promise<Message[]> =>
+    (await reader.xrange('opsbot:outbox:console:notifications', '-', '+')).map(([, f]) => (JSON.parse(f[1]!) as { message: Message }).message);
+  const said = async (text: string) => (await posted()).some((m) => `${m.title ?? ''} ${m.text ?? ''}`.includes(text));
+
+  beforeAll(async () => {
+    [redis, crane] = await Promise.all([startRedis(), craneFor(env.cosign.env)]);
+    reader = new Redis(redis.url);
+    cosign = cosignFor(env.cosign.env, crane);
+    key = await cosign.keyPair();
+    // What is in the registry before opsbot starts is the starting point.
+    await crane.pushRandom(repoOf, '1.0.0');
+    repo = await createBareRepo({ [file]: `images:\n  - name: ${crane.registry}/${repoOf}\n    newTag: "1.0.0"\n` });
+    const config = writeConfig(`gitops: { url: ${repo.bare} }
+apps:
+  api:
+    image: ${crane.registry}/${repoOf}
+    verify: { cosign: { key: ${key.publicKey} } }
+    environments:
+      dev: { kind: kustomize, path: ${file}, pin: digest, watch: { tags: "^1", mode: auto, interval: 1s, notify: console } }
+access:
+  rules:
+    - subjects: ["console:registry-watch"]
+      actions: [deploy]
+`);
+    const opsbotEnv = baseEnv({
+      REDIS_URL: redis.url,
+      OPSBOT_CONFIG: config,
+      OPSBOT_HOME: join(repo.root, 'home'),
+      DOCKER_CONFIG: crane.dockerConfig,
+      NODE_EXTRA_CA_CERTS: env.cosign.env.REGISTRY_CA,
+      OPSBOT_COSIGN: env.cosign.env.COSIGN,
+      PORT: '0',
+      LOG_LEVEL: 'info',
+    });
+    bot = new OpsbotProcess(['start', '--no-console'], { env: opsbotEnv });
+    await bot.waitFor(/registry watch started/, { stream: 'stderr', timeoutMs: 60_000 });
+    // The first poll takes the starting point (1.0.0): only what is pushed after it is new.
+    await eventually(async () => (await reader.get('opsbot:watch:seen:api:dev')) === '1.0.0', 'the first poll', 60_000);
+  }, 120_000);
+  afterAll(async () => {
+    await bot?.stop('SIGKILL');
+    reader?.disconnect();
+    await Promise.all([redis?.close(), repo?.cleanup()]);
+    crane?.cleanup();
+  });
+
+  it('an unsigned new tag is refused in chat, nothing committed; a signed one after it is deployed with its signature', async () => {
+    const unsigned = await crane.pushRandom(repoOf, '1.1.0');
+    await eventually(() => said(`${crane.registry}/${repoOf}@${unsigned} has no cosign signature`), 'the refusal in chat', 45_000);
+    expect(await commits()).toBe(1);
+    // Signed before the watch can see it: pushed under a tag outside the range, then tagged 1.2.0.
+    const signed = await crane.pushRandom(repoOf, 'candidate');
+    await cosign.sign(repoOf, signed, key);
+    await crane.tag(repoOf, signed, '1.2.0');
+    await eventually(async () => (await commits()) === 2, 'the automatic deploy commit', 45_000);
+    const message = await git(repo.bare, 'log', '-1', '--format=%B', 'main');
+    expect(message).toContain(`Image: ${crane.registry}/${repoOf}:1.2.0@${signed}`);
+    expect(message).toMatch(/Signature: verified by cosign with key SHA256:\S+ \(/);
+    expect(message).toContain('registry watch');
   });
 });
 
