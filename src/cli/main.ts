@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedCo
 import { describeRoutes } from '../core/config/route-apps.js';
 import { describeWatches } from '../jobs/watch-targets.js';
 import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
-import { signingApps } from '../core/config/signature-keys.js';
+import { describeSignatures, signingApps } from '../core/config/signature-keys.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
 import { accessWarnings } from '../core/policy-lint.js';
 import { cosignMissing } from '../registry/cosign.js';
@@ -95,7 +95,8 @@ program
   .description('validate the config file and print what it defines; exit 2 with one line per problem if it is invalid')
   .addOption(configOption())
   .action((opts: { config?: string }) => {
-    const { config, file } = load(opts.config);
+    const { config, file, baseDir } = load(opts.config);
+    const signatures = describeSignatures(config, baseDir);
     process.stdout.write(
       `${file}: valid\n  apps: ${Object.keys(config.apps).join(', ') || 'none'}\n  stacks: ${Object.keys(config.stacks).join(', ') || 'none'}\n` +
         `  groups: ${Object.keys(config.groups).join(', ') || 'none'}\n  access rules: ${config.access.rules.length}\n  notification routes: ${config.notifications.routes.length}\n` +
@@ -104,7 +105,8 @@ program
           .join('') +
         `  registry watches: ${describeWatches(config).length}\n${describeWatches(config)
           .map((l) => `${l}\n`)
-          .join('')}`,
+          .join('')}` +
+        `  verified signatures: ${signatures.length}\n${signatures.map((l) => `${l}\n`).join('')}`,
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
     for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);

@@ -24,6 +24,17 @@ const env = testenv();
 const id = randomBytes(3).toString('hex');
 const FINGERPRINT = /SHA256:[A-Za-z0-9+/]{43}/;
 
+/** opsbot with the registry login crane made, its CA trusted, and the environment's cosign. */
+const opsbotEnvFor = (redis: TestRedis, repo: BareRepo, crane: Crane, config: string) =>
+  baseEnv({
+    REDIS_URL: redis.url,
+    OPSBOT_CONFIG: config,
+    OPSBOT_HOME: join(repo.root, 'home'),
+    DOCKER_CONFIG: crane.dockerConfig,
+    NODE_EXTRA_CA_CERTS: env.cosign.env.REGISTRY_CA,
+    OPSBOT_COSIGN: env.cosign.env.COSIGN,
+  });
+
 describe.skipIf(!env.cosign.available)(titled('verify.cosign — a deploy is committed only for a signed digest', env.cosign), () => {
   let redis: TestRedis;
   let repo: BareRepo;
@@ -98,14 +109,7 @@ access:
       actions: [deploy, rollback]
 `,
     );
-    opsbotEnv = baseEnv({
-      REDIS_URL: redis.url,
-      OPSBOT_CONFIG: config,
-      OPSBOT_HOME: join(repo.root, 'home'),
-      DOCKER_CONFIG: crane.dockerConfig,
-      NODE_EXTRA_CA_CERTS: env.cosign.env.REGISTRY_CA,
-      OPSBOT_COSIGN: env.cosign.env.COSIGN,
-    });
+    opsbotEnv = opsbotEnvFor(redis, repo, crane, config);
   }, 120_000);
   afterAll(async () => {
     client?.disconnect();
@@ -273,16 +277,7 @@ access:
     - subjects: ["console:registry-watch"]
       actions: [deploy]
 `);
-    const opsbotEnv = baseEnv({
-      REDIS_URL: redis.url,
-      OPSBOT_CONFIG: config,
-      OPSBOT_HOME: join(repo.root, 'home'),
-      DOCKER_CONFIG: crane.dockerConfig,
-      NODE_EXTRA_CA_CERTS: env.cosign.env.REGISTRY_CA,
-      OPSBOT_COSIGN: env.cosign.env.COSIGN,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-    });
+    const opsbotEnv = { ...opsbotEnvFor(redis, repo, crane, config), PORT: '0', LOG_LEVEL: 'info' };
     bot = new OpsbotProcess(['start', '--no-console'], { env: opsbotEnv });
     await bot.waitFor(/registry watch started/, { stream: 'stderr', timeoutMs: 60_000 });
     // The first poll takes the starting point (1.0.0): only what is pushed after it is new.
@@ -360,6 +355,7 @@ apps:
   it('a valid key: check-config passes, and warns when the worker would have no cosign; `worker` refuses to start', async () => {
     const ok = await check(app('{ cosign: { key: good.pub } }'), { OPSBOT_COSIGN: '/nonexistent/cosign' });
     expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/ {2}verified signatures: 1\n {4}web@prod: cosign key SHA256:[A-Za-z0-9+/]{43} \(good\.pub\)\n/);
     expect(ok.stderr).toContain(
       'opsbot: warning: apps.web require verified signatures (verify.cosign), but OPSBOT_COSIGN is "/nonexistent/cosign", which is not an executable file',
     );

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, parseConfig } from './load.js';
-import { signatureKeyProblems, signingApps, verificationFor } from './signature-keys.js';
+import { describeSignatures, signatureKeyProblems, signingApps, verificationFor } from './signature-keys.js';
 
 const config = (web: string, envs = '      prod: { kind: kustomize, path: k.yaml, pin: digest }') => `
 gitops: { url: /tmp/g.git }
@@ -40,7 +40,9 @@ describe('verify.cosign', () => {
     writeFileSync(join(dir, 'web.pub'), generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }));
     const file = join(dir, 'opsbot.yaml');
     writeFileSync(file, config('    verify: { cosign: { key: web.pub } }'));
-    expect(loadConfig(file).config.apps.web?.verify?.cosign.key).toBe('web.pub');
+    const loaded = loadConfig(file);
+    expect(loaded.config.apps.web?.verify?.cosign.key).toBe('web.pub');
+    expect(describeSignatures(loaded.config, dir)).toEqual([expect.stringMatching(/^ {4}web@prod: cosign key SHA256:\S{43} \(web\.pub\)$/)]);
     const parsed = parseConfig(config('    verify: { cosign: { key: missing.pub } }'));
     expect(signatureKeyProblems(parsed, dir)).toEqual([
       { path: 'apps.web.verify.cosign.key', message: `${join(dir, 'missing.pub')} does not exist` },

@@ -20,6 +20,21 @@ export function signingApps(config: Config): string[] {
     .map(([name]) => name);
 }
 
+/** check-config's lines: `    web@prod: cosign key SHA256:… (keys/web.pub)`, one per environment that requires signatures. */
+export function describeSignatures(config: Config, baseDir: string): string[] {
+  const out: string[] = [];
+  for (const [name, app] of Object.entries(config.apps)) {
+    for (const [env, loc] of Object.entries(app.environments)) {
+      const v = verificationFor(app, loc);
+      if (!v) continue;
+      // Read already by loadConfig: a key that could not be parsed never gets here.
+      const { fingerprint } = readCosignPublicKey(keyFile(v.cosign.key, baseDir));
+      out.push(`    ${name}@${env}: cosign key ${fingerprint} (${v.cosign.key})`);
+    }
+  }
+  return out;
+}
+
 /**
  * Every `verify.cosign.key` must be a readable public key: found by check-config and start, not
  * by the first deploy. Files are read here, after the schema, since validation itself is pure.
