@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { execa } from 'execa';
 import { readCosignPublicKey } from '../core/cosign-key.js';
 import { DIGEST_PATTERN, parseRepository } from '../core/oci-reference.js';
@@ -18,10 +18,12 @@ import { trustedCertificates } from './trust.js';
  *   trusted root (`--trusted-root`) keeps cosign from fetching Sigstore's TUF metadata from the
  *   internet, and `--insecure-ignore-tlog` from asking Rekor: the transparency log and keyless
  *   (Fulcio) signatures need Sigstore's public services, which this check does not use.
- * - The registry is reached as opsbot reaches it: credentials from the same DOCKER_CONFIG
- *   (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`), and TLS trust from the same
- *   certificates (system store plus NODE_EXTRA_CA_CERTS, see trust.ts) written to one bundle for
- *   Go's SSL_CERT_FILE. Nothing else of opsbot's environment reaches the process.
+ * - The registry is reached as opsbot reaches it: credentials from the `auths` of the same
+ *   DOCKER_CONFIG (`$DOCKER_CONFIG/config.json`, else `~/.docker/config.json`) — only those,
+ *   copied for the run, so a `credsStore` or `credHelpers` entry never makes cosign start a
+ *   `docker-credential-*` program opsbot itself would not run — and TLS trust from the same
+ *   certificates (system store plus NODE_EXTRA_CA_CERTS, see trust.ts) written to one bundle
+ *   for Go's SSL_CERT_FILE. Nothing else of opsbot's environment reaches the process.
  */
 export interface VerifiedSignature {
   /** `SHA256:…` of the key that verified it. */
@@ -100,6 +102,9 @@ export class CosignVerifier {
       mkdirSync(certs);
       writeFileSync(join(certs, 'ca.pem'), trustedCertificates(this.env).join('\n'));
       writeFileSync(join(work, 'trusted_root.json'), EMPTY_TRUSTED_ROOT);
+      const docker = join(work, 'docker');
+      mkdirSync(docker, { mode: 0o700 });
+      writeFileSync(join(docker, 'config.json'), authsOnly(dockerConfigPath(this.env)), { mode: 0o600 });
       const args = [
         'verify',
         '--key',
@@ -117,7 +122,7 @@ export class CosignVerifier {
         env: {
           PATH: this.env.PATH ?? '',
           HOME: work,
-          DOCKER_CONFIG: dirname(dockerConfigPath(this.env)),
+          DOCKER_CONFIG: docker,
           SSL_CERT_FILE: join(certs, 'ca.pem'),
           SSL_CERT_DIR: certs,
         },
@@ -135,6 +140,25 @@ export class CosignVerifier {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  }
+}
+
+/** The `auths` of Docker's config.json, and nothing else of it; none when there is no file (anonymous, as docker-config.ts). */
+function authsOnly(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return '{"auths":{}}';
+  }
+  try {
+    const auths = (JSON.parse(text) as { auths?: unknown } | null)?.auths;
+    return JSON.stringify({ auths: auths && typeof auths === 'object' ? auths : {} });
+  } catch {
+    throw new RegistryError(
+      'E_REGISTRY_AUTH',
+      `${file} is not valid JSON: fix or remove it (it holds the registry credentials). Nothing was committed.`,
+    );
   }
 }
 

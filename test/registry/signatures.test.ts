@@ -154,6 +154,17 @@ access:
     expect(await git(repo.bare, 'show', 'main:apps/web/staging/kustomization.yaml')).toContain(`digest: "${deployed['1.0.0']}"`);
   });
 
+  it("cosign reads the registry login as opsbot does: the auths of DOCKER_CONFIG's config.json, never a credential helper", async () => {
+    const digest = await push('web', '1.2.0', trusted);
+    const docker = tempDir('opsbot-docker-');
+    const config = JSON.parse(readFileSync(join(crane.dockerConfig, 'config.json'), 'utf8')) as Record<string, unknown>;
+    // A helper that does not exist: run, it would fail the check.
+    writeFileSync(join(docker, 'config.json'), JSON.stringify({ ...config, credsStore: 'opsbot-test-missing-helper' }));
+    const res = await run(`/deploy web ${digest} staging`, { ...opsbotEnv, DOCKER_CONFIG: docker });
+    expect(res.code, res.stdout).toBe(0);
+    expect(res.stdout).toMatch(/Signature: verified by cosign with key SHA256:/);
+  });
+
   describe('refused, nothing committed, when', () => {
     let before: string;
     beforeAll(async () => {
