@@ -15,6 +15,15 @@ import type { GitopsRepo } from '../jobs/seams.js';
  * The embedded default keeps its GitOps remote under OPSBOT_HOME, seeded once from the example
  * content in gitops/. Without `gitops` in the config every use says so.
  */
+/** The remote git is given: the embedded default's under OPSBOT_HOME, a path relative to the config file made absolute. */
+export function gitopsRemoteUrl(loaded: LoadedConfig, home: string): string | undefined {
+  const url = loaded.config.gitops?.url;
+  if (url === undefined) return undefined;
+  if (loaded.bundled) return join(home, 'gitops.git');
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url) && !isAbsolute(url)) return resolve(loaded.baseDir, url);
+  return url;
+}
+
 export async function gitopsRepository(opts: {
   loaded: LoadedConfig;
   home: string;
@@ -23,17 +32,12 @@ export async function gitopsRepository(opts: {
   seed: boolean;
   log: Logger;
 }): Promise<GitopsRepo> {
-  const { config, bundled, baseDir } = opts.loaded;
+  const { config, bundled } = opts.loaded;
   const gitops = config.gitops;
   if (!gitops) return unconfigured;
-  let url = gitops.url;
-  if (bundled) {
-    url = join(opts.home, 'gitops.git');
-    if (opts.seed && (await seedExampleRepo(url, join(PROJECT_ROOT, 'gitops'), gitops.branch)) === 'created') {
-      opts.log.info({ url }, 'seeded the example GitOps repository');
-    }
-  } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url) && !isAbsolute(url)) {
-    url = resolve(baseDir, url); // a path relative to the config file
+  const url = gitopsRemoteUrl(opts.loaded, opts.home) ?? gitops.url;
+  if (bundled && opts.seed && (await seedExampleRepo(url, join(PROJECT_ROOT, 'gitops'), gitops.branch)) === 'created') {
+    opts.log.info({ url }, 'seeded the example GitOps repository');
   }
   const signing = gitops.signing
     ? await prepareSigning(
@@ -70,6 +74,7 @@ const unconfigured: GitopsRepo = {
   pushForReview: async () => missing(),
   deleteBranch: async () => missing(),
   readFile: async () => missing(),
+  manifestFiles: async () => missing(),
   history: async () => missing(),
   rollbackTarget: async () => missing(),
   relate: async () => missing(),

@@ -17,10 +17,11 @@ import { forceUnlockJob } from '../jobs/handlers/force-unlock.js';
 import { historyJob } from '../jobs/handlers/history.js';
 import { notifyJob } from '../jobs/handlers/notify.js';
 import { planJob } from '../jobs/handlers/plan.js';
+import { planLinkJob } from '../jobs/handlers/plan-link.js';
 import { reviewJob } from '../jobs/handlers/review.js';
 import { statusJob } from '../jobs/handlers/status.js';
 import type { JobKind } from '../jobs/kind.js';
-import type { ImageSignatures } from '../jobs/seams.js';
+import type { GitopsRepo, ImageSignatures } from '../jobs/seams.js';
 import { Outbox } from '../jobs/outbox.js';
 import { keyFile } from '../core/config/signature-keys.js';
 import { CosignVerifier } from '../registry/cosign.js';
@@ -40,6 +41,8 @@ export interface JobWiring {
   /** Shared with the commands: protected-deploy reviews, Terraform plan store and stack locks. */
   reviews: ReviewStore;
   infra: InfraServices;
+  /** The process's GitOps repository (apps from annotations read plain-manifest directories there). */
+  repo: GitopsRepo;
 }
 
 /**
@@ -95,7 +98,7 @@ export async function wireJobKinds(opts: {
     verify: (image, digest, verify, signal) => cosign.verify(image, digest, keyFile(verify.cosign.key, loaded.baseDir), signal),
   };
   add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster, registry, signatures }));
-  add(deployGroupJob({ config, repo, argocd: cluster, registry, signatures }));
+  add(deployGroupJob({ config, repo, pullRequests, reviews, argocd: cluster, registry, signatures }));
   add(configJob({ config, repo, pullRequests, reviews, argocd: cluster }));
   add(configListJob({ config, repo }));
   add(reviewJob({ config, reviews, pullRequests, repo, argocd: cluster }));
@@ -104,8 +107,9 @@ export async function wireJobKinds(opts: {
   add(notifyJob({ outbox: new Outbox(blocking, opts.redactor) }));
   const stacks = new TerraformStacks(env);
   add(planJob({ config, infra, stacks, env }));
+  add(planLinkJob({ config, infra }));
   add(applyJob({ config, infra, stacks, env }));
   add(forceUnlockJob({ config, infra, stacks, env }));
   add(driftJob({ config, infra, stacks, env, outbox: new Outbox(fast, opts.redactor), memory: new DriftMemory(fast) }));
-  return { kinds, reviews, infra };
+  return { kinds, reviews, infra, repo };
 }

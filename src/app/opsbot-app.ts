@@ -18,18 +18,24 @@ import { Policy } from '../core/policy.js';
 import { Redactor } from '../core/redact.js';
 import { connectChecked, redisTargetFromEnv, safeUrl, type RedisTarget } from '../core/redis.js';
 import { ClusterAccess } from '../argocd/cluster-access.js';
-import { startImageWatch } from '../jobs/image-watch.js';
+import { AnnotatedAppCatalog } from '../jobs/annotated-app-catalog.js';
+import { startImageWatch, type ImageWatch } from '../jobs/image-watch.js';
 import { startNotifications } from '../jobs/notification-hand-off.js';
 import { scheduleDriftChecks } from '../jobs/handlers/drift.js';
 import { Outbox } from '../jobs/outbox.js';
 import { OutboxDelivery, outboxBacklog } from '../jobs/outbox-delivery.js';
 import { ParkedMessages } from '../jobs/parked-messages.js';
 import { JobQueues } from '../jobs/queues.js';
+import type { GitopsRepo } from '../jobs/seams.js';
 import { WorkerPool } from '../jobs/worker-pool.js';
 import { HttpServer } from '../server/http.js';
 import { mountDashboard } from '../server/dashboard.js';
 import { sandboxWarning } from '../terraform/sandbox.js';
+import { gitopsRemoteUrl } from './gitops-repository.js';
 import { wireJobKinds } from './job-kinds.js';
+
+/** Who queues the follow-up of a delivered message: opsbot itself (the audit names it). */
+const OPSBOT_ACTOR = { platform: 'console', id: 'opsbot', displayName: 'opsbot' } as const;
 
 export interface AppOptions {
   loaded: LoadedConfig;
@@ -64,7 +70,8 @@ export class OpsbotApp {
   private adapters: ChatAdapter[] = [];
   private cluster?: ClusterAccess;
   private notifier?: { stop(): Promise<void> };
-  private imageWatch?: { stop(): Promise<void> };
+  private imageWatch?: ImageWatch;
+  private annotatedApps?: AnnotatedAppCatalog;
   private readonly deliveries: OutboxDelivery[] = [];
   private queues?: JobQueues;
   private embedded?: EmbeddedRedis;
@@ -92,7 +99,7 @@ export class OpsbotApp {
 
     // Argo CD: the cluster as this process sees it (or none: those features say so).
     this.cluster = await ClusterAccess.open({ config, env, log: this.log, metrics: this.metrics });
-    const { kinds, reviews, infra } = await wireJobKinds({
+    const { kinds, reviews, infra, repo } = await wireJobKinds({
       loaded: this.opts.loaded,
       env,
       home: this.home,
@@ -205,6 +212,14 @@ export class OpsbotApp {
           audit,
           metrics: this.metrics,
           consumer: `${hostname()}-${process.pid}`,
+          // A job's work that waits for its message (a plan's pull request comment linking it), done by a worker.
+          followUp: (work, at) =>
+            this.queues!.enqueueOnce(
+              work.kind,
+              { ...work.payload, link: at.link },
+              { requester: OPSBOT_ACTOR, conversation: at.conversation, target: work.target },
+              at.once,
+            ),
         });
         delivery.start();
         this.deliveries.push(delivery);
@@ -215,6 +230,7 @@ export class OpsbotApp {
       // Registry watches (issue 21): polled where Argo CD is watched, in the processes that face chat.
       this.imageWatch = startImageWatch({ config, redis: fast, queues: this.queues, audit, policy, log: this.log, env });
     }
+    await this.startAnnotatedApps(repo);
     await this.http?.listen();
     this.log.info({ workers: this.opts.workers, http: this.opts.http, config: this.opts.loaded.file }, 'opsbot started');
   }
@@ -233,6 +249,23 @@ export class OpsbotApp {
       log: this.log,
       metrics: this.metrics,
     });
+  }
+
+  /**
+   * Apps declared by argocd-image-updater annotations, in every process with a cluster: the bot
+   * answers for them, workers deploy them, the chat-facing processes watch their registries.
+   */
+  private async startAnnotatedApps(repo: GitopsRepo): Promise<void> {
+    const { config } = this.opts.loaded;
+    if (!config.argocd.imageUpdater.enabled || !this.cluster?.connected) return;
+    this.annotatedApps = new AnnotatedAppCatalog({
+      config,
+      gitopsUrl: gitopsRemoteUrl(this.opts.loaded, this.home),
+      log: this.log,
+      repo,
+      onWatches: (targets) => this.imageWatch?.setAnnotated(targets),
+    });
+    await this.annotatedApps.start(await this.cluster.startedWatcher());
   }
 
   private get home(): string {
@@ -281,6 +314,7 @@ export class OpsbotApp {
     await Promise.all(this.deliveries.map((d) => d.stop()));
     await Promise.all(this.adapters.map((a) => a.stop().catch(() => undefined)));
     await this.notifier?.stop().catch(() => undefined);
+    this.annotatedApps?.stop();
     await this.imageWatch?.stop().catch(() => undefined);
     await this.cluster?.stop().catch(() => undefined);
     await draining;

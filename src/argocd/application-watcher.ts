@@ -50,6 +50,9 @@ export class ApplicationWatcher {
   private loops: Promise<void>[] = [];
   private readonly forbidden: ForbiddenReport;
   private syncWaiters: (() => void)[] = [];
+  /** Namespaces whose list has been answered once, with Applications or with an error. */
+  private readonly answered = new Set<string>();
+  private answerWaiters: (() => void)[] = [];
 
   constructor(private readonly opts: ApplicationWatcherOptions) {
     this.forbidden = new ForbiddenReport(
@@ -96,6 +99,23 @@ export class ApplicationWatcher {
     });
   }
 
+  /** Resolves once every namespace was listed or failed to be (no Argo CD, no access): for a start that must not wait for a cluster that does not answer. */
+  waitForAnswer(signal?: AbortSignal): Promise<void> {
+    if (this.opts.namespaces.every((ns) => this.answered.has(ns))) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.answerWaiters.push(resolve);
+      signal?.addEventListener('abort', () => resolve(), { once: true });
+    });
+  }
+
+  private markAnswered(ns: string): void {
+    this.answered.add(ns);
+    if (!this.opts.namespaces.every((n) => this.answered.has(n))) return;
+    const waiters = this.answerWaiters;
+    this.answerWaiters = [];
+    for (const w of waiters) w();
+  }
+
   async stop(): Promise<void> {
     this.stop$.abort();
     for (const a of this.aborts) a.abort();
@@ -133,6 +153,7 @@ export class ApplicationWatcher {
           relistReason = 'gone';
           continue;
         }
+        this.markAnswered(ns);
         this.forbidden.failed(e);
         if (e.code !== 'E_KUBE_FORBIDDEN') this.opts.logger?.warn({ namespace: ns, code: e.code }, e.message);
         relistReason = e.code === 'E_KUBE_FORBIDDEN' ? 'forbidden' : 'error';
@@ -164,6 +185,7 @@ export class ApplicationWatcher {
     }
     this.positions.set(ns, list.resourceVersion);
     this.syncedNamespaces.add(ns);
+    this.markAnswered(ns);
     this.emit('SYNCED', undefined, ns);
     if (this.synced) {
       const waiters = this.syncWaiters;

@@ -11,6 +11,10 @@ export interface ApplicationSource {
   path?: string;
   chart?: string;
   targetRevision?: string;
+  /** The tool the spec names (`kustomize:`, `helm:`, `directory:` or `plugin:` block), when it names one. */
+  tool?: 'kustomize' | 'helm' | 'directory' | 'plugin';
+  /** `directory.recurse`: plain manifests are read from subdirectories too. */
+  recurse?: boolean;
 }
 
 export interface ApplicationResource {
@@ -71,6 +75,8 @@ export interface Application {
   conditions: ApplicationCondition[];
   reconciledAt?: string;
   observedAt?: string;
+  /** `status.sourceType`: what Argo CD found at the source (Kustomize, Helm, Directory, Plugin). */
+  sourceType?: string;
   /** True when the object had no `status` at all (Argo CD has not reconciled it yet). */
   statusMissing: boolean;
 }
@@ -98,7 +104,16 @@ function stringMap(v: unknown): Record<string, string> {
 function source(v: unknown): ApplicationSource | undefined {
   const s = obj(v);
   if (!s) return undefined;
-  return { repoURL: str(s.repoURL), path: str(s.path), chart: str(s.chart), targetRevision: str(s.targetRevision) };
+  const tool = (['kustomize', 'helm', 'directory', 'plugin'] as const).find((t) => obj(s[t]) !== undefined);
+  const recurse = obj(s.directory)?.recurse === true;
+  return {
+    repoURL: str(s.repoURL),
+    path: str(s.path),
+    chart: str(s.chart),
+    targetRevision: str(s.targetRevision),
+    ...(tool ? { tool } : {}),
+    ...(recurse ? { recurse } : {}),
+  };
 }
 
 function resource(v: unknown): ApplicationResource | undefined {
@@ -176,6 +191,7 @@ export function parseApplication(raw: unknown): Application | undefined {
     conditions: Array.isArray(status?.conditions) ? status.conditions.map(condition).filter((c): c is ApplicationCondition => c !== undefined) : [],
     reconciledAt: str(status?.reconciledAt),
     observedAt: str(status?.observedAt),
+    sourceType: str(status?.sourceType),
     statusMissing: status === undefined,
   };
 }

@@ -62,12 +62,18 @@ export class ClusterAccess {
     return fetchStatus(this.requireKube(), { ...target, namespace: this.applicationNamespace }, opts);
   }
 
-  /** The process's watcher, started (listed) on first use. */
-  watch(): Promise<ApplicationWatcher> {
+  /** The process's watcher, started on first use, once it has listed the Applications. */
+  async watch(): Promise<ApplicationWatcher> {
+    const w = await this.startedWatcher();
+    await w.waitForSync();
+    return w;
+  }
+
+  /** The process's watcher, started on first use, maybe before its first list (the caller bounds its own wait). */
+  startedWatcher(): Promise<ApplicationWatcher> {
     this.watcher ??= (async () => {
       const w = await this.newWatcher();
       w.start();
-      await w.waitForSync();
       return w;
     })();
     return this.watcher;

@@ -4,7 +4,8 @@ import { Command, CommanderError, Option } from 'commander';
 import type { AppOptions, OpsbotApp } from '../app/opsbot-app.js';
 import { ConfigError, loadConfig, PROJECT_ROOT, resolveConfigPath, type LoadedConfig } from '../core/config/load.js';
 import { describeRoutes } from '../core/config/route-apps.js';
-import { describeWatches } from '../jobs/watch-targets.js';
+import { sandboxPathProblems } from '../core/config/sandbox-paths.js';
+import { describeInterval, describeWatches } from '../jobs/watch-targets.js';
 import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
 import { describeSignatures, signingApps } from '../core/config/signature-keys.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
@@ -96,6 +97,8 @@ program
   .addOption(configOption())
   .action((opts: { config?: string }) => {
     const { config, file, baseDir } = load(opts.config);
+    const paths = sandboxPathProblems(config, { env: process.env, configFile: file });
+    if (paths.length > 0) fail(EXIT.rejected, new ConfigError(file, paths).message);
     const signatures = describeSignatures(config, baseDir);
     process.stdout.write(
       `${file}: valid\n  apps: ${Object.keys(config.apps).join(', ') || 'none'}\n  stacks: ${Object.keys(config.stacks).join(', ') || 'none'}\n` +
@@ -107,6 +110,7 @@ program
           .map((l) => `${l}\n`)
           .join('')}` +
         `  verified signatures: ${signatures.length}\n${signatures.map((l) => `${l}\n`).join('')}`,
+        `  argocd-image-updater annotations: ${config.argocd.imageUpdater.enabled ? `read on the Applications of ${config.argocd.namespaces[0] ?? 'argocd'} (their apps are known once opsbot runs; new images proposed every ${describeInterval(config.argocd.imageUpdater.interval)})` : 'not read'}\n`,
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
     for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);
@@ -131,10 +135,14 @@ function load(flag: string | undefined): LoadedConfig {
 }
 
 /**
- * A valid file can still imply secrets the environment lacks: refuse at start (exit 2, one line
- * per variable) rather than fail on the first job or chat message that needs one.
+ * A valid file can still imply secrets the environment lacks, or name sandbox paths this machine
+ * does not have: refuse at start (exit 2, one line per problem) rather than fail on the first job
+ * or chat message that needs one.
  */
 function requireEnv(loaded: LoadedConfig, role: ProcessRole): LoadedConfig {
+  // Stacks' read-only sandbox paths are bound by the processes that run jobs: they must be there.
+  const paths = role === 'chat' ? [] : sandboxPathProblems(loaded.config, { env: process.env, configFile: loaded.file });
+  if (paths.length > 0) fail(EXIT.rejected, new ConfigError(loaded.file, paths).message);
   const missing = missingEnv(loaded.config, process.env, role).map(formatMissingEnv);
   // Workers check signatures: one without cosign would refuse every deploy that needs one.
   const cosign = role === 'chat' ? undefined : missingCosign(loaded.config);

@@ -64,6 +64,15 @@ export interface Message {
 }
 
 /**
+ * Where a message is in chat, for pointing at it from elsewhere (a pull request comment): a URL
+ * that opens it when the platform has one (a Slack permalink, a t.me link), and in words always.
+ */
+export interface ChatLink {
+  url?: string;
+  text: string;
+}
+
+/**
  * How long-running work reports as it goes (a job's progress, a deploy followed through Argo CD,
  * a Terraform plan): each call replaces what the conversation shows for that work.
  */

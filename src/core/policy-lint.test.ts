@@ -16,6 +16,12 @@ const warn = (rules: string, extra = '') =>
   accessWarnings(parseConfig(`${STACKS}${extra}\naccess:\n  rules:\n${rules}`)).map((w) => `${w.path}: ${w.message}`);
 
 describe('check-config warnings about access rules', () => {
+  it('an app in a rule that opsbot.yaml does not define: covered only while annotations declare it', () => {
+    expect(warn('    - { subjects: ["slack:U1"], actions: [deploy], apps: [web, api] }')).toEqual([
+      'access.rules.0.apps.1: app "api" is not in opsbot.yaml: the rule covers it only while argocd-image-updater annotations on an Application declare it',
+    ]);
+  });
+
   it.each<[string, string, string]>([
     [
       'admin scoped to an app grants nothing',

@@ -21,10 +21,17 @@ const ABOUT: Partial<Record<Action, string>> = {
   admin: 'admin is administration: /audit, /diagnose and cancelling jobs are about no app, environment or stack, /infra unlock about stacks',
 };
 
-export function accessWarnings(config: Pick<Config, 'access' | 'groups' | 'stacks'>): ConfigProblem[] {
+export function accessWarnings(config: Pick<Config, 'access' | 'groups' | 'stacks' | 'apps' | 'argocd'>): ConfigProblem[] {
   const warnings: ConfigProblem[] = [];
   config.access.rules.forEach((rule, i) => {
     const path = `access.rules.${i}`;
+    (rule.apps ?? []).forEach((app, j) => {
+      if (!app.includes('*') && !ownEntry(config.apps, app) && config.argocd.imageUpdater.enabled)
+        warnings.push({
+          path: `${path}.apps.${j}`,
+          message: `app "${app}" is not in opsbot.yaml: the rule covers it only while argocd-image-updater annotations on an Application declare it`,
+        });
+    });
     const everyone = wildcardReach(rule.subjects, config.groups);
     const mutating = rule.actions.includes('*') ? MUTATING : MUTATING.filter((a) => rule.actions.includes(a));
     if (everyone && mutating.length > 0) warnings.push({ path, message: `${everyone} may ${mutating.join(', ')}${scopeWords(rule)}` });

@@ -63,6 +63,10 @@ export class GitopsRepository {
     return this.writer.readFile(file);
   }
 
+  manifestFiles(dir: string, recurse: boolean): Promise<Map<string, string>> {
+    return this.writer.manifestFiles(dir, recurse);
+  }
+
   history(file: string, n: number, readTag?: ReadTag): Promise<DeployRecord[]> {
     return this.writer.historyOf(file, n, readTag);
   }

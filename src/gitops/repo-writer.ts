@@ -17,6 +17,9 @@ import { GitRunner } from './git-runner.js';
  * someone else pushed first is redone on the new head (`landBatch`), so concurrent writers
  * (other opsbot workers, CI bots, people) never lose a change and never apply one twice.
  */
+
+/** Files read to find an app's manifest in a plain-manifest directory (manifestFiles). */
+const MAX_SCANNED = 200;
 export interface RepoWriterOptions extends Pick<GitopsConfig, 'url'>, Partial<Pick<GitopsConfig, 'branch' | 'author' | 'pushRetries'>> {
   cacheDir: string;
   /** HTTPS token (e.g. from GITHUB_TOKEN); sent as a header, never stored. */
@@ -115,6 +118,27 @@ export class RepoWriter {
     return this.exclusive(async () => {
       await this.fetch(this.branch);
       return this.history().readAt(remoteRef(this.branch), file);
+    });
+  }
+
+  /**
+   * The YAML files under `dir` on the remote branch's head (below it too with `recurse`, as
+   * Argo CD's `directory.recurse` reads them), with their text: at most MAX_SCANNED files of at
+   * most 1 MiB, so a huge directory costs a bounded read.
+   */
+  manifestFiles(dir: string, recurse: boolean): Promise<Map<string, string>> {
+    return this.exclusive(async () => {
+      await this.fetch(this.branch);
+      const ref = remoteRef(this.branch);
+      const listed = await this.git.run(['ls-tree', ...(recurse ? ['-r'] : []), '--name-only', ref, '--', dir === '.' ? '.' : `${dir}/`], { cwd: this.workdir });
+      if (listed.exitCode !== 0) throw this.git.failure(['ls-tree'], listed);
+      const files = listed.stdout.split('\n').filter((f) => /\.ya?ml$/.test(f)).slice(0, MAX_SCANNED);
+      const out = new Map<string, string>();
+      for (const file of files) {
+        const text = await this.history().readAt(ref, file);
+        if (text !== null && text.length <= 1 << 20) out.set(file, text);
+      }
+      return out;
     });
   }
 

@@ -7,7 +7,10 @@ import type { Redis } from 'ioredis';
  */
 export interface Review {
   id: string;
+  /** The app, or for a group deploy its label (`bots`, `web,api`). */
   app: string;
+  /** A group deploy's apps, in one pull request: the decider needs the action on each. */
+  apps?: string[];
   env: string;
   ref: string;
   branch: string;
@@ -38,14 +41,15 @@ export class ReviewStore {
   constructor(private readonly redis: Redis) {}
 
   async put(review: Review): Promise<void> {
-    const fields = Object.entries(review).flatMap(([k, v]) => (v === undefined ? [] : [k, String(v)]));
+    // App names never hold a comma (the config's name rule): a list is stored joined by one.
+    const fields = Object.entries(review).flatMap(([k, v]) => (v === undefined ? [] : [k, Array.isArray(v) ? v.join(',') : String(v)]));
     await this.redis.multi().hset(key(review.id), ...fields).expire(key(review.id), TTL_S).exec();
   }
 
   async get(id: string): Promise<Review | undefined> {
     const h = await this.redis.hgetall(key(id));
     if (!h.id) return undefined;
-    return { ...(h as unknown as Review), pr: Number(h.pr) };
+    return { ...(h as unknown as Review), pr: Number(h.pr), ...(h.apps ? { apps: h.apps.split(',') } : {}) };
   }
 
   /** Decide atomically. `won` is false when someone decided first (or the review is gone). */

@@ -52,7 +52,7 @@ export function commitLink(t: ChangeTarget, sha: string): string {
 export async function requestReview(
   deps: { pullRequests?: PullRequestHost; reviews: Pick<ReviewStore, 'put'>; repo: Pick<GitopsRepo, 'deleteBranch'> },
   t: ChangeTarget,
-  opts: { job: JobEnvelope; branch: string; pushedSha: string; message: string; ref: string; action: Review['action'] },
+  opts: { job: JobEnvelope; branch: string; pushedSha: string; message: string; ref: string; action: Review['action']; apps?: string[] },
 ): Promise<Message> {
   const [title = '', ...body] = opts.message.split('\n');
   const requester: Actor = opts.job.requester;
@@ -78,6 +78,7 @@ export async function requestReview(
     requester: `${requester.platform}:${requester.id}`,
     state: 'pending',
     action: opts.action,
+    ...(opts.apps ? { apps: opts.apps } : {}),
   });
   const who = opts.action === 'config' ? 'change its configuration' : 'deploy there';
   return {

@@ -12,7 +12,7 @@ import { bestTag, decide } from '../registry/watch-rule.js';
 import type { DeployPayload } from './handlers/deploy.js';
 import type { NotifyPayload } from './handlers/notify.js';
 import type { JobQueues } from './queues.js';
-import { describeInterval, watchTargets, type WatchTarget } from './watch-targets.js';
+import { describeInterval, watchKey, watchTargets, type WatchTarget } from './watch-targets.js';
 
 /** The requester of automatic deploys, in commits, replies and the audit (like the notifier's "Argo CD"). */
 export const REGISTRY_WATCH: Actor = { platform: 'console', id: 'registry-watch', displayName: 'registry watch' };
@@ -37,29 +37,57 @@ export function startImageWatch(deps: {
   policy: Pick<Policy, 'can'>;
   log: Logger;
   env?: NodeJS.ProcessEnv;
-}): { stop(): Promise<void> } | undefined {
-  const targets = watchTargets(deps.config);
-  if (targets.length === 0) return undefined;
+}): ImageWatch {
   const registry = new RegistryClient({ env: deps.env ?? process.env, tries: 2, backoff: { baseMs: 500, maxMs: 2000 } });
   const stopping = new AbortController();
-  const poll = (t: WatchTarget) =>
-    pollTarget(t, { ...deps, registry }, stopping.signal).catch((err: unknown) =>
+  const loops = new Map<string, { stop: AbortController; done: Promise<void> }>();
+  /** Loops of watches that went away, still finishing a poll: awaited at stop, before the client closes. */
+  const retired = new Set<Promise<void>>();
+  const poll = (t: WatchTarget, signal: AbortSignal) =>
+    pollTarget(t, { ...deps, registry }, signal).catch((err: unknown) =>
       deps.log.warn({ app: t.app, env: t.env, err: (err as Error).message }, 'registry watch: poll failed'),
     );
-  const loops = targets.map(async (t) => {
-    while (!stopping.signal.aborted) {
-      await poll(t);
-      await sleep(t.watch.interval, stopping.signal);
-    }
-  });
-  deps.log.info({ watches: targets.map((t) => `${t.app}@${t.env}`) }, 'registry watch started');
+  const startLoop = (t: WatchTarget) => {
+    const stop = new AbortController();
+    const signal = AbortSignal.any([stopping.signal, stop.signal]);
+    const done = (async () => {
+      while (!signal.aborted) {
+        await poll(t, signal);
+        await sleep(t.watch.interval, signal);
+      }
+    })();
+    loops.set(watchKey(t), { stop, done });
+  };
+  const configured = watchTargets(deps.config);
+  for (const t of configured) startLoop(t);
+  if (configured.length > 0) deps.log.info({ watches: configured.map((t) => `${t.app}@${t.env}`) }, 'registry watch started');
+  const configuredKeys = new Set(configured.map(watchKey));
   return {
+    setAnnotated(targets) {
+      const wanted = new Map(targets.map((t) => [watchKey(t), t]));
+      for (const [key, loop] of loops) {
+        if (configuredKeys.has(key) || wanted.has(key)) continue;
+        loop.stop.abort();
+        loops.delete(key);
+        retired.add(loop.done);
+        void loop.done.then(() => retired.delete(loop.done));
+      }
+      for (const [key, t] of wanted) if (!loops.has(key)) startLoop(t);
+      deps.log.info({ watches: targets.map((t) => `${t.app}@${t.env}`) }, 'registry watch: apps from annotations watched');
+    },
     async stop() {
       stopping.abort();
-      await Promise.all(loops);
+      await Promise.all([...[...loops.values()].map((l) => l.done), ...retired]);
       await registry.close();
     },
   };
+}
+
+/** The running registry watches: those of opsbot.yaml from the start, those of annotated apps as they change. */
+export interface ImageWatch {
+  /** Replaces the watches of apps declared by argocd-image-updater annotations. */
+  setAnnotated(targets: readonly WatchTarget[]): void;
+  stop(): Promise<void>;
 }
 
 type PollDeps = Parameters<typeof startImageWatch>[0] & { registry: RegistryClient };

@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import type { Actor, ConversationRef, Message } from '../core/message.js';
+import type { FollowUp } from './outbox.js';
 import type { Reporter } from './reporter.js';
 
 export type JobAnswer = 'answered' | 'refused';
@@ -72,5 +73,10 @@ export interface JobKind<P = unknown> {
    * kind knows better than the generic text — apply: "state may be partly applied".
    */
   interruptedMessage?(job: JobEnvelope<P>): string;
+  /**
+   * Work that waits for the job's final message to be in chat, when it succeeded: queued by the
+   * delivery loop with where the message landed (a plan's pull request comment links it).
+   */
+  afterDelivery?(job: JobEnvelope<P>): FollowUp | undefined;
   run(ctx: JobContext<P>): Promise<Message>;
 }

@@ -1,4 +1,6 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../../test/support/redis.js';
 import { createLogger } from '../core/logger.js';
@@ -20,6 +22,7 @@ class FakePlatform implements OutboxConsumer {
   readonly failing = new Map<string, DeliveryError>();
   /** While set, every delivery waits for it: what is published meanwhile piles up behind. */
   hold: Promise<void> | undefined;
+  linkTo?: OutboxConsumer['linkTo'];
 
   async deliver(event: OutboxEvent): Promise<void> {
     await this.hold;
@@ -61,7 +64,7 @@ describe('outbox delivery: a lane per conversation', () => {
     await redis.close();
   });
 
-  async function rig(platform: FakePlatform, start = true) {
+  async function rig(platform: FakePlatform, start = true, followUp?: ConstructorParameters<typeof OutboxDelivery>[0]['followUp']) {
     const c = client();
     await c.flushall();
     const delivery = new OutboxDelivery({
@@ -69,10 +72,38 @@ describe('outbox delivery: a lane per conversation', () => {
       adapter: platform,
       log: createLogger({ level: 'silent', redactor: new Redactor() }),
       consumer: 'test',
+      ...(followUp ? { followUp } : {}),
     });
     if (start) delivery.start();
     return { outbox: new Outbox(c, new Redactor()), delivery, c };
   }
+
+  it("an event's follow-up is queued once it is delivered, told where the message is; a parked one queues nothing", async () => {
+    const platform = new FakePlatform();
+    platform.linkTo = async (e) => ({ url: `https://chat.example/${e.conversation.channel}/${e.key}`, text: 'the message' });
+    platform.failing.set('CGONE', new DeliveryError('channel_not_found', { permanent: true }));
+    const queued: unknown[] = [];
+    const { outbox, delivery } = await rig(
+      platform,
+      true,
+      async (work, at) => void queued.push({ work, link: at.link, channel: at.conversation.channel, once: at.once }),
+    );
+    const work = { kind: 'plan-link', target: 'stack core #4', payload: { stack: 'core', pr: 4, planJob: '12' } };
+    await outbox.publish({ conversation: to('CPLAN'), key: 'job:12', message: { title: 'plan' }, final: 'succeeded', afterDelivery: work });
+    await outbox.publish({ conversation: to('CGONE'), key: 'job:13', message: { title: 'plan' }, final: 'succeeded', afterDelivery: work });
+    await outbox.publish({ conversation: to('CPLAN'), key: 'job:14', message: { title: 'other' }, final: 'succeeded' });
+    await until('the other job delivered', () => platform.delivered.some((d) => d.key === 'job:14'));
+    await until('CGONE parked', async () => (await new ParkedMessages(client()).count('slack')) === 1);
+    await delivery.stop();
+    expect(queued).toEqual([
+      {
+        work,
+        link: { url: 'https://chat.example/CPLAN/job:12', text: 'the message' },
+        channel: 'CPLAN',
+        once: expect.stringMatching(/^after-delivery:slack:\d+-\d+$/),
+      },
+    ]);
+  });
 
   it('a rate-limited channel (429, Retry-After 3 s) never delays another; its messages go out in order afterwards', async () => {
     const platform = new FakePlatform();
@@ -108,6 +139,35 @@ describe('outbox delivery: a lane per conversation', () => {
     expect(await parked.retry('slack', m!.id)).toBeUndefined();
     await delivery.stop();
   }, 30_000);
+
+  it('before any deliverer started, everything published is counted as waiting, the oldest first', async () => {
+    const c = client();
+    await c.flushall();
+    expect(await outboxBacklog(c, 'slack')).toEqual({ waiting: 0, oldestAgeS: 0 });
+    const outbox = new Outbox(c, new Redactor());
+    for (let i = 0; i < 2; i++) await outbox.publish({ conversation: to('CX'), key: `k${i}`, message: { title: `m${i}` } });
+    await sleep(1100);
+    const backlog = await outboxBacklog(c, 'slack');
+    expect(backlog.waiting).toBe(2);
+    expect(backlog.oldestAgeS).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a closed Redis connection is retried with a pause, never in a busy loop', async () => {
+    const lines: string[] = [];
+    const log = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const c0 = client();
+    await c0.flushall();
+    const redis = client();
+    const delivery = new OutboxDelivery({ redis, adapter: new FakePlatform(), log, consumer: 'closed' });
+    delivery.start();
+    await until('the delivery group exists', async () => ((await c0.xinfo('GROUPS', 'opsbot:outbox:slack').catch(() => [])) as unknown[]).length > 0);
+    redis.disconnect(); // no reconnect: every command is refused at once
+    await sleep(2500);
+    await delivery.stop();
+    const retries = lines.filter((l) => l.includes('outbox delivery lease unavailable'));
+    expect(retries.length).toBeGreaterThanOrEqual(1);
+    expect(retries.length).toBeLessThanOrEqual(3); // 1 s, then 2 s: a spin would log thousands
+  });
 
   it('a deliverer that died with entries read but not acknowledged: the next one claims and delivers them', async () => {
     const c = client();

@@ -1,11 +1,12 @@
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../core/audit.js';
-import { backoffDelay, sleep } from '../core/backoff.js';
+import { Backoff, backoffDelay, sleep } from '../core/backoff.js';
+import { OpsbotError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import type { ConversationRef, Platform } from '../core/message.js';
+import type { ChatLink, ConversationRef, Platform } from '../core/message.js';
 import type { Metrics } from '../core/metrics.js';
 import { acquireLock, type HeldLock } from '../core/redis-lock.js';
-import { DeliveryError, OUTBOX_MAXLEN, outboxStream, type OutboxEvent } from './outbox.js';
+import { DeliveryError, OUTBOX_MAXLEN, outboxStream, type FollowUp, type OutboxEvent } from './outbox.js';
 import { foldDigest, openDigest, renderDigest } from './notification-digest.js';
 import { OpenDigests } from './open-digests.js';
 import { ParkedMessages } from './parked-messages.js';
@@ -22,6 +23,8 @@ export interface OutboxConsumer {
   deliver(event: OutboxEvent): Promise<void>;
   /** Was this event (one with an `id`) recorded as delivered already? A digest leaves out what went out alone. */
   wasDelivered?(event: OutboxEvent): Promise<boolean>;
+  /** Where the message of a delivered event is (its key's message): for an event's `afterDelivery`. */
+  linkTo?(event: OutboxEvent): Promise<ChatLink>;
 }
 
 export const OUTBOX_GROUP = 'delivery';
@@ -77,6 +80,8 @@ export class OutboxDelivery {
       audit?: Pick<AuditLog, 'append'>;
       metrics?: Metrics;
       consumer: string;
+      /** Queues an event's `afterDelivery` work (at most once per `once` key), told where the message landed. */
+      followUp?: (work: FollowUp, at: { link: ChatLink; conversation: ConversationRef; once: string }) => Promise<void>;
     },
   ) {
     this.parked = new ParkedMessages(deps.redis);
@@ -101,6 +106,7 @@ export class OutboxDelivery {
     await redis.xgroup('CREATE', this.stream, OUTBOX_GROUP, '0', 'MKSTREAM').catch((err: Error) => {
       if (!/BUSYGROUP/.test(err.message)) throw err;
     });
+    const unavailable = new Backoff({ baseMs: 1000, maxMs: 30_000 });
     while (!this.abort.signal.aborted) {
       let lease: HeldLock;
       try {
@@ -110,9 +116,16 @@ export class OutboxDelivery {
           signal: this.abort.signal,
           holder: this.deps.consumer,
         });
-      } catch {
-        continue; // another replica delivers; stand by
+      } catch (err) {
+        // Another replica delivers: acquireLock waited 5 s, stand by again. Anything else (Redis
+        // down or the connection closed) fails at once: wait before asking again, never spin.
+        if (!(err instanceof OpsbotError && err.code === 'E_LOCK_TIMEOUT')) {
+          this.deps.log.warn({ err: (err as Error).message, platform: this.deps.adapter.platform }, 'outbox delivery lease unavailable; retrying');
+          await pause(unavailable.next(), this.abort.signal);
+        }
+        continue;
       }
+      unavailable.reset();
       const leaseLost = new AbortController();
       this.cycle = leaseLost;
       const signal = AbortSignal.any([this.abort.signal, leaseLost.signal]);
@@ -336,7 +349,25 @@ export class OutboxDelivery {
     const result = await this.send(entry.event.conversation, signal, async () => entry.event);
     if (result === 'stopped') return false;
     if (result !== 'sent') await this.park(entry, result.reason, result.attempts);
+    else if (entry.event.afterDelivery) await this.followUp(entry, entry.event.afterDelivery);
     return true;
+  }
+
+  /**
+   * The message is in chat: its follow-up is queued with where it landed. Once per entry (a
+   * delivery repeated after a crash queues nothing new); best effort — the message is out either
+   * way, and a follow-up not queued only leaves the comment naming the chat in words.
+   */
+  private async followUp(entry: Entry, work: FollowUp): Promise<void> {
+    const { adapter, log, followUp } = this.deps;
+    if (!followUp) return;
+    const c = entry.event.conversation;
+    try {
+      const link = (await adapter.linkTo?.(entry.event)) ?? { text: `${c.platform} conversation ${c.channel}` };
+      await followUp(work, { link, conversation: c, once: `after-delivery:${adapter.platform}:${entry.id}` });
+    } catch (err) {
+      log.warn({ err: (err as Error).message, key: entry.event.key, kind: work.kind }, 'follow-up of a delivered message not queued');
+    }
   }
 
   /**
@@ -407,7 +438,12 @@ export async function outboxBacklog(redis: Redis, platform: Platform): Promise<{
   const stream = outboxStream({ platform, channel: '' });
   const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as (string | number | null)[][];
   const group = groups.map((g) => fields(g)).find((g) => g.name === OUTBOX_GROUP);
-  if (!group) return { waiting: 0, oldestAgeS: 0 };
+  if (!group) {
+    // No deliverer has started yet: it will read the stream from its start, so all of it waits.
+    const [first] = await redis.xrange(stream, '-', '+', 'COUNT', 1);
+    const at = first ? Number(first[0].split('-')[0]) : undefined;
+    return { waiting: await redis.xlen(stream), oldestAgeS: at ? Math.max(0, (Date.now() - at) / 1000) : 0 };
+  }
   const pending = Number(group.pending ?? 0);
   const lag = Number(group.lag ?? 0);
   // Stream ids begin with the publish time in ms: the oldest waiting entry is the oldest pending

@@ -23,6 +23,8 @@ export interface OutboxEvent {
    * before the acknowledgement) instead of posting again.
    */
   id?: string;
+  /** Once this event is in chat, a job is queued that is told where it landed (a job's final message: see FollowUp). */
+  afterDelivery?: FollowUp;
   /** Present on an Argo CD notification: how it updates its operation's message, and how a digest lists it. */
   notice?: OutboxNotice;
   /**
@@ -30,6 +32,18 @@ export interface OutboxEvent {
    * burst behind it has been folded. Only the latest request (`seq`) of a digest is sent.
    */
   digestList?: { key: string; seq: number };
+}
+
+/**
+ * Work that needs the chat message to exist first: a plan's pull request comment links the plan's
+ * message, whose address (a Slack ts, a Telegram message id) only the delivering adapter learns.
+ * The delivery loop queues job `kind` with `payload` and `link` (a ChatLink) once it is posted.
+ */
+export interface FollowUp {
+  kind: string;
+  /** What it acts on, for /jobs and the audit. */
+  target: string;
+  payload: Record<string, unknown>;
 }
 
 /**

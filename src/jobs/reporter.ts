@@ -1,5 +1,5 @@
 import type { ConversationRef, Message } from '../core/message.js';
-import type { Outbox, OutboxEvent } from './outbox.js';
+import type { FollowUp, Outbox, OutboxEvent } from './outbox.js';
 
 /**
  * A job's voice, bound to the conversation that asked. Progress edits one message (keyed by
@@ -9,7 +9,8 @@ export interface Reporter {
   progress(message: Message): Promise<void>;
   /** A separate message under the job's message (thread reply). */
   detail(message: Message): Promise<void>;
-  succeeded(message: Message): Promise<void>;
+  /** The job's last word; `afterDelivery`: a job to queue once it is in chat (outbox.ts FollowUp). */
+  succeeded(message: Message, afterDelivery?: FollowUp): Promise<void>;
   failed(message: Message): Promise<void>;
   cancelled(message: Message): Promise<void>;
   /** The last word of a job that answered (or refused) instead of doing its work. */
@@ -35,8 +36,8 @@ export class OutboxReporter implements Reporter {
     return this.outbox.publish({ conversation: this.conversation, key: this.key, message, threaded: true });
   }
 
-  succeeded(message: Message): Promise<void> {
-    return this.last({ status: 'success', ...message }, 'succeeded');
+  succeeded(message: Message, afterDelivery?: FollowUp): Promise<void> {
+    return this.last({ status: 'success', ...message }, 'succeeded', afterDelivery);
   }
 
   failed(message: Message): Promise<void> {
@@ -56,7 +57,15 @@ export class OutboxReporter implements Reporter {
    * again. The "said" marker and the outbox entry are written by one script: a marker set by one
    * round trip and an entry lost with the next would leave the re-run silent.
    */
-  private async last(message: Message, final: NonNullable<OutboxEvent['final']>): Promise<void> {
-    await this.outbox.publishOnce({ conversation: this.conversation, key: this.key, message, final, id: `${this.key}:final` });
+  private async last(message: Message, final: NonNullable<OutboxEvent['final']>, afterDelivery?: FollowUp): Promise<void> {
+    const id = `${this.key}:final`;
+    await this.outbox.publishOnce({
+      conversation: this.conversation,
+      key: this.key,
+      message,
+      final,
+      id,
+      ...(afterDelivery ? { afterDelivery } : {}),
+    });
   }
 }

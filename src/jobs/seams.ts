@@ -25,6 +25,8 @@ export interface GitopsRepo {
   deleteBranch(branch: string): Promise<void>;
   /** A file at the head of the branch Argo CD follows; null when it is not there. */
   readFile(file: string): Promise<string | null>;
+  /** The YAML files under a directory at the head (recursively with `recurse`), by path: where a plain-manifest app's image is. */
+  manifestFiles(dir: string, recurse: boolean): Promise<Map<string, string>>;
   /** The last `n` deploys recorded in a file's history, newest first. */
   history(file: string, n: number, readTag?: ReadTag): Promise<DeployRecord[]>;
   /**

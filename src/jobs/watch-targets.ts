@@ -23,16 +23,21 @@ export interface WatchTarget {
  * first route's first destination (as drift reports), else the console.
  */
 export function watchTargets(config: Config): WatchTarget[] {
-  const routes = config.notifications.routes.map((r) => routeForApplications(config, r));
-  const fallback = routes[0]?.to[0] ?? 'console';
+  const destinationOf = watchDestinations(config);
   return Object.entries(config.apps).flatMap(([app, a]) =>
     Object.entries(a.environments).flatMap(([env, loc]) => {
       if (!loc.watch) return [];
-      const application = loc.application ?? `${app}-${env}`;
-      const destination = loc.watch.notify ?? routes.find((r) => matchesAny(r.apps, application))?.to[0] ?? fallback;
+      const destination = destinationOf(loc.application ?? `${app}-${env}`, loc.watch.notify);
       return [{ app, env, image: a.image, protected: loc.protected, watch: loc.watch, rule: watchRule(loc.watch.tags), destination }];
     }),
   );
+}
+
+/** Where a watch of an Application says its news (see watchTargets). */
+export function watchDestinations(config: Config): (application: string, notify?: string) => string {
+  const routes = config.notifications.routes.map((r) => routeForApplications(config, r));
+  const fallback = routes[0]?.to[0] ?? 'console';
+  return (application, notify) => notify ?? routes.find((r) => matchesAny(r.apps, application))?.to[0] ?? fallback;
 }
 
 /** One line per watch for `check-config`: what is watched, how, how often, and where it is said. */
@@ -46,4 +51,18 @@ export function describeWatches(config: Config): string[] {
 
 export function describeInterval(ms: number): string {
   return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${Math.round(ms / 1000)} s`;
+}
+
+/** What makes a watch the same watch: a changed rule, image or destination is a new one. */
+export function watchKey(t: WatchTarget): string {
+  const rule =
+    t.rule.kind === 'digest'
+      ? t.rule
+      : {
+          ...t.rule,
+          ...(t.rule.kind === 'regex' ? { pattern: t.rule.pattern.source } : {}),
+          allow: t.rule.allow?.source,
+          ignore: t.rule.ignore?.map((r) => r.source),
+        };
+  return JSON.stringify([t.app, t.env, t.image, t.destination, t.watch.mode, t.watch.interval, rule]);
 }

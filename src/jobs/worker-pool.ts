@@ -98,7 +98,7 @@ export class WorkerPool {
       if (controller.signal.aborted) throw new Error('cancelled');
       const notes: string[] = [];
       const message = await kind.run({ job: env, reporter, signal: controller.signal, log, attempt, note: (d) => notes.push(d) });
-      await reporter.succeeded(withJobContext(message, env));
+      await reporter.succeeded(withJobContext(message, env), kind.afterDelivery?.(env));
       await audit.append({ ...auditBase, result: 'succeeded', ...(notes.length ? { detail: notes.join('; ') } : {}) });
       metrics.jobs.inc({ kind: kind.name, state: 'succeeded' });
       return { outcome: 'succeeded' };

@@ -6,7 +6,19 @@ import type { WatchConfig } from '../core/config/schema.js';
  * pure so it is tested without a registry. A version is a tag (semver range, regex) or a digest
  * (a moving tag such as `latest`).
  */
-export type WatchRule = { kind: 'semver'; range: string } | { kind: 'regex'; pattern: RegExp } | { kind: 'digest'; tag: string };
+export type WatchRule =
+  | ({ kind: 'semver'; range: string } & TagFilter)
+  | ({ kind: 'regex'; pattern: RegExp; order?: 'lexical' } & TagFilter)
+  | { kind: 'digest'; tag: string };
+
+/**
+ * Tags left out before the best one is chosen (argocd-image-updater's `allow-tags` and
+ * `ignore-tags`): a tag must match `allow`, and none of `ignore`.
+ */
+export interface TagFilter {
+  allow?: RegExp;
+  ignore?: readonly RegExp[];
+}
 
 export function watchRule(tags: WatchConfig['tags']): WatchRule {
   if (typeof tags === 'string') return { kind: 'semver', range: tags };
@@ -27,9 +39,38 @@ export function compareTags(a: string, b: string): number {
 
 /** The best tag a tag-list rule matches: the highest in the range (pre-releases only if the range names one), or the highest the regex matches. */
 export function bestTag(rule: Exclude<WatchRule, { kind: 'digest' }>, tags: readonly string[]): string | undefined {
-  if (rule.kind === 'semver') return semver.maxSatisfying(tags, rule.range, { loose: true }) ?? undefined;
-  const matching = tags.filter((t) => rule.pattern.test(t));
-  return matching.sort(compareTags).at(-1);
+  const allowed = tags.filter((t) => (!rule.allow || rule.allow.test(t)) && !rule.ignore?.some((i) => i.test(t)));
+  if (rule.kind === 'semver') return semver.maxSatisfying(allowed, rule.range, { loose: true }) ?? undefined;
+  const matching = allowed.filter((t) => rule.pattern.test(t));
+  return matching.sort(comparatorOf(rule)).at(-1);
+}
+
+/** argocd-image-updater's `alphabetical`: plain code-unit order (Go's sort.Strings), `build-9` after `build-10`. */
+function lexical(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function comparatorOf(rule: Exclude<WatchRule, { kind: 'digest' }>): (a: string, b: string) => number {
+  return rule.kind === 'regex' && rule.order === 'lexical' ? lexical : compareTags;
+}
+
+/** Go's filepath.Match glob (`*`, `?`, `[…]`), as `ignore-tags` patterns are written, as an anchored RegExp. */
+export function globPattern(glob: string): RegExp {
+  let out = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i]!;
+    if (c === '*') out += '.*';
+    else if (c === '?') out += '.';
+    else if (c === '[') {
+      const end = glob.indexOf(']', i + 1);
+      if (end < 0) throw new Error(`"${glob}": "[" without "]"`);
+      const body = glob.slice(i + 1, end);
+      const negated = body.startsWith('^');
+      out += `[${negated ? '^' : ''}${(negated ? body.slice(1) : body).replace(/\\/g, '\\\\')}]`;
+      i = end;
+    } else out += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${out}$`);
 }
 
 export type WatchDecision =
@@ -44,5 +85,5 @@ export function decide(rule: WatchRule, seen: string | undefined, current: strin
   if (current === undefined) return { kind: 'unchanged' };
   if (seen === undefined) return { kind: 'baseline', version: current };
   if (rule.kind === 'digest') return current === seen ? { kind: 'unchanged' } : { kind: 'new', version: current };
-  return compareTags(current, seen) > 0 ? { kind: 'new', version: current } : { kind: 'unchanged' };
+  return comparatorOf(rule)(current, seen) > 0 ? { kind: 'new', version: current } : { kind: 'unchanged' };
 }

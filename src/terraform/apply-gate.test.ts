@@ -13,6 +13,7 @@ function gh(pull: Partial<PullView>, reviews: { approvedBy?: string[]; changesRe
     pull: async () => view,
     reviews: async () => ({ approvedBy: reviews.approvedBy ?? [], changesRequestedBy: reviews.changesRequestedBy ?? [] }),
     upsertComment: async () => ({ id: 1, url: '', updated: false }),
+    editComment: async () => false,
     setStatus: async () => undefined,
   });
 }

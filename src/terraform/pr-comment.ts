@@ -1,4 +1,4 @@
-import type { Actor, ConversationRef } from '../core/message.js';
+import type { Actor, ChatLink, ConversationRef } from '../core/message.js';
 import { countsLine, destructiveWarning, shortCommit, summaryLines } from './plan-message.js';
 import type { PlanSummary } from './plan-summary.js';
 
@@ -12,6 +12,10 @@ import type { PlanSummary } from './plan-summary.js';
 const PLAN_TEXT_LIMIT = 60_000;
 
 export const commentMarker = (stack: string) => `<!-- opsbot-plan:${stack} -->`;
+/** Which job's plan the comment shows: a late chat link of an earlier plan must not land on a re-plan's comment. */
+export const jobMarker = (jobId: string) => `<!-- opsbot-job:${jobId} -->`;
+/** Around the words that say where in chat the plan is: replaced by a link once the chat message exists. */
+const PLACE = /<!-- chat -->[\s\S]*?<!-- \/chat -->/;
 export const statusContext = (stack: string) => `opsbot/plan: ${stack}`;
 
 export interface PrCommentInput {
@@ -23,11 +27,13 @@ export interface PrCommentInput {
   requester: Actor;
   conversation: ConversationRef;
   jobId: string;
+  /** Where the plan's chat message is, when known already (the console); else the conversation in words until the link comes. */
+  link?: ChatLink;
 }
 
 /** Where in chat the plan was asked for: the conversation a reviewer finds its Approve button in. */
 export function chatPlace(c: ConversationRef): string {
-  if (c.platform === 'console') return 'the opsbot console';
+  if (c.platform === 'console') return `the opsbot console (session ${c.channel})`;
   return `${c.platform === 'slack' ? 'Slack' : 'Telegram'} ${c.platform === 'slack' ? `<#${c.channel}>` : `chat ${c.channel}`}${c.thread ? ` (thread ${c.thread})` : ''}`;
 }
 
@@ -52,9 +58,22 @@ export function prCommentBody(p: PrCommentInput): string {
     '',
     '</details>',
     '',
-    p.planId
-      ? `Plan \`${p.planId}\` by ${p.requester.displayName} from ${chatPlace(p.conversation)} (job ${p.jobId}). Approve it there: \`/infra apply ${p.planId}\`.`
-      : `Planned by ${p.requester.displayName} from ${chatPlace(p.conversation)} (job ${p.jobId}).`,
+    `${p.planId ? `Plan \`${p.planId}\` by` : 'Planned by'} ${p.requester.displayName} from <!-- chat -->${placeText(p.link ?? { text: chatPlace(p.conversation) })}<!-- /chat --> (job ${p.jobId}).${p.planId ? ` Approve it there: \`/infra apply ${p.planId}\`.` : ''} ${jobMarker(p.jobId)}`,
   ];
   return lines.join('\n');
+}
+
+/**
+ * The comment with its chat place turned into `link` — undefined when the comment no longer shows
+ * job `jobId`'s plan (a re-plan replaced it): that plan's link does not belong there.
+ */
+export function withChatLink(body: string, jobId: string, link: ChatLink): string | undefined {
+  if (!body.includes(jobMarker(jobId))) return undefined;
+  return body.replace(PLACE, () => `<!-- chat -->${placeText(link)}<!-- /chat -->`);
+}
+
+/** A link only to an https URL with nothing that could end the Markdown link early; else the words. */
+function placeText(link: ChatLink): string {
+  const text = link.text.replace(/[[\]]/g, '');
+  return link.url && /^https:\/\/[^\s()<>[\]]+$/.test(link.url) ? `[${text}](${link.url})` : text;
 }

@@ -30,11 +30,12 @@ export interface TerraformRunnerOptions {
   /** Contents of the CLI configuration file (e.g. provider_installation); empty by default. */
   cliConfig?: string;
   /**
-   * Run in the bubblewrap sandbox, able to write only these directories (plus its private HOME);
+   * Run in the bubblewrap sandbox, able to write only `writable` (plus its private HOME) and to
+   * read, besides the system's files, only `readable` (a stack's `sandbox.readOnlyPaths`).
    * `false`: unsandboxed (the stack's code can read whatever the worker's user can). A sandbox
    * this machine cannot run is an error (E_TF_SANDBOX), never a silent fallback.
    */
-  sandbox: false | { writable: readonly string[] };
+  sandbox: false | { writable: readonly string[]; readable?: readonly string[] };
 }
 
 export type EventHandler = (event: UiEvent) => void;
@@ -217,21 +218,24 @@ export class TerraformRunner {
     }
     const env = { ...(await this.baseEnv()), ...extraEnv };
     const spec = { binary: this.binary, args, cwd: dir, env, graceMs: this.graceMs, signal, onLine };
-    const outcome = await runProcess(this.sandbox ? await this.sandboxed(spec, this.sandbox.writable) : spec);
+    const outcome = await runProcess(this.sandbox ? await this.sandboxed(spec, this.sandbox) : spec);
     if (outcome.spawnError === 'ENOENT' || outcome.spawnError === 'EACCES') {
       throw new TerraformError('E_TF_MISSING', `Terraform/OpenTofu binary not found: ${this.binary} (set TF_BINARY)`);
     }
     return outcome;
   }
 
-  /** The same call, through bwrap: tofu sees the work dir, its state, its HOME and its binary. */
-  private async sandboxed<S extends { binary: string; args: readonly string[]; cwd: string }>(spec: S, writable: readonly string[]): Promise<S & { interrupt: 'descendants' }> {
+  /** The same call, through bwrap: tofu sees the work dir, its state, its HOME, its binary and the stack's read-only paths. */
+  private async sandboxed<S extends { binary: string; args: readonly string[]; cwd: string }>(
+    spec: S,
+    sandbox: { writable: readonly string[]; readable?: readonly string[] },
+  ): Promise<S & { interrupt: 'descendants' }> {
     const check = await checkSandbox(this.sourceEnv);
     if (!check.ok) {
       throw new TerraformError('E_TF_SANDBOX', `Terraform's sandbox cannot run on this worker: ${check.reason}. Install bubblewrap and allow user namespaces, or set terraform.sandbox: false in opsbot.yaml to run stack code unsandboxed.`);
     }
     const home = await this.home!;
-    const args = [...bwrapArgs({ writable: [...writable, home], readable: [spec.binary] }, spec.cwd), '--', spec.binary, ...spec.args];
+    const args = [...bwrapArgs({ writable: [...sandbox.writable, home], readable: [spec.binary, ...(sandbox.readable ?? [])] }, spec.cwd), '--', spec.binary, ...spec.args];
     return { ...spec, binary: check.bwrap, args, interrupt: 'descendants' };
   }
 

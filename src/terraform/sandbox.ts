@@ -9,8 +9,8 @@ import { which } from '../core/which.js';
  * `/proc/<worker>/environ` and every file the worker can. Under bubblewrap (Debian's
  * `bubblewrap`, the sandbox Flatpak uses) it sees only what is bound here: the system's
  * programs and libraries read-only, a handful of files from /etc that name resolution and TLS
- * need, the tofu binary, and read-write the job's work dir, its private HOME and the stack's
- * state. New user, PID, IPC, UTS and cgroup namespaces: no other process is visible (its /proc
+ * need, the tofu binary and the stack's own `sandbox.readOnlyPaths` (credential files its backend
+ * needs), and read-write the job's work dir, its private HOME and the stack's state. New user, PID, IPC, UTS and cgroup namespaces: no other process is visible (its /proc
  * is its own), no capability is kept, no nested user namespace can be made. The network is
  * shared: providers talk to their clouds, backends to their storage.
  */
@@ -18,7 +18,7 @@ import { which } from '../core/which.js';
 export interface SandboxSpec {
   /** Directories the command may read and write: the work dir, its private HOME, the stack's state dir. */
   writable: readonly string[];
-  /** Files or directories it may read besides the system's (the tofu binary). */
+  /** Files or directories it may read besides the system's (the tofu binary, a stack's read-only paths). */
   readable: readonly string[];
 }
 

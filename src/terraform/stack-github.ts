@@ -33,6 +33,8 @@ export interface StackGitHub {
   reviews(number: number): Promise<{ approvedBy: string[]; changesRequestedBy: string[] }>;
   /** Creates the comment carrying `marker`, or edits it if it is already there: one comment per marker. */
   upsertComment(number: number, marker: string, body: string): Promise<{ id: number; url: string; updated: boolean }>;
+  /** Edits the comment carrying `marker` as `change` says (undefined: leave it); whether it was changed. */
+  editComment(number: number, marker: string, change: (body: string) => string | undefined): Promise<boolean>;
   setStatus(sha: string, status: { context: string; state: StatusState; description: string; targetUrl?: string }): Promise<void>;
 }
 
@@ -101,14 +103,26 @@ class OctokitStackGitHub implements StackGitHub {
 
   async upsertComment(number: number, marker: string, body: string): Promise<{ id: number; url: string; updated: boolean }> {
     const text = `${marker}\n${body}`;
-    const comments = await this.call(`read the comments of #${number}`, () => this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.at, issue_number: number, per_page: 100 }));
-    const mine = comments.find((c) => c.body?.startsWith(marker));
+    const mine = await this.commentWith(number, marker);
     if (mine) {
       const { data } = await this.call(`edit the plan comment on #${number}`, () => this.octokit.rest.issues.updateComment({ ...this.at, comment_id: mine.id, body: text }));
       return { id: data.id, url: data.html_url, updated: true };
     }
     const { data } = await this.call(`comment on #${number}`, () => this.octokit.rest.issues.createComment({ ...this.at, issue_number: number, body: text }));
     return { id: data.id, url: data.html_url, updated: false };
+  }
+
+  async editComment(number: number, marker: string, change: (body: string) => string | undefined): Promise<boolean> {
+    const mine = await this.commentWith(number, marker);
+    const body = mine?.body ? change(mine.body) : undefined;
+    if (!mine || body === undefined || body === mine.body) return false;
+    await this.call(`edit the plan comment on #${number}`, () => this.octokit.rest.issues.updateComment({ ...this.at, comment_id: mine.id, body }));
+    return true;
+  }
+
+  private async commentWith(number: number, marker: string): Promise<{ id: number; body?: string } | undefined> {
+    const comments = await this.call(`read the comments of #${number}`, () => this.octokit.paginate(this.octokit.rest.issues.listComments, { ...this.at, issue_number: number, per_page: 100 }));
+    return comments.find((c) => c.body?.startsWith(marker));
   }
 
   async setStatus(sha: string, status: { context: string; state: StatusState; description: string; targetUrl?: string }): Promise<void> {

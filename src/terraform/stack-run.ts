@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isOpsbotError, OpsbotError } from '../core/errors.js';
 import type { Progress } from '../core/message.js';
+import { stackSandboxPathProblems } from '../core/config/sandbox-paths.js';
 import { isTerraformError, type TerraformError } from './errors.js';
 import { forceUnlockButton, isLockId } from './state-lock.js';
 import { formatDiagnostics } from './plan-message.js';
@@ -26,9 +27,10 @@ export interface OpenStack {
 export async function openStack(src: StackSource, opts: { commit?: string | null; fetch?: string; env: NodeJS.ProcessEnv; signal: AbortSignal; say: Progress }): Promise<OpenStack> {
   const binary = terraformBinaryFor(src.stack, opts.env);
   await opts.say({ text: opts.commit ? `Checking out commit ${opts.commit.slice(0, 12)} of stack ${src.name}…` : `Checking out stack ${src.name} (${src.stack.branch})…` });
+  const readable = src.sandbox === false ? [] : readOnlyPathsOf(src, opts.env);
   const checkout = await checkoutStack(src, { commit: opts.commit, fetch: opts.fetch }, opts.signal);
-  // Sandboxed unless the config opts out: tofu may write its work dir and the stack's state, nothing else.
-  const sandbox = src.sandbox === false ? false : { writable: [checkout.root, ...(checkout.stateDir ? [checkout.stateDir] : [])] };
+  // Sandboxed unless the config opts out: tofu may write its work dir and the stack's state, and read the stack's own read-only paths.
+  const sandbox = src.sandbox === false ? false : { writable: [checkout.root, ...(checkout.stateDir ? [checkout.stateDir] : [])], readable };
   const runner = new TerraformRunner({ binary, passEnv: src.stack.env, sourceEnv: opts.env, sandbox });
   const dispose = async () => {
     await runner.dispose().catch(() => undefined);
@@ -44,6 +46,19 @@ export async function openStack(src: StackSource, opts: { commit?: string | null
     await dispose();
     throw err;
   }
+}
+
+/**
+ * The stack's `sandbox.readOnlyPaths`, checked again on this worker right before they are bound
+ * (a path removed, or turned into a link to opsbot's home, since start): refused with the reason.
+ */
+function readOnlyPathsOf(src: StackSource, env: NodeJS.ProcessEnv): readonly string[] {
+  const paths = src.stack.sandbox.readOnlyPaths;
+  const problems = stackSandboxPathProblems(src.name, paths, { env });
+  if (problems.length > 0) {
+    throw new OpsbotError('E_CONFIG', `Stack ${src.name} cannot run here: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}. Nothing was run.`);
+  }
+  return paths;
 }
 
 export interface PlanOutcome {

@@ -21,7 +21,7 @@ describe('protected deploys go through a pull request', () => {
 
   beforeAll(async () => {
     redis = await startRedis();
-    repo = await createBareRepo({ 'apps/web/overlays/prod/kustomization.yaml': KUSTOMIZATION });
+    repo = await createBareRepo({ 'apps/web/overlays/prod/kustomization.yaml': KUSTOMIZATION, 'apps/api/values.yaml': 'image:\n  tag: "1.0.0" # api\n' });
     github = await startGitHubApi({ token: TOKEN, repos: { 'example/gitops': repo.bare } });
     const config = writeConfig(`
 gitops:
@@ -32,6 +32,10 @@ apps:
     image: ghcr.io/example/web
     environments:
       prod: { kind: kustomize, path: apps/web/overlays/prod/kustomization.yaml, protected: true }
+  api:
+    image: ghcr.io/example/api
+    environments:
+      prod: { kind: helm-values, path: apps/api/values.yaml, key: image.tag }
 access:
   rules:
     - subjects: ["console:alice", "console:bob"]
@@ -39,6 +43,9 @@ access:
     - subjects: ["console:carol"]
       actions: [deploy]
       environments: [staging]
+    - subjects: ["console:carol"]
+      actions: [deploy]
+      apps: [api]
 `);
     env = baseEnv({ REDIS_URL: redis.url, OPSBOT_CONFIG: config, OPSBOT_HOME: join(repo.root, 'home'), GITHUB_TOKEN: TOKEN, GITHUB_API_URL: github.url });
   });
@@ -166,6 +173,33 @@ access:
     expect(pullOf(branch)).toMatchObject({ state: 'closed', merged: false });
     expect(await main()).toBe(before);
     expect(await repo.show('apps/web/overlays/prod/kustomization.yaml')).not.toContain('evil');
+  });
+
+  it('a group with a protected member: one pull request for every app, approved by someone allowed to deploy each, merged once', async () => {
+    const before = await main();
+    const asked = await chat('/deploy web,api 4.0.0 prod', 'alice');
+    expect(asked.code, asked.stdout + asked.stderr).toBe(0);
+    expect(asked.stdout).toContain('deploy web, api 4.0.0 to prod in one pull request (protected)');
+    const [, id] = /Queued as job (\d+)/.exec(asked.stdout)!;
+    const branch = 'opsbot/web_api-prod-4.0.0';
+    expect(asked.stdout).toMatch(new RegExp(`✔ Pull request #${pullOf(branch).number}: deploy\\(web,api\\): 4\\.0\\.0 \\[prod\\]`));
+    expect(await main()).toBe(before);
+    expect((await git(repo.bare, 'diff', '--name-only', 'main', branch)).split('\n').sort()).toEqual(['apps/api/values.yaml', 'apps/web/overlays/prod/kustomization.yaml']);
+
+    // carol may deploy api anywhere, web only in staging: the group's approval needs both.
+    const carol = await chat(`/deploy approve ${id}`, 'carol');
+    expect(carol.code).toBe(2);
+    expect(carol.stdout).toContain('console:carol may not deploy on app web, environment prod');
+    expect(await main()).toBe(before);
+
+    const approved = await chat(`/deploy approve ${id}`, 'bob');
+    expect(approved.code, approved.stdout).toBe(0);
+    expect(approved.stdout).toContain('✔ Approved by bob: web,api 4.0.0 merged into prod');
+    expect(await repo.show('apps/web/overlays/prod/kustomization.yaml')).toContain('newTag: "4.0.0" # prod');
+    expect(await repo.show('apps/api/values.yaml')).toBe('image:\n  tag: "4.0.0" # api\n');
+    expect(await git(repo.bare, 'rev-list', '--count', `${before}..main`)).toBe('2'); // the group's commit and its merge
+    expect(pullOf(branch)).toMatchObject({ state: 'closed', merged: true });
+    expect(await branches()).toEqual(['main']);
   });
 
   it('an unknown review is a clear reply', async () => {

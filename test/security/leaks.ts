@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import { tempDir } from '../support/config.js';
+import { outboxStreams } from '../support/redis.js';
 import { checkSandbox } from '../../src/terraform/sandbox.js';
 import { TOFU } from '../terraform/stacks.js';
 
@@ -36,7 +37,7 @@ export function findLeaks(places: Record<string, string>, secrets: Record<string
 /** Everything opsbot keeps in Redis that a person could be shown: audit, every outbox, every plan record. */
 export async function redisTexts(client: Redis): Promise<Record<string, string>> {
   const texts: Record<string, string> = { audit: JSON.stringify(await client.xrange('opsbot:audit', '-', '+')) };
-  for (const key of await client.keys('opsbot:outbox:*')) texts[key] = JSON.stringify(await client.xrange(key, '-', '+'));
+  for (const key of await outboxStreams(client)) texts[key] = JSON.stringify(await client.xrange(key, '-', '+'));
   for (const key of await client.keys('opsbot:plan:*')) {
     const type = await client.type(key);
     if (type === 'hash') texts[key] = JSON.stringify(await client.hgetall(key));

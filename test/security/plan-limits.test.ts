@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SUITE_TIMEOUT } from './leaks.js';
 import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { tempDir } from '../support/config.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { outboxStreams, startRedis, type TestRedis } from '../support/redis.js';
 import { PLAN_TEXT_LIMIT } from '../../src/terraform/plan-text.js';
 import { LOCAL_BACKEND, SLOW_TF, SKIP_REASON, TOFU, haveTofu, infraConfig, planIdOf, stackRepo } from '../terraform/stacks.js';
 
@@ -81,7 +81,7 @@ describe.skipIf(!haveTofu)(`plan limits (real tofu)${haveTofu ? '' : ` — skipp
   const queued = async () => Number((await client.get('opsbot:jobs:seq')) ?? 0);
   const outbox = async () => {
     const entries: string[] = [];
-    for (const key of await client.keys('opsbot:outbox:*')) entries.push(...(await client.xrange(key, '-', '+')).map(([, f]) => f[1] ?? ''));
+    for (const key of await outboxStreams(client)) entries.push(...(await client.xrange(key, '-', '+')).map(([, f]) => f[1] ?? ''));
     return entries;
   };
 

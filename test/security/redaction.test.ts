@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runOpsbot } from '../support/cli.js';
 import { tempDir } from '../support/config.js';
 import { eventually } from '../support/http.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { outboxStreams, startRedis, type TestRedis } from '../support/redis.js';
 import { CHANNEL } from '../slack/slack-requests.js';
 import { startSlackRig, type SlackRig } from '../slack/slack-harness.js';
 import { SKIP_REASON, TOFU, haveTofu, infraConfig, planIdOf, stackRepo } from '../terraform/stacks.js';
@@ -101,7 +101,7 @@ describe.skipIf(!haveTofu)(
       const places = { chat: res.stdout, logs: res.stderr, 'plan text': full, ...(await redisTexts(client)) };
       expect(findLeaks(places, LEAVES)).toEqual([]);
       // What is in Redis is still what it was: JSON that parses, stream by stream.
-      for (const key of await client.keys('opsbot:outbox:*'))
+      for (const key of await outboxStreams(client))
         for (const [, f] of await client.xrange(key, '-', '+')) expect(() => JSON.parse(f[1]!)).not.toThrow();
       expect(planIdOf(res.stdout)).toMatch(/^[a-z2-7]{8}$/);
     });

@@ -75,6 +75,10 @@ export async function createIsolatedApplication(opts: {
   repo?: BareRepo;
   /** The directory of the repository the Application syncs (default: all of it). */
   path?: string;
+  /** Annotations of the Application (argocd-image-updater's, for apps declared there). */
+  annotations?: Record<string, string>;
+  /** `spec.source.directory` (plain manifests, e.g. `{ recurse: true }` as the reference organisation writes it). */
+  directory?: { recurse: boolean };
 }): Promise<IsolatedApplication> {
   const env = opts.env ?? testenv();
   if (!env.argocd.available) throw new Error(`the GitOps loop is unavailable: ${env.argocd.reason ?? ''}`);
@@ -93,10 +97,10 @@ export async function createIsolatedApplication(opts: {
     body: {
       apiVersion: `${ARGO.group}/${ARGO.version}`,
       kind: 'Application',
-      metadata: { name, namespace: ns, labels: { 'opsbot.test/isolated': 'true' } },
+      metadata: { name, namespace: ns, labels: { 'opsbot.test/isolated': 'true' }, ...(opts.annotations ? { annotations: opts.annotations } : {}) },
       spec: {
         project: 'default',
-        source: { repoURL, targetRevision: 'main', path: opts.path ?? '.' },
+        source: { repoURL, targetRevision: 'main', path: opts.path ?? '.', ...(opts.directory ? { directory: opts.directory } : {}) },
         destination: { server, namespace: destination },
         syncPolicy: {
           automated: { prune: true, selfHeal: true },

@@ -117,6 +117,13 @@ export class FakeGitopsRepo implements GitopsRepo {
     return this.files[file] ?? null;
   }
 
+  async manifestFiles(dir: string, recurse: boolean): Promise<Map<string, string>> {
+    const prefix = dir === '.' ? '' : `${dir}/`;
+    return new Map(
+      Object.entries(this.files).filter(([f]) => f.startsWith(prefix) && /\.ya?ml$/.test(f) && (recurse || !f.slice(prefix.length).includes('/'))),
+    );
+  }
+
   /** `previous` stands for what DeployHistory would find; `to` must be a tag of `records`. */
   async rollbackTarget(file: string, _readTag: ReadTag, to?: string): Promise<string> {
     if (to !== undefined) {

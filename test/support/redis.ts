@@ -87,3 +87,19 @@ async function waitForPing(port: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/**
+ * The outbox streams whose names match `pattern`. Other keys share the prefix (a published-once
+ * marker beside its stream, open digests, parked messages), so a test that reads every outbox
+ * asks Redis for streams only.
+ */
+export async function outboxStreams(client: Redis, pattern = 'opsbot:outbox:*'): Promise<string[]> {
+  const streams: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000, 'TYPE', 'stream');
+    streams.push(...keys);
+    cursor = next;
+  } while (cursor !== '0');
+  return streams;
+}

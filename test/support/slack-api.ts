@@ -146,6 +146,15 @@ export async function startSlackApi(opts: {
       m.versions.push({ text: m.text, blocks: m.blocks });
       return { channel: m.channel, ts: m.ts, text: m.text, message: { text: m.text, user: botUser, blocks: m.blocks } };
     },
+    'chat.getPermalink': (a) => {
+      // https://docs.slack.dev/reference/methods/chat.getPermalink: `archives/<channel>/p<ts without the dot>`,
+      // a thread reply with `?thread_ts=<parent>&cid=<channel>`; channel_not_found / message_not_found otherwise.
+      if (!a.channel || ![...messages.values()].some((m) => m.channel === a.channel)) return { ok: false, error: 'channel_not_found' };
+      const m = messages.get(String(a.message_ts));
+      if (!m || m.channel !== a.channel) return { ok: false, error: 'message_not_found' };
+      const reply = m.thread_ts && m.thread_ts !== m.ts ? `?thread_ts=${m.thread_ts}&cid=${m.channel}` : '';
+      return { channel: m.channel, permalink: `https://example.slack.com/archives/${m.channel}/p${m.ts.replace('.', '')}${reply}` };
+    },
     'chat.postEphemeral': (a) => (a.channel && a.user ? { message_ts: nextTs() } : { ok: false, error: 'channel_not_found' }),
     'files.getUploadURLExternal': (a) => {
       if (!a.filename || !a.length) return { ok: false, error: 'invalid_arguments' };

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, OpsbotProcess, runOpsbot } from '../support/cli.js';
 import { tempDir } from '../support/config.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { outboxStreams, startRedis, type TestRedis } from '../support/redis.js';
 import { LOCAL_BACKEND, SLOW_TF, TOFU, haveTofu, infraConfig, planIdOf, stackRepo } from './stacks.js';
 
 /** Concurrency, cancellation, a worker killed mid-apply, and scheduled drift checks. */
@@ -55,7 +55,7 @@ describe.skipIf(!haveTofu)('Terraform from chat: faults (real tofu)', () => {
     expect(outputs.some((r) => r.stdout.includes('✔ Plan for stack busy'))).toBe(true);
     // The time each job held the stack (from taking the lock to its last word), from the outbox stream ids.
     const spans: [number, number][] = [];
-    for (const key of await client.keys('opsbot:outbox:console:*')) {
+    for (const key of await outboxStreams(client, 'opsbot:outbox:console:*')) {
       const entries = await client.xrange(key, '-', '+');
       const times = entries.filter(([, f]) => /plan stack busy|Checking out stack busy|Plan for stack busy/.test(f[1] ?? '')).map(([id]) => Number(id.split('-')[0]));
       const started = entries.find(([, f]) => (f[1] ?? '').includes('Checking out stack busy'));

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseEnv, runOpsbot } from '../support/cli.js';
 import { tempDir } from '../support/config.js';
-import { startRedis, type TestRedis } from '../support/redis.js';
+import { outboxStreams, startRedis, type TestRedis } from '../support/redis.js';
 import { TOFU, haveTofu, headOf, infraConfig, planIdOf, stackRepo, tofuBehindTheBack } from './stacks.js';
 
 const SECRET = 'Hunter2-s3cret-7f2b9c';
@@ -223,7 +223,7 @@ describe.skipIf(!haveTofu)('Terraform from chat (real tofu)', () => {
     const state = readFileSync(join(repos.secret, 'infra', 'terraform.tfstate'), 'utf8');
     expect(state).toContain(createHash('sha256').update(SECRET).digest('hex')); // it did reach tofu
     const audit = JSON.stringify(await client.xrange('opsbot:audit', '-', '+'));
-    const outboxes = await client.keys('opsbot:outbox:*');
+    const outboxes = await outboxStreams(client);
     const streams = JSON.stringify(await Promise.all(outboxes.map((k) => client.xrange(k, '-', '+'))));
     const fullPlan = readFileSync(/Full plan: (\S+)/.exec(planned.stdout)![1]!, 'utf8');
     for (const text of [planned.stdout, planned.stderr, applied.stdout, applied.stderr, audit, streams, fullPlan]) expect(text).not.toContain(SECRET);

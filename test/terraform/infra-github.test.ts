@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,23 +7,9 @@ import { baseEnv, runOpsbot } from '../support/cli.js';
 import { tempDir } from '../support/config.js';
 import { startGitHubApi, type GitHubApiDouble } from '../support/github-api.js';
 import { startRedis, type TestRedis } from '../support/redis.js';
-import { TOFU, haveTofu, infraConfig, planIdOf, stackRepo } from './stacks.js';
+import { FEATURE_TF, TOFU, haveTofu, infraConfig, planIdOf, pushTo, stackRepo } from './stacks.js';
 
 const TOKEN = 'ghp_stacktoken0123456789abcdefghijklmno';
-const FEATURE_TF = `resource "terraform_data" "feature" {\n  input = "v1"\n}\n`;
-
-/** Commits `files` (in infra/) on `branch` of a stack repository, made from main; returns the new head. */
-function pushTo(repo: string, branch: string, files: Record<string, string>): string {
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', ...args], { cwd: repo, stdio: 'pipe' }).toString().trim();
-  const exists = git('branch', '--list', branch) !== '';
-  git('checkout', '-q', ...(exists ? [branch] : ['-b', branch]));
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(repo, 'infra', name), text);
-  git('add', '-A');
-  git('commit', '-q', '-m', `change ${Object.keys(files).join(', ')}`);
-  const head = git('rev-parse', 'HEAD');
-  git('checkout', '-q', 'main');
-  return head;
-}
 
 const resourcesIn = (repo: string): string[] => {
   const file = join(repo, 'infra', 'terraform.tfstate');
@@ -106,7 +92,8 @@ describe.skipIf(!haveTofu)('Terraform for branches and pull requests (real tofu,
     expect(body).toContain('<!-- opsbot-plan:pr -->');
     expect(body).toContain(`**Plan for stack \`pr\`** at ${head.slice(0, 12)}: 6 to add`);
     expect(body).toMatch(/<details><summary>Show the full plan<\/summary>\n\n```diff\n[\s\S]*# terraform_data\.feature will be created[\s\S]*```\n\n<\/details>/);
-    expect(body).toContain(`Plan \`${id}\` by alice from the opsbot console`);
+    // The console has no message to link: the comment says where in words, for good (no follow-up is queued).
+    expect(body).toMatch(new RegExp(`Plan \`${id}\` by alice from <!-- chat -->the opsbot console \\(session alice-[\\w-]+\\)<!-- /chat --> \\(job \\d+\\)`));
     expect(github.statuses.at(-1)).toMatchObject({ sha: head, context: 'opsbot/plan: pr', state: 'pending' });
     expect(github.statuses.at(-1)!.description).toContain(`Plan ${id}: 6 to add`);
 

@@ -19,6 +19,8 @@ export const SLOW_TF = `resource "terraform_data" "slow" {
   }
 }
 `;
+/** A resource a feature branch adds to a stack (the plans of pull requests and branches). */
+export const FEATURE_TF = `resource "terraform_data" "feature" {\n  input = "v1"\n}\n`;
 export const LOCAL_BACKEND = `terraform {\n  backend "local" {}\n}\n`;
 
 /**
@@ -39,6 +41,19 @@ export function stackRepo(opts: { git?: boolean; example?: boolean; files?: Reco
     git('commit', '-q', '-m', 'infra');
   }
   return repo;
+}
+
+/** Commits `files` (in infra/) on `branch` of a stack repository, made from main; returns the new head. */
+export function pushTo(repo: string, branch: string, files: Record<string, string>): string {
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=dev', '-c', 'user.email=dev@example.com', ...args], { cwd: repo, stdio: 'pipe' }).toString().trim();
+  const exists = git('branch', '--list', branch) !== '';
+  git('checkout', '-q', ...(exists ? [branch] : ['-b', branch]));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(repo, 'infra', name), text);
+  git('add', '-A');
+  git('commit', '-q', '-m', `change ${Object.keys(files).join(', ')}`);
+  const head = git('rev-parse', 'HEAD');
+  git('checkout', '-q', 'main');
+  return head;
 }
 
 export function headOf(repo: string): string {

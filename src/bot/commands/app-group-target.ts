@@ -1,5 +1,6 @@
 import type { Config } from '../../core/config/schema.js';
 import { ownEntry } from '../../core/config/own-entry.js';
+import { annotatedRefusal } from '../../core/config/annotated-apps.js';
 import { isOpsbotError, OpsbotError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
 import { checkRefFor } from '../../gitops/editors/tag-location.js';
@@ -11,6 +12,8 @@ export interface GroupTarget {
   group?: string;
   env: string;
   members: AppTarget[];
+  /** A member's environment is protected: the group's one commit goes through one pull request. */
+  protected: boolean;
 }
 
 /** Does `/deploy <what> …` name several apps (a group, or `web,api`)? */
@@ -21,7 +24,7 @@ export function namesSeveralApps(config: Config, what: string): boolean {
 /** `/deploy botz …` where groups are configured: the suggestion and the list include them. */
 export function unknownAppOrGroup(config: Config, what: string, usageLine: string): OpsbotError | undefined {
   const groups = Object.keys(config.appGroups);
-  if (groups.length === 0 || ownEntry(config.apps, what)) return undefined;
+  if (groups.length === 0 || ownEntry(config.apps, what) || annotatedRefusal(config, what)) return undefined;
   const apps = Object.keys(config.apps);
   return new OpsbotError(
     'E_UNKNOWN_APP',
@@ -31,8 +34,7 @@ export function unknownAppOrGroup(config: Config, what: string, usageLine: strin
 
 /**
  * The apps of a group deploy and their common environment, checked as a whole before anything
- * is queued: every member must have the environment, take the reference, and not be protected
- * (a protected environment's deploy is a pull request of its own, decided app by app).
+ * is queued: every member must have the environment and take the reference.
  */
 export function resolveGroupTarget(config: Config, what: string, env: string | undefined, ref: string, usageLine: string): GroupTarget {
   const group = what.includes(',') ? undefined : what;
@@ -50,13 +52,6 @@ export function resolveGroupTarget(config: Config, what: string, env: string | u
     );
   }
   const members = apps.map((a) => resolveAppTarget(config, a, chosen, usageLine));
-  const guarded = members.find((m) => m.location.protected);
-  if (guarded) {
-    throw new OpsbotError(
-      'E_PROTECTED',
-      `${guarded.app} in ${chosen} is protected: its deploys go through a pull request of their own, approved app by app, so it cannot be part of a group deploy. Deploy it alone (/deploy ${guarded.app} ${ref} ${chosen}); nothing was deployed.`,
-    );
-  }
   for (const m of members) {
     try {
       checkRefFor(m.location, ref);
@@ -65,7 +60,7 @@ export function resolveGroupTarget(config: Config, what: string, env: string | u
       throw new OpsbotError(err.code, `${m.app}: ${err.userMessage} — a group deploy changes every app or none, so nothing was deployed.`);
     }
   }
-  return { ...(group !== undefined ? { group } : {}), env: chosen, members };
+  return { ...(group !== undefined ? { group } : {}), env: chosen, members, protected: members.some((m) => m.location.protected) };
 }
 
 /** `web,api`: apps only, each once (a group inside a list would hide what is deployed twice). */

@@ -2,6 +2,7 @@ import type { AppConfig, Config, TagLocation } from '../../core/config/schema.js
 import { OpsbotError } from '../../core/errors.js';
 import { didYouMean } from '../../core/suggest.js';
 import { ownEntry } from '../../core/config/own-entry.js';
+import { annotatedRefusal } from '../../core/config/annotated-apps.js';
 
 export interface AppTarget {
   app: string;
@@ -17,6 +18,8 @@ export interface AppTarget {
 export function resolveAppTarget(config: Config, app: string, env: string | undefined, usageLine: string): AppTarget {
   const appConfig = ownEntry(config.apps, app);
   if (!appConfig) {
+    const refused = annotatedRefusal(config, app);
+    if (refused) throw new OpsbotError('E_NOT_DEPLOYABLE', `Not deployable through opsbot: ${refused}.`);
     const known = Object.keys(config.apps);
     throw new OpsbotError(
       'E_UNKNOWN_APP',

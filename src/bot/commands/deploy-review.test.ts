@@ -76,6 +76,17 @@ describe('/deploy approve and /deploy reject', () => {
     expect(queues.queued).toHaveLength(0);
   });
 
+  it("a group's pull request needs the deploy right on every member: the first one refused is named", async () => {
+    const yaml = COMMANDS_CONFIG.replace('      environments: [staging]\n', '      environments: [staging, prod]\n      apps: [web]\n');
+    const { router, queues, reviews } = await setup(yaml);
+    await reviews.put({ ...REVIEW, id: '13', app: 'web,api', apps: ['web', 'api'], env: 'prod' });
+    const outcome = await router.handle(command('deploy approve 13', bob));
+    expect(outcome).toMatchObject({ kind: 'rejected', code: 'E_DENIED' });
+    expect(outcome.message.text).toMatch(/^Denied: console:bob may not deploy on app api, environment prod/);
+    expect(queues.queued).toHaveLength(0);
+    expect((await reviews.get('13'))?.state).toBe('pending');
+  });
+
   it.each([
     ['deploy approve 99', 'There is no pull request waiting for job 99.'],
     ['deploy approve x1', '"x1" is not a job id.\nUsage: /deploy approve <job-id>'],

@@ -32,8 +32,11 @@ function reviewCommand(decision: ReviewPayload['decision']): CommandSpec<ReviewA
       const reviews = deps.reviews;
       const review = await reviews.get(args.id);
       if (!review) throw new OpsbotError('E_UNKNOWN_REVIEW', `There is no pull request waiting for job ${args.id}.`);
-      const allowed = deps.policy.can(subject, review.action ?? 'deploy', { app: review.app, environment: review.env });
-      if (!allowed.allowed) throw new OpsbotError('E_DENIED', `Denied: ${allowed.reason}`);
+      // A group's pull request changes every member: the decider needs the action on each.
+      for (const app of review.apps ?? [review.app]) {
+        const allowed = deps.policy.can(subject, review.action ?? 'deploy', { app, environment: review.env });
+        if (!allowed.allowed) throw new OpsbotError('E_DENIED', `Denied: ${allowed.reason}`);
+      }
       if (decision === 'approved' && deps.policy.samePerson(review.requester, subject) && !deps.config.gitops?.requesterMayApprove) {
         throw new OpsbotError(
           'E_DENIED',

@@ -98,6 +98,12 @@ describe('/deploy of several apps', () => {
       'Queued as job 100: deploy bots (bot-mat, bot-prod) 1.5.0 to prod in one commit.',
     ],
     [
+      'deploy guarded 1.5.0 prod',
+      { apps: ['bot-prod', 'web'], env: 'prod', ref: '1.5.0', group: 'guarded' },
+      'guarded@prod',
+      'Queued as job 100: deploy guarded (bot-prod, web) 1.5.0 to prod in one pull request (protected).',
+    ],
+    [
       'deploy api,bot-prod 1.5.0',
       { apps: ['api', 'bot-prod'], env: 'prod', ref: '1.5.0' },
       'api,bot-prod@prod',
@@ -122,7 +128,6 @@ describe('/deploy of several apps', () => {
     ['deploy bot-mat,bot-mat 1.5.0 prod', 'E_USAGE', 'bot-mat is listed twice in bot-mat,bot-mat: name each app once.'],
     ['deploy bot-mat,,api 1.5.0 prod', 'E_USAGE', '"bot-mat,,api" has an empty name'],
     ['deploy bots,api 1.5.0 prod', 'E_USAGE', 'bots is an app group: deploy it on its own (/deploy bots …), or list its apps (bot-mat,bot-prod).'],
-    ['deploy guarded 1.5.0 prod', 'E_PROTECTED', 'web in prod is protected: its deploys go through a pull request of their own'],
     [`deploy api,bot-mat sha256:${'ab'.repeat(32)} prod`, 'E_BAD_TAG', 'api: api/values.yaml: image.tag takes a tag, not a digest'],
   ])('%j is refused, nothing queued', (line, code, reply) => refusedWithNothingQueued(setupGroup(), line, code, reply));
 

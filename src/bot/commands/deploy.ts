@@ -8,7 +8,7 @@ import { defineCommand, expectArgs, queueJob } from './spec.js';
 
 type DeployArgs =
   | { kind: 'app'; app: string; env: string; ref: string; protected: boolean }
-  | { kind: 'group'; group?: string; apps: string[]; env: string; ref: string };
+  | { kind: 'group'; group?: string; apps: string[]; env: string; ref: string; protected: boolean };
 
 /** `web@prod`, `bots@prod`, `web,api@prod`: what /jobs and the audit show. */
 const targetOf = (a: DeployArgs) => (a.kind === 'app' ? `${a.app}@${a.env}` : `${a.group ?? a.apps.join(',')}@${a.env}`);
@@ -24,7 +24,14 @@ export const deploy = defineCommand<DeployArgs>({
     parseRequestedRef(ref); // a clear E_BAD_TAG before anything is queued
     if (namesSeveralApps(deps.config, what)) {
       const t = resolveGroupTarget(deps.config, what, env, ref, deploy.usage);
-      return { kind: 'group', ...(t.group !== undefined ? { group: t.group } : {}), apps: t.members.map((m) => m.app), env: t.env, ref };
+      return {
+        kind: 'group',
+        ...(t.group !== undefined ? { group: t.group } : {}),
+        apps: t.members.map((m) => m.app),
+        env: t.env,
+        ref,
+        protected: t.protected,
+      };
     }
     const unknown = unknownAppOrGroup(deps.config, what, deploy.usage);
     if (unknown) throw unknown;
@@ -45,7 +52,8 @@ export const deploy = defineCommand<DeployArgs>({
         ...(args.group !== undefined ? { group: args.group } : {}),
       };
       const what = args.group ? `${args.group} (${args.apps.join(', ')})` : args.apps.join(', ');
-      return queueJob(ctx, 'deploy-group', payload, targetOf(args), `deploy ${what} ${args.ref} to ${args.env} in one commit`);
+      const how = args.protected ? 'in one pull request (protected)' : 'in one commit';
+      return queueJob(ctx, 'deploy-group', payload, targetOf(args), `deploy ${what} ${args.ref} to ${args.env} ${how}`);
     }
     const payload: DeployPayload = { verb: 'deploy', app: args.app, env: args.env, ref: args.ref };
     const how = args.protected ? ' (protected: through a pull request)' : '';

@@ -1,3 +1,4 @@
+import { annotatedOrigin, annotatedRefusals } from '../../core/config/annotated-apps.js';
 import type { Action } from '../../core/config/schema.js';
 import { textTable } from '../../core/text-table.js';
 import type { CommandDeps } from './spec.js';
@@ -20,7 +21,7 @@ export const help = defineCommand({
       .commands()
       .filter((c) => c.action === null || deps.policy.mayEver(subject, c.action))
       .map((c) => `${c.usage}  —  ${c.summary}`);
-    const targets = whatYouMayActOn(subject, deps);
+    const targets = [whatYouMayActOn(subject, deps), refusedDeclarations(subject, deps)].filter(Boolean).join('\n\n');
     return {
       kind: 'reply',
       message: { title: 'What you can ask opsbot', code: [lines.join('\n'), targets].filter(Boolean).join('\n\n'), context: `You are ${subject}.` },
@@ -34,7 +35,8 @@ function whatYouMayActOn(subject: Subject, deps: CommandDeps): string {
   for (const [app, cfg] of Object.entries(deps.config.apps)) {
     for (const environment of Object.keys(cfg.environments)) {
       const may = APP_ACTIONS.filter((a) => deps.policy.can(subject, a, { app, environment }).allowed);
-      if (may.length > 0) rows.push([app, environment, may.join(', ')]);
+      const origin = annotatedOrigin(deps.config, app);
+      if (may.length > 0) rows.push([origin ? `${app} (annotations on ${origin})` : app, environment, may.join(', ')]);
     }
   }
   // A group in each environment all its members have, when this person may deploy every one of them there.
@@ -54,4 +56,11 @@ function whatYouMayActOn(subject: Subject, deps: CommandDeps): string {
     if (may.length > 0) rows.push([`stack ${stack}`, '', may.join(', ')]);
   }
   return rows.length > 0 ? textTable(['app / stack', 'environment', 'you may'], rows) : '';
+}
+
+/** Apps that argocd-image-updater annotations declare but opsbot cannot deploy, with why: for those who deploy. */
+function refusedDeclarations(subject: Subject, deps: CommandDeps): string {
+  const refused = [...annotatedRefusals(deps.config).values()];
+  if (refused.length === 0 || !deps.policy.mayEver(subject, 'deploy')) return '';
+  return ['Declared by argocd-image-updater annotations, not deployable through opsbot:', ...refused.map((r) => `  ${r}`)].join('\n');
 }

@@ -106,8 +106,8 @@ describe('parseConfig', () => {
       /^access\.rules\.0\.subjects\.0: group "ops" is not defined/,
     ],
     [
-      'an undefined app in a rule',
-      `${APP}\naccess: { rules: [ { subjects: ["console:bob"], actions: [deploy], apps: [api] } ] }`,
+      'an undefined app in a rule (apps from argocd-image-updater annotations off)',
+      `${APP}\nargocd: { imageUpdater: { enabled: false } }\naccess: { rules: [ { subjects: ["console:bob"], actions: [deploy], apps: [api] } ] }`,
       /^access\.rules\.0\.apps\.0: app "api" is not defined \(defined: web\)/,
     ],
     [

@@ -57,7 +57,8 @@ export function checkReferences(raw: unknown): ConfigProblem[] {
   list(obj(file.access).rules).forEach((value, r) => {
     const rule = obj(value);
     for (const [s, i] of strings(rule.subjects)) checkSubject(s, `access.rules.${r}.subjects.${i}`);
-    checkNames(rule.apps, apps, 'app', `access.rules.${r}.apps`);
+    // With argocd-image-updater annotations read, an app may be declared on the cluster: check-config warns (policy-lint).
+    if (obj(obj(file.argocd).imageUpdater).enabled === false) checkNames(rule.apps, apps, 'app', `access.rules.${r}.apps`);
     checkNames(rule.stacks, stacks, 'stack', `access.rules.${r}.stacks`);
   });
   for (const [name, stack] of Object.entries(obj(file.stacks))) {

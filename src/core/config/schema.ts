@@ -4,6 +4,7 @@ import { KEY_PATH_PATTERN } from '../cosign-key.js';
 import { DESTINATION_FORMS, isDestination } from '../destination.js';
 import { parseRepository, TAG_PATTERN } from '../oci-reference.js';
 import { cronProblem } from './cron.js';
+import { sandboxPathSyntaxProblem } from './sandbox-paths.js';
 
 /**
  * The one schema of `opsbot.yaml`. Types, validation messages, the example file and the README
@@ -17,6 +18,19 @@ const name = (what: string) => z.string().regex(NAME_PATTERN, `${what} must be l
 /** A path inside a repository: relative, no `..`, no leading `/`, no shell metacharacters. */
 export const REPO_PATH_PATTERN = /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._\-/]{1,255}$/;
 const repoPath = z.string().regex(REPO_PATH_PATTERN, 'must be a relative path inside the repository (letters, digits, . _ - /; no "..")');
+
+/**
+ * A path bound read-only into a stack's sandbox: absolute and written the one way it is meant
+ * (no `.`/`..` segments, no `//`, no trailing `/`), and never a whole system tree. What depends
+ * on the machine (exists, not opsbot's own home) is checked by sandbox-paths.ts at start.
+ */
+const sandboxReadPath = z
+  .string()
+  .max(1024)
+  .superRefine((p, ctx) => {
+    const problem = sandboxPathSyntaxProblem(p);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 /** Durations are written like "30m", "10s", "2h". */
 const duration = z
@@ -471,6 +485,18 @@ export const stackSchema = z.strictObject({
     .describe(
       "`job`: the stack is locked while a plan or apply runs. `plan-to-apply`: also from a plan until its apply, rejection, expiry or the merge of its pull request; another person's plan is refused.",
     ),
+  sandbox: z
+    .strictObject({
+      readOnlyPaths: z
+        .array(sandboxReadPath)
+        .max(32)
+        .default([])
+        .describe(
+          "Absolute paths on the worker bound read-only into this stack's sandbox, for a backend's or provider's credential files (a kubeconfig, `~/.azure`, a client certificate). Checked at start and by `check-config`: each must exist, and none may be `/`, a top-level directory, under `/proc`, `/sys`, `/dev` or `/run`, inside or around `OPSBOT_HOME`, the worker's `HOME` itself or a directory around it, or a directory holding the config file.",
+        ),
+    })
+    .default({ readOnlyPaths: [] })
+    .describe("What this stack's sandbox may see besides its work dir and state (with `terraform.sandbox: true`)."),
   notify: z
     .string()
     .refine(isDestination, DESTINATION_FORMS)
@@ -586,8 +612,25 @@ export const configSchema = z.strictObject({
       namespaces: z.array(z.string().regex(NAME_PATTERN)).default(['argocd']).describe('Namespaces whose Applications are watched.'),
       context: z.string().optional().describe('kubeconfig context to use (default: the current one).'),
       followTimeout: duration.default(10 * 60_000).describe('How long a deploy is followed until synced and healthy.'),
+      imageUpdater: z
+        .strictObject({
+          enabled: z
+            .boolean()
+            .default(true)
+            .describe(
+              "Read argocd-image-updater's annotations (`image-list`, `<alias>.update-strategy`, `write-back-method: git`, …) on the Applications of the first namespace: each image becomes an app (opsbot.yaml wins on a name it defines).",
+            ),
+          interval: duration
+            .refine((ms) => ms >= 1000, 'must be at least 1s')
+            .default(5 * 60_000)
+            .describe("How often the registry is asked for new images of apps declared by annotations (argocd-image-updater's default: 2m)."),
+        })
+        .default({ enabled: true, interval: 5 * 60_000 })
+        .describe(
+          'Apps declared where the team already declared them: argocd-image-updater annotations (see README "Apps from argocd-image-updater annotations").',
+        ),
     })
-    .default({ namespaces: ['argocd'], followTimeout: 10 * 60_000 })
+    .default({ namespaces: ['argocd'], followTimeout: 10 * 60_000, imageUpdater: { enabled: true, interval: 5 * 60_000 } })
     .describe('The Argo CD that syncs the GitOps repository.'),
   notifications: z
     .strictObject({ routes: z.array(routeSchema).default([]).describe('Routes: each matching route gets the event.') })

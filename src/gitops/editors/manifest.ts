@@ -34,8 +34,9 @@ interface Candidate {
   value: string;
 }
 
-function findContainer(text: string, { file, image, container }: ManifestTarget): Candidate {
-  const byName: Candidate[] = [];
+/** Every container (init containers too) of every workload in the file, with its name. */
+function containersIn(text: string, file: string): (Candidate & { name: string })[] {
+  const out: (Candidate & { name: string })[] = [];
   for (const doc of loadDocuments(text, file)) {
     const root = doc.contents;
     if (!isMap(root)) continue;
@@ -45,15 +46,27 @@ function findContainer(text: string, { file, image, container }: ManifestTarget)
     const spec = walk(root, path);
     if (!('node' in spec) || !isMap(spec.node)) continue;
     const meta = walk(root, ['metadata', 'name']);
-    const name = ('node' in meta ? scalarString(meta.node) : null) ?? '?';
+    const workload = ('node' in meta ? scalarString(meta.node) : null) ?? '?';
     for (const list of ['initContainers', 'containers']) {
       for (const c of mapsIn(findPair(spec.node as YAMLMap, list)?.value)) {
-        if (scalarString(findPair(c, 'name')?.value) !== container) continue;
+        const name = scalarString(findPair(c, 'name')?.value);
         const img = findPair(c, 'image')?.value;
-        if (isScalar(img) && typeof img.value === 'string') byName.push({ workload: `${kind}/${name}`, image: img, value: img.value });
+        if (name !== null && isScalar(img) && typeof img.value === 'string') out.push({ name, workload: `${kind}/${workload}`, image: img, value: img.value });
       }
     }
   }
+  return out;
+}
+
+/** The containers of a file that run `image` (any tag or digest): where a plain-manifest app is. */
+export function containersRunning(text: string, file: string, image: string): { container: string; workload: string }[] {
+  return containersIn(text, file)
+    .filter((c) => sameRepository(parseImageRef(c.value).repository, image))
+    .map((c) => ({ container: c.name, workload: c.workload }));
+}
+
+function findContainer(text: string, { file, image, container }: ManifestTarget): Candidate {
+  const byName = containersIn(text, file).filter((c) => c.name === container);
   const matches = byName.filter((c) => sameRepository(parseImageRef(c.value).repository, image));
   if (matches.length === 1) return matches[0]!;
   if (matches.length > 1) {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ArgocdError } from '../../argocd/errors.js';
 import type { Message } from '../../core/message.js';
 import { parseGroupDeployMessage } from '../../gitops/deploy-message.js';
-import { BOTS_CONFIG, config, FakeArgoCd, FakeGitopsRepo, jobContext } from '../../../test/support/fakes.js';
+import { BOTS_CONFIG, config, FakeArgoCd, FakeGitopsRepo, FakePullRequests, FakeReviews, jobContext } from '../../../test/support/fakes.js';
 import type { ArgoCd, ImageRegistry } from '../seams.js';
 import { deployGroupJob, type DeployGroupPayload } from './deploy-group.js';
 
@@ -37,16 +37,18 @@ class CountingRegistry implements ImageRegistry {
   }
 }
 
-function setup(yaml = BOTS_CONFIG) {
+function setup(yaml = BOTS_CONFIG, github = false) {
   const repo = new FakeGitopsRepo({ 'bot-mat/deployment.yaml': manifest('1.4.2'), 'bot-prod/deployment.yaml': manifest('1.4.1') });
   const argocd = new PerAppArgoCd(true);
   const registry = new CountingRegistry();
-  const kind = deployGroupJob({ config: config(yaml), repo, argocd, registry });
+  const reviews = new FakeReviews();
+  const pullRequests = new FakePullRequests(repo);
+  const kind = deployGroupJob({ config: config(yaml), repo, argocd, registry, reviews, ...(github ? { pullRequests } : {}) });
   const run = (payload: DeployGroupPayload, id?: string) => {
     const { ctx, reporter } = jobContext('deploy-group', payload, { id });
     return { done: kind.run(ctx), reporter };
   };
-  return { repo, argocd, registry, run };
+  return { repo, argocd, registry, reviews, pullRequests, run };
 }
 
 describe('deploy-group job', () => {
@@ -97,12 +99,44 @@ describe('deploy-group job', () => {
     expect(err.message).toMatch(/bot-prod: 1\.4\.1 → 1\.5\.0 — failed: .*bot-prod-prod: the sync failed/);
   });
 
-  it('a member protected since the command was queued: refused, nothing committed', async () => {
-    const { repo, run } = setup(
-      BOTS_CONFIG.replace('path: bot-prod/deployment.yaml, container: bot', 'path: bot-prod/deployment.yaml, container: bot, protected: true'),
-    );
-    await expect(run(BOTS).done).rejects.toMatchObject({ code: 'E_PROTECTED' });
+  const PROTECTED_PROD = BOTS_CONFIG.replace(
+    'path: bot-prod/deployment.yaml, container: bot',
+    'path: bot-prod/deployment.yaml, container: bot, protected: true',
+  ).replace('gitops: { url: /srv/gitops.git }', 'gitops: { url: /srv/gitops.git, github: { owner: org, repo: gitops } }');
+
+  it('a protected member without GitHub to open a pull request: refused, nothing committed', async () => {
+    const { repo, run } = setup(PROTECTED_PROD);
+    await expect(run(BOTS).done).rejects.toMatchObject({ code: 'E_PROTECTED', userMessage: expect.stringContaining('needs gitops.github') });
     expect(repo.commits).toHaveLength(0);
+  });
+
+  it('a protected member: the whole group is one commit on one review branch and one pull request, recorded with every app', async () => {
+    const { repo, argocd, reviews, pullRequests, run } = setup(PROTECTED_PROD, true);
+    const message = await run(BOTS, '12').done;
+    expect(repo.commits.map((c) => c.branch)).toEqual(['opsbot/bots-prod-1.5.0']);
+    expect(repo.files['bot-mat/deployment.yaml']).toBe(manifest('1.4.2')); // main untouched until the merge
+    expect(pullRequests.opened).toEqual([
+      expect.objectContaining({ head: 'opsbot/bots-prod-1.5.0', base: 'main', title: 'deploy(bot-mat,bot-prod): 1.5.0 [prod]' }),
+    ]);
+    expect(pullRequests.opened[0]!.body).toContain('bot-mat: 1.4.2 → 1.5.0\nbot-prod: 1.4.1 → 1.5.0');
+    expect(reviews.reviews.get('12')).toMatchObject({
+      app: 'bots',
+      apps: ['bot-mat', 'bot-prod'],
+      env: 'prod',
+      ref: '1.5.0',
+      headSha: repo.commits[0]!.sha,
+    });
+    expect(argocd.followed).toHaveLength(0);
+    expect(message.buttons?.map((b) => b.action)).toEqual([
+      { command: 'deploy approve', args: ['12'] },
+      { command: 'deploy reject', args: ['12'] },
+    ]);
+  });
+
+  it('a comma list with a protected member: its branch names the apps', async () => {
+    const { repo, run } = setup(PROTECTED_PROD, true);
+    await run({ apps: ['bot-prod', 'bot-mat'], env: 'prod', ref: '1.5.0' }).done;
+    expect(repo.commits.map((c) => c.branch)).toEqual(['opsbot/bot-prod_bot-mat-prod-1.5.0']);
   });
 
   it('pin: digest — one image in two apps is asked of the registry once; both files get the digest, the body names it', async () => {

@@ -3,11 +3,14 @@ import { isOpsbotError, OpsbotError } from '../../core/errors.js';
 import type { Field, Message, Progress } from '../../core/message.js';
 import type { ChangeRequest, EditOutcome } from '../../gitops/change.js';
 import { formatGroupDeployMessage } from '../../gitops/deploy-message.js';
+import { reviewBranchName } from '../../gitops/repo-writer.js';
+import type { ReviewStore } from '../../gitops/review-store.js';
 import { editTagFile } from '../../gitops/tag-file.js';
 import { configuredApp, deployConcurrency, pin, shown, type DeployedApp, type Pinned } from '../deploy-target.js';
-import { commitLink, followCommit } from '../gitops-follow-up.js';
+import { commitLink, requestReview } from '../gitops-follow-up.js';
+import { followEach, groupResult, outcomeSuffix, type Outcome } from '../group-follow.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
-import type { ArgoCd, GitopsRepo, ImageRegistry, ImageSignatures } from '../seams.js';
+import type { ArgoCd, GitopsRepo, ImageRegistry, ImageSignatures, PullRequestHost } from '../seams.js';
 import { checkSignature, describeProof, SIGNATURE_REFUSALS, type SignatureProof } from '../signature-gate.js';
 
 /** `/deploy <group> <tag> <env>` or `/deploy web,api <tag> <env>`: the apps, checked by the command. */
@@ -25,6 +28,9 @@ export interface DeployGroupDeps {
   argocd: ArgoCd;
   registry?: ImageRegistry;
   signatures?: ImageSignatures;
+  /** Present when gitops.github is configured: a group with a protected member goes through one pull request. */
+  pullRequests?: PullRequestHost;
+  reviews: Pick<ReviewStore, 'put'>;
 }
 
 interface Member extends DeployedApp {
@@ -49,7 +55,8 @@ interface GroupEdit extends EditOutcome {
  * Several apps to one tag in ONE commit (one image in several apps, as the reference
  * organisation's bot-mat and bot-prod): every member's file is edited in the same checkout, so
  * a member that cannot be edited leaves nothing committed; then each changed app's Argo CD
- * Application is followed at once, and the answer shows each app's outcome.
+ * Application is followed at once, and the answer shows each app's outcome. With a member in a
+ * protected environment, that commit is the one pull request of the group.
  */
 export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayload> {
   return {
@@ -67,10 +74,10 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
       const targets = job.payload.apps.map((app) => configuredApp(deps.config, app, env));
       // The configuration may have changed since the command checked it.
       const guarded = targets.find((t) => t.location.protected);
-      if (guarded)
+      if (guarded && !deps.pullRequests)
         throw new OpsbotError(
           'E_PROTECTED',
-          `${guarded.app} in ${env} is now protected: its deploys go through a pull request of their own. Nothing was deployed.`,
+          `${guarded.app} in ${env} is protected: its deploys go through a pull request, which needs gitops.github in the configuration. Nothing was deployed.`,
         );
       await progress({ text: `Deploying ${label} ${ref} in ${env}: waiting for the GitOps repository…` });
       // One image in several apps is asked of its registry once: every member gets the same digest.
@@ -84,13 +91,16 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
         if (m.proof) note?.(`${m.app}: ${m.appConfig.image}@${m.pinned.ref}: signature ${describeProof(m.proof)}`);
       }
       await progress({ text: `Deploying ${label} ${ref} in ${env}: committing…` });
-      const result = await deps.repo.commit(groupChange(job, members), signal);
+      const change = groupChange(job, members);
+      if (guarded) return openGroupReview(deps, job, members, change, signal);
+      const result = await deps.repo.commit(change, signal);
       if (!result.changed)
         return { status: 'success', title: `${label} already at ${ref} in ${env}`, text: `every app is already at ${ref}: nothing to commit.` };
       // A retry that found its commit does not know which apps it changed: all are followed.
       const edits = result.result?.members;
       const changed = edits ? members.filter((m) => edits.find((e) => e.app === m.app)?.changed) : members;
-      const outcomes = await followEach(deps, changed, result.sha, edits, progress, signal);
+      const followed = changed.map((m) => ({ target: m, committed: committedOf(m, edits) }));
+      const outcomes = await followEach(deps, followed, result.sha, progress, signal);
       return summary(job.payload, members, edits, outcomes, result.sha, result.alreadyDone);
     },
   };
@@ -127,6 +137,14 @@ async function inGroup<T>(m: Member, step: () => Promise<T>): Promise<T> {
     if (!isOpsbotError(err)) throw err;
     throw new OpsbotError(err.code, `${m.app}: ${err.userMessage} — a group deploy changes every app or none.`, { cause: err });
   }
+}
+
+function committedOf(m: Member, edits: MemberEdit[] | undefined): Message {
+  const edit = edits?.find((e) => e.app === m.app);
+  return {
+    title: `Deployed ${m.app} in ${m.env}: ${edit ? `${edit.old ?? 'none'} → ${shown(m.pinned)}` : shown(m.pinned)}`,
+    fields: [{ label: 'File', value: m.location.path }],
+  };
 }
 
 function groupLabel(p: DeployGroupPayload): string {
@@ -171,49 +189,6 @@ function groupChange(job: JobEnvelope<DeployGroupPayload>, members: Member[]): C
   };
 }
 
-type Outcome = { app: string; message: Message } | { app: string; error: OpsbotError };
-
-/**
- * Each changed app's Application followed at the same time (Argo CD syncs them at once); the
- * conversation's one message shows where each stands. One app failing does not stop the others.
- */
-async function followEach(
-  deps: DeployGroupDeps,
-  members: Member[],
-  sha: string,
-  edits: MemberEdit[] | undefined,
-  progress: Progress,
-  signal: AbortSignal,
-): Promise<Outcome[]> {
-  const latest = new Map<string, Message>();
-  const overall = (m: Message) => m.fields?.find((f) => f.label === 'Stages')?.value ?? m.text ?? m.context ?? '…';
-  const progressOf =
-    (app: string): Progress =>
-    (m) => {
-      latest.set(app, m);
-      return progress({
-        status: 'progress',
-        title: `Deploying ${members.map((x) => x.app).join(', ')}: waiting for Argo CD…`,
-        fields: [...latest].map(([a, msg]) => ({ label: a, value: overall(msg) })),
-      });
-    };
-  return Promise.all(
-    members.map(async (m): Promise<Outcome> => {
-      const edit = edits?.find((e) => e.app === m.app);
-      const committed: Message = {
-        title: `Deployed ${m.app} in ${m.env}: ${edit ? `${edit.old ?? 'none'} → ${shown(m.pinned)}` : shown(m.pinned)}`,
-        fields: [{ label: 'File', value: m.location.path }],
-      };
-      try {
-        return { app: m.app, message: await followCommit(deps, m, sha, committed, progressOf(m.app), signal) };
-      } catch (err) {
-        if (signal.aborted || !isOpsbotError(err)) throw err;
-        return { app: m.app, error: err };
-      }
-    }),
-  );
-}
-
 /** The final answer: the commit, then each app's outcome; a failed follow-up fails the job, naming each app's. */
 function summary(
   p: DeployGroupPayload,
@@ -225,30 +200,49 @@ function summary(
 ): Message {
   const lines: Field[] = members.map((m) => {
     const edit = edits?.find((e) => e.app === m.app);
-    const o = outcomes.find((x) => x.app === m.app);
     const change = edit && !edit.changed ? `already at ${shown(m.pinned)}` : edit ? `${edit.old ?? 'none'} → ${shown(m.pinned)}` : shown(m.pinned);
-    const after = !o ? '' : 'error' in o ? ` — failed: ${o.error.userMessage}` : o.message.text ? ` — ${o.message.text.split('\n')[0]}` : '';
     const signed = m.proof ? ` (signature verified, key ${m.proof.fingerprint})` : '';
-    return { label: m.app, value: `${change}${signed}${after}` };
+    return { label: m.app, value: `${change}${signed}${outcomeSuffix(outcomes.find((x) => x.app === m.app))}` };
   });
-  const failed = outcomes.filter((o): o is Extract<Outcome, { error: OpsbotError }> => 'error' in o);
   const commit = commitLink(members[0]!, sha);
-  if (failed.length > 0) {
-    const text = [
-      `Committed ${commit} (${p.apps.join(', ')} to ${p.ref} in ${p.env}), but not every app got there:`,
-      ...lines.map((l) => `${l.label}: ${l.value}`),
-    ].join('\n');
-    throw new OpsbotError(failed[0]!.error.code, text, { cause: failed[0]!.error });
-  }
-  const followed = outcomes.flatMap((o) => ('message' in o ? [o] : []));
-  const messages = followed.map((o) => o.message);
-  const pods = followed.filter((o) => o.message.code).map((o) => `${o.app}\n${o.message.code}`);
+  const end = groupResult(outcomes, lines, `Committed ${commit} (${p.apps.join(', ')} to ${p.ref} in ${p.env}), but not every app got there:`);
   return {
-    status: messages.some((m) => m.status === 'warning') ? 'warning' : 'success',
+    ...end,
     title: `Deployed ${groupLabel(p)} in ${p.env}: ${p.ref}, one commit`,
     fields: [{ label: 'Commit', value: commit }, ...lines],
-    ...(pods.length ? { code: pods.join('\n\n') } : {}),
     text: alreadyDone ? 'This job had already pushed its commit before it was interrupted; nothing new was committed.' : undefined,
-    context: messages.find((m) => m.context?.startsWith('Argo CD follow-up skipped'))?.context,
   };
+}
+
+/**
+ * A member in a protected environment: the whole group goes through ONE pull request (every
+ * app or none, as a direct group deploy), decided with Approve / Reject by someone allowed to
+ * deploy each member; the approval merges it and follows each app from the merge commit.
+ */
+async function openGroupReview(
+  deps: DeployGroupDeps,
+  job: JobEnvelope<DeployGroupPayload>,
+  members: Member[],
+  change: ChangeRequest<GroupEdit>,
+  signal: AbortSignal,
+): Promise<Message> {
+  const p = job.payload;
+  const ref = members[0]!.pinned.tag ?? members[0]!.pinned.ref;
+  const branch = reviewBranchName(p.group ?? p.apps.join('_'), p.env, ref);
+  const pushed = await deps.repo.pushForReview(branch, change, signal);
+  if (!pushed.changed)
+    return {
+      status: 'success',
+      title: `${groupLabel(p)} already at ${p.ref} in ${p.env}`,
+      text: `every app is already at ${p.ref}: nothing to review.`,
+    };
+  // A retry that found its pushed commit does not know the old tags: the message names the new ones.
+  const known = pushed.result ?? { changed: true, members: members.map((m) => ({ app: m.app, old: null, new: m.pinned.ref, changed: true })) };
+  const message = change.message(known);
+  const label = p.group ?? p.apps.join(',');
+  return requestReview(
+    deps,
+    { ...members[0]!, app: label },
+    { job, branch, pushedSha: pushed.sha, message, ref: p.ref, action: 'deploy', apps: p.apps },
+  );
 }

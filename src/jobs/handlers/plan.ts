@@ -16,6 +16,7 @@ import { withinTimeout } from '../../terraform/stack-run.js';
 import type { JobKind } from '../kind.js';
 import type { StackRunner } from '../seams.js';
 import { reportPlanOnPullRequest } from '../../terraform/pr-report.js';
+import { planLinkFollowUp } from './plan-link.js';
 
 export interface PlanPayload {
   stack: string;
@@ -56,6 +57,8 @@ export function planJob(deps: TerraformJobDeps): JobKind<PlanPayload> {
       E_PR_CLOSED: 'refused',
       E_NO_GITHUB: 'refused',
     },
+    // The pull request comment links the chat message once the bot has posted it.
+    afterDelivery: planLinkFollowUp,
     async run({ job, reporter, signal }) {
       const { stack: name, varFiles } = job.payload;
       const stack = stackNamed(deps.config, name);

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { GitopsError } from '../../gitops/errors.js';
 import type { Review } from '../../gitops/review-store.js';
-import { bob, config, FakeGitopsRepo, FakePullRequests, FakeReviews, jobContext } from '../../../test/support/fakes.js';
+import { ArgocdError } from '../../argocd/errors.js';
+import { BOTS_CONFIG, bob, config, FakeArgoCd, FakeGitopsRepo, FakePullRequests, FakeReviews, jobContext } from '../../../test/support/fakes.js';
+import type { ArgoCd } from '../seams.js';
 import { reviewJob, type ReviewPayload } from './review.js';
 
 const CONFIG = config(`gitops: { url: /srv/gitops.git, mergeMethod: squash, github: { owner: org, repo: gitops } }`);
@@ -98,5 +100,51 @@ describe('review job', () => {
     const { run, pullRequests } = await setup('approved', opts);
     await expect(run()).rejects.toMatchObject({ code: 'E_UNKNOWN_REVIEW' });
     expect(pullRequests.merged).toHaveLength(0);
+  });
+
+  describe('a group pull request', () => {
+    const GROUP: Review = { ...REVIEW, app: 'bots', apps: ['bot-mat', 'bot-prod'], branch: 'opsbot/bots-prod-1.5.0' };
+    /** Argo CD where one Application's follow-up fails. */
+    class OneFailing extends FakeArgoCd {
+      constructor(private readonly failing: string) {
+        super(true);
+      }
+      override async followDeploy(req: Parameters<ArgoCd['followDeploy']>[0]) {
+        if (req.application === this.failing) throw new ArgocdError('E_DEPLOY_FAILED', `${req.application}: the sync failed`);
+        return super.followDeploy(req);
+      }
+    }
+    async function setupGroup(argocd: FakeArgoCd) {
+      const reviews = new FakeReviews();
+      await reviews.put(GROUP);
+      const pullRequests = new FakePullRequests();
+      const repo = new FakeGitopsRepo({});
+      const kind = reviewJob({ config: config(BOTS_CONFIG), reviews, repo, pullRequests, argocd });
+      const { ctx } = jobContext<ReviewPayload>('review', { id: '12', decision: 'approved' }, { requester: bob });
+      return { run: () => kind.run(ctx), pullRequests };
+    }
+
+    it('approved: merged once, then every member followed from the merge commit, each one shown', async () => {
+      const argocd = new FakeArgoCd(true);
+      const { run, pullRequests } = await setupGroup(argocd);
+      const message = await run();
+      expect(pullRequests.merged).toHaveLength(1);
+      expect(argocd.followed.map((f) => [f.application, f.revision])).toEqual([
+        ['bot-mat-prod', 'm'.repeat(40)],
+        ['bot-prod-prod', 'm'.repeat(40)],
+      ]);
+      expect(message.title).toBe('Approved by bob: bots 1.5.0 merged into prod');
+      expect(message.fields?.slice(2).map((f) => f.label)).toEqual(['bot-mat', 'bot-prod']);
+      expect(message.code).toContain('bot-mat\nweb-1  1/1  Running');
+    });
+
+    it('one member not getting there fails the job, naming it, after the merge', async () => {
+      const { run, pullRequests } = await setupGroup(new OneFailing('bot-prod-prod'));
+      const err = (await run().catch((e: unknown) => e)) as ArgocdError;
+      expect(pullRequests.merged).toHaveLength(1);
+      expect(err.code).toBe('E_DEPLOY_FAILED');
+      expect(err.message).toContain(`Approved by bob: bots 1.5.0 merged into prod (merge commit mmmmmmmmmmmm), but not every app got there:`);
+      expect(err.message).toMatch(/bot-prod: merged — failed: .*bot-prod-prod: the sync failed/);
+    });
   });
 });

@@ -2,7 +2,10 @@ import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import { isGitopsError } from '../../gitops/errors.js';
 import type { ReviewStore } from '../../gitops/review-store.js';
+import type { Field, Message, Progress } from '../../core/message.js';
 import { followCommit } from '../deploy-follow.js';
+import { configuredApp } from '../deploy-target.js';
+import { followEach, groupResult, outcomeSuffix } from '../group-follow.js';
 import type { JobKind } from '../kind.js';
 import { refuseChangedHead } from '../review-head.js';
 import type { ArgoCd, GitopsRepo, PullRequestHost } from '../seams.js';
@@ -58,6 +61,7 @@ export function reviewJob(deps: {
             { label: 'Merge commit', value: sha.slice(0, 12) },
           ],
         };
+        if (review.apps) return followGroup(deps, review.apps, review.env, sha, merged, (m) => reporter.progress(m), signal);
         const appConfig = deps.config.apps[review.app];
         const location = appConfig?.environments[review.env];
         const gitops = deps.config.gitops;
@@ -81,4 +85,34 @@ export function reviewJob(deps: {
       };
     },
   };
+}
+
+/**
+ * An approved group pull request: each member's Application followed from the merge commit, as a
+ * direct group deploy follows its own commit; a member gone from the configuration is not followed.
+ */
+async function followGroup(
+  deps: { config: Config; repo: Pick<GitopsRepo, 'relate'>; argocd?: ArgoCd },
+  apps: string[],
+  env: string,
+  sha: string,
+  merged: Message & { fields: Field[] },
+  progress: Progress,
+  signal: AbortSignal,
+): Promise<Message> {
+  const argocd = deps.argocd;
+  if (!argocd?.connected) return merged;
+  const members = apps.flatMap((app) => {
+    try {
+      const target = configuredApp(deps.config, app, env);
+      return [{ target, committed: { title: `${app} in ${env}`, fields: [{ label: 'File', value: target.location.path }] } }];
+    } catch {
+      return [];
+    }
+  });
+  await progress({ ...merged, status: 'progress', context: 'merged; waiting for Argo CD…' });
+  const outcomes = await followEach({ config: deps.config, repo: deps.repo, argocd }, members, sha, progress, signal);
+  const lines = members.map(({ target }) => ({ label: target.app, value: `merged${outcomeSuffix(outcomes.find((o) => o.app === target.app))}` }));
+  const end = groupResult(outcomes, lines, `${merged.title} (merge commit ${sha.slice(0, 12)}), but not every app got there:`);
+  return { ...end, title: merged.title, fields: [...merged.fields, ...lines] };
 }

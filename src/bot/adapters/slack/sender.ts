@@ -1,6 +1,6 @@
 import type { App, types as SlackTypes } from '@slack/bolt';
 import type { Logger } from '../../../core/logger.js';
-import type { Message } from '../../../core/message.js';
+import type { ChatLink, Message } from '../../../core/message.js';
 import type { OutboxEvent, OutboxNotice } from '../../../jobs/outbox.js';
 import { renderBlockKit, type SlackBlock, type SlackFile, type SlackMessage } from './render.js';
 import { DeliveryError } from '../../../jobs/outbox.js';
@@ -55,6 +55,24 @@ export class SlackSender {
       if (failure.opts.permanent) await this.explainFailure(event, failure.message);
       throw failure;
     }
+  }
+
+  /**
+   * Where the keyed message of `event` is: Slack's permalink for it (chat.getPermalink: channel and
+   * message ts, no scope needed, thread replies included — https://docs.slack.dev/reference/methods/chat.getPermalink),
+   * or the channel and ts in words when it is not recorded or Slack gives no link.
+   */
+  async linkTo(event: OutboxEvent): Promise<ChatLink> {
+    const { channel } = event.conversation;
+    const ref = await this.deps.records.getRef(channel, event.key);
+    if (!ref) return { text: `Slack <#${channel}>` };
+    try {
+      const res = await this.deps.client.chat.getPermalink({ channel: ref.channel, message_ts: ref.ts });
+      if (res.permalink) return { url: res.permalink, text: `the message in Slack <#${ref.channel}>` };
+    } catch (err) {
+      this.deps.log.warn({ err: (err as Error).message, channel: ref.channel }, 'no permalink for a message; named in words');
+    }
+    return { text: `Slack <#${ref.channel}>, message ${ref.ts}` };
   }
 
   /**

@@ -1,5 +1,6 @@
 import { App, LogLevel, SocketModeReceiver, type Receiver } from '@slack/bolt';
 import { OpsbotError } from '../../../core/errors.js';
+import type { ChatLink } from '../../../core/message.js';
 import type { OutboxEvent } from '../../../jobs/outbox.js';
 import type { ChatAdapter } from '../chat-adapter.js';
 import type { AdapterContext } from '../chat-adapter.js';
@@ -99,6 +100,12 @@ export class SlackAdapter implements ChatAdapter {
     // A name that does not resolve was never posted to.
     const resolved = await this.byId(event).catch(() => undefined);
     return resolved ? this.sender.wasPosted(resolved) : false;
+  }
+
+  /** Where the keyed message of a delivered event is: its permalink (chat.getPermalink), or in words if Slack gives none. */
+  async linkTo(event: OutboxEvent): Promise<ChatLink> {
+    if (!this.sender) throw new OpsbotError('E_INTERNAL', 'slack adapter not started');
+    return this.sender.linkTo(await this.byId(event));
   }
 
   /** The event addressed to its channel's id (a `#name` from a route or an annotation is looked up). */

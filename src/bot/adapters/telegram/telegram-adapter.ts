@@ -2,7 +2,7 @@ import { Telegraf } from 'telegraf';
 import { Backoff, sleep } from '../../../core/backoff.js';
 import { OpsbotError } from '../../../core/errors.js';
 import type { OutboxEvent } from '../../../jobs/outbox.js';
-import type { ConversationRef } from '../../../core/message.js';
+import type { ChatLink, ConversationRef } from '../../../core/message.js';
 import type { RateLimit } from '../../../jobs/rate-windows.js';
 import { ALL_COMMANDS } from '../../commands/index.js';
 import type { ChatAdapter } from '../chat-adapter.js';
@@ -11,6 +11,7 @@ import { botCommands } from './bot-commands.js';
 import { CallbackData } from './callback-data.js';
 import { ChatGate } from './chat-gate.js';
 import { MessageRefs } from './message-refs.js';
+import { telegramMessageLink } from './message-link.js';
 import { TelegramSender } from './sender.js';
 import { TelegramIntake } from './intake.js';
 import { Intake } from '../../intake.js';
@@ -39,6 +40,7 @@ export class TelegramAdapter implements ChatAdapter {
   readonly pacingMs = CHAT_PACING_MS;
   private readonly bot: Telegraf;
   private readonly sender: TelegramSender;
+  private readonly refs: MessageRefs;
   private readonly intake: TelegramIntake;
   private readonly secret?: string;
   private readonly abort = new AbortController();
@@ -59,7 +61,8 @@ export class TelegramAdapter implements ChatAdapter {
     this.bot = new Telegraf(token, { telegram: { apiRoot: env.TELEGRAM_API_ROOT || 'https://api.telegram.org', webhookReply: false } });
     const telegram = this.bot.telegram;
     const callbacks = new CallbackData(redis);
-    this.sender = new TelegramSender({ telegram, refs: new MessageRefs(redis), callbacks });
+    this.refs = new MessageRefs(redis);
+    this.sender = new TelegramSender({ telegram, refs: this.refs, callbacks });
     const settings = config.chat.telegram;
     this.intake = new TelegramIntake({
       intake: new Intake({ router: ctx.router, redis, audit: ctx.audit, log: ctx.log, limit: ctx.limits?.commands }),
@@ -97,6 +100,13 @@ export class TelegramAdapter implements ChatAdapter {
     if (event.notice) await this.sender.notice(place, event.key, event.message, event.notice);
     else if (event.threaded) await this.sender.threaded(place, event.key, event.message);
     else await this.sender.upsert(place, event.key, event.message, { final: event.final !== undefined });
+  }
+
+  /** Where the keyed message of a delivered event is: a t.me link in supergroups and channels, words elsewhere. */
+  async linkTo(event: OutboxEvent): Promise<ChatLink> {
+    const chatId = event.conversation.channel;
+    const ref = await this.refs.get(chatId, event.key);
+    return telegramMessageLink(chatId, ref.state === 'posted' ? ref.messageId : undefined);
   }
 
   /** The delivery loop's windows: the chat, the group (negative ids), the whole bot. */
