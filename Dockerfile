@@ -21,6 +21,19 @@ RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache
     go build -trimpath -ldflags "-X github.com/opentofu/opentofu/version.dev=no" -o /out/tofu github.com/opentofu/opentofu/cmd/tofu \
  && /out/tofu version
 
+# --- cosign, built from source through tools/cosign ------------------------------------------
+# Checks image signatures before a deploy is committed (apps with `verify.cosign`). The same
+# release and flags as the test environment's (scripts/testenv/tools.ts cosignTool), so what is
+# tested is what runs. No replace lines to repeat.
+FROM ${GO_IMAGE} AS cosign
+ENV CGO_ENABLED=0 GOWORK=off GOFLAGS=-mod=readonly GOTOOLCHAIN=local
+WORKDIR /src/tools/cosign
+COPY tools/cosign/go.mod tools/cosign/go.sum ./
+RUN --mount=type=cache,target=/go/pkg/mod go mod download && go mod verify
+RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
+    go build -trimpath -ldflags "-X sigs.k8s.io/release-utils/version.gitVersion=v2.6.5" -o /out/cosign github.com/sigstore/cosign/v2/cmd/cosign \
+ && /out/cosign version
+
 # --- build: every dependency, compile TypeScript --------------------------------------------
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
@@ -48,6 +61,7 @@ RUN apt-get update \
  && groupadd --system --gid 10001 opsbot \
  && useradd --system --uid 10001 --gid opsbot --home-dir /home/opsbot --create-home --shell /usr/sbin/nologin opsbot
 COPY --from=tofu /out/tofu /usr/local/bin/tofu
+COPY --from=cosign /out/cosign /usr/local/bin/cosign
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
@@ -63,7 +77,8 @@ ENV NODE_ENV=production \
     PORT=3000 \
     OPSBOT_HOME=/home/opsbot/.opsbot \
     TF_BINARY=/usr/local/bin/tofu \
-    TF_IN_AUTOMATION=1
+    TF_IN_AUTOMATION=1 \
+    OPSBOT_COSIGN=/usr/local/bin/cosign
 # Numeric, so Kubernetes' runAsNonRoot can verify it without reading /etc/passwd.
 USER 10001:10001
 EXPOSE 3000

@@ -14,6 +14,8 @@ export const PINNED = {
   helm: 'v3.22.0',
   registry: 'v3.1.2',
   crane: 'v0.22.1',
+  /** Tests sign images with it; opsbot verifies signatures with the same release (Dockerfile). */
+  cosign: 'v2.6.5',
 } as const;
 
 export type Versions = { -readonly [K in keyof typeof PINNED]: string };
@@ -39,6 +41,7 @@ const VERSION_ENV: Record<keyof Versions, string> = {
   helm: 'OPSBOT_TESTENV_HELM_VERSION',
   registry: 'OPSBOT_TESTENV_REGISTRY_VERSION',
   crane: 'OPSBOT_TESTENV_CRANE_VERSION',
+  cosign: 'OPSBOT_TESTENV_COSIGN_VERSION',
 };
 
 /**

@@ -60,5 +60,7 @@ export function envVars(s: Settings, state: State, p: Prepared): Record<string, 
     REGISTRY_VERSION: v.registry,
     CRANE: p.bins.crane,
     CRANE_VERSION: v.crane,
+    COSIGN: p.bins.cosign,
+    COSIGN_VERSION: v.cosign,
   };
 }

@@ -64,7 +64,7 @@ async function buildAll(s: Settings): Promise<Record<ToolKey, string>> {
   if (!which('go')) throw new TestenvError('go', 'the `go` command is not on PATH: install Go 1.26 (https://go.dev/dl/)');
   const tools = allTools(s.versions);
   const chains: ToolKey[][] = [
-    ['tofu', 'etcd', 'kwok', 'crane'],
+    ['tofu', 'etcd', 'kwok', 'crane', 'cosign'],
     ['apiserver', 'controllerManager', 'scheduler'],
     ['argocd', 'kustomize', 'helm', 'registry'],
   ];

@@ -208,6 +208,19 @@ export function craneTool(version: string): GoTool {
   };
 }
 
+export function cosignTool(version: string): GoTool {
+  return {
+    name: 'cosign',
+    version,
+    pinned: PINNED.cosign,
+    module: 'github.com/sigstore/cosign/v2',
+    pkg: 'github.com/sigstore/cosign/v2/cmd/cosign',
+    wrapper: join(TOOLS, 'cosign'),
+    // As cosign's Makefile: `cosign version` reports the release.
+    ldflags: (v) => [`-X sigs.k8s.io/release-utils/version.gitVersion=${v}`],
+  };
+}
+
 /** Every binary `up` needs, keyed by what the rest of the script calls it. */
 export function allTools(v: Versions) {
   return {
@@ -222,6 +235,7 @@ export function allTools(v: Versions) {
     helm: helmTool(v.helm),
     registry: registryTool(v.registry),
     crane: craneTool(v.crane),
+    cosign: cosignTool(v.cosign),
   };
 }
 

@@ -21,8 +21,10 @@ import { planLinkJob } from '../jobs/handlers/plan-link.js';
 import { reviewJob } from '../jobs/handlers/review.js';
 import { statusJob } from '../jobs/handlers/status.js';
 import type { JobKind } from '../jobs/kind.js';
-import type { GitopsRepo } from '../jobs/seams.js';
+import type { GitopsRepo, ImageSignatures } from '../jobs/seams.js';
 import { Outbox } from '../jobs/outbox.js';
+import { keyFile } from '../core/config/signature-keys.js';
+import { CosignVerifier } from '../registry/cosign.js';
 import { RegistryClient } from '../registry/registry-client.js';
 import { terraformBinaryFor, type InfraServices } from '../terraform/infra-services.js';
 import { DriftMemory } from '../terraform/drift-memory.js';
@@ -91,8 +93,12 @@ export async function wireJobKinds(opts: {
   };
   add(diagnoseJob({ redis: blocking, tfBinary, tfConfigured: env.TF_BINARY }));
   const registry = new RegistryClient({ env });
-  add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster, registry }));
-  add(deployGroupJob({ config, repo, pullRequests, reviews, argocd: cluster, registry }));
+  const cosign = new CosignVerifier({ env });
+  const signatures: ImageSignatures = {
+    verify: (image, digest, verify, signal) => cosign.verify(image, digest, keyFile(verify.cosign.key, loaded.baseDir), signal),
+  };
+  add(deployJob({ config, repo, pullRequests, reviews, argocd: cluster, registry, signatures }));
+  add(deployGroupJob({ config, repo, pullRequests, reviews, argocd: cluster, registry, signatures }));
   add(configJob({ config, repo, pullRequests, reviews, argocd: cluster }));
   add(configListJob({ config, repo }));
   add(reviewJob({ config, reviews, pullRequests, repo, argocd: cluster }));

@@ -7,8 +7,10 @@ import { describeRoutes } from '../core/config/route-apps.js';
 import { sandboxPathProblems } from '../core/config/sandbox-paths.js';
 import { describeInterval, describeWatches } from '../jobs/watch-targets.js';
 import { formatMissingEnv, isChatOnlyVariable, missingEnv, type ProcessRole } from '../core/config/required-env.js';
+import { describeSignatures, signingApps } from '../core/config/signature-keys.js';
 import { EXIT, isOpsbotError } from '../core/errors.js';
 import { accessWarnings } from '../core/policy-lint.js';
+import { cosignMissing } from '../registry/cosign.js';
 import { addOutboxCommand } from './outbox-command.js';
 import { addRedisCommand } from './redis-command.js';
 
@@ -94,9 +96,10 @@ program
   .description('validate the config file and print what it defines; exit 2 with one line per problem if it is invalid')
   .addOption(configOption())
   .action((opts: { config?: string }) => {
-    const { config, file } = load(opts.config);
+    const { config, file, baseDir } = load(opts.config);
     const paths = sandboxPathProblems(config, { env: process.env, configFile: file });
     if (paths.length > 0) fail(EXIT.rejected, new ConfigError(file, paths).message);
+    const signatures = describeSignatures(config, baseDir);
     process.stdout.write(
       `${file}: valid\n  apps: ${Object.keys(config.apps).join(', ') || 'none'}\n  stacks: ${Object.keys(config.stacks).join(', ') || 'none'}\n` +
         `  groups: ${Object.keys(config.groups).join(', ') || 'none'}\n  access rules: ${config.access.rules.length}\n  notification routes: ${config.notifications.routes.length}\n` +
@@ -106,10 +109,13 @@ program
         `  registry watches: ${describeWatches(config).length}\n${describeWatches(config)
           .map((l) => `${l}\n`)
           .join('')}` +
+        `  verified signatures: ${signatures.length}\n${signatures.map((l) => `${l}\n`).join('')}`,
         `  argocd-image-updater annotations: ${config.argocd.imageUpdater.enabled ? `read on the Applications of ${config.argocd.namespaces[0] ?? 'argocd'} (their apps are known once opsbot runs; new images proposed every ${describeInterval(config.argocd.imageUpdater.interval)})` : 'not read'}\n`,
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
     for (const m of missingEnv(config, process.env)) process.stderr.write(`opsbot: warning: ${formatMissingEnv(m)}\n`);
+    const cosign = missingCosign(config);
+    if (cosign) process.stderr.write(`opsbot: warning: ${cosign}\n`);
     for (const w of accessWarnings(config)) process.stderr.write(`opsbot: warning: ${w.path}: ${w.message}\n`);
     if (!config.terraform.sandbox && Object.keys(config.stacks).length > 0) {
       process.stderr.write(
@@ -137,10 +143,20 @@ function requireEnv(loaded: LoadedConfig, role: ProcessRole): LoadedConfig {
   // Stacks' read-only sandbox paths are bound by the processes that run jobs: they must be there.
   const paths = role === 'chat' ? [] : sandboxPathProblems(loaded.config, { env: process.env, configFile: loaded.file });
   if (paths.length > 0) fail(EXIT.rejected, new ConfigError(loaded.file, paths).message);
-  const missing = missingEnv(loaded.config, process.env, role);
+  const missing = missingEnv(loaded.config, process.env, role).map(formatMissingEnv);
+  // Workers check signatures: one without cosign would refuse every deploy that needs one.
+  const cosign = role === 'chat' ? undefined : missingCosign(loaded.config);
+  if (cosign) missing.push(cosign);
   if (missing.length === 0) return loaded;
-  process.stderr.write(missing.map((m) => `opsbot: ${formatMissingEnv(m)}\n`).join(''));
+  process.stderr.write(missing.map((m) => `opsbot: ${m}\n`).join(''));
   process.exit(EXIT.rejected);
+}
+
+/** Apps that require verified signatures need cosign on the worker; what to say when it is not there. */
+function missingCosign(config: LoadedConfig['config']): string | undefined {
+  const apps = signingApps(config);
+  const why = apps.length > 0 ? cosignMissing(process.env) : undefined;
+  return why && `${apps.map((a) => `apps.${a}`).join(', ')} require verified signatures (verify.cosign), but ${why}: their deploys would be refused`;
 }
 
 /** The app (and everything it loads: BullMQ, Fastify, …) only for commands that run it. */

@@ -31,6 +31,8 @@ export interface JobContext<P> {
   log: Logger;
   /** 1 on the first run, higher on retries and on recovery after a worker died. */
   attempt: number;
+  /** Adds to the detail of the job's audit entry (e.g. which key verified a signature). */
+  note?(detail: string): void;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { FollowDeployRequest } from '../argocd/deploy-follow-up.js';
 import type { StatusOptions, StatusTarget } from '../argocd/status-report.js';
-import type { StackConfig } from '../core/config/schema.js';
+import type { StackConfig, VerifyConfig } from '../core/config/schema.js';
 import type { Message, Progress } from '../core/message.js';
 import type { ChangeRequest, ChangeResult, EditOutcome } from '../gitops/change.js';
 import type { CommitRelation, LineageQuestion } from '../gitops/commit-lineage.js';
@@ -42,6 +42,15 @@ export interface GitopsRepo {
 export interface ImageRegistry {
   /** Throws E_TAG_NOT_FOUND, E_REGISTRY_AUTH, E_REGISTRY_UNREACHABLE (after retries), E_REGISTRY_BAD_ANSWER. */
   resolve(image: string, tag: string, signal?: AbortSignal): Promise<{ digest: string }>;
+}
+
+/** Image signatures (CosignVerifier, with key paths resolved against the config file's directory). */
+export interface ImageSignatures {
+  /**
+   * Resolves when `image@digest` carries a valid signature as `verify` requires. Throws
+   * E_IMAGE_UNSIGNED, E_SIGNATURE_INVALID, E_REGISTRY_AUTH, E_REGISTRY_UNREACHABLE, E_COSIGN_MISSING, E_SIGNATURE_CHECK_FAILED.
+   */
+  verify(image: string, digest: string, verify: VerifyConfig, signal?: AbortSignal): Promise<{ fingerprint: string }>;
 }
 
 /** Pull requests of protected environments (PullRequests, on GitHub's REST API). */

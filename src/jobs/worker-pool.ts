@@ -96,9 +96,10 @@ export class WorkerPool {
     const attempt = job.attemptsMade + 1;
     try {
       if (controller.signal.aborted) throw new Error('cancelled');
-      const message = await kind.run({ job: env, reporter, signal: controller.signal, log, attempt });
+      const notes: string[] = [];
+      const message = await kind.run({ job: env, reporter, signal: controller.signal, log, attempt, note: (d) => notes.push(d) });
       await reporter.succeeded(withJobContext(message, env), kind.afterDelivery?.(env));
-      await audit.append({ ...auditBase, result: 'succeeded' });
+      await audit.append({ ...auditBase, result: 'succeeded', ...(notes.length ? { detail: notes.join('; ') } : {}) });
       metrics.jobs.inc({ kind: kind.name, state: 'succeeded' });
       return { outcome: 'succeeded' };
     } catch (err) {

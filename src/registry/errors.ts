@@ -17,6 +17,14 @@ export const REGISTRY_ERROR_CODES = [
   'E_DIGEST_MISMATCH',
   /** The configured image name is not a valid reference. */
   'E_BAD_IMAGE',
+  /** A signature is required and the digest has none (cosign verify: exit 10). */
+  'E_IMAGE_UNSIGNED',
+  /** A signature is required and none verifies with the configured key (cosign verify: exit 12). */
+  'E_SIGNATURE_INVALID',
+  /** A signature is required and this worker has no cosign to check it. */
+  'E_COSIGN_MISSING',
+  /** cosign failed in another way (unreadable key, unexpected output): the deploy is not taken as verified. */
+  'E_SIGNATURE_CHECK_FAILED',
 ] as const;
 
 export type RegistryErrorCode = (typeof REGISTRY_ERROR_CODES)[number];

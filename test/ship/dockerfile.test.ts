@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { tofuTool } from '../../scripts/testenv/tools.js';
+import { PINNED } from '../../scripts/testenv/config.js';
+import { cosignTool, tofuTool } from '../../scripts/testenv/tools.js';
 import { ROOT } from '../support/cli.js';
 import { envPairs, expandArgs, parseDockerfile, type Stage } from './dockerfile-parse.js';
 
@@ -81,22 +82,30 @@ describe('Dockerfile (offline lint)', () => {
     expect(copies.some((c) => c.startsWith('--from=build') && c.includes('node_modules'))).toBe(false);
   });
 
-  it('builds OpenTofu from tools/tofu read-only against its go.sum, with the test environment’s flags', () => {
-    const tofu = stageNamed('tofu');
-    expect(expandArgs(tofu.from, df.globalArgs)).toMatch(/^golang:1\.26\.\d+-bookworm$/);
-    const env = Object.fromEntries(ops(tofu, 'ENV').flatMap((e) => envPairs(e.args)));
+  // What runs in production is what the test environment built and tested: same wrapper, release and flags.
+  it.each([
+    ['tofu', tofuTool(PINNED.tofu), /github\.com\/opentofu\/opentofu v1\.12\.6/],
+    ['cosign', cosignTool(PINNED.cosign), /github\.com\/sigstore\/cosign\/v2 v2\.6\.5/],
+  ] as const)('builds %s from tools/ read-only against its go.sum, with the test environment’s flags', (name, tool, pinned) => {
+    const stage = stageNamed(name);
+    expect(expandArgs(stage.from, df.globalArgs)).toMatch(/^golang:1\.26\.\d+-bookworm$/);
+    const env = Object.fromEntries(ops(stage, 'ENV').flatMap((e) => envPairs(e.args)));
     expect(env).toMatchObject({ CGO_ENABLED: '0', GOFLAGS: '-mod=readonly', GOTOOLCHAIN: 'local' });
-    expect(ops(tofu, 'COPY').map((c) => c.args)).toContain('tools/tofu/go.mod tools/tofu/go.sum ./');
-    const runs = ops(tofu, 'RUN')
+    expect(ops(stage, 'COPY').map((c) => c.args)).toContain(`tools/${name}/go.mod tools/${name}/go.sum ./`);
+    const runs = ops(stage, 'RUN')
       .map((r) => r.args)
       .join('\n');
     expect(runs).toContain('go mod verify');
-    const tool = tofuTool('v1.12.6');
-    expect(runs).toContain(`-ldflags "${tool.ldflags('v1.12.6').join(' ')}"`);
+    expect(runs).toContain(`-ldflags "${tool.ldflags(tool.version).join(' ')}"`);
     expect(runs).toContain(`-trimpath`);
     expect(runs).toContain(tool.pkg);
-    expect(readFileSync(join(ROOT, 'tools/tofu/go.mod'), 'utf8')).toMatch(/github\.com\/opentofu\/opentofu v1\.12\.6/);
-    expect(ops(final, 'COPY').map((c) => c.args)).toContain('--from=tofu /out/tofu /usr/local/bin/tofu');
+    expect(readFileSync(join(ROOT, `tools/${name}/go.mod`), 'utf8')).toMatch(pinned);
+    expect(ops(final, 'COPY').map((c) => c.args)).toContain(`--from=${name} /out/${name} /usr/local/bin/${name}`);
+  });
+
+  it('opsbot finds cosign through OPSBOT_COSIGN', () => {
+    const env = Object.fromEntries(ops(final, 'ENV').flatMap((e) => envPairs(e.args)));
+    expect(env.OPSBOT_COSIGN).toBe('/usr/local/bin/cosign');
   });
 });
 

@@ -15,6 +15,8 @@ export interface Crane {
   registry: string;
   /** Pushes a one-layer image of random bytes as `<registry>/<repo>:<tag>`; returns its digest. */
   pushRandom(repo: string, tag: string): Promise<string>;
+  /** `crane tag`: `<repo>@<digest>` gets `tag` too (a tag that appears only once the image is ready, e.g. signed). */
+  tag(repo: string, digest: string, tag: string): Promise<void>;
   /** `crane digest`: what the registry says the tag is. */
   digest(repo: string, tag: string): Promise<string>;
   /** An index of the given digests (as a multi-platform image is) tagged `tag`; returns the index digest. */
@@ -40,6 +42,9 @@ export async function craneFor(reg: Record<string, string>): Promise<Crane> {
       await execa('tar', ['-cf', join(work, 'layer.tar'), '-C', join(work, 'c'), 'random.bin']);
       const pushed = await run(['append', '-f', join(work, 'layer.tar'), '-t', `${registry}/${repo}:${tag}`]);
       return pushed.split('@')[1] ?? '';
+    },
+    async tag(repo, digest, tag) {
+      await run(['tag', `${registry}/${repo}@${digest}`, tag]);
     },
     digest: (repo, tag) => run(['digest', `${registry}/${repo}:${tag}`]),
     async index(repo, tag, digests) {

@@ -34,6 +34,8 @@ export interface Testenv {
   argocd: PartStatus;
   /** The OCI registry (TLS, basic auth) and `crane`. */
   registry: PartStatus;
+  /** The registry, plus `cosign` to sign images in it (COSIGN: the env file's, or the process's own to override it). */
+  cosign: PartStatus;
   /** Everything in the env file (pids, ports, versions). */
   all: Record<string, string>;
 }
@@ -158,8 +160,18 @@ function registryPart(e: Record<string, string>, hint: string): PartStatus {
   });
 }
 
+function cosignPart(e: Record<string, string>, hint: string, registry: PartStatus): PartStatus {
+  if (!registry.available) return no(registry.reason ?? 'the registry is unavailable');
+  const wanted = process.env.COSIGN || e.COSIGN;
+  if (!wanted) return no(`COSIGN is not set: an environment built before cosign was added, or set COSIGN to a cosign binary (${hint})`);
+  const cosign = executable(wanted);
+  if (!cosign) return no(`COSIGN ${wanted} is not an executable (${hint})`);
+  return ok({ ...registry.env, COSIGN: cosign });
+}
+
 function parts(source: string, e: Record<string, string>, hint: string, all: Record<string, string>): Testenv {
   const kube = kubePart(e, hint);
+  const registry = registryPart(e, hint);
   const fromProcess = source === 'process.env';
   return {
     source,
@@ -167,7 +179,8 @@ function parts(source: string, e: Record<string, string>, hint: string, all: Rec
     tofu: tofuPart(e, hint),
     kube,
     argocd: argocdPart(e, hint, kube, fromProcess),
-    registry: registryPart(e, hint),
+    registry,
+    cosign: cosignPart(e, hint, registry),
     all,
   };
 }

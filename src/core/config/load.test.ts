@@ -20,7 +20,22 @@ apps:
       prod: { kind: kustomize, path: apps/web/overlays/prod/kustomization.yaml }
 `;
 
+/** APP with an app-level `verify` and, unless `pin` is '', `pin: digest`. */
+const verified = (verify: string, pin = ', pin: digest') =>
+  APP.replace('    environments:', `    verify: ${verify}\n    environments:`).replace('kustomization.yaml }', `kustomization.yaml${pin} }`);
+
 describe('parseConfig', () => {
+  it('verify.cosign: needs pin: digest wherever it applies, and a plain file path', () => {
+    expect(problems(verified('{ cosign: { key: web.pub } }', ''))).toEqual([
+      'apps.web.environments.prod.pin: must be "digest": prod requires verified signatures, which are checked on the digest that is committed (a tag could be moved to another image after the check)',
+    ]);
+    expect(problems(verified('{ cosign: { key: "k8s://ns/secret" } }'))[0]).toMatch(
+      /^apps\.web\.verify\.cosign\.key: must be the path of a PEM public key file/,
+    );
+    expect(problems(verified('{ cosign: { key: web.pub, identity: me } }'))).toEqual(['apps.web.verify.cosign: unknown key "identity"']);
+    expect(problems(verified('{ notary: {} }'))[0]).toMatch(/^apps\.web\.verify/);
+  });
+
   it('pin: digest — accepted for kustomize and manifests; for Helm only on a digest key', () => {
     expect(parseConfig(APP.replace('kustomization.yaml }', 'kustomization.yaml, pin: digest }')).apps.web?.environments.prod?.pin).toBe('digest');
     const helm = (key: string) =>

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 import { findSecrets } from './secrets-scan.js';
 import { checkReferences, type ConfigProblem } from './references.js';
+import { signatureKeyProblems } from './signature-keys.js';
 
 export type { ConfigProblem };
 
@@ -55,7 +56,11 @@ export function loadConfig(file: string, bundled = false): LoadedConfig {
     throw new ConfigError(file, [{ path: '', message: reason }]);
   }
   const config = parseConfig(text, file);
-  return { config, file, baseDir: bundled ? PROJECT_ROOT : dirname(file), bundled };
+  const baseDir = bundled ? PROJECT_ROOT : dirname(file);
+  // Files the config points at, once the file itself is valid.
+  const keys = signatureKeyProblems(config, baseDir);
+  if (keys.length > 0) throw new ConfigError(file, keys);
+  return { config, file, baseDir, bundled };
 }
 
 /** Parse and validate config text; every problem is reported, each with its field path. */

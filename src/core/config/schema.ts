@@ -1,5 +1,6 @@
 import semver from 'semver';
 import { z } from 'zod';
+import { KEY_PATH_PATTERN } from '../cosign-key.js';
 import { DESTINATION_FORMS, isDestination } from '../destination.js';
 import { parseRepository, TAG_PATTERN } from '../oci-reference.js';
 import { cronProblem } from './cron.js';
@@ -176,6 +177,28 @@ function watchTagsProblem(tags: string | { regex: string } | { digestOf: string 
   return TAG_PATTERN.test(tags.digestOf) ? undefined : { path: ['tags', 'digestOf'], message: `"${tags.digestOf.slice(0, 140)}" is not a valid tag` };
 }
 
+/**
+ * Signatures a deployed image must carry. Checked by the `cosign` binary on the worker, on the
+ * digest being committed; the key file is read at check-config and start so a wrong one is found
+ * before a deploy. Key-based only: keyless signing needs Sigstore's public services (internet).
+ */
+export const verifySchema = z
+  .strictObject({
+    cosign: z
+      .strictObject({
+        key: z
+          .string()
+          .regex(KEY_PATH_PATTERN, 'must be the path of a PEM public key file (letters, digits, . _ - /), e.g. "keys/web-cosign.pub"')
+          .describe(
+            'The PEM public key (`cosign.pub`) whose signature the image digest must carry; relative to the config file. check-config refuses a missing file, a private key, or anything that is not a public key.',
+          ),
+      })
+      .describe(
+        '`cosign verify --key`: a deploy is committed only when the digest has a valid cosign signature by this key; unsigned or signed by another key → refused, nothing committed. Needs `pin: digest` (a tag could be moved after the check) and `cosign` on the worker (`OPSBOT_COSIGN` or PATH). Keyless (Fulcio/Rekor) signatures are not supported: they need the internet.',
+      ),
+  })
+  .describe('Signatures the image must carry before a deploy is committed.');
+
 const tagLocationBase = {
   /** The file in the GitOps repository that holds the tag. */
   path: repoPath.describe('The file in the GitOps repository that holds the tag.'),
@@ -216,6 +239,9 @@ const tagLocationBase = {
       "`tag` (the default) writes the tag as given; `digest` resolves it to its manifest digest in the image's registry (credentials from `DOCKER_CONFIG`) and writes `image@sha256:…`, so a moved tag never changes what runs.",
     ),
   watch: watchSchema.optional().describe('Watch the registry for new images of this environment (see README "Watching images").'),
+  verify: verifySchema
+    .optional()
+    .describe('Signatures this environment\'s images must carry (replaces the app\'s `verify`); see README "Verified signatures".'),
 };
 
 export const tagLocationSchema = z.discriminatedUnion('kind', [
@@ -266,36 +292,53 @@ export const tagLocationSchema = z.discriminatedUnion('kind', [
     .describe("a container's `image:` in a plain manifest."),
 ]);
 
-export const appSchema = z.strictObject({
-  /** The image repository, without tag or digest: `ghcr.io/example/web`. */
-  image: z
-    .string()
-    .regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, 'must be an image name without tag, e.g. "ghcr.io/example/web"')
-    .superRefine((image, ctx) => {
-      try {
-        parseRepository(image);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-      }
-    })
-    .describe('The image repository, without tag or digest: `ghcr.io/example/web`.'),
-  description: z.string().max(200).optional().describe('Shown in /status and /help.'),
-  environments: z
-    .record(name('environment name'), tagLocationSchema)
-    .refine((e) => Object.keys(e).length > 0, 'needs at least one environment')
-    .superRefine((envs, ctx) => {
-      // A protected environment's deploys wait for a person's approval: a watch may only propose them.
-      for (const [env, loc] of Object.entries(envs)) {
-        if (loc.protected && loc.watch?.mode === 'auto')
-          ctx.addIssue({
-            code: 'custom',
-            path: [env, 'watch', 'mode'],
-            message: `is "auto", but ${env} is protected: protected environments are never deployed without approval (use mode: propose)`,
-          });
-      }
-    })
-    .describe('Where each environment keeps the tag: `kind` is `kustomize`, `helm-values` or `manifest`.'),
-});
+export const appSchema = z
+  .strictObject({
+    /** The image repository, without tag or digest: `ghcr.io/example/web`. */
+    image: z
+      .string()
+      .regex(/^[a-z0-9]+([._\-/:][a-z0-9]+)*$/, 'must be an image name without tag, e.g. "ghcr.io/example/web"')
+      .superRefine((image, ctx) => {
+        try {
+          parseRepository(image);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .describe('The image repository, without tag or digest: `ghcr.io/example/web`.'),
+    description: z.string().max(200).optional().describe('Shown in /status and /help.'),
+    environments: z
+      .record(name('environment name'), tagLocationSchema)
+      .refine((e) => Object.keys(e).length > 0, 'needs at least one environment')
+      .superRefine((envs, ctx) => {
+        // A protected environment's deploys wait for a person's approval: a watch may only propose them.
+        for (const [env, loc] of Object.entries(envs)) {
+          if (loc.protected && loc.watch?.mode === 'auto')
+            ctx.addIssue({
+              code: 'custom',
+              path: [env, 'watch', 'mode'],
+              message: `is "auto", but ${env} is protected: protected environments are never deployed without approval (use mode: propose)`,
+            });
+        }
+      })
+      .describe('Where each environment keeps the tag: `kind` is `kustomize`, `helm-values` or `manifest`.'),
+    verify: verifySchema
+      .optional()
+      .describe(
+        'Signatures every environment\'s image must carry before a deploy is committed (an environment\'s own `verify` replaces it); see README "Verified signatures".',
+      ),
+  })
+  .superRefine((app, ctx) => {
+    // A signature is checked on a digest: a tag written after the check could be moved to an unsigned image.
+    for (const [env, loc] of Object.entries(app.environments)) {
+      if ((loc.verify ?? app.verify) && loc.pin !== 'digest')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['environments', env, 'pin'],
+          message: `must be "digest": ${env} requires verified signatures, which are checked on the digest that is committed (a tag could be moved to another image after the check)`,
+        });
+    }
+  });
 
 export const gitopsSchema = z.strictObject({
   /** Remote of the GitOps repository: a path, `file://`, SSH or HTTPS URL. Credentials come from the environment. */
@@ -688,3 +731,4 @@ export type Route = z.infer<typeof routeSchema>;
 export type GitopsConfig = z.infer<typeof gitopsSchema>;
 export type Trigger = (typeof TRIGGERS)[number];
 export type WatchConfig = z.infer<typeof watchSchema>;
+export type VerifyConfig = z.infer<typeof verifySchema>;

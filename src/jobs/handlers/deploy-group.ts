@@ -10,7 +10,8 @@ import { configuredApp, deployConcurrency, pin, shown, type DeployedApp, type Pi
 import { commitLink, requestReview } from '../gitops-follow-up.js';
 import { followEach, groupResult, outcomeSuffix, type Outcome } from '../group-follow.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
-import type { ArgoCd, GitopsRepo, ImageRegistry, PullRequestHost } from '../seams.js';
+import type { ArgoCd, GitopsRepo, ImageRegistry, ImageSignatures, PullRequestHost } from '../seams.js';
+import { checkSignature, describeProof, SIGNATURE_REFUSALS, type SignatureProof } from '../signature-gate.js';
 
 /** `/deploy <group> <tag> <env>` or `/deploy web,api <tag> <env>`: the apps, checked by the command. */
 export interface DeployGroupPayload {
@@ -26,6 +27,7 @@ export interface DeployGroupDeps {
   repo: GitopsRepo;
   argocd: ArgoCd;
   registry?: ImageRegistry;
+  signatures?: ImageSignatures;
   /** Present when gitops.github is configured: a group with a protected member goes through one pull request. */
   pullRequests?: PullRequestHost;
   reviews: Pick<ReviewStore, 'put'>;
@@ -33,6 +35,8 @@ export interface DeployGroupDeps {
 
 interface Member extends DeployedApp {
   pinned: Pinned;
+  /** Members whose environment has `verify`: the signature that vouched for their digest. */
+  proof?: SignatureProof;
 }
 
 /** One member's part of the edit: its tag before and after. */
@@ -61,9 +65,9 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
     idempotent: true,
     attempts: 5,
     retryOn: ['E_PUSH_REFUSED'],
-    answers: { E_PROTECTED: 'refused', E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused' },
+    answers: { E_PROTECTED: 'refused', E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused', ...SIGNATURE_REFUSALS },
     concurrency: deployConcurrency(deps.config),
-    async run({ job, reporter, signal }) {
+    async run({ job, reporter, signal, note }) {
       const { env, ref } = job.payload;
       const label = groupLabel(job.payload);
       const progress: Progress = (m) => reporter.progress(m);
@@ -80,6 +84,12 @@ export function deployGroupJob(deps: DeployGroupDeps): JobKind<DeployGroupPayloa
       const registry = deps.registry && onceEach(deps.registry);
       const members: Member[] = [];
       for (const t of targets) members.push({ ...t, pinned: await pin(registry, t, ref, progress, signal) });
+      // Every member that requires a signature is checked before the one commit: one refusal refuses the group.
+      const signatures = deps.signatures && onceEachSignature(deps.signatures);
+      for (const m of members) {
+        m.proof = await inGroup(m, () => checkSignature(signatures, m, m.pinned, progress, signal));
+        if (m.proof) note?.(`${m.app}: ${m.appConfig.image}@${m.pinned.ref}: signature ${describeProof(m.proof)}`);
+      }
       await progress({ text: `Deploying ${label} ${ref} in ${env}: committing…` });
       const change = groupChange(job, members);
       if (guarded) return openGroupReview(deps, job, members, change, signal);
@@ -107,6 +117,28 @@ function onceEach(registry: ImageRegistry): ImageRegistry {
   };
 }
 
+/** One image checked once per key, however many members share it. */
+function onceEachSignature(signatures: ImageSignatures): ImageSignatures {
+  const asked = new Map<string, ReturnType<ImageSignatures['verify']>>();
+  return {
+    verify(image, digest, verify, signal) {
+      const key = `${image}@${digest} ${verify.cosign.key}`;
+      if (!asked.has(key)) asked.set(key, signatures.verify(image, digest, verify, signal));
+      return asked.get(key)!;
+    },
+  };
+}
+
+/** A member's refusal names the member and says the group as a whole was not committed. */
+async function inGroup<T>(m: Member, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (err) {
+    if (!isOpsbotError(err)) throw err;
+    throw new OpsbotError(err.code, `${m.app}: ${err.userMessage} — a group deploy changes every app or none.`, { cause: err });
+  }
+}
+
 function committedOf(m: Member, edits: MemberEdit[] | undefined): Message {
   const edit = edits?.find((e) => e.app === m.app);
   return {
@@ -123,6 +155,10 @@ function groupLabel(p: DeployGroupPayload): string {
 function groupChange(job: JobEnvelope<DeployGroupPayload>, members: Member[]): ChangeRequest<GroupEdit> {
   const requestedBy = { name: job.requester.displayName, platform: job.requester.platform, id: job.requester.id };
   const tags = [...new Set(members.filter((m) => m.pinned.tag).map((m) => `${m.app}: ${m.appConfig.image}:${m.pinned.tag}@${m.pinned.ref}`))];
+  const proofs = members.flatMap((m) => (m.proof ? [`${m.app}: ${describeProof(m.proof)}`] : []));
+  const body = [...(tags.length ? [`Digests:\n${tags.join('\n')}`] : []), ...(proofs.length ? [`Signatures:\n${proofs.join('\n')}`] : [])].join(
+    '\n\n',
+  );
   return {
     jobId: job.uid,
     async edit(workdir) {
@@ -148,7 +184,7 @@ function groupChange(job: JobEnvelope<DeployGroupPayload>, members: Member[]): C
         ...(job.payload.group ? { group: job.payload.group } : {}),
         requestedBy,
         jobId: job.uid,
-        ...(tags.length ? { body: `Digests:\n${tags.join('\n')}` } : {}),
+        ...(body ? { body } : {}),
       }),
   };
 }
@@ -165,7 +201,8 @@ function summary(
   const lines: Field[] = members.map((m) => {
     const edit = edits?.find((e) => e.app === m.app);
     const change = edit && !edit.changed ? `already at ${shown(m.pinned)}` : edit ? `${edit.old ?? 'none'} → ${shown(m.pinned)}` : shown(m.pinned);
-    return { label: m.app, value: `${change}${outcomeSuffix(outcomes.find((x) => x.app === m.app))}` };
+    const signed = m.proof ? ` (signature verified, key ${m.proof.fingerprint})` : '';
+    return { label: m.app, value: `${change}${signed}${outcomeSuffix(outcomes.find((x) => x.app === m.app))}` };
   });
   const commit = commitLink(members[0]!, sha);
   const end = groupResult(outcomes, lines, `Committed ${commit} (${p.apps.join(', ')} to ${p.ref} in ${p.env}), but not every app got there:`);

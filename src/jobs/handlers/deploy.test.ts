@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ArgocdError } from '../../argocd/errors.js';
 import { parseDeployMessage } from '../../gitops/deploy-message.js';
 import { config, FakeArgoCd, FakeGitopsRepo, FakePullRequests, FakeReviews, jobContext } from '../../../test/support/fakes.js';
+import { RegistryError } from '../../registry/errors.js';
 import { deployJob, type DeployPayload } from './deploy.js';
 
 const CONFIG = config(`
@@ -231,5 +232,55 @@ apps:
   it('tag not found, a digest mismatch and a refusal are answers, not failed jobs', () => {
     const kind = deployJob({ config: PINNED, repo: new FakeGitopsRepo({}), argocd: new FakeArgoCd(false), reviews: new FakeReviews() });
     expect(kind.answers).toMatchObject({ E_TAG_NOT_FOUND: 'refused', E_DIGEST_MISMATCH: 'refused', E_REGISTRY_AUTH: 'refused' });
+  });
+});
+
+describe('deploy job with verify.cosign', () => {
+  const VERIFIED = config(`
+gitops: { url: /srv/gitops.git }
+apps:
+  web:
+    image: ghcr.io/example/web
+    verify: { cosign: { key: keys/web.pub } }
+    environments:
+      staging: { kind: kustomize, path: apps/web/staging/kustomization.yaml, pin: digest }
+`);
+  const SIGNED = `sha256:${'5'.repeat(64)}`;
+  const UNSIGNED = `sha256:${'6'.repeat(64)}`;
+
+  function verified() {
+    const repo = new FakeGitopsRepo({ 'apps/web/staging/kustomization.yaml': kustomization('1.4.3') });
+    const checked: string[] = [];
+    const registry = { resolve: async (_image: string, tag: string) => ({ digest: tag === '1.5.0' ? SIGNED : UNSIGNED }) };
+    // Stands in for CosignVerifier (the real cosign is proven in test/registry/signatures.test.ts).
+    const signatures = {
+      verify: async (image: string, digest: string, v: { cosign: { key: string } }) => {
+        checked.push(`${image}@${digest} ${v.cosign.key}`);
+        if (digest !== SIGNED) throw new RegistryError('E_IMAGE_UNSIGNED', `${image}@${digest} has no cosign signature`);
+        return { fingerprint: 'SHA256:fp' };
+      },
+    };
+    const kind = deployJob({ config: VERIFIED, repo, argocd: new FakeArgoCd(false), reviews: new FakeReviews(), registry, signatures });
+    const notes: string[] = [];
+    const run = (payload: DeployPayload) => kind.run({ ...jobContext('deploy', payload).ctx, note: (d) => notes.push(d) });
+    return { repo, checked, notes, kind, run };
+  }
+
+  it('the resolved digest is checked before the commit; reply, commit body and audit note name the key', async () => {
+    const { repo, checked, notes, run } = verified();
+    const message = await run({ verb: 'deploy', app: 'web', env: 'staging', ref: '1.5.0' });
+    expect(checked).toEqual([`ghcr.io/example/web@${SIGNED} keys/web.pub`]);
+    expect(repo.commits[0]!.message).toContain(
+      `Tag: 1.5.0\nImage: ghcr.io/example/web:1.5.0@${SIGNED}\nSignature: verified by cosign with key SHA256:fp (keys/web.pub)`,
+    );
+    expect(message.fields).toContainEqual({ label: 'Signature', value: 'verified by cosign with key SHA256:fp (keys/web.pub)' });
+    expect(notes).toEqual([`1.5.0 ghcr.io/example/web@${SIGNED}: signature verified by cosign with key SHA256:fp (keys/web.pub)`]);
+  });
+
+  it('unsigned: refused (an answer, not a failure), nothing committed', async () => {
+    const { repo, kind, run } = verified();
+    await expect(run({ verb: 'deploy', app: 'web', env: 'staging', ref: '1.6.0' })).rejects.toMatchObject({ code: 'E_IMAGE_UNSIGNED' });
+    expect(repo.commits).toHaveLength(0);
+    expect(kind.answers).toMatchObject({ E_IMAGE_UNSIGNED: 'refused', E_SIGNATURE_INVALID: 'refused' });
   });
 });

@@ -2,6 +2,7 @@ import type { Config } from '../../core/config/schema.js';
 import { OpsbotError } from '../../core/errors.js';
 import type { Message, Progress } from '../../core/message.js';
 import type { ChangeRequest, ChangeResult } from '../../gitops/change.js';
+import { verificationFor } from '../../core/config/signature-keys.js';
 import { formatDeployMessage } from '../../gitops/deploy-message.js';
 import type { EditResult } from '../../gitops/editors/edit-result.js';
 import { reviewBranchName } from '../../gitops/repo-writer.js';
@@ -10,7 +11,8 @@ import { editTagFile } from '../../gitops/tag-file.js';
 import { configuredApp, deployConcurrency, pin, shown, tagReaderOf, type DeployedApp, type Pinned } from '../deploy-target.js';
 import { commitLink, followCommit, requestReview } from '../gitops-follow-up.js';
 import type { JobEnvelope, JobKind } from '../kind.js';
-import type { ArgoCd, GitopsRepo, ImageRegistry, PullRequestHost } from '../seams.js';
+import type { ArgoCd, GitopsRepo, ImageRegistry, ImageSignatures, PullRequestHost } from '../seams.js';
+import { checkSignature, describeProof, signatureField, signatureLine, SIGNATURE_REFUSALS, type SignatureProof } from '../signature-gate.js';
 
 export interface DeployPayload {
   verb: 'deploy' | 'rollback';
@@ -30,10 +32,17 @@ export interface DeployDeps {
   argocd: ArgoCd;
   /** For environments with `pin: digest`: the tag's manifest digest. */
   registry?: ImageRegistry;
+  /** For environments with `verify`: the digest's signature, checked before the commit. */
+  signatures?: ImageSignatures;
 }
 
 interface Target extends DeployedApp {
   verb: DeployPayload['verb'];
+}
+
+/** What is deployed, and the signature that vouched for it (environments with `verify`). */
+interface Checked extends Pinned {
+  proof?: SignatureProof;
 }
 
 /**
@@ -60,9 +69,10 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
       E_TAG_NOT_FOUND: 'refused',
       E_DIGEST_MISMATCH: 'refused',
       E_REGISTRY_AUTH: 'refused',
+      ...SIGNATURE_REFUSALS,
     },
     concurrency: deployConcurrency(deps.config),
-    async run({ job, reporter, signal }) {
+    async run({ job, reporter, signal, note }) {
       const target = deployTarget(deps, job.payload);
       const progress: Progress = (m) => reporter.progress(m);
       const doing = target.verb === 'rollback' ? 'Rolling back' : 'Deploying';
@@ -70,7 +80,14 @@ export function deployJob(deps: DeployDeps): JobKind<DeployPayload> {
       // A rollback's `ref` is its `--to` choice: checked against the history, like the default target.
       const ref = target.verb === 'rollback' ? await rollbackTarget(deps.repo, target, job.payload.ref) : job.payload.ref;
       if (!ref) throw new OpsbotError('E_BAD_TAG', 'no tag to deploy');
-      const pinned = target.verb === 'deploy' ? await pin(deps.registry, target, ref, progress, signal) : { ref };
+      // A rollback writes what the history holds, except where signatures are checked: a tag
+      // there is resolved (pin) so that the digest checked is the one committed.
+      const verified = !!verificationFor(target.appConfig, target.location);
+      const pinned: Checked = target.verb === 'deploy' || verified ? await pin(deps.registry, target, ref, progress, signal) : { ref };
+      // An image deployed once may be refused on the way back: its signature is checked again (a revoked key, a deleted signature).
+      pinned.proof = await checkSignature(deps.signatures, target, pinned, progress, signal);
+      if (pinned.proof)
+        note?.(`${pinned.tag ? `${pinned.tag} ` : ''}${target.appConfig.image}@${pinned.ref}: signature ${describeProof(pinned.proof)}`);
       await progress({ text: `${doing} ${target.app} to ${shown(pinned)} in ${target.env}: committing…` });
       const change = tagChange(target, pinned, job);
       return target.location.protected
@@ -96,10 +113,13 @@ function rollbackTarget(repo: GitopsRepo, t: Target, to: string | undefined): Pr
   return repo.rollbackTarget(t.location.path, tagReaderOf(t), to);
 }
 
-function tagChange(t: Target, p: Pinned, job: JobEnvelope<DeployPayload>): ChangeRequest<EditResult> {
+function tagChange(t: Target, p: Checked, job: JobEnvelope<DeployPayload>): ChangeRequest<EditResult> {
   const requestedBy = { name: job.requester.displayName, platform: job.requester.platform, id: job.requester.id };
   // The subject keeps what the file holds (the digest), which /history and /rollback read back; the body names the tag.
-  const body = p.tag ? `Tag: ${p.tag}\nImage: ${t.appConfig.image}:${p.tag}@${p.ref}` : undefined;
+  const lines = [...(p.tag ? [`Tag: ${p.tag}`, `Image: ${t.appConfig.image}:${p.tag}@${p.ref}`] : []), signatureLine(p.proof)].filter(
+    (l): l is string => !!l,
+  );
+  const body = lines.length ? lines.join('\n') : undefined;
   return {
     jobId: job.uid,
     edit: (workdir) => editTagFile(workdir, t.appConfig, t.location, p.ref),
@@ -118,7 +138,7 @@ const alreadyAt = (t: Target, p: Pinned, nothing: string): Message => ({
 async function commitAndFollow(
   deps: DeployDeps,
   t: Target,
-  p: Pinned,
+  p: Checked,
   change: ChangeRequest<EditResult>,
   progress: Progress,
   signal: AbortSignal,
@@ -128,7 +148,7 @@ async function commitAndFollow(
   return followCommit(deps, t, result.sha, committedMessage(t, p, result), progress, signal);
 }
 
-function committedMessage(t: Target, p: Pinned, result: ChangeResult<EditResult>): Message {
+function committedMessage(t: Target, p: Checked, result: ChangeResult<EditResult>): Message {
   const what = result.result
     ? `${result.result.old ?? 'none'} → ${p.tag && result.result.new === p.ref ? shown(p) : result.result.new}`
     : 'committed earlier by this job';
@@ -137,6 +157,7 @@ function committedMessage(t: Target, p: Pinned, result: ChangeResult<EditResult>
     fields: [
       { label: 'Commit', value: commitLink(t, result.sha) },
       ...(p.tag ? [{ label: 'Digest', value: `${t.appConfig.image}:${p.tag}@${p.ref}` }] : []),
+      ...signatureField(p.proof),
       { label: 'File', value: t.location.path },
       ...(result.attempts > 1 ? [{ label: 'Push attempts', value: `${result.attempts} (someone else pushed meanwhile)` }] : []),
     ],
