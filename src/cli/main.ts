@@ -109,7 +109,7 @@ program
         `  registry watches: ${describeWatches(config).length}\n${describeWatches(config)
           .map((l) => `${l}\n`)
           .join('')}` +
-        `  verified signatures: ${signatures.length}\n${signatures.map((l) => `${l}\n`).join('')}`,
+        `  verified signatures: ${signatures.length}\n${signatures.map((l) => `${l}\n`).join('')}` +
         `  argocd-image-updater annotations: ${config.argocd.imageUpdater.enabled ? `read on the Applications of ${config.argocd.namespaces[0] ?? 'argocd'} (their apps are known once opsbot runs; new images proposed every ${describeInterval(config.argocd.imageUpdater.interval)})` : 'not read'}\n`,
     );
     // A warning here, not a refusal: the file may be checked on a machine without the secrets.
