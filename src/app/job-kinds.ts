@@ -75,7 +75,7 @@ export async function wireJobKinds(opts: {
     locks: new StackLocks(fast),
     holds: new ReviewLocks(fast),
     unlocks: new UnlockRequests(fast),
-    github: new GitHubRepos(env),
+    github: new GitHubRepos(env, fast),
     baseDir: loaded.baseDir,
     stateHome: join(opts.home, 'state'),
     terraform: config.terraform,

@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { Octokit } from '@octokit/rest';
+import type { Redis } from 'ioredis';
 import type { StackConfig } from '../core/config/schema.js';
 import { OpsbotError } from '../core/errors.js';
+import { acquireLock } from '../core/redis-lock.js';
 
 /**
  * A stack's GitHub repository as the plan and apply paths use it: pull requests (to plan, to
@@ -38,16 +41,31 @@ export interface StackGitHub {
   setStatus(sha: string, status: { context: string; state: StatusState; description: string; targetUrl?: string }): Promise<void>;
 }
 
-/** One client per stack repository, built on demand from the worker's environment. */
+/**
+ * How long a writer of one plan comment waits for another: one comment's read and write take a
+ * few GitHub round trips.
+ */
+const COMMENT_LOCK = { ttlMs: 30_000, waitMs: 60_000 };
+
+/**
+ * One client per stack repository, built on demand from the worker's environment. With Redis,
+ * the writes of one plan comment (a plan's, a re-plan's, the chat link's) take turns across
+ * workers: each reads the comment and writes it back, and GitHub has no conditional update, so
+ * without turns a link added to the old plan could overwrite the new one, and two first plans
+ * could each create a comment.
+ */
 export class GitHubRepos {
-  constructor(private readonly env: NodeJS.ProcessEnv) {}
+  constructor(
+    private readonly env: NodeJS.ProcessEnv,
+    private readonly redis?: Redis,
+  ) {}
 
   /** The stack's repository; a clear refusal when the stack names none. */
   forStack(name: string, stack: Pick<StackConfig, 'github'>): StackGitHub {
     if (!stack.github) {
       throw new OpsbotError('E_NO_GITHUB', `Stack ${name} has no GitHub repository (stacks.${name}.github in the config), so it cannot plan pull requests. Nothing was planned.`);
     }
-    return new OctokitStackGitHub(stack.github.owner, stack.github.repo, this.env);
+    return new OctokitStackGitHub(stack.github.owner, stack.github.repo, this.env, this.redis);
   }
 }
 
@@ -56,7 +74,12 @@ class OctokitStackGitHub implements StackGitHub {
   private readonly octokit: Octokit;
   private readonly at: { owner: string; repo: string };
 
-  constructor(owner: string, repo: string, env: NodeJS.ProcessEnv) {
+  constructor(
+    owner: string,
+    repo: string,
+    env: NodeJS.ProcessEnv,
+    private readonly redis?: Redis,
+  ) {
     this.repo = `${owner}/${repo}`;
     this.at = { owner, repo };
     // Octokit logs every 4xx itself; each failure here becomes one typed error instead.
@@ -102,22 +125,38 @@ class OctokitStackGitHub implements StackGitHub {
   }
 
   async upsertComment(number: number, marker: string, body: string): Promise<{ id: number; url: string; updated: boolean }> {
-    const text = `${marker}\n${body}`;
-    const mine = await this.commentWith(number, marker);
-    if (mine) {
-      const { data } = await this.call(`edit the plan comment on #${number}`, () => this.octokit.rest.issues.updateComment({ ...this.at, comment_id: mine.id, body: text }));
-      return { id: data.id, url: data.html_url, updated: true };
-    }
-    const { data } = await this.call(`comment on #${number}`, () => this.octokit.rest.issues.createComment({ ...this.at, issue_number: number, body: text }));
-    return { id: data.id, url: data.html_url, updated: false };
+    return this.inTurn(number, marker, async () => {
+      const text = `${marker}\n${body}`;
+      const mine = await this.commentWith(number, marker);
+      if (mine) {
+        const { data } = await this.call(`edit the plan comment on #${number}`, () => this.octokit.rest.issues.updateComment({ ...this.at, comment_id: mine.id, body: text }));
+        return { id: data.id, url: data.html_url, updated: true };
+      }
+      const { data } = await this.call(`comment on #${number}`, () => this.octokit.rest.issues.createComment({ ...this.at, issue_number: number, body: text }));
+      return { id: data.id, url: data.html_url, updated: false };
+    });
   }
 
   async editComment(number: number, marker: string, change: (body: string) => string | undefined): Promise<boolean> {
-    const mine = await this.commentWith(number, marker);
-    const body = mine?.body ? change(mine.body) : undefined;
-    if (!mine || body === undefined || body === mine.body) return false;
-    await this.call(`edit the plan comment on #${number}`, () => this.octokit.rest.issues.updateComment({ ...this.at, comment_id: mine.id, body }));
-    return true;
+    return this.inTurn(number, marker, async () => {
+      const mine = await this.commentWith(number, marker);
+      const body = mine?.body ? change(mine.body) : undefined;
+      if (!mine || body === undefined || body === mine.body) return false;
+      await this.call(`edit the plan comment on #${number}`, () => this.octokit.rest.issues.updateComment({ ...this.at, comment_id: mine.id, body }));
+      return true;
+    });
+  }
+
+  /** Runs one read-and-write of the comment carrying `marker` while no other writer of it does (see GitHubRepos). */
+  private async inTurn<T>(number: number, marker: string, write: () => Promise<T>): Promise<T> {
+    if (!this.redis) return write();
+    const which = createHash('sha256').update(`${this.repo}#${number}\n${marker}`).digest('hex').slice(0, 24);
+    const lock = await acquireLock(this.redis, `opsbot:lock:pr-comment:${which}`, { ...COMMENT_LOCK, holder: `${this.repo}#${number}` });
+    try {
+      return await write();
+    } finally {
+      await lock.release();
+    }
   }
 
   private async commentWith(number: number, marker: string): Promise<{ id: number; body?: string } | undefined> {
