@@ -513,21 +513,23 @@ export async function outboxBacklog(redis: Redis, platform: Platform): Promise<{
   const stream = outboxStream({ platform, channel: '' });
   const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as (string | number | null)[][];
   const group = groups.map((g) => fields(g)).find((g) => g.name === OUTBOX_GROUP);
+  const firstAfter = async (id: string) => (await redis.xrange(stream, id, '+', 'COUNT', 1))[0]?.[0];
+  let waiting: number;
+  let oldest: string | undefined;
   if (!group) {
     // No deliverer has started yet: it will read the stream from its start, so all of it waits.
-    const [first] = await redis.xrange(stream, '-', '+', 'COUNT', 1);
-    const at = first ? Number(first[0].split('-')[0]) : undefined;
-    return { waiting: await redis.xlen(stream), oldestAgeS: at ? Math.max(0, (Date.now() - at) / 1000) : 0 };
+    waiting = await redis.xlen(stream);
+    oldest = await firstAfter('-');
+  } else {
+    const lag = Number(group.lag ?? 0);
+    waiting = Number(group.pending ?? 0) + lag;
+    // The oldest waiting entry is the oldest pending one, or else the first after what the group has read.
+    const summary = (await redis.xpending(stream, OUTBOX_GROUP)) as [number, string | null, string | null, unknown];
+    oldest = summary[1] ?? (lag > 0 ? await firstAfter(`(${String(group['last-delivered-id'])}`) : undefined);
   }
-  const pending = Number(group.pending ?? 0);
-  const lag = Number(group.lag ?? 0);
-  // Stream ids begin with the publish time in ms: the oldest waiting entry is the oldest pending
-  // one, or else the first after what the group has read.
-  const summary = (await redis.xpending(stream, OUTBOX_GROUP)) as [number, string | null, string | null, unknown];
-  let oldest = summary[1] ?? undefined;
-  if (!oldest && lag > 0) oldest = (await redis.xrange(stream, `(${String(group['last-delivered-id'])}`, '+', 'COUNT', 1))[0]?.[0] ?? undefined;
+  // Stream ids begin with the publish time in ms.
   const at = oldest ? Number(oldest.split('-')[0]) : undefined;
-  return { waiting: pending + lag, oldestAgeS: at ? Math.max(0, (Date.now() - at) / 1000) : 0 };
+  return { waiting, oldestAgeS: at ? Math.max(0, (Date.now() - at) / 1000) : 0 };
 }
 
 function fields(flat: (string | number | null)[]): Record<string, string | number | null> {

@@ -1,11 +1,11 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { execa } from 'execa';
 import { readCosignPublicKey } from '../core/cosign-key.js';
 import { DIGEST_PATTERN, parseRepository } from '../core/oci-reference.js';
 import { which } from '../core/which.js';
-import { dockerConfigPath } from './docker-config.js';
+import { readAuths } from './docker-config.js';
 import { RegistryError } from './errors.js';
 import { trustedCertificates } from './trust.js';
 
@@ -104,7 +104,7 @@ export class CosignVerifier {
       writeFileSync(join(work, 'trusted_root.json'), EMPTY_TRUSTED_ROOT);
       const docker = join(work, 'docker');
       mkdirSync(docker, { mode: 0o700 });
-      writeFileSync(join(docker, 'config.json'), authsOnly(dockerConfigPath(this.env)), { mode: 0o600 });
+      writeFileSync(join(docker, 'config.json'), JSON.stringify({ auths: await authsOf(this.env) }), { mode: 0o600 });
       const args = [
         'verify',
         '--key',
@@ -143,22 +143,13 @@ export class CosignVerifier {
   }
 }
 
-/** The `auths` of Docker's config.json, and nothing else of it; none when there is no file (anonymous, as docker-config.ts). */
-function authsOnly(file: string): string {
-  let text: string;
+/** What opsbot's own registry client logs in with (docker-config.ts); a file it cannot read refuses the deploy. */
+async function authsOf(env: NodeJS.ProcessEnv): Promise<Record<string, unknown>> {
   try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return '{"auths":{}}';
-  }
-  try {
-    const auths = (JSON.parse(text) as { auths?: unknown } | null)?.auths;
-    return JSON.stringify({ auths: auths && typeof auths === 'object' ? auths : {} });
-  } catch {
-    throw new RegistryError(
-      'E_REGISTRY_AUTH',
-      `${file} is not valid JSON: fix or remove it (it holds the registry credentials). Nothing was committed.`,
-    );
+    return (await readAuths(env)).auths;
+  } catch (err) {
+    if (err instanceof RegistryError) throw new RegistryError(err.code, `${err.message}. Nothing was committed.`, { cause: err });
+    throw err;
   }
 }
 

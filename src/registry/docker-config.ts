@@ -33,14 +33,17 @@ function hostOf(key: string): string {
   return noScheme.split('/')[0]!.toLowerCase();
 }
 
-/** The credentials for `authKey` (see parseRepository), or null when the file has none: anonymous. */
-export async function findCredentials(authKey: string, env: NodeJS.ProcessEnv): Promise<Credentials | null> {
+/**
+ * The `auths` of the config file, and nothing else of it (a `credsStore` or `credHelpers` entry
+ * would name a program to run); empty when there is no file: anonymous pulls, as with Docker.
+ */
+export async function readAuths(env: NodeJS.ProcessEnv): Promise<{ file: string; auths: Record<string, AuthEntry> }> {
   const file = dockerConfigPath(env);
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch {
-    return null; // no config.json: anonymous pulls, as with Docker
+    return { file, auths: {} };
   }
   let parsed: unknown;
   try {
@@ -48,11 +51,16 @@ export async function findCredentials(authKey: string, env: NodeJS.ProcessEnv): 
   } catch {
     throw new RegistryError('E_REGISTRY_AUTH', `${file} is not valid JSON: fix or remove it (it holds the registry credentials)`);
   }
-  const auths = (parsed as { auths?: unknown }).auths;
-  if (!auths || typeof auths !== 'object') return null;
+  const auths = (parsed as { auths?: unknown } | null)?.auths;
+  return { file, auths: auths && typeof auths === 'object' ? (auths as Record<string, AuthEntry>) : {} };
+}
+
+/** The credentials for `authKey` (see parseRepository), or null when the file has none: anonymous. */
+export async function findCredentials(authKey: string, env: NodeJS.ProcessEnv): Promise<Credentials | null> {
+  const { file, auths } = await readAuths(env);
   const wanted = hostOf(authKey);
   const hub = DOCKER_HUB_NAMES.has(wanted);
-  for (const [key, entry] of Object.entries(auths as Record<string, AuthEntry>)) {
+  for (const [key, entry] of Object.entries(auths)) {
     const host = hostOf(key);
     if (host !== wanted && !(hub && DOCKER_HUB_NAMES.has(host))) continue;
     return decodeEntry(entry, key, file);

@@ -1,3 +1,4 @@
+import picomatch from 'picomatch';
 import semver from 'semver';
 import type { WatchConfig } from '../core/config/schema.js';
 
@@ -54,23 +55,12 @@ function comparatorOf(rule: Exclude<WatchRule, { kind: 'digest' }>): (a: string,
   return rule.kind === 'regex' && rule.order === 'lexical' ? lexical : compareTags;
 }
 
-/** Go's filepath.Match glob (`*`, `?`, `[…]`), as `ignore-tags` patterns are written, as an anchored RegExp. */
+/**
+ * A glob as `ignore-tags` patterns are written (Go's filepath.Match: `*`, `?`, `[…]`), as an
+ * anchored RegExp. Braces and extglobs are off: Go has neither. Throws on an unclosed bracket.
+ */
 export function globPattern(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') out += '.*';
-    else if (c === '?') out += '.';
-    else if (c === '[') {
-      const end = glob.indexOf(']', i + 1);
-      if (end < 0) throw new Error(`"${glob}": "[" without "]"`);
-      const body = glob.slice(i + 1, end);
-      const negated = body.startsWith('^');
-      out += `[${negated ? '^' : ''}${(negated ? body.slice(1) : body).replace(/\\/g, '\\\\')}]`;
-      i = end;
-    } else out += c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${out}$`);
+  return picomatch.makeRe(glob, { dot: true, nobrace: true, noextglob: true, strictBrackets: true });
 }
 
 export type WatchDecision =
